@@ -1,0 +1,77 @@
+# cython: language_level=3
+"""Layout transposes between channels_first and channels_last, parallel and cache-blocked.
+
+An ``(N, C, S)`` array (S = the flattened spatial size) becomes ``(N, S, C)`` or back. Elements
+are moved as raw 1/2/4/8-byte words, so one kernel serves every dtype. Tiles of TILE x TILE
+keep both the read and the write side in cache.
+"""
+
+from cython.parallel cimport prange
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+
+ctypedef fused word_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
+cdef enum:
+    TILE = 32
+    # below this many bytes a parallel region costs more than it saves
+    PARALLEL_MIN_BYTES = 1 << 18
+
+
+cdef inline void _transpose_tile(const word_t *src, word_t *dst, Py_ssize_t rows,
+                                 Py_ssize_t cols, Py_ssize_t r0, Py_ssize_t c0) noexcept nogil:
+    """dst[c, r] = src[r, c] for the tile starting at (r0, c0) of a rows x cols matrix."""
+    cdef Py_ssize_t r, c
+    cdef Py_ssize_t r1 = min(r0 + TILE, rows)
+    cdef Py_ssize_t c1 = min(c0 + TILE, cols)
+    for r in range(r0, r1):
+        for c in range(c0, c1):
+            dst[c * rows + r] = src[r * cols + c]
+
+
+cdef void _transpose_batch(const word_t *src, word_t *dst, Py_ssize_t n, Py_ssize_t rows,
+                           Py_ssize_t cols, int n_threads) noexcept nogil:
+    cdef Py_ssize_t tr = (rows + TILE - 1) // TILE
+    cdef Py_ssize_t tc = (cols + TILE - 1) // TILE
+    cdef Py_ssize_t per_image = tr * tc
+    cdef Py_ssize_t task, b, t
+    for task in prange(n * per_image, schedule="static", num_threads=n_threads, nogil=True):
+        b = task // per_image
+        t = task - b * per_image
+        _transpose_tile(src + b * rows * cols, dst + b * rows * cols, rows, cols,
+                        (t // tc) * TILE, (t % tc) * TILE)
+
+
+def transpose_last_two(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t n,
+                       Py_ssize_t rows, Py_ssize_t cols, int itemsize, int n_threads):
+    """Write ``src`` viewed as ``(n, rows, cols)`` items into ``dst`` as ``(n, cols, rows)``.
+
+    ``src``/``dst`` are flat byte views of C-contiguous arrays of ``n * rows * cols`` items of
+    ``itemsize`` bytes (1, 2, 4 or 8).
+    """
+    cdef Py_ssize_t total = n * rows * cols
+    if src.shape[0] != total * itemsize or dst.shape[0] != total * itemsize:
+        raise ValueError("transpose_last_two: buffer sizes do not match n * rows * cols")
+    if total == 0:
+        return
+    if total * itemsize < PARALLEL_MIN_BYTES:
+        n_threads = 1
+    with nogil:
+        if itemsize == 1:
+            _transpose_batch(<const uint8_t*>&src[0], <uint8_t*>&dst[0], n, rows, cols,
+                             n_threads)
+        elif itemsize == 2:
+            _transpose_batch(<const uint16_t*>&src[0], <uint16_t*>&dst[0], n, rows, cols,
+                             n_threads)
+        elif itemsize == 4:
+            _transpose_batch(<const uint32_t*>&src[0], <uint32_t*>&dst[0], n, rows, cols,
+                             n_threads)
+        elif itemsize == 8:
+            _transpose_batch(<const uint64_t*>&src[0], <uint64_t*>&dst[0], n, rows, cols,
+                             n_threads)
+        else:
+            with gil:
+                raise ValueError(f"transpose_last_two: unsupported itemsize {itemsize}")

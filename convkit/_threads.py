@@ -1,0 +1,96 @@
+"""Thread policy for the OpenMP kernels, in one place.
+
+Order of precedence: ``set_num_threads(n)`` (or the ``num_threads`` context manager), then the
+``OMP_NUM_THREADS`` environment variable, then the CPUs this process may run on. Results never
+depend on the thread count: kernels use static schedules and no cross-thread reductions.
+
+Several Python threads calling layers at once each use this many OpenMP threads.
+"""
+
+import contextlib
+import os
+
+from ._kernels import _cpu
+
+_requested = None
+
+
+def _available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _from_env():
+    raw = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return None
+
+
+def get_num_threads() -> int:
+    """Number of threads the kernels use (1 when built without OpenMP).
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.get_num_threads() >= 1
+    True
+    """
+    if not _cpu.openmp_enabled():
+        return 1
+    if _requested is not None:
+        return _requested
+    env = _from_env()
+    return env if env is not None else _available_cpus()
+
+
+def set_num_threads(n: int | None) -> None:
+    """Set the number of threads the kernels use.
+
+    Parameters
+    ----------
+    n : int or None
+        A positive count; ``-1`` means every available CPU; ``None`` restores the default
+        (``OMP_NUM_THREADS`` if set, else every available CPU).
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.set_num_threads(1)
+    >>> convkit.get_num_threads() in (1,)
+    True
+    >>> convkit.set_num_threads(None)
+    """
+    global _requested
+    if n is None:
+        _requested = None
+        return
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"`n` must be an int, -1 or None. Received: n={n!r}")
+    if n == -1:
+        n = _available_cpus()
+    if n <= 0:
+        raise ValueError(f"`n` must be a positive number of threads or -1. Received: n={n}")
+    _requested = n
+
+
+@contextlib.contextmanager
+def num_threads(n: int | None):
+    """Context manager that sets the thread count and restores the previous setting.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> with convkit.num_threads(1):
+    ...     convkit.get_num_threads()
+    1
+    """
+    global _requested
+    previous = _requested
+    set_num_threads(n)
+    try:
+        yield
+    finally:
+        _requested = previous

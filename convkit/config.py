@@ -1,0 +1,50 @@
+"""Global settings, spelled as in ``keras.config``.
+
+The default data format is read by layers and ops **at construction/call time** when their
+``data_format`` is ``None``; a layer freezes the resolved value (KERAS_PARITY D9).
+"""
+
+_DATA_FORMATS = ("channels_last", "channels_first")
+_image_data_format = "channels_last"
+_EPSILON = 1e-7
+
+
+def image_data_format() -> str:
+    """Return the default image data format, ``"channels_last"`` unless changed.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.image_data_format()
+    'channels_last'
+    """
+    return _image_data_format
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set the default image data format used when ``data_format=None``.
+
+    Parameters
+    ----------
+    data_format : {"channels_last", "channels_first"}
+        Case-insensitive.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.set_image_data_format("channels_first")
+    >>> convkit.config.image_data_format()
+    'channels_first'
+    >>> convkit.config.set_image_data_format("channels_last")
+    """
+    global _image_data_format
+    value = str(data_format).lower() if isinstance(data_format, str) else data_format
+    if value not in _DATA_FORMATS:
+        raise ValueError("The `data_format` argument must be one of "
+                         f"{{'channels_first', 'channels_last'}}. Received: data_format={value}")
+    _image_data_format = value
+
+
+def epsilon() -> float:
+    """The fuzz factor constraints use (``1e-7``, as ``keras.config.epsilon()``)."""
+    return _EPSILON

@@ -1,0 +1,9 @@
+"""Functional API, spelled like ``keras.ops``: NumPy arrays in, new NumPy arrays out.
+
+All argument checking lives here, once; the compiled kernels below assume valid input.
+"""
+
+from . import shapes
+from .arguments import standardize_data_format, standardize_padding, standardize_tuple
+
+__all__ = ["shapes", "standardize_data_format", "standardize_padding", "standardize_tuple"]

@@ -1,0 +1,112 @@
+"""Array intake and layout for ops: dtype rules, rank checks and the 5-D channels-last view.
+
+Kernels see one layout: C-contiguous ``(N, D, H, W, C)``. 1-D and 2-D inputs become singleton-
+axis views of that (free); ``channels_first`` costs one transpose in and one out, here, so that
+no kernel has to know about it.
+"""
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import get_num_threads
+
+_layout = _kernels.load("_layout")
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_array(x, name: str = "inputs") -> np.ndarray:
+    """``np.asarray`` that refuses what no layer can compute on (complex, object, strings)."""
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"`{name}` must be a numeric array. Could not convert it: {e}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must be a real numeric or bool array. "
+                        f"Received an array of dtype {arr.dtype}.")
+    return arr
+
+
+def resolve_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """Check a compute dtype: float32 or float64 (names, NumPy types or dtype objects)."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"`{name}` must be 'float32' or 'float64'. Received: {dtype!r}") from None
+    if resolved not in FLOAT_DTYPES:
+        raise ValueError(f"`{name}` must be 'float32' or 'float64'. Received: {dtype!r}")
+    return resolved
+
+
+def as_float(x, dtype, name: str = "inputs") -> np.ndarray:
+    """Cast any real numeric input to ``dtype`` (float32/float64), C-contiguous (D2)."""
+    arr = as_array(x, name)
+    return np.ascontiguousarray(arr, dtype=resolve_float_dtype(dtype))
+
+
+def check_rank(x: np.ndarray, ndim: int, who: str, name: str = "inputs") -> None:
+    """Raise a ValueError naming ``who`` when ``x`` is not ``ndim``-dimensional (D3)."""
+    if x.ndim != ndim:
+        raise ValueError(f"{who}: `{name}` must have {ndim} dimensions (batch, "
+                         f"{ndim - 2} spatial, channels), found ndim={x.ndim}. "
+                         f"Full shape received: {tuple(x.shape)}")
+
+
+def spatial_shape(x: np.ndarray, data_format: str) -> tuple:
+    """The spatial dims of a batched array in ``data_format``."""
+    return tuple(x.shape[2:]) if data_format == "channels_first" else tuple(x.shape[1:-1])
+
+
+def channels(x: np.ndarray, data_format: str) -> int:
+    """The channel count of a batched array in ``data_format``."""
+    return x.shape[1] if data_format == "channels_first" else x.shape[-1]
+
+
+def to_kernel_layout(x: np.ndarray, data_format: str) -> np.ndarray:
+    """Return a C-contiguous ``(N, D, H, W, C)`` array holding the batched input ``x``.
+
+    Channels-last inputs that are already C-contiguous are viewed, not copied.
+    """
+    if data_format == "channels_first":
+        x = _move_channels(np.ascontiguousarray(x), to_last=True)
+    x = np.ascontiguousarray(x)
+    n, *spatial, c = x.shape
+    spatial = [1] * (3 - len(spatial)) + spatial
+    return x.reshape(n, *spatial, c)
+
+
+def kernel_output(batch: int, spatial: tuple, chans: int, dtype) -> np.ndarray:
+    """Allocate an uninitialised ``(N, D, H, W, C)`` output for a kernel to fill completely."""
+    full = (1,) * (3 - len(spatial)) + tuple(spatial)
+    return np.empty((batch, *full, chans), dtype=dtype)
+
+
+def from_kernel_layout(y5: np.ndarray, rank: int, data_format: str) -> np.ndarray:
+    """Turn a kernel's ``(N, D, H, W, C)`` output back into a rank-``rank`` user array."""
+    n = y5.shape[0]
+    c = y5.shape[-1]
+    spatial = y5.shape[1:4][3 - rank:]
+    y = y5.reshape(n, *spatial, c)
+    if data_format == "channels_first":
+        y = _move_channels(y, to_last=False)
+    return y
+
+
+def _move_channels(x: np.ndarray, to_last: bool) -> np.ndarray:
+    """Parallel blocked transpose between ``(N, C, *S)`` and ``(N, *S, C)`` (C-contiguous)."""
+    if to_last:
+        n, c, *spatial = x.shape
+        out_shape = (n, *spatial, c)
+        rows, cols = c, int(np.prod(spatial, dtype=np.int64))
+    else:
+        n, *spatial, c = x.shape
+        out_shape = (n, c, *spatial)
+        rows, cols = int(np.prod(spatial, dtype=np.int64)), c
+    out = np.empty(out_shape, dtype=x.dtype)
+    if x.dtype.itemsize not in (1, 2, 4, 8):  # e.g. longdouble: rare, let NumPy move it
+        axes = (0, *range(2, x.ndim), 1) if to_last else (0, x.ndim - 1, *range(1, x.ndim - 1))
+        out[...] = x.transpose(axes)
+        return out
+    _layout.transpose_last_two(x.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
+                               n, rows, cols, x.dtype.itemsize, get_num_threads())
+    return out

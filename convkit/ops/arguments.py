@@ -1,0 +1,134 @@
+"""Normalise and validate constructor/op arguments once, Keras-style, with convkit's D1 rules.
+
+Everything downstream sees tuples of Python ints and lower-case strings. Messages follow Keras
+(KERAS_PARITY §1) so users can search for them; convkit rejects earlier than Keras where Keras
+would fail later or never (D1).
+"""
+
+import numbers
+
+import numpy as np
+
+from .. import config
+
+_ORDINALS = ("1st", "2nd", "3rd")
+
+
+def _is_int(v) -> bool:
+    # Python ints (bools count as 1/0, as in Keras) and NumPy integer scalars (converted, D1)
+    return isinstance(v, (int, np.integer))
+
+
+def standardize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tuple:
+    """Return ``value`` as an ``n``-tuple of Python ints, validating the range.
+
+    An int is repeated ``n`` times; any other value must be a length-``n`` sequence of ints.
+    Floats, strings and ``None`` are rejected (``ValueError``), NumPy integers are converted.
+
+    Examples
+    --------
+    >>> standardize_tuple(3, 2, "kernel_size")
+    (3, 3)
+    >>> standardize_tuple([1, 2], 2, "strides")
+    (1, 2)
+    """
+    msg = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value!r}"
+    if _is_int(value):
+        result = (int(value),) * n
+    else:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            raise ValueError(msg)
+        try:
+            items = tuple(value)
+        except TypeError:
+            raise ValueError(msg) from None
+        if len(items) != n or not all(_is_int(v) for v in items):
+            raise ValueError(msg)
+        result = tuple(int(v) for v in items)
+    bad = {v for v in result if (v < 0 if allow_zero else v <= 0)}
+    if bad:
+        rule = "value >= 0" if allow_zero else "value > 0"
+        raise ValueError(f"{msg}, including values {bad} that do not satisfy `{rule}`")
+    return result
+
+
+def standardize_padding(value, allow_causal: bool = False) -> str:
+    """Lower-case and check a conv ``padding`` string (``valid``/``same``[/``causal``])."""
+    allowed = {"valid", "same", "causal"} if allow_causal else {"valid", "same"}
+    if not isinstance(value, str):
+        raise ValueError(f"The `padding` argument must be one of {sorted(allowed)} (a string). "
+                         f"Received: padding={value!r}")
+    lowered = value.lower()
+    if lowered not in allowed:
+        raise ValueError(f"The `padding` argument must be a list/tuple or one of {allowed}. "
+                         f"Received: {lowered}")
+    return lowered
+
+
+def standardize_data_format(value) -> str:
+    """Resolve ``None`` to :func:`convkit.config.image_data_format` and lower-case the rest."""
+    if value is None:
+        return config.image_data_format()
+    lowered = value.lower() if isinstance(value, str) else value
+    if lowered not in ("channels_first", "channels_last"):
+        raise ValueError("The `data_format` argument must be one of "
+                         "{'channels_first', 'channels_last'}. "
+                         f"Received: data_format={lowered}")
+    return lowered
+
+
+def check_positive_int(value, name: str, allow_none: bool = False):
+    """Check a strictly positive integer argument such as ``filters`` or ``depth_multiplier``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not _is_int(value):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly "
+                             f"positive integer. Received {name}={value!r}.")
+        raise TypeError(f"Invalid type for argument `{name}`. Expected an int. "
+                        f"Received {name}={value!r} of type {type(value).__name__}.")
+    if value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected a strictly positive "
+                         f"value. Received {name}={value}.")
+    return int(value)
+
+
+def check_strides_dilation(strides: tuple, dilation_rate: tuple) -> None:
+    """Keras's rule for conv and transposed conv: no stride > 1 together with dilation > 1."""
+    if max(strides) > 1 and max(dilation_rate) > 1:
+        raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                         f"Received: strides={strides} and dilation_rate={dilation_rate}")
+
+
+def standardize_pairs(value, rank: int, name: str, allow_negative_int: bool = False) -> tuple:
+    """Normalise cropping/padding arguments to ``rank`` pairs ``((before, after), ...)``.
+
+    Accepted: an int (same amount everywhere), ``rank`` entries each an int (symmetric on that
+    axis) or a pair. Negative amounts are rejected (D1), ``allow_negative_int`` is not used by
+    convkit layers and exists only to document the Keras quirk it replaces.
+
+    Examples
+    --------
+    >>> standardize_pairs(1, 2, "padding")
+    ((1, 1), (1, 1))
+    >>> standardize_pairs(((1, 2), 3), 2, "cropping")
+    ((1, 2), (3, 3))
+    """
+    if _is_int(value):
+        if value < 0 and not allow_negative_int:
+            raise ValueError(f"`{name}` cannot be negative. Received: {name}={value}.")
+        return ((int(value), int(value)),) * rank
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise ValueError(
+            f"`{name}` should be either an int, a tuple of {rank} ints "
+            f"(symmetric_{name}_per_axis), or a tuple of {rank} tuples of 2 ints "
+            f"((before, after) per spatial axis). Received: {name}={value!r}.")
+    entries = tuple(value)
+    if len(entries) != rank:
+        count = "two" if rank == 2 else str(rank)
+        raise ValueError(f"`{name}` should have {count} elements. Received: {value!r}.")
+    pairs = []
+    for i, entry in enumerate(entries):
+        label = f"{_ORDINALS[i]} entry of {name}"
+        pairs.append(standardize_tuple(entry, 2, label, allow_zero=True))
+    return tuple(pairs)

@@ -1,0 +1,87 @@
+"""Shape arithmetic per spatial axis, shared by ops, layers and widgets (KERAS_PARITY §2).
+
+Notation: ``n`` input length, ``k`` kernel size, ``s`` stride, ``d`` dilation,
+``ek = (k - 1) * d + 1`` the effective kernel, ``op`` output_padding. ``None`` lengths (unknown
+at shape-inference time) propagate as ``None``.
+"""
+
+
+def effective_kernel(k: int, d: int) -> int:
+    """``(k - 1) * d + 1``: the span of a dilated kernel."""
+    return (k - 1) * d + 1
+
+
+def conv_output_length(n, k: int, s: int, d: int, padding: str):
+    """Output length of a forward conv along one axis (``valid``, ``same`` or ``causal``).
+
+    ``valid`` may return zero or a negative number: callers decide how to report it.
+
+    Examples
+    --------
+    >>> conv_output_length(28, 3, 1, 1, "valid"), conv_output_length(5, 3, 2, 1, "same")
+    (26, 3)
+    """
+    if n is None:
+        return None
+    if padding == "valid":
+        return (n - effective_kernel(k, d)) // s + 1
+    return (n + s - 1) // s  # ceil(n / s), for same and causal
+
+
+def same_padding(n: int, k: int, s: int, d: int) -> tuple:
+    """``(before, after)`` zeros that Keras's ``same`` adds; an odd extra goes after.
+
+    Examples
+    --------
+    >>> same_padding(6, 3, 2, 1), same_padding(5, 3, 2, 1), same_padding(5, 4, 1, 1)
+    ((0, 1), (1, 1), (1, 2))
+    """
+    out = (n + s - 1) // s
+    total = max((out - 1) * s + effective_kernel(k, d) - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv_padding(n: int, k: int, s: int, d: int, padding: str) -> tuple:
+    """``(before, after)`` implicit zero padding of a forward conv along one axis."""
+    if padding == "valid":
+        return 0, 0
+    if padding == "causal":
+        return d * (k - 1), 0
+    return same_padding(n, k, s, d)
+
+
+def transpose_output_length(n, k: int, s: int, d: int, padding: str, output_padding=None):
+    """Output length of a transposed conv along one axis (KERAS_PARITY §2.4).
+
+    Examples
+    --------
+    >>> transpose_output_length(12, 3, 2, 1, "same"), transpose_output_length(12, 3, 2, 1, "valid")
+    (24, 25)
+    >>> transpose_output_length(12, 3, 2, 1, "same", 0)
+    23
+    """
+    if n is None:
+        return None
+    ek = effective_kernel(k, d)
+    if padding == "valid":
+        op = max(ek, s) - ek if output_padding is None else output_padding
+        return (n - 1) * s + ek + op
+    if output_padding is None:
+        return n * s
+    return (n - 1) * s + ek % 2 + output_padding
+
+
+def transpose_crop(k: int, s: int, d: int, padding: str, output_padding=None) -> int:
+    """Left crop ``c0`` of a transposed conv: output j reads the full scatter buffer at j + c0.
+
+    Examples
+    --------
+    >>> transpose_crop(3, 2, 1, "same"), transpose_crop(4, 2, 1, "same", 0)
+    (0, 1)
+    """
+    if padding == "valid":
+        return 0
+    ek = effective_kernel(k, d)
+    if output_padding is None:
+        return max(0, (ek - s) // 2)
+    return max(0, (ek - ek % 2 - output_padding) // 2)

@@ -1,0 +1,1 @@
+"""convkit.widgets: classroom explorers (see README)."""
