@@ -1,0 +1,61 @@
+"""Per-call geometry of a forward convolution, in the kernels' 3-axis form.
+
+Ops turn user arguments into a :class:`ConvGeometry`: output sizes and implicit ``pad_before``
+per spatial axis, padded to three axes (``D, H, W``) with singleton leading axes for 1-D and
+2-D, so every rank runs the same kernel.
+"""
+
+from dataclasses import dataclass
+
+from . import shapes
+from .arguments import standardize_padding, standardize_tuple
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """Integers a forward-conv kernel needs, all as 3-tuples over (D, H, W)."""
+
+    in_spatial: tuple
+    out_spatial: tuple
+    kernel_spatial: tuple
+    strides: tuple
+    dilation: tuple
+    pad_before: tuple
+
+    @property
+    def rank_out_spatial(self) -> tuple:
+        """Output spatial shape without the singleton padding axes."""
+        return self.out_spatial[3 - self._rank:]
+
+    _rank: int = 3
+
+
+def _pad3(values, fill):
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
+                  who: str = "conv") -> ConvGeometry:
+    """Validate ``strides``/``padding``/``dilation_rate`` and compute output size and padding.
+
+    Raises ``ValueError`` (Keras's wording) when a ``valid`` output would be empty, and when
+    ``causal`` is asked of a rank other than 1.
+    """
+    rank = len(in_spatial)
+    strides = standardize_tuple(strides, rank, "strides")
+    dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = standardize_padding(padding, allow_causal=(rank == 1))
+    out, before = [], []
+    for n, k, s, d in zip(in_spatial, kernel_spatial, strides, dilation):
+        out.append(shapes.conv_output_length(n, k, s, d, padding))
+        before.append(shapes.conv_padding(n, k, s, d, padding)[0])
+    if any(o <= 0 for o in out) and padding == "valid":
+        raise ValueError(
+            "Computed output size would be zero or negative. Received "
+            f"`inputs shape={tuple(in_spatial)}` (spatial), `kernel shape={tuple(kernel_spatial)}` "
+            f"(spatial), `dilation_rate={list(dilation)}`, `strides={strides}`, "
+            f"`padding={padding}` in {who}.")
+    return ConvGeometry(
+        in_spatial=_pad3(in_spatial, 1), out_spatial=_pad3(out, 1),
+        kernel_spatial=_pad3(kernel_spatial, 1), strides=_pad3(strides, 1),
+        dilation=_pad3(dilation, 1), pad_before=_pad3(before, 0), _rank=rank)
