@@ -1,0 +1,40 @@
+# The two commands of the README, plus helpers. Each target sets up its own virtual
+# environment on a fresh machine (Python 3.10+, a C compiler, make); nothing else is assumed.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.convkit-installed
+SOURCES := pyproject.toml setup.py $(wildcard convkit/_kernels/*.pyx convkit/_kernels/src/*)
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast bench lint clean
+
+$(STAMP): $(SOURCES)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[widgets,test]"
+	touch $(STAMP)
+
+## make demo: the main job, a runnable tour of the layers
+demo: $(STAMP)
+	$(PY) notebooks/tour.py
+
+## make test: the whole test suite (derandomised hypothesis when CI is set)
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests
+
+## make test-fast: the quick subset for the edit-test loop
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests
+
+## make bench: the benchmark suite against PyTorch CPU (installs the CPU build of torch)
+bench: $(STAMP)
+	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch unavailable: benchmarking without it"
+	$(PY) benchmarks/run.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check convkit widgets tests benchmarks notebooks
+
+clean:
+	rm -rf build $(VENV) convkit/_kernels/avx512 convkit/_kernels/avx2 convkit/_kernels/base
+	find convkit -name '*.so' -delete

@@ -1,0 +1,44 @@
+"""What the reshaping layers share: rank, data format, dtype rule and spatial-shape helpers."""
+
+import numpy as np
+
+from ..ops import _arrays
+from ..ops.arguments import standardize_data_format
+from .base import Layer
+
+
+class SpatialReshapeLayer(Layer):
+    """Base of Cropping*, ZeroPadding* and UpSampling*: no weights, exact input rank.
+
+    Integer and bool inputs keep their dtype, floating inputs are cast to the layer dtype
+    (KERAS_PARITY D2).
+    """
+
+    rank: int = None
+    pins_channels = False
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.input_ndim = self.rank + 2
+
+    def _convert_input(self, inputs) -> np.ndarray:
+        x = _arrays.as_array(inputs)
+        if x.dtype.kind == "f":
+            return x.astype(self._dtype, copy=False)
+        return x
+
+    def _spatial_axes(self) -> range:
+        start = 2 if self.data_format == "channels_first" else 1
+        return range(start, start + self.rank)
+
+    def _map_spatial(self, input_shape, fn) -> tuple:
+        """Apply ``fn(axis_index, size)`` to each known spatial size of ``input_shape``."""
+        shape = list(input_shape)
+        if len(shape) != self.input_ndim:
+            raise ValueError(f"{type(self).__name__}.compute_output_shape: expected an input "
+                             f"shape of rank {self.input_ndim}, received {tuple(input_shape)}")
+        for i, axis in enumerate(self._spatial_axes()):
+            if shape[axis] is not None:
+                shape[axis] = fn(i, shape[axis])
+        return tuple(shape)
