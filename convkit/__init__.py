@@ -12,6 +12,11 @@ from importlib import metadata as _metadata
 
 from . import config
 from ._threads import get_num_threads, num_threads, set_num_threads
+from . import activations, constraints, initializers, regularizers, utils  # noqa: E402,I001
+from . import ops  # noqa: E402
+from . import layers  # noqa: E402
+from . import models  # noqa: E402
+from .models import Sequential  # noqa: E402
 
 try:
     __version__ = _metadata.version("convkit-layers")
@@ -47,5 +52,6 @@ def show_config() -> None:
     print("\n".join(lines))
 
 
-__all__ = ["config", "get_num_threads", "num_threads", "set_num_threads", "show_config",
+__all__ = ["activations", "config", "constraints", "initializers", "layers", "models", "ops",
+           "regularizers", "utils", "Sequential", "get_num_threads", "num_threads", "set_num_threads", "show_config",
            "__version__"]
