@@ -1,0 +1,330 @@
+# cython: language_level=3
+"""Memory-bound resampling kernels: zero padding, cropping, upsampling (KERNELS.md §4.5).
+
+Every array is a C-contiguous 5-D ``(N, D, H, W, B)`` channels-last block (1-D and 2-D data
+arrive with singleton D/H axes; ``channels_first`` data arrive as batch ``N*C`` with one
+channel). The byte kernels see the last axis as raw bytes, ``B = C * itemsize``, so one kernel
+serves every dtype. Work is split into static tasks over output rows ``(n, d, h)`` -- further
+cut along W when there are too few rows to feed every thread -- so any thread count writes
+exactly the same bytes, and the thread owning a row first-touches its pages.
+
+Entry points (all release the GIL once; shapes are checked, values are trusted):
+
+``window_copy(src, dst, off_d, off_h, off_w, n_threads)``
+    ``src``/``dst``: ``const uint8_t[:, :, :, :, ::1]`` / ``uint8_t[:, :, :, :, ::1]`` with the
+    same N and B. ``dst[n, d, h, w] = src[n, d - off_d, h - off_h, w - off_w]`` where that pixel
+    exists, else zero bytes. Positive offsets zero-pad, negative ones crop (any mix).
+
+``upsample_nearest(src, dst, size_d, size_h, size_w, n_threads)``
+    Byte arrays as above, ``dst`` spatial dims = ``src``'s times the sizes;
+    ``dst[n, d, h, w] = src[n, d // size_d, h // size_h, w // size_w]``.
+
+``resample(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w, n_threads)``
+    ``src``/``dst``: float32 or float64 ``(N, D, H, W, C)`` (same dtype, same N and C). Per axis
+    a tap table: ``start_x`` (``Py_ssize_t[::1]``, one entry per output index, non-decreasing)
+    and ``weight_x`` (``[out_x, taps_x]``, same dtype as the data), so that
+    ``dst[n, i, j, k] = sum_{a, b, e} weight_d[i, a] * weight_h[j, b] * weight_w[k, e]
+    * src[n, start_d[i] + a, start_h[j] + b, start_w[k] + e]``; every tap must lie inside the
+    input. D and H taps are combined first into one row (per-thread scratch), then W taps;
+    channels are the innermost, vectorised loop.
+"""
+
+import numpy as np
+
+from cython.parallel cimport parallel, prange, threadid
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+
+ctypedef fused floating:
+    float
+    double
+
+cdef enum:
+    # below this many output bytes a parallel region costs more than it saves
+    PARALLEL_MIN_BYTES = 1 << 18
+    # when rows are scarce (1-D data, batch 1), rows are cut along W into this many tasks
+    # per thread at least, so that static scheduling stays balanced
+    TASKS_PER_THREAD = 4
+
+
+cdef inline Py_ssize_t _clamp(Py_ssize_t v, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    return lo if v < lo else (hi if v > hi else v)
+
+
+cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
+    """How many W-pieces to cut each row into so every thread gets several tasks."""
+    cdef Py_ssize_t wanted = <Py_ssize_t>n_threads * TASKS_PER_THREAD
+    if n_threads <= 1 or n_rows >= wanted or width <= 1:
+        return 1
+    return min(width, (wanted + n_rows - 1) // n_rows)
+
+
+cdef int _threads_for(Py_ssize_t out_bytes, Py_ssize_t n_tasks, int n_threads) noexcept nogil:
+    if out_bytes < PARALLEL_MIN_BYTES or n_threads < 1:
+        return 1
+    return <int>min(<Py_ssize_t>n_threads, max(n_tasks, 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# zero padding and cropping: one shifted-window copy
+
+cdef inline void _window_row(const uint8_t *src_row, uint8_t *dst_row, Py_ssize_t w_in,
+                             Py_ssize_t off_w, Py_ssize_t w0, Py_ssize_t w1,
+                             Py_ssize_t nbytes) noexcept nogil:
+    """Write output pixels [w0, w1) of one row; ``src_row`` NULL means a row of zeros."""
+    cdef Py_ssize_t lo, hi
+    if src_row == NULL:
+        memset(dst_row + w0 * nbytes, 0, (w1 - w0) * nbytes)
+        return
+    lo = _clamp(off_w, w0, w1)             # first output pixel with a source
+    hi = _clamp(off_w + w_in, lo, w1)      # one past the last
+    if lo > w0:
+        memset(dst_row + w0 * nbytes, 0, (lo - w0) * nbytes)
+    if hi > lo:
+        memcpy(dst_row + lo * nbytes, src_row + (lo - off_w) * nbytes, (hi - lo) * nbytes)
+    if w1 > hi:
+        memset(dst_row + hi * nbytes, 0, (w1 - hi) * nbytes)
+
+
+def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst,
+                Py_ssize_t off_d, Py_ssize_t off_h, Py_ssize_t off_w, int n_threads):
+    """Shifted-window byte copy with zero fill (see the module docstring)."""
+    cdef Py_ssize_t n = src.shape[0], d_in = src.shape[1], h_in = src.shape[2]
+    cdef Py_ssize_t w_in = src.shape[3], nbytes = src.shape[4]
+    cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
+    if dst.shape[0] != n or dst.shape[4] != nbytes:
+        raise ValueError("window_copy: src and dst differ in batch or pixel size")
+    cdef Py_ssize_t n_rows = n * d_out * h_out
+    if n_rows * w_out * nbytes == 0:
+        return
+    cdef bint has_src = d_in * h_in * w_in > 0
+    cdef const uint8_t *base = &src[0, 0, 0, 0, 0] if has_src else NULL
+    cdef uint8_t *out = &dst[0, 0, 0, 0, 0]
+    cdef Py_ssize_t row_bytes_in = w_in * nbytes, row_bytes_out = w_out * nbytes
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, n_threads)
+    cdef int threads = _threads_for(n_rows * row_bytes_out, n_rows * chunks, n_threads)
+    chunks = _row_chunks(n_rows, w_out, threads)
+    cdef Py_ssize_t task, row, k, b, d, h, sd, sh
+    cdef const uint8_t *src_row
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            row = task // chunks
+            k = task - row * chunks
+            h = row % h_out
+            d = (row // h_out) % d_out
+            b = row // (h_out * d_out)
+            sd = d - off_d
+            sh = h - off_h
+            if has_src and 0 <= sd < d_in and 0 <= sh < h_in:
+                src_row = base + ((b * d_in + sd) * h_in + sh) * row_bytes_in
+            else:
+                src_row = NULL
+            _window_row(src_row, out + row * row_bytes_out, w_in, off_w,
+                        k * w_out // chunks, (k + 1) * w_out // chunks, nbytes)
+
+
+# ---------------------------------------------------------------------------------------------
+# nearest upsampling
+
+cdef inline void _repeat_pixels(const uint8_t *src, uint8_t *dst, Py_ssize_t n_pix,
+                                Py_ssize_t rep, Py_ssize_t nbytes) noexcept nogil:
+    """dst = each of the ``n_pix`` pixels of ``src`` written ``rep`` times in a row."""
+    cdef Py_ssize_t p, r
+    if rep == 1:
+        memcpy(dst, src, n_pix * nbytes)
+        return
+    # constant-size memcpy compiles to one (unaligned-safe) load/store pair
+    if nbytes == 4:
+        for p in range(n_pix):
+            for r in range(rep):
+                memcpy(dst + (p * rep + r) * 4, src + p * 4, 4)
+    elif nbytes == 8:
+        for p in range(n_pix):
+            for r in range(rep):
+                memcpy(dst + (p * rep + r) * 8, src + p * 8, 8)
+    elif nbytes == 2:
+        for p in range(n_pix):
+            for r in range(rep):
+                memcpy(dst + (p * rep + r) * 2, src + p * 2, 2)
+    elif nbytes == 1:
+        for p in range(n_pix):
+            memset(dst + p * rep, src[p], rep)
+    elif nbytes % 64 == 0:
+        _repeat_blocks64(src, dst, n_pix, rep, nbytes // 64)
+    else:
+        for p in range(n_pix):
+            for r in range(rep):
+                memcpy(dst + (p * rep + r) * nbytes, src + p * nbytes, nbytes)
+
+
+cdef inline void _repeat_blocks64(const uint8_t *src, uint8_t *dst, Py_ssize_t n_pix,
+                                  Py_ssize_t rep, Py_ssize_t blocks) noexcept nogil:
+    """Pixels of ``blocks`` x 64 bytes: fixed-size 64-byte moves (one zmm each)."""
+    cdef Py_ssize_t p, r, q
+    cdef Py_ssize_t nbytes = blocks * 64
+    cdef const uint8_t *s
+    cdef uint8_t *t
+    for p in range(n_pix):
+        s = src + p * nbytes
+        for r in range(rep):
+            t = dst + (p * rep + r) * nbytes
+            for q in range(blocks):
+                memcpy(t + q * 64, s + q * 64, 64)
+
+
+def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst,
+                     Py_ssize_t size_d, Py_ssize_t size_h, Py_ssize_t size_w, int n_threads):
+    """Nearest-neighbour upsampling on raw bytes (see the module docstring)."""
+    cdef Py_ssize_t n = src.shape[0], d_in = src.shape[1], h_in = src.shape[2]
+    cdef Py_ssize_t w_in = src.shape[3], nbytes = src.shape[4]
+    if (size_d < 1 or size_h < 1 or size_w < 1 or dst.shape[0] != n
+            or dst.shape[1] != d_in * size_d or dst.shape[2] != h_in * size_h
+            or dst.shape[3] != w_in * size_w or dst.shape[4] != nbytes):
+        raise ValueError("upsample_nearest: dst shape must be src shape times the sizes")
+    cdef Py_ssize_t n_rows = n * d_in * h_in           # tasks are *input* rows
+    if n_rows * w_in * nbytes == 0:
+        return
+    cdef const uint8_t *base = &src[0, 0, 0, 0, 0]
+    cdef uint8_t *out = &dst[0, 0, 0, 0, 0]
+    cdef Py_ssize_t h_out = h_in * size_h, d_out = d_in * size_d
+    cdef Py_ssize_t row_in = w_in * nbytes, row_out = w_in * size_w * nbytes
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, n_threads)
+    cdef int threads = _threads_for(n_rows * row_out * size_h * size_d, n_rows * chunks,
+                                    n_threads)
+    chunks = _row_chunks(n_rows, w_in, threads)
+    cdef Py_ssize_t task, row, k, b, d, h, w0, w1, a, c, seg_off, seg_len
+    cdef uint8_t *first
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            row = task // chunks
+            k = task - row * chunks
+            h = row % h_in
+            d = (row // h_in) % d_in
+            b = row // (h_in * d_in)
+            w0 = k * w_in // chunks
+            w1 = (k + 1) * w_in // chunks
+            seg_off = w0 * size_w * nbytes
+            seg_len = (w1 - w0) * size_w * nbytes
+            # output row (b, d*size_d, h*size_h): build it, then replicate the segment
+            first = out + ((b * d_out + d * size_d) * h_out + h * size_h) * row_out + seg_off
+            _repeat_pixels(base + row * row_in + w0 * nbytes, first, w1 - w0, size_w, nbytes)
+            for a in range(size_d):
+                for c in range(size_h):
+                    if a == 0 and c == 0:
+                        continue
+                    memcpy(out + ((b * d_out + d * size_d + a) * h_out + h * size_h + c)
+                           * row_out + seg_off, first, seg_len)
+
+
+# ---------------------------------------------------------------------------------------------
+# interpolating upsampling (separable tap tables)
+
+cdef void _resample_row(const floating *src_b, floating *dst_row, floating *tmp,
+                        Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t chans,
+                        Py_ssize_t sd, Py_ssize_t td, const floating *wd,
+                        Py_ssize_t sh, Py_ssize_t th, const floating *wh,
+                        Py_ssize_t k0, Py_ssize_t k1, const Py_ssize_t *start_w,
+                        Py_ssize_t tw, const floating *ww) noexcept nogil:
+    """Output pixels [k0, k1) of one output row; ``src_b`` is the batch item's first pixel."""
+    cdef Py_ssize_t col0 = start_w[k0]
+    cdef Py_ssize_t span = (start_w[k1 - 1] + tw - col0) * chans
+    cdef Py_ssize_t a, e, i, k, c, first_tap = 1
+    cdef const floating *row
+    cdef const floating *vrow
+    cdef const floating *wk
+    cdef const floating *s
+    cdef floating *o
+    cdef floating wgt
+    # 1. D and H taps -> one row of the needed input columns
+    if td == 1 and th == 1 and wd[0] == 1 and wh[0] == 1:
+        vrow = src_b + ((sd * h_in + sh) * w_in + col0) * chans   # identity: no copy
+    else:
+        for a in range(td):
+            for e in range(th):
+                wgt = wd[a] * wh[e]
+                row = src_b + (((sd + a) * h_in + sh + e) * w_in + col0) * chans
+                if first_tap:
+                    for i in range(span):
+                        tmp[i] = wgt * row[i]
+                    first_tap = 0
+                else:
+                    for i in range(span):
+                        tmp[i] += wgt * row[i]
+        vrow = tmp
+    # 2. W taps, vectorised over channels
+    for k in range(k0, k1):
+        s = vrow + (start_w[k] - col0) * chans
+        wk = ww + k * tw
+        o = dst_row + k * chans
+        wgt = wk[0]
+        for c in range(chans):
+            o[c] = wgt * s[c]
+        for e in range(1, tw):
+            wgt = wk[e]
+            s = s + chans
+            for c in range(chans):
+                o[c] += wgt * s[c]
+
+
+def _check_table(const Py_ssize_t[::1] start, Py_ssize_t n_out, Py_ssize_t taps,
+                 Py_ssize_t n_in, str axis):
+    cdef Py_ssize_t i
+    if start.shape[0] != n_out or taps < 1:
+        raise ValueError(f"resample: tap table for axis {axis} does not match the output")
+    for i in range(n_out):
+        if start[i] < 0 or start[i] + taps > n_in or (i > 0 and start[i] < start[i - 1]):
+            raise ValueError(f"resample: tap table for axis {axis} reads outside the input")
+
+
+def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+             const Py_ssize_t[::1] start_d, const floating[:, ::1] weight_d,
+             const Py_ssize_t[::1] start_h, const floating[:, ::1] weight_h,
+             const Py_ssize_t[::1] start_w, const floating[:, ::1] weight_w, int n_threads):
+    """Separable tap-table resampling (see the module docstring)."""
+    cdef Py_ssize_t n = src.shape[0], d_in = src.shape[1], h_in = src.shape[2]
+    cdef Py_ssize_t w_in = src.shape[3], chans = src.shape[4]
+    cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
+    cdef Py_ssize_t td = weight_d.shape[1], th = weight_h.shape[1], tw = weight_w.shape[1]
+    if dst.shape[0] != n or dst.shape[4] != chans:
+        raise ValueError("resample: src and dst differ in batch or channels")
+    if (weight_d.shape[0] != d_out or weight_h.shape[0] != h_out
+            or weight_w.shape[0] != w_out):
+        raise ValueError("resample: weight tables do not match the output")
+    _check_table(start_d, d_out, td, d_in, "D")
+    _check_table(start_h, h_out, th, h_in, "H")
+    _check_table(start_w, w_out, tw, w_in, "W")
+    cdef Py_ssize_t n_rows = n * d_out * h_out
+    if n_rows * w_out * chans == 0:
+        return
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, n_threads)
+    cdef int threads = _threads_for(n_rows * w_out * chans * sizeof(floating),
+                                    n_rows * chunks, n_threads)
+    chunks = _row_chunks(n_rows, w_out, threads)
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, ::1] scratch = np.empty((threads, max(w_in * chans, 1)), dtype=dtype)
+    cdef const floating *base = &src[0, 0, 0, 0, 0]
+    cdef floating *out = &dst[0, 0, 0, 0, 0]
+    cdef floating *tmp0 = &scratch[0, 0]
+    cdef Py_ssize_t scratch_len = scratch.shape[1]
+    cdef const Py_ssize_t *p_sd = &start_d[0]
+    cdef const Py_ssize_t *p_sh = &start_h[0]
+    cdef const Py_ssize_t *p_sw = &start_w[0]
+    cdef const floating *p_wd = &weight_d[0, 0]
+    cdef const floating *p_wh = &weight_h[0, 0]
+    cdef const floating *p_ww = &weight_w[0, 0]
+    cdef Py_ssize_t task, row, k, b, i, j
+    with nogil, parallel(num_threads=threads):
+        for task in prange(n_rows * chunks, schedule="static"):
+            row = task // chunks
+            k = task - row * chunks
+            j = row % h_out
+            i = (row // h_out) % d_out
+            b = row // (h_out * d_out)
+            _resample_row(base + b * d_in * h_in * w_in * chans,
+                          out + row * w_out * chans,
+                          tmp0 + threadid() * scratch_len,
+                          h_in, w_in, chans,
+                          p_sd[i], td, p_wd + i * td,
+                          p_sh[j], th, p_wh + j * th,
+                          k * w_out // chunks, (k + 1) * w_out // chunks,
+                          p_sw, tw, p_ww)
