@@ -16,14 +16,16 @@ def serialize_object(obj: Any, module: str, builtins: Mapping[str, type]) -> dic
     """Describe ``obj`` (an object with ``get_config``) as a Keras-style dict.
 
     Built-in classes are recorded under the Keras ``module`` with ``registered_name=None``;
-    any other class (a user subclass) gets ``module=None`` and its class name as
-    ``registered_name``, as Keras does for unregistered custom objects.
+    any other class (a user subclass) gets its own module (``None`` for ``__main__``) and
+    its class name as ``registered_name``, as Keras does for unregistered custom objects.
     """
     cls = type(obj)
     name = cls.__name__
     builtin = builtins.get(name) is cls
+    if not builtin:
+        module = None if cls.__module__ == "__main__" else cls.__module__
     return {
-        "module": module if builtin else None,
+        "module": module,
         "class_name": name,
         "config": obj.get_config(),
         "registered_name": None if builtin else name,
