@@ -1,15 +1,20 @@
 """Activation functions with the names, arguments and defaults of ``keras.activations``.
 
-Every function takes an array-like and returns a new NumPy array of the same shape (``glu``
-halves one axis). Float arrays keep their dtype (float32 in, float32 out; float64 stays
-float64); float16 is computed in float32 and rounded back. Anything else (Python scalars and
-lists, integer and bool arrays) is converted to float32, Keras's default float type.
+Every function takes an array-like and returns a NumPy array of the same shape (``glu``
+halves one axis); only ``linear`` may return its input itself. Float arrays keep their dtype
+(float32 in, float32 out; float64 stays float64); float16 is computed in float32 and rounded
+back. Anything else (Python scalars and lists, integer and bool arrays) is converted to
+float32, Keras's default float type.
 
 The formulas follow Keras 3 on the JAX backend, written so that no intermediate overflows:
-large inputs (``|x|`` up to the dtype's maximum) give the limit value without NumPy
-warnings. Two deliberate differences from Keras 3.15: ``sparsemax`` uses the correct
-threshold (Keras sums the cumulative sums over the support, keras-team/keras#23425), and
-``squareplus`` avoids the cancellation Keras suffers for large negative inputs.
+finite inputs up to the dtype's maximum give the limit value, and no input (infinities and
+NaN included, which follow IEEE arithmetic as in Keras) triggers a NumPy warning.
+
+Deliberate differences from Keras 3.15: ``sparsemax`` uses the paper's threshold (Keras's
+is wrong whenever more than one logit is in the support, keras-team/keras#23425);
+``squareplus`` avoids the cancellation Keras suffers for large negative inputs; ``glu`` on
+an odd-sized axis raises ``ValueError`` (Keras on JAX: ``AssertionError``); ``softmax`` over
+a size-1 axis does not warn.
 """
 
 from __future__ import annotations

@@ -200,6 +200,14 @@ def test_scalars_and_0d_arrays():
     assert float(activations.gelu(np.array(1.0))) == pytest.approx(0.8413447460685429)
 
 
+@pytest.mark.parametrize("name", ["gelu", "sigmoid", "softmax", "sparsemax", "mish", "relu"])
+def test_non_contiguous_input(name):
+    x = np.random.default_rng(7).standard_normal((6, 5)).astype(np.float32)
+    fn = getattr(activations, name)
+    np.testing.assert_array_equal(fn(x.T), fn(np.ascontiguousarray(x.T)))
+    np.testing.assert_array_equal(fn(x[:, ::2]), fn(np.ascontiguousarray(x[:, ::2])))
+
+
 def test_complex_input_is_rejected():
     with pytest.raises(TypeError, match="real numbers"):
         activations.relu(np.array([1 + 1j]))
