@@ -30,11 +30,11 @@ from numpy.typing import ArrayLike
 from convkit._special import gelu_exact
 
 __all__ = [
-    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
-    "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
-    "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
-    "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh",
-    "tanh_shrink", "threshold", "get", "serialize", "deserialize",
+    "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
+    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid",
+    "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink",
+    "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+    "swish", "tanh", "tanh_shrink", "threshold",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -680,7 +680,7 @@ def serialize(activation: Callable[..., Any]) -> str:
     """
     name = getattr(activation, "__name__", None)
     if not callable(activation) or not isinstance(name, str):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 -- Keras raises ValueError here too
             f"Unknown activation function '{activation}' cannot be serialized: "
             "it has no __name__."
         )
@@ -697,5 +697,7 @@ def deserialize(config: str | Mapping[str, Any]) -> Callable[..., np.ndarray]:
     True
     """
     if not isinstance(config, (str, Mapping)):
-        raise ValueError(f"Could not interpret activation function identifier: {config}")
+        raise ValueError(  # noqa: TRY004 -- the error every lookup raises, as in Keras
+            f"Could not interpret activation function identifier: {config}"
+        )
     return get(config)

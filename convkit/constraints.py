@@ -22,8 +22,8 @@ from numpy.typing import ArrayLike
 from convkit._serialization import deserialize_object, get_object, serialize_object
 
 __all__ = [
-    "Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm", "max_norm", "non_neg",
-    "unit_norm", "min_max_norm", "get", "serialize", "deserialize",
+    "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "max_norm",
+    "min_max_norm", "non_neg", "serialize", "unit_norm",
 ]
 
 # keras.config.epsilon(); convkit.config.epsilon() in the assembled package.

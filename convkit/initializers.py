@@ -29,13 +29,12 @@ from convkit._serialization import deserialize_object, get_object, serialize_obj
 from convkit.utils import _next_seed
 
 __all__ = [
-    "Initializer", "Constant", "Zeros", "Ones", "Identity", "RandomNormal", "RandomUniform",
-    "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
-    "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal", "IdentityInitializer",
-    "OrthogonalInitializer", "constant", "zeros", "ones", "identity", "random_normal",
-    "random_uniform", "truncated_normal", "variance_scaling", "glorot_uniform",
-    "glorot_normal", "he_normal", "he_uniform", "lecun_normal", "lecun_uniform",
-    "orthogonal", "compute_fans", "get", "serialize", "deserialize",
+    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
+    "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
+    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
+    "Zeros", "compute_fans", "constant", "deserialize", "get", "glorot_normal", "glorot_uniform",
+    "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
+    "random_normal", "random_uniform", "serialize", "truncated_normal", "variance_scaling", "zeros",
 ]
 
 # Standard deviation of a unit normal truncated to [-2, 2]: dividing by it makes the

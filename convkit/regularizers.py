@@ -18,8 +18,8 @@ from numpy.typing import ArrayLike
 from convkit._serialization import deserialize_object, get_object, serialize_object
 
 __all__ = [
-    "Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2",
-    "orthogonal_regularizer", "get", "serialize", "deserialize",
+    "L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1",
+    "l1_l2", "l2", "orthogonal_regularizer", "serialize",
 ]
 
 _EPSILON = 1e-7  # keras.config.epsilon(): floor of the row norms in OrthogonalRegularizer

@@ -19,7 +19,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["set_random_seed", "get_random_seed", "global_rng"]
+__all__ = ["get_random_seed", "global_rng", "set_random_seed"]
 
 # Seeds handed to initializers stay below 2**31 so they are also valid seeds for any other
 # library a user might feed them to (Keras, JAX and TensorFlow all take 32-bit seeds).
@@ -58,7 +58,7 @@ def set_random_seed(seed: int) -> None:
     True
     """
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 -- keras.utils.set_random_seed raises ValueError
             "Expected `seed` argument to be an integer. "
             f"Received: seed={seed!r} (of type {type(seed)})"
         )

@@ -4,18 +4,18 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest  # noqa: E402
-import math  # noqa: E402
-import warnings  # noqa: E402
+import doctest
+import math
+import warnings
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra.numpy import arrays  # noqa: E402
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from convkit import _special, activations  # noqa: E402
+from convkit import _special, activations
 
 # Every activation name Keras 3.15 exports (KERAS_PARITY §1.5).
 KERAS_NAMES = [

@@ -4,17 +4,17 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest  # noqa: E402
+import doctest
 
-import jax  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra.numpy import arrays  # noqa: E402
+import jax
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from convkit import constraints  # noqa: E402
+from convkit import constraints
 
 # Conv1D, Conv2D, Conv3D, Conv2DTranspose-like and Dense kernels with the axes people use.
 KERNELS = [

@@ -5,21 +5,21 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest  # noqa: E402
-import math  # noqa: E402
-import random  # noqa: E402
+import doctest
+import math
+import random
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from keras.src.initializers import ALL_OBJECTS_DICT as KERAS_OBJECTS  # noqa: E402
-from keras.src.initializers.random_initializers import (  # noqa: E402
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from keras.src.initializers import ALL_OBJECTS_DICT as KERAS_OBJECTS
+from keras.src.initializers.random_initializers import (
     compute_fans as keras_compute_fans,
 )
 
-from convkit import initializers, utils  # noqa: E402
+from convkit import initializers, utils
 
 RANDOM = ["RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
           "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",

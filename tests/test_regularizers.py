@@ -4,16 +4,16 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest  # noqa: E402
+import doctest
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra.numpy import arrays  # noqa: E402
+import keras
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from convkit import regularizers  # noqa: E402
+from convkit import regularizers
 
 KERNEL_SHAPES = [(3, 3, 4, 8), (5, 6, 7), (2, 2, 2, 3, 4), (16, 10), (7,)]
 CASES = [
