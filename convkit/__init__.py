@@ -10,12 +10,18 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import config
+from . import (  # noqa: E402,I001
+    activations,
+    config,
+    constraints,
+    initializers,
+    layers,  # noqa: E402
+    models,  # noqa: E402
+    ops,  # noqa: E402
+    regularizers,
+    utils,
+)
 from ._threads import get_num_threads, num_threads, set_num_threads
-from . import activations, constraints, initializers, regularizers, utils  # noqa: E402,I001
-from . import ops  # noqa: E402
-from . import layers  # noqa: E402
-from . import models  # noqa: E402
 from .models import Sequential  # noqa: E402
 
 try:
@@ -53,5 +59,5 @@ def show_config() -> None:
 
 
 __all__ = ["activations", "config", "constraints", "initializers", "layers", "models", "ops",
-           "regularizers", "utils", "Sequential", "get_num_threads", "num_threads", "set_num_threads", "show_config",
-           "__version__"]
+           "regularizers", "utils", "Sequential", "get_num_threads", "num_threads",
+           "set_num_threads", "show_config", "__version__"]

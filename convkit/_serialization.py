@@ -12,13 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def serialize_object(obj: Any, module: str, builtins: Mapping[str, type]) -> dict[str, Any]:
+def serialize_object(obj: Any, module: str, builtins: Mapping[str, type]) -> dict[str, Any] | None:
     """Describe ``obj`` (an object with ``get_config``) as a Keras-style dict.
 
     Built-in classes are recorded under the Keras ``module`` with ``registered_name=None``;
     any other class (a user subclass) gets its own module (``None`` for ``__main__``) and
     its class name as ``registered_name``, as Keras does for unregistered custom objects.
     """
+    if obj is None:  # an unset initializer/regularizer/constraint, as Keras serialises it
+        return None
+    if not hasattr(obj, "get_config"):  # a plain function used as one
+        fn_name = getattr(obj, "__name__", type(obj).__name__)
+        return {"module": getattr(obj, "__module__", None), "class_name": "function",
+                "config": fn_name, "registered_name": fn_name}
     cls = type(obj)
     name = cls.__name__
     builtin = builtins.get(name) is cls

@@ -21,13 +21,13 @@ from numpy.typing import ArrayLike
 
 from convkit._serialization import deserialize_object, get_object, serialize_object
 
+from . import config
+
 __all__ = [
     "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "max_norm",
     "min_max_norm", "non_neg", "serialize", "unit_norm",
 ]
 
-# keras.config.epsilon(); convkit.config.epsilon() in the assembled package.
-_EPSILON = 1e-7
 
 Axis = int | Sequence[int]
 
@@ -99,7 +99,7 @@ class MaxNorm(Constraint):
         w = _float_array(w)
         norms = _norms(w, self.axis)
         desired = np.clip(norms, 0, self.max_value)
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (config.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -137,7 +137,7 @@ class UnitNorm(Constraint):
 
     def __call__(self, w: ArrayLike) -> np.ndarray:
         w = _float_array(w)
-        return w / (_EPSILON + _norms(w, self.axis))
+        return w / (config.epsilon() + _norms(w, self.axis))
 
     def get_config(self) -> dict[str, Any]:
         return {"axis": self.axis}
@@ -176,7 +176,7 @@ class MinMaxNorm(Constraint):
             self.rate * np.clip(norms, self.min_value, self.max_value)
             + (1 - self.rate) * norms
         )
-        return w * (desired / (_EPSILON + norms))
+        return w * (desired / (config.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
         return {

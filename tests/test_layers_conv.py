@@ -19,7 +19,7 @@ RANK_OF = {"Conv1D": 1, "Conv2D": 2, "Conv3D": 3, "Conv1DTranspose": 1, "Conv2DT
 def conv_layer_case(draw):
     name = draw(st.sampled_from(sorted(RANK_OF)))
     rank = RANK_OF[name]
-    small = (lambda lo, hi: st.integers(lo, hi))
+    small = st.integers
     kernel = tuple(draw(small(1, 3 if rank == 3 else 4)) for _ in range(rank))
     use_dilation = draw(st.booleans())
     strides = tuple(draw(small(1, 3)) for _ in range(rank))

@@ -32,7 +32,8 @@ from .variable import Variable
 from .zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
 register(Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
-         DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D, Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
+         DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+         Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
          ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 
 __all__ = [
