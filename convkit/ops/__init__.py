@@ -5,5 +5,8 @@ All argument checking lives here, once; the compiled kernels below assume valid 
 
 from . import shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
+from .conv import conv, pack_conv_kernel
+from .conv_transpose import conv_transpose, pack_conv_transpose_kernel
 
-__all__ = ["shapes", "standardize_data_format", "standardize_padding", "standardize_tuple"]
+__all__ = ["conv", "conv_transpose", "pack_conv_kernel", "pack_conv_transpose_kernel", "shapes",
+           "standardize_data_format", "standardize_padding", "standardize_tuple"]
