@@ -173,3 +173,15 @@ def test_omp_num_threads_is_honoured(monkeypatch):
     monkeypatch.setattr(_threads, "_requested", None)
     expected = 1 if _cpu.openmp_enabled() else 1
     assert convkit.get_num_threads() == expected
+
+
+def test_packed_weights_follow_every_change():
+    x = np.random.default_rng(5).standard_normal((1, 6, 6, 2)).astype(np.float32)
+    for layer in (layers.Conv2D(3, 3), layers.Conv2DTranspose(3, 3, strides=2)):
+        first = layer(x)
+        np.testing.assert_array_equal(layer(x), first)  # cached packing, same numbers
+        weights = layer.get_weights()
+        layer.set_weights([2 * weights[0], weights[1]])
+        np.testing.assert_allclose(layer(x), 2 * first, rtol=1e-6, atol=1e-6)
+        layer.kernel.assign(np.zeros(layer.kernel.shape))
+        np.testing.assert_array_equal(layer(x), 0)

@@ -89,6 +89,19 @@ class ConvolutionLayer(Layer):
             return _FUSED_ACTIVATIONS[name], None
         return None, self.activation
 
+    def _packed(self, variable, pack):
+        """``pack(value)`` cached until ``variable`` changes (set_weights, assign, constraints).
+
+        Packing reorders the weights into the kernels' blocked layout; doing it once per
+        weight value rather than once per call matters for small inputs.
+        """
+        cache = self.__dict__.setdefault("_pack_cache", {})
+        key = (variable.path, variable.version)
+        if key not in cache:
+            cache.clear()  # at most the current value of each weight is kept
+            cache[key] = pack(variable.value)
+        return cache[key]
+
     def _op_kwargs(self) -> dict:
         fused, _ = self._fused_activation()
         return {"bias": self.bias.value if self.use_bias else None, "activation": fused}

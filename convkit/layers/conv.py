@@ -57,7 +57,8 @@ class BaseConv(ConvolutionLayer):
         return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
 
     def call(self, inputs):
-        y = ops.conv(inputs, self.kernel.value, strides=self.strides, padding=self.padding,
+        kernel = self._packed(self.kernel, lambda k: ops.pack_conv_kernel(k, self.dtype))
+        y = ops.conv(inputs, kernel, strides=self.strides, padding=self.padding,
                      data_format=self.data_format, dilation_rate=self.dilation_rate,
                      **self._op_kwargs())
         return self._finish(y)

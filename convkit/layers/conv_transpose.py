@@ -66,7 +66,9 @@ class BaseConvTranspose(ConvolutionLayer):
         return list(self._assemble(input_shape, out, self.filters))
 
     def call(self, inputs):
-        y = ops.conv_transpose(inputs, self.kernel.value, strides=self.strides,
+        kernel = self._packed(self.kernel, lambda k: ops.pack_conv_transpose_kernel(
+            k, self.strides, self.dilation_rate, self.dtype))
+        y = ops.conv_transpose(inputs, kernel, strides=self.strides,
                                padding=self.padding, output_padding=self.output_padding,
                                data_format=self.data_format,
                                dilation_rate=self.dilation_rate, **self._op_kwargs())
