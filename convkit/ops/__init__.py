@@ -5,5 +5,7 @@ All argument checking lives here, once; the compiled kernels below assume valid 
 
 from . import shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
+from .depthwise import depthwise_conv, pack_depthwise_kernel, separable_conv
 
 __all__ = ["shapes", "standardize_data_format", "standardize_padding", "standardize_tuple"]
+__all__ += ["depthwise_conv", "pack_depthwise_kernel", "separable_conv"]
