@@ -1,81 +1,30 @@
-"""Activation functions with the names, arguments and defaults of ``keras.activations``.
+"""Element-wise activations: each output value depends only on the input value at the same
+position (the ReLU, ELU and smooth-ReLU families, sigmoid and tanh variants, shrinkage,
+``linear``, ...).
 
-Every function takes an array-like and returns a NumPy array of the same shape (``glu``
-halves one axis); only ``linear`` may return its input itself. Float arrays keep their dtype
-(float32 in, float32 out; float64 stays float64); float16 is computed in float32 and rounded
-back. Anything else (Python scalars and lists, integer and bool arrays) is converted to
-float32, Keras's default float type.
-
-The formulas follow Keras 3 on the JAX backend, written so that no intermediate overflows:
-finite inputs up to the dtype's maximum give the limit value, and no input (infinities and
-NaN included, which follow IEEE arithmetic as in Keras) triggers a NumPy warning.
-
-Deliberate differences from Keras 3.15: ``sparsemax`` uses the paper's threshold (Keras's
-is wrong whenever more than one logit is in the support, keras-team/keras#23425);
-``squareplus`` avoids the cancellation Keras suffers for large negative inputs; ``glu`` on
-an odd-sized axis raises ``ValueError`` (Keras on JAX: ``AssertionError``); ``softmax`` over
-a size-1 axis does not warn.
+Part of :mod:`convkit.activations`, whose docstring states the dtype and overflow rules.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Mapping
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from convkit._special import gelu_exact
+from convkit.activations._common import _done, _prep, _quiet, _sigmoid, _softplus
 
 __all__ = [
-    "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
-    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid",
-    "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink",
-    "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
+    "celu", "elu", "exponential", "gelu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "mish", "relu", "relu6", "selu", "sigmoid",
+    "silu", "soft_shrink", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "squareplus",
     "swish", "tanh", "tanh_shrink", "threshold",
 ]
 
+
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def _prep(x: ArrayLike) -> tuple[np.ndarray, np.dtype]:
-    """Return (working array, output dtype) following the module's dtype rule."""
-    if isinstance(x, (np.ndarray, np.generic)):
-        arr = np.asarray(x)
-        if arr.dtype.kind == "f":
-            if arr.dtype.itemsize < 4:  # float16: too coarse to compute in
-                return arr.astype(np.float32), arr.dtype
-            return arr, arr.dtype
-    else:
-        arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"Activations take real numbers. Received an array of dtype {arr.dtype}."
-        )
-    return arr.astype(np.float32), np.dtype(np.float32)
-
-
-def _done(y: Any, dtype: np.dtype) -> np.ndarray:
-    return np.asarray(y).astype(dtype, copy=False)
-
-
-def _quiet(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """Evaluate ``fn`` with NumPy's floating-point warnings off.
-
-    Overflow to inf, inf - inf and 0 * inf give the IEEE results Keras gives (silently);
-    the formulas avoid them for finite inputs, but unused ``np.where`` branches and
-    infinite inputs can still raise the flags.
-    """
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 @_quiet
@@ -155,40 +104,6 @@ def relu6(x: ArrayLike) -> np.ndarray:
     """
     x, dtype = _prep(x)
     return _done(np.clip(x, 0, 6), dtype)
-
-
-@_quiet
-def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray:
-    """Softmax along ``axis`` (an int, a tuple of ints, or None for all axes).
-
-    Computed as ``exp(x - max) / sum(exp(x - max))``, so large logits do not overflow.
-
-    Examples
-    --------
-    >>> from convkit.activations import softmax
-    >>> softmax([1000.0, 1000.0])
-    array([0.5, 0.5], dtype=float32)
-    """
-    x, dtype = _prep(x)
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return _done(e / np.sum(e, axis=axis, keepdims=True), dtype)
-
-
-@_quiet
-def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray:
-    """Logarithm of :func:`softmax`, computed stably as ``s - log(sum(exp(s)))``,
-    ``s = x - max(x)``.
-
-    Examples
-    --------
-    >>> from convkit.activations import log_softmax
-    >>> log_softmax([0.0, 0.0])
-    array([-0.6931472, -0.6931472], dtype=float32)
-    """
-    x, dtype = _prep(x)
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    return _done(shifted - lse, dtype)
 
 
 @_quiet
@@ -309,22 +224,6 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     return _done(_sigmoid(x), dtype)
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))  # in (0, 1]: cannot overflow
-    r = np.empty(np.shape(x), dtype=x.dtype)  # explicit buffer: 0-d inputs stay arrays
-    np.add(e, 1, out=r)
-    np.reciprocal(r, out=r)
-    np.multiply(e, r, out=r, where=x < 0)  # exp(x) / (1 + exp(x)) for negative x
-    return r
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    # max(x, 0) + log1p(exp(-|x|)): same value as logaddexp(x, 0), several times faster
-    y = np.log1p(np.exp(-np.abs(x)))
-    y += np.maximum(x, 0)
-    return y
-
-
 @_quiet
 def silu(x: ArrayLike) -> np.ndarray:
     """SiLU / swish: ``x * sigmoid(x)``. ``swish`` is the same function.
@@ -386,31 +285,6 @@ def gelu(x: ArrayLike, approximate: bool = False) -> np.ndarray:
         inner = c * (x + 0.044715 * (x * x * x))  # inf only where tanh is +-1 anyway
         return _done(x * (0.5 * (1 + np.tanh(inner))), dtype)
     return _done(gelu_exact(x), dtype)
-
-
-@_quiet
-def glu(x: ArrayLike, axis: int = -1) -> np.ndarray:
-    """Gated linear unit: split ``x`` in halves ``a, b`` along ``axis``, return
-    ``a * sigmoid(b)``.
-
-    Raises
-    ------
-    ValueError
-        If the size of ``axis`` is odd.
-
-    Examples
-    --------
-    >>> from convkit.activations import glu
-    >>> glu([-1.0, 0.0, 1.0, 1.0])
-    array([-0.7310586,  0.       ], dtype=float32)
-    """
-    x, dtype = _prep(x)
-    if x.shape[axis] % 2:
-        raise ValueError(
-            f"axis size must be divisible by 2. Received: x.shape={x.shape} with axis={axis}"
-        )
-    a, b = np.split(x, 2, axis=axis)
-    return _done(a * _sigmoid(b), dtype)
 
 
 @_quiet
@@ -583,121 +457,3 @@ def mish(x: ArrayLike) -> np.ndarray:
     """
     x, dtype = _prep(x)
     return _done(x * np.tanh(_softplus(x)), dtype)
-
-
-@_quiet
-def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
-    """Sparsemax (Martins & Astudillo, 2016): Euclidean projection of ``x`` onto the
-    probability simplex along ``axis``; the result is non-negative, sums to 1 and is often
-    exactly 0 for small logits.
-
-    ``max(x - tau, 0)`` with ``tau = (sum of the k largest - 1) / k`` and ``k`` the support
-    size. Keras 3.15 computes a wrong ``tau`` whenever ``k > 1`` (keras-team/keras#23425);
-    convkit follows the paper.
-
-    Examples
-    --------
-    >>> from convkit.activations import sparsemax
-    >>> sparsemax([0.0, 0.5, 1.0])
-    array([0.  , 0.25, 0.75], dtype=float32)
-    """
-    x, dtype = _prep(x)
-    # Shift-invariant; removing the maximum keeps the cumulative sums small and accurate.
-    z = x - np.max(x, axis=axis, keepdims=True)
-    z_sorted = np.flip(np.sort(z, axis=axis), axis=axis)
-    cumsum = np.cumsum(z_sorted, axis=axis)
-    shape = [1] * z.ndim
-    shape[axis] = -1
-    rank = np.arange(1, z.shape[axis] + 1, dtype=z.dtype).reshape(shape)
-    support = 1 + rank * z_sorted > cumsum
-    k = np.sum(support, axis=axis, keepdims=True)
-    tau = (np.take_along_axis(cumsum, k - 1, axis=axis) - 1) / k.astype(z.dtype)
-    return _done(np.maximum(z - tau, 0), dtype)
-
-
-# ---------------------------------------------------------------------------------------
-# Lookup and serialisation
-
-_BY_NAME: dict[str, Callable[..., np.ndarray]] = {
-    fn.__name__: fn
-    for fn in (
-        celu, elu, exponential, gelu, glu, hard_shrink, hard_sigmoid, hard_silu, hard_tanh,
-        leaky_relu, linear, log_sigmoid, log_softmax, mish, relu, relu6, selu, sigmoid, silu,
-        soft_shrink, softmax, softplus, softsign, sparse_plus, sparse_sigmoid, sparsemax,
-        squareplus, tanh, tanh_shrink, threshold,
-    )
-}
-_BY_NAME["swish"] = silu
-_BY_NAME["hard_swish"] = hard_silu
-
-
-def get(identifier: Any) -> Callable[..., np.ndarray]:
-    """Return the activation function named by ``identifier``.
-
-    ``None`` gives :func:`linear`; a string must be an exact, lower-case name
-    (case-sensitive, as in Keras); a dict in the form ``keras.activations.serialize``
-    produces for built-ins (``{"class_name": "function", "config": "relu", ...}``) is
-    accepted; any callable passes through.
-
-    Raises
-    ------
-    ValueError
-        ``"Could not interpret activation function identifier: <identifier>"``.
-
-    Examples
-    --------
-    >>> from convkit import activations
-    >>> activations.get("relu") is activations.relu
-    True
-    >>> activations.get(None) is activations.linear
-    True
-    """
-    if identifier is None:
-        return linear
-    if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier)
-    elif isinstance(identifier, Mapping):
-        name = identifier.get("config")
-        fn = _BY_NAME.get(name) if isinstance(name, str) else None
-    else:
-        fn = identifier if callable(identifier) else None
-    if fn is None:
-        raise ValueError(f"Could not interpret activation function identifier: {identifier}")
-    return fn
-
-
-def serialize(activation: Callable[..., Any]) -> str:
-    """Return the name stored in a layer config for ``activation``.
-
-    Built-ins give their Keras name (``swish`` → ``"silu"``, ``hard_swish`` →
-    ``"hard_silu"``, as Keras does); other callables give their ``__name__``.
-
-    Examples
-    --------
-    >>> from convkit import activations
-    >>> activations.serialize(activations.swish)
-    'silu'
-    """
-    name = getattr(activation, "__name__", None)
-    if not callable(activation) or not isinstance(name, str):
-        raise ValueError(  # noqa: TRY004 -- Keras raises ValueError here too
-            f"Unknown activation function '{activation}' cannot be serialized: "
-            "it has no __name__."
-        )
-    return name
-
-
-def deserialize(config: str | Mapping[str, Any]) -> Callable[..., np.ndarray]:
-    """Inverse of :func:`serialize`: the built-in activation with that name.
-
-    Examples
-    --------
-    >>> from convkit import activations
-    >>> activations.deserialize("swish") is activations.silu
-    True
-    """
-    if not isinstance(config, (str, Mapping)):
-        raise ValueError(  # noqa: TRY004 -- the error every lookup raises, as in Keras
-            f"Could not interpret activation function identifier: {config}"
-        )
-    return get(config)

@@ -1,221 +1,31 @@
-"""Weight initializers with the names, arguments, configs and serialised form of
-``keras.initializers``.
+"""Random initializers: ``RandomNormal``, ``TruncatedNormal``, ``RandomUniform``,
+``VarianceScaling`` (with :func:`compute_fans`) and its Glorot, He and LeCun presets, and
+``Orthogonal``.
 
-An initializer is called as ``init(shape, dtype="float32")`` and returns a new NumPy array.
-
-Seeds (Keras 3 semantics): an initializer built with an integer seed returns the *same*
-values every time it is called with the same shape. One built with ``seed=None`` draws an
-integer seed from convkit's global generator when it is *created* and then behaves like a
-seeded one, so :func:`convkit.utils.set_random_seed` called before the layers are created
-makes a whole model's initial weights reproducible. Passing a ``numpy.random.Generator`` as
-``seed`` draws new values on every call (the role of Keras's ``SeedGenerator``).
-
-Random values are drawn in float64 and rounded to the requested dtype, so one seed gives the
-same weights, up to rounding, in float32 and float64. They are not the numbers Keras draws
-(its backends use their own generators); the distributions are the same.
+Part of :mod:`convkit.initializers`, whose docstring states the seed rules.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from convkit._serialization import deserialize_object, get_object, serialize_object
-from convkit.utils import _next_seed
+from convkit.initializers.base import _dtype, _RandomInitializer, _shape
 
 __all__ = [
-    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
-    "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
-    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
-    "Zeros", "compute_fans", "constant", "deserialize", "get", "glorot_normal", "glorot_uniform",
-    "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
-    "random_normal", "random_uniform", "serialize", "truncated_normal", "variance_scaling", "zeros",
+    "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",
+    "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
+    "compute_fans",
 ]
+
 
 # Standard deviation of a unit normal truncated to [-2, 2]: dividing by it makes the
 # truncated draws have the requested standard deviation.
 _TRUNCATED_STD = 0.87962566103423978
-
-
-def _shape(shape: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(shape, numbers.Integral):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
-
-
-def _dtype(dtype: DTypeLike, owner: object = None) -> np.dtype:
-    """``None`` → float32; with ``owner`` (random initializers) only float dtypes pass."""
-    dt = np.dtype("float32" if dtype is None else dtype)
-    if owner is not None and dt.kind != "f":
-        raise ValueError(
-            f"{type(owner).__name__} only produces floating-point values. "
-            f"Received: dtype={dt}"
-        )
-    return dt
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars and arrays as Python numbers and lists, for JSON-friendly configs."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    return value
-
-
-class Initializer:
-    """Base class: subclasses implement ``__call__(shape, dtype=None)``.
-
-    ``get_config`` returns the constructor arguments and ``from_config`` calls the
-    constructor with them, so a subclass whose config keys are its argument names needs
-    nothing more.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convkit.initializers import Initializer
-    >>> class Halves(Initializer):
-    ...     def __call__(self, shape, dtype=None):
-    ...         return np.full(shape, 0.5, dtype=dtype or "float32")
-    >>> Halves()((2,))
-    array([0.5, 0.5], dtype=float32)
-    """
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        raise NotImplementedError(
-            "Initializer subclasses must implement the `__call__()` method."
-        )
-
-    def get_config(self) -> dict[str, Any]:
-        """Return the constructor arguments as a JSON-friendly dict."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Initializer:
-        """Build an initializer from the output of :meth:`get_config`."""
-        return cls(**config)
-
-    def clone(self) -> Initializer:
-        """Return a new initializer with the same config."""
-        return self.__class__.from_config(self.get_config())
-
-
-class Constant(Initializer):
-    """Fill with a constant scalar ``value``.
-
-    Examples
-    --------
-    >>> from convkit.initializers import Constant
-    >>> Constant(3.0)((2, 2))
-    array([[3., 3.],
-           [3., 3.]], dtype=float32)
-    """
-
-    def __init__(self, value: float = 0.0) -> None:
-        self.value = value
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return np.full(_shape(shape), self.value, dtype=_dtype(dtype))
-
-    def get_config(self) -> dict[str, Any]:
-        return {"value": _plain(self.value)}
-
-
-class Zeros(Initializer):
-    """Fill with 0 (any numeric or bool dtype).
-
-    Examples
-    --------
-    >>> from convkit.initializers import Zeros
-    >>> Zeros()((3,))
-    array([0., 0., 0.], dtype=float32)
-    """
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return np.zeros(_shape(shape), dtype=_dtype(dtype))
-
-
-class Ones(Initializer):
-    """Fill with 1 (any numeric or bool dtype).
-
-    Examples
-    --------
-    >>> from convkit.initializers import Ones
-    >>> Ones()((2,), dtype="int32")
-    array([1, 1], dtype=int32)
-    """
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        return np.ones(_shape(shape), dtype=_dtype(dtype))
-
-
-class Identity(Initializer):
-    """``gain`` times the identity matrix; 2-D shapes only (as in Keras).
-
-    Unlike Keras 3.15, whose config drops ``gain`` (so a saved ``Identity(2.0)`` comes back
-    as ``Identity(1.0)``), the config is ``{"gain": gain}``.
-
-    Examples
-    --------
-    >>> from convkit.initializers import Identity
-    >>> Identity(gain=2.0)((2, 3))
-    array([[2., 0., 0.],
-           [0., 2., 0.]], dtype=float32)
-    """
-
-    def __init__(self, gain: float = 1.0) -> None:
-        self.gain = gain
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        shape = _shape(shape)
-        if len(shape) != 2:
-            raise ValueError(
-                "Identity matrix initializer can only be used for 2D matrices. "
-                f"Received: shape={shape} of rank {len(shape)}."
-            )
-        dt = _dtype(dtype)
-        return (self.gain * np.eye(*shape)).astype(dt)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"gain": _plain(self.gain)}
-
-
-class _RandomInitializer(Initializer):
-    """Holds the seed logic shared by every random initializer."""
-
-    def __init__(self, seed: int | np.random.Generator | None = None) -> None:
-        if seed is None:
-            self._seed: int | np.random.Generator = _next_seed()
-        elif isinstance(seed, np.random.Generator):
-            self._seed = seed
-        elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
-            seed = int(seed)
-            self._seed = seed
-        else:
-            raise ValueError(
-                "`seed` argument should be an integer, a `numpy.random.Generator` or "
-                f"None. Received: seed={seed!r}"
-            )
-        self._init_seed = seed
-
-    @property
-    def seed(self) -> int | np.random.Generator:
-        """The seed in use: the one given, or the one drawn at construction for ``None``
-        (as Keras's ``seed`` attribute). ``get_config`` keeps the given value."""
-        return self._seed
-
-    def _rng(self) -> np.random.Generator:
-        if isinstance(self._seed, np.random.Generator):
-            return self._seed
-        # Negative seeds (valid in Keras) are read as 64-bit two's complement.
-        return np.random.default_rng(self._seed % 2**64 if self._seed < 0 else self._seed)
-
-    def get_config(self) -> dict[str, Any]:
-        # A Generator seed is returned as is: usable by from_config, not JSON.
-        return {"seed": self._init_seed}
 
 
 def _truncated_unit_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -568,96 +378,3 @@ class Orthogonal(_RandomInitializer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "gain": self.gain}
-
-
-# Keras's Python-level aliases.
-IdentityInitializer = Identity
-OrthogonalInitializer = Orthogonal
-constant, zeros, ones, identity = Constant, Zeros, Ones, Identity
-random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
-variance_scaling, orthogonal = VarianceScaling, Orthogonal
-glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
-he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
-
-_CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        Initializer, Constant, Zeros, Ones, Identity, RandomNormal, RandomUniform,
-        TruncatedNormal, VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform,
-        LecunNormal, LecunUniform, Orthogonal,
-    )
-}
-# Every name `keras.initializers.get` accepts (STFT aside): class names, their snake_case
-# spellings and Keras's extra aliases.
-_OBJECTS: dict[str, type] = {
-    **_CLASSES,
-    "initializer": Initializer, "constant": Constant, "zeros": Zeros, "ones": Ones,
-    "identity": Identity, "random_normal": RandomNormal, "random_uniform": RandomUniform,
-    "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal, "he_normal": HeNormal,
-    "he_uniform": HeUniform, "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
-    "orthogonal": Orthogonal, "IdentityInitializer": Identity,
-    "OrthogonalInitializer": Orthogonal, "normal": RandomNormal, "uniform": RandomUniform,
-    "zero": Zeros, "one": Ones,
-}
-
-
-def serialize(initializer: Initializer) -> dict[str, Any]:
-    """Return ``{'module': 'keras.initializers', 'class_name', 'config',
-    'registered_name'}``, the dict ``keras.initializers.serialize`` produces.
-
-    Examples
-    --------
-    >>> from convkit import initializers
-    >>> initializers.serialize(initializers.GlorotUniform())["config"]
-    {'seed': None, 'input_axes': None, 'output_axes': None}
-    """
-    return serialize_object(initializer, "keras.initializers", _CLASSES)
-
-
-def deserialize(config: dict[str, Any] | str) -> Initializer:
-    """Build an initializer from :func:`serialize` output (or from a name).
-
-    Examples
-    --------
-    >>> from convkit import initializers
-    >>> init = initializers.deserialize(initializers.serialize(initializers.Constant(2.0)))
-    >>> init.value
-    2.0
-    """
-    return deserialize_object(config, _OBJECTS, "initializer")
-
-
-def get(identifier: Any) -> Any:
-    """Resolve an initializer argument the way Keras layers do.
-
-    ``None`` → ``None``; a name (case-sensitive class or snake_case name, e.g.
-    ``"glorot_uniform"``, ``"GlorotUniform"``, ``"normal"``) or a serialised dict → a new
-    instance; a class → an instance of it; an initializer or any callable ``(shape, dtype)``
-    → itself; a NumPy array → a callable returning it (for that shape only) cast to the
-    requested dtype.
-
-    Raises
-    ------
-    ValueError
-        ``"Could not interpret initializer identifier: <identifier>"``.
-
-    Examples
-    --------
-    >>> from convkit import initializers
-    >>> type(initializers.get("he_normal")).__name__
-    'HeNormal'
-    """
-    if isinstance(identifier, (np.ndarray, np.generic)):
-        value = np.asarray(identifier)
-
-        def initialize_fn(shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-            if _shape(shape) != value.shape:
-                raise ValueError(
-                    f"Expected `shape` to be {value.shape} for direct tensor as "
-                    f"initializer. Received shape={shape}"
-                )
-            return value.astype(_dtype(dtype))
-
-        return initialize_fn
-    return get_object(identifier, _OBJECTS, "initializer")
