@@ -21,11 +21,11 @@ demo: $(STAMP)
 
 ## make test: the whole test suite (derandomised hypothesis when CI is set)
 test: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit README.md
 
 ## make test-fast: the quick subset for the edit-test loop
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit
+	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit README.md
 
 ## make test-debug: rebuild the kernels with bounds checks (baseline ISA) and run the kernel
 ## tests on them; `make test` afterwards rebuilds the optimised kernels
