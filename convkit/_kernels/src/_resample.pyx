@@ -45,6 +45,8 @@ cdef enum:
     # when rows are scarce (1-D data, batch 1), rows are cut along W into this many tasks
     # per thread at least, so that static scheduling stays balanced
     TASKS_PER_THREAD = 4
+    # channel block of the interpolation's W pass: one zmm of float32, two of float64
+    CB = 16
 
 
 cdef inline Py_ssize_t _clamp(Py_ssize_t v, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
@@ -219,6 +221,42 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
 # ---------------------------------------------------------------------------------------------
 # interpolating upsampling (separable tap tables)
 
+cdef inline void _vertical(floating *tmp, const floating *r0, floating w0,
+                           const floating *r1, floating w1, Py_ssize_t span,
+                           bint first) noexcept nogil:
+    """tmp (=|+=) w0 * r0 + w1 * r1 (``r1`` NULL: one row only)."""
+    cdef Py_ssize_t i
+    if r1 == NULL:
+        if first:
+            for i in range(span):
+                tmp[i] = w0 * r0[i]
+        else:
+            for i in range(span):
+                tmp[i] += w0 * r0[i]
+    elif first:
+        for i in range(span):
+            tmp[i] = w0 * r0[i] + w1 * r1[i]
+    else:
+        for i in range(span):
+            tmp[i] += w0 * r0[i] + w1 * r1[i]
+
+
+cdef inline void _taps_block(const floating *s, const floating *wk, Py_ssize_t tw,
+                             Py_ssize_t stride, floating *o) noexcept nogil:
+    """o[0:CB] = sum_e wk[e] * s[e * stride : e * stride + CB], accumulated in registers."""
+    cdef floating acc[CB]
+    cdef Py_ssize_t i, e
+    cdef floating w = wk[0]
+    for i in range(CB):
+        acc[i] = w * s[i]
+    for e in range(1, tw):
+        w = wk[e]
+        for i in range(CB):
+            acc[i] += w * s[e * stride + i]
+    for i in range(CB):
+        o[i] = acc[i]
+
+
 cdef void _resample_row(const floating *src_b, floating *dst_row, floating *tmp,
                         Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t chans,
                         Py_ssize_t sd, Py_ssize_t td, const floating *wd,
@@ -228,42 +266,47 @@ cdef void _resample_row(const floating *src_b, floating *dst_row, floating *tmp,
     """Output pixels [k0, k1) of one output row; ``src_b`` is the batch item's first pixel."""
     cdef Py_ssize_t col0 = start_w[k0]
     cdef Py_ssize_t span = (start_w[k1 - 1] + tw - col0) * chans
-    cdef Py_ssize_t a, e, i, k, c, first_tap = 1
-    cdef const floating *row
+    cdef Py_ssize_t a, e, k, c
+    cdef bint first = True
+    cdef const floating *r0
+    cdef const floating *r1
     cdef const floating *vrow
     cdef const floating *wk
     cdef const floating *s
     cdef floating *o
-    cdef floating wgt
-    # 1. D and H taps -> one row of the needed input columns
+    cdef floating acc
+    # 1. D and H taps -> one row of the needed input columns (two rows per pass)
     if td == 1 and th == 1 and wd[0] == 1 and wh[0] == 1:
         vrow = src_b + ((sd * h_in + sh) * w_in + col0) * chans   # identity: no copy
     else:
         for a in range(td):
-            for e in range(th):
-                wgt = wd[a] * wh[e]
-                row = src_b + (((sd + a) * h_in + sh + e) * w_in + col0) * chans
-                if first_tap:
-                    for i in range(span):
-                        tmp[i] = wgt * row[i]
-                    first_tap = 0
+            e = 0
+            while e < th:
+                r0 = src_b + (((sd + a) * h_in + sh + e) * w_in + col0) * chans
+                if e + 1 < th:
+                    r1 = r0 + w_in * chans
+                    _vertical(tmp, r0, wd[a] * wh[e], r1, wd[a] * wh[e + 1], span, first)
+                    e += 2
                 else:
-                    for i in range(span):
-                        tmp[i] += wgt * row[i]
+                    _vertical(tmp, r0, wd[a] * wh[e], NULL, 0, span, first)
+                    e += 1
+                first = False
         vrow = tmp
-    # 2. W taps, vectorised over channels
+    # 2. W taps, vectorised over channels in register blocks of CB
     for k in range(k0, k1):
         s = vrow + (start_w[k] - col0) * chans
         wk = ww + k * tw
         o = dst_row + k * chans
-        wgt = wk[0]
-        for c in range(chans):
-            o[c] = wgt * s[c]
-        for e in range(1, tw):
-            wgt = wk[e]
-            s = s + chans
-            for c in range(chans):
-                o[c] += wgt * s[c]
+        c = 0
+        while c + CB <= chans:
+            _taps_block(s + c, wk, tw, chans, o + c)
+            c += CB
+        while c < chans:
+            acc = wk[0] * s[c]
+            for e in range(1, tw):
+                acc += wk[e] * s[e * chans + c]
+            o[c] = acc
+            c += 1
 
 
 def _check_table(const Py_ssize_t[::1] start, Py_ssize_t n_out, Py_ssize_t taps,
