@@ -147,6 +147,21 @@ def test_interpolation_matches_oracle_float32(case, mode):
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6 * _taps(factors, mode))
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chans", [1, 3, 16])
+def test_interpolation_long_rows_all_factors(mode, chans):
+    # rows long enough for the kernel's by-phase W path (few channels) and its border pixels
+    for factor in (1, 2, 3, 4, 5):
+        for data_format in ("channels_first", "channels_last"):
+            x = make_array(batched_shape(2, (3, 41), chans, data_format), np.float64, factor)
+            y = ops.upsample(x, (2, factor), data_format, interpolation=mode)
+            expected = ref.upsample_interp(x, (2, factor), mode, data_format)
+            np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+    x = make_array((1, 300, 1), np.float32, 0)                   # 1-D, channels_first-like
+    np.testing.assert_allclose(ops.upsample(x, 3, interpolation=mode),
+                               ref.upsample_interp(x, (3,), mode), rtol=1e-5, atol=1e-5)
+
+
 RAMP_EXPECTED = {
     "bilinear": [1, 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4],
     "bicubic": [0.91176, 1.16788, 1.70992, 2.25, 2.75, 3.29008, 3.83212, 4.08824],

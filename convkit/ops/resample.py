@@ -281,21 +281,38 @@ def _kernel_values(name: str, x: np.ndarray) -> np.ndarray:
 def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
     """Per-output start index and weights for one axis: ``(start[n_out], weights[n_out, T])``.
 
-    A factor-1 axis is the identity (jax skips it). Otherwise output ``j`` samples input
-    coordinate ``u = (j + 0.5) / factor - 0.5``; its ``T = min(n_in, 2 * radius)`` taps are the
-    input samples nearest ``u`` (shifted to stay inside the input), weighted by the kernel and
-    renormalised to sum to 1.
+    A factor-1 axis is the identity (jax skips it). Otherwise output ``j = factor * q + p``
+    samples input coordinate ``u = (j + 0.5) / factor - 0.5 = q + u_p``; its
+    ``T = min(n_in, 2 * radius)`` taps are the input samples nearest ``u`` (shifted to stay
+    inside the input), weighted by the kernel and renormalised to sum to 1. Distances are
+    formed as ``frac(u_p) + integer`` so that, away from the borders, outputs of one phase ``p``
+    get bit-identical weights (the kernel's by-phase path relies on it).
     """
     if factor == 1:
         return np.arange(n_in, dtype=np.intp), np.ones((n_in, 1), dtype=dtype)
     radius = _RADIUS[interpolation]
     taps = min(n_in, 2 * radius)
-    u = (np.arange(n_in * factor, dtype=np.float64) + 0.5) / factor - 0.5
-    start = np.clip(np.floor(u).astype(np.intp) - radius + 1, 0, n_in - taps)
-    idx = start[:, None] + np.arange(taps)
-    w = _kernel_values(interpolation, np.abs(u[:, None] - idx))
+    j = np.arange(n_in * factor)
+    u_p = (j % factor + 0.5) / factor - 0.5
+    floor_p = np.floor(u_p)
+    base = j // factor + floor_p.astype(np.intp)        # floor(u)
+    start = np.clip(base - radius + 1, 0, n_in - taps)
+    offsets = base[:, None] - (start[:, None] + np.arange(taps))   # exact small integers
+    w = _kernel_values(interpolation, np.abs((u_p - floor_p)[:, None] + offsets))
     w /= w.sum(axis=1, keepdims=True)
     return start, np.ascontiguousarray(w, dtype=dtype)
+
+
+def phase_range(n_in: int, factor: int, interpolation: str) -> tuple:
+    """Input pixels ``[q_lo, q_hi)`` whose outputs have unshifted, phase-periodic W taps."""
+    if factor == 1:
+        return 0, n_in
+    radius = _RADIUS[interpolation]
+    taps = min(n_in, 2 * radius)
+    floors = [int(np.floor((p + 0.5) / factor - 0.5)) for p in range(factor)]
+    q_lo = max(0, max(radius - 1 - f for f in floors))
+    q_hi = min(n_in, min(n_in - taps + radius - 1 - f for f in floors) + 1)
+    return q_lo, max(q_lo, q_hi)
 
 
 def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
@@ -309,5 +326,7 @@ def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -
     tables = []
     for n_in, f in zip(_pad3(spatial, 1), _pad3(factors, 1), strict=True):
         tables.extend(tap_table(n_in, f, method, compute))
-    _resample.resample(src, _to_5d(out, data_format), *tables, get_num_threads())
+    w_in, f_w = spatial[-1], factors[-1]
+    _resample.resample(src, _to_5d(out, data_format), *tables, f_w,
+                       *phase_range(w_in, f_w, method), get_num_threads())
     return out.astype(x.dtype, copy=False)
