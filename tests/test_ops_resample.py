@@ -456,6 +456,15 @@ def test_non_contiguous_and_read_only_inputs(data_format):
         assert_new_contiguous(y, ro)
 
 
+def test_unaligned_input():
+    raw = np.zeros(4 * 2 * 6 * 5 * 3 + 1, np.uint8)[1:]
+    x = raw.view(np.float32).reshape(2, 6, 5, 3)
+    assert not x.flags.aligned
+    x[...] = make_array(x.shape, np.float32, 2)
+    for y, expected in zip(_all_ops(x), _all_refs(x), strict=True):
+        np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_nested_lists_are_accepted():
     y = ops.zero_pad([[[1, 2], [3, 4]]], [(1, 0)])
     np.testing.assert_array_equal(y, [[[0, 0], [1, 2], [3, 4]]])

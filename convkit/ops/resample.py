@@ -70,7 +70,7 @@ def _to_5d(x: np.ndarray, data_format: str) -> np.ndarray:
 
     channels_first ``(N, C, *S)`` becomes ``(N*C, *S, 1)``: same memory, no transpose.
     """
-    x = np.ascontiguousarray(x)
+    x = np.require(x, requirements="CA")  # C-contiguous and aligned (kernels use word moves)
     if data_format == "channels_first":
         n, c, *spatial = x.shape
         n, chans = n * c, 1

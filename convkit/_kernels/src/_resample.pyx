@@ -39,6 +39,12 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy, memset
 
+ctypedef fused word_t:
+    uint8_t
+    uint16_t
+    uint32_t
+    uint64_t
+
 ctypedef fused floating:
     float
     double
@@ -132,29 +138,36 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
 # ---------------------------------------------------------------------------------------------
 # nearest upsampling
 
+cdef inline void _repeat_words(const word_t *src, word_t *dst, Py_ssize_t n_pix,
+                               Py_ssize_t rep) noexcept nogil:
+    """Pixels of one 1/2/4/8-byte word (aligned: ops guarantees it), each ``rep`` times."""
+    cdef Py_ssize_t p, r
+    cdef word_t v
+    if rep == 2:  # the common case: gcc turns it into vector interleaves
+        for p in range(n_pix):
+            dst[2 * p] = src[p]
+            dst[2 * p + 1] = src[p]
+    else:
+        for p in range(n_pix):
+            v = src[p]
+            for r in range(rep):
+                dst[p * rep + r] = v
+
+
 cdef inline void _repeat_pixels(const uint8_t *src, uint8_t *dst, Py_ssize_t n_pix,
                                 Py_ssize_t rep, Py_ssize_t nbytes) noexcept nogil:
     """dst = each of the ``n_pix`` pixels of ``src`` written ``rep`` times in a row."""
     cdef Py_ssize_t p, r
     if rep == 1:
         memcpy(dst, src, n_pix * nbytes)
-        return
-    # constant-size memcpy compiles to one (unaligned-safe) load/store pair
-    if nbytes == 4:
-        for p in range(n_pix):
-            for r in range(rep):
-                memcpy(dst + (p * rep + r) * 4, src + p * 4, 4)
+    elif nbytes == 4:
+        _repeat_words(<const uint32_t*>src, <uint32_t*>dst, n_pix, rep)
     elif nbytes == 8:
-        for p in range(n_pix):
-            for r in range(rep):
-                memcpy(dst + (p * rep + r) * 8, src + p * 8, 8)
+        _repeat_words(<const uint64_t*>src, <uint64_t*>dst, n_pix, rep)
     elif nbytes == 2:
-        for p in range(n_pix):
-            for r in range(rep):
-                memcpy(dst + (p * rep + r) * 2, src + p * 2, 2)
+        _repeat_words(<const uint16_t*>src, <uint16_t*>dst, n_pix, rep)
     elif nbytes == 1:
-        for p in range(n_pix):
-            memset(dst + p * rep, src[p], rep)
+        _repeat_words(<const uint8_t*>src, <uint8_t*>dst, n_pix, rep)
     elif nbytes % 64 == 0:
         _repeat_blocks64(src, dst, n_pix, rep, nbytes // 64)
     else:
