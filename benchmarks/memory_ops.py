@@ -110,9 +110,11 @@ def _copy_limit(repeats, quick):
 def run(quick=False, n_threads=2, repeats=20) -> list:
     """Time every case and peer; return one dict per (case, peer).
 
-    Keys: ``case``, ``peer``, ``median_ms``, ``min_ms``, ``max_ms``, ``gbps`` (median, bytes
-    read + written), ``pct_copy`` (of the copy limit's median), ``vs_torch`` (torch median /
-    this median; > 1 means faster than torch), ``threads``; plus one ``case="copy_limit"`` row.
+    Keys: ``case``, ``peer``, ``median_ms``, ``min_ms``, ``max_ms``, ``cpu_ms`` (median process
+    CPU time per call: with 1 thread on a shared machine, the steadiest figure), ``gbps``
+    (median, bytes read + written), ``pct_copy`` (of the copy limit's median), ``vs_torch``
+    (torch median / this median; > 1 means faster than torch), ``threads``; plus one
+    ``case="copy_limit"`` row.
     """
     convkit.set_num_threads(n_threads)
     if torch is not None:
@@ -133,11 +135,14 @@ def run(quick=False, n_threads=2, repeats=20) -> list:
                 fn()
                 fn()
             times = {k: [] for k in peers}
+            cpu = {k: [] for k in peers}
             for _ in range(repeats):
                 for name, fn in peers.items():
+                    c0 = time.process_time()
                     t0 = time.perf_counter()
                     fn()
                     times[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0)
             torch_median = statistics.median(times["torch"]) if "torch" in times else None
             for name, ts in times.items():
                 med = statistics.median(ts)
@@ -145,6 +150,7 @@ def run(quick=False, n_threads=2, repeats=20) -> list:
                 rows.append({
                     "case": case["case"], "peer": name, "threads": n_threads,
                     "median_ms": med * 1e3, "min_ms": min(ts) * 1e3, "max_ms": max(ts) * 1e3,
+                    "cpu_ms": statistics.median(cpu[name]) * 1e3,
                     "gbps": gbps, "pct_copy": 100 * gbps / copy_median,
                     "vs_torch": torch_median / med if torch_median else None,
                 })
@@ -160,7 +166,8 @@ def format_table(rows) -> str:
     copy = next(r for r in rows if r["case"] == "copy_limit")
     lines.append(f"copy limit (np.copyto 64 MB, read+write): {copy['gbps']:.1f} GB/s median, "
                  f"{copy['gbps_best']:.1f} best")
-    header = (f"{'case':<22}{'peer':<9}{'median ms':>10}{'min':>9}{'max':>9}{'GB/s':>8}"
+    header = (f"{'case':<22}{'peer':<9}{'median ms':>10}{'min':>9}{'max':>9}{'cpu ms':>9}"
+              f"{'GB/s':>8}"
               f"{'% copy':>8}{'x torch':>9}")
     lines += [header, "-" * len(header)]
     for r in rows:
@@ -168,7 +175,7 @@ def format_table(rows) -> str:
             continue
         vs = f"{r['vs_torch']:.2f}" if r["vs_torch"] else "-"
         lines.append(f"{r['case']:<22}{r['peer']:<9}{r['median_ms']:>10.3f}{r['min_ms']:>9.3f}"
-                     f"{r['max_ms']:>9.3f}{r['gbps']:>8.1f}{r['pct_copy']:>7.0f}%{vs:>9}")
+                     f"{r['max_ms']:>9.3f}{r['cpu_ms']:>9.3f}{r['gbps']:>8.1f}{r['pct_copy']:>7.0f}%{vs:>9}")
     return "\n".join(lines)
 
 
