@@ -465,6 +465,17 @@ def test_unaligned_input():
         np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_odd_address_small_pixels():
+    # int8 x 4 channels = 4-byte pixels at an odd address: aligned for int8, not for words
+    for chans, factors in [(4, (2, 3)), (2, (2, 2)), (8, (3, 1))]:
+        raw = np.arange(2 * 5 * 7 * chans + 1, dtype=np.int8)[1:]
+        x = raw.reshape(2, 5, 7, chans)
+        assert x.ctypes.data % 2 == 1
+        np.testing.assert_array_equal(ops.upsample(x, factors), ref.upsample_nearest(x, factors))
+        np.testing.assert_array_equal(ops.zero_pad(x, [(1, 0), (2, 1)]),
+                                      ref.zero_pad(x, [(1, 0), (2, 1)]))
+
+
 def test_nested_lists_are_accepted():
     y = ops.zero_pad([[[1, 2], [3, 4]]], [(1, 0)])
     np.testing.assert_array_equal(y, [[[0, 0], [1, 2], [3, 4]]])

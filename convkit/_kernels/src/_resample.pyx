@@ -4,9 +4,10 @@
 Every array is a C-contiguous 5-D ``(N, D, H, W, B)`` channels-last block (1-D and 2-D data
 arrive with singleton D/H axes; ``channels_first`` data arrive as batch ``N*C`` with one
 channel). The byte kernels see the last axis as raw bytes, ``B = C * itemsize``, so one kernel
-serves every dtype. Work is split into static tasks over output rows ``(n, d, h)`` -- further
-cut along W when there are too few rows to feed every thread -- so any thread count writes
-exactly the same bytes, and the thread owning a row first-touches its pages.
+serves every dtype. Work is split into static tasks over rows ``(n, d, h)`` -- output rows;
+for nearest upsampling input rows, each writing its ``size_d * size_h`` output rows -- further
+cut along W when there are too few rows to feed every thread. Any thread count writes exactly
+the same bytes, and the thread owning a row first-touches its pages.
 
 Entry points (all release the GIL once; shapes are checked, values are trusted):
 
@@ -36,7 +37,7 @@ q_hi, n_threads)``
 import numpy as np
 
 from cython.parallel cimport parallel, prange, threadid
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
 from libc.string cimport memcpy, memset
 
 ctypedef fused word_t:
@@ -140,7 +141,7 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
 
 cdef inline void _repeat_words(const word_t *src, word_t *dst, Py_ssize_t n_pix,
                                Py_ssize_t rep) noexcept nogil:
-    """Pixels of one 1/2/4/8-byte word (aligned: ops guarantees it), each ``rep`` times."""
+    """Pixels of one 1/2/4/8-byte word (word-aligned addresses), each ``rep`` times."""
     cdef Py_ssize_t p, r
     cdef word_t v
     if rep == 2:  # the common case: gcc turns it into vector interleaves
@@ -158,8 +159,15 @@ cdef inline void _repeat_pixels(const uint8_t *src, uint8_t *dst, Py_ssize_t n_p
                                 Py_ssize_t rep, Py_ssize_t nbytes) noexcept nogil:
     """dst = each of the ``n_pix`` pixels of ``src`` written ``rep`` times in a row."""
     cdef Py_ssize_t p, r
+    # word moves only on word-aligned addresses (int8 x 4 channels is 4 bytes but may sit at
+    # any address; the vectoriser may assume alignment)
+    cdef bint aligned = ((<uintptr_t>src) | (<uintptr_t>dst)) % nbytes == 0 if nbytes <= 8 else 0
     if rep == 1:
         memcpy(dst, src, n_pix * nbytes)
+    elif not aligned and nbytes <= 8:
+        for p in range(n_pix):
+            for r in range(rep):
+                memcpy(dst + (p * rep + r) * nbytes, src + p * nbytes, nbytes)
     elif nbytes == 4:
         _repeat_words(<const uint32_t*>src, <uint32_t*>dst, n_pix, rep)
     elif nbytes == 8:
