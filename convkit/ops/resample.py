@@ -10,6 +10,8 @@ Layout: kernels see C-contiguous ``(N, D, H, W, C)``. A ``channels_first`` array
 transpose at all.
 """
 
+import functools
+
 import numpy as np
 
 from .. import _kernels
@@ -278,6 +280,7 @@ def _kernel_values(name: str, x: np.ndarray) -> np.ndarray:
     return np.where(x > radius, 0.0, np.where(x > 1e-3, sinc2, 1.0))
 
 
+@functools.lru_cache(maxsize=128)
 def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
     """Per-output start index and weights for one axis: ``(start[n_out], weights[n_out, T])``.
 
@@ -286,10 +289,11 @@ def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
     ``T = min(n_in, 2 * radius)`` taps are the input samples nearest ``u`` (shifted to stay
     inside the input), weighted by the kernel and renormalised to sum to 1. Distances are
     formed as ``frac(u_p) + integer`` so that, away from the borders, outputs of one phase ``p``
-    get bit-identical weights (the kernel's by-phase path relies on it).
+    get bit-identical weights (the kernel's by-phase path relies on it). Cached per argument
+    set (layers call with the same shapes again and again); the arrays are read-only.
     """
     if factor == 1:
-        return np.arange(n_in, dtype=np.intp), np.ones((n_in, 1), dtype=dtype)
+        return _frozen(np.arange(n_in, dtype=np.intp)), _frozen(np.ones((n_in, 1), dtype=dtype))
     radius = _RADIUS[interpolation]
     taps = min(n_in, 2 * radius)
     j = np.arange(n_in * factor)
@@ -300,7 +304,12 @@ def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
     offsets = base[:, None] - (start[:, None] + np.arange(taps))   # exact small integers
     w = _kernel_values(interpolation, np.abs((u_p - floor_p)[:, None] + offsets))
     w /= w.sum(axis=1, keepdims=True)
-    return start, np.ascontiguousarray(w, dtype=dtype)
+    return _frozen(start), _frozen(np.ascontiguousarray(w, dtype=dtype))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def phase_range(n_in: int, factor: int, interpolation: str) -> tuple:
@@ -325,7 +334,7 @@ def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -
     src = _to_5d(x.astype(compute, copy=False), data_format)
     tables = []
     for n_in, f in zip(_pad3(spatial, 1), _pad3(factors, 1), strict=True):
-        tables.extend(tap_table(n_in, f, method, compute))
+        tables.extend(tap_table(n_in, f, method, compute.type))
     w_in, f_w = spatial[-1], factors[-1]
     _resample.resample(src, _to_5d(out, data_format), *tables, f_w,
                        *phase_range(w_in, f_w, method), get_num_threads())
