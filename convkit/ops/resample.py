@@ -63,7 +63,7 @@ def _check_interpolation(interpolation) -> str:
     if lowered not in INTERPOLATIONS:
         raise ValueError("Invalid value for argument `interpolation`. Expected of one "
                          "('bilinear', 'nearest', 'lanczos3', 'lanczos5', 'bicubic'). "
-                         f"Received: interpolation={interpolation}")
+                         f"Received: interpolation={lowered}")
     return lowered
 
 
