@@ -212,7 +212,8 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
         renormalised over in-range taps; any number of spatial axes) and need floating input:
         float32/float64 compute in their own precision, float16 computes in float32 and is
         rounded back to float16. A NaN reaches every output whose tap window (the ``2 * radius``
-        input samples around it) contains it.
+        input samples around it) contains it; Keras on jax, contracting dense weight matrices,
+        spreads it along the whole row and column instead.
 
     Returns
     -------
