@@ -147,6 +147,21 @@ def test_interpolation_matches_oracle_float32(case, mode):
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6 * _taps(factors, mode))
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("chans", [1, 3, 16])
+def test_interpolation_long_rows_all_factors(mode, chans):
+    # rows long enough for the kernel's by-phase W path (few channels) and its border pixels
+    for factor in (1, 2, 3, 4, 5):
+        for data_format in ("channels_first", "channels_last"):
+            x = make_array(batched_shape(2, (3, 41), chans, data_format), np.float64, factor)
+            y = ops.upsample(x, (2, factor), data_format, interpolation=mode)
+            expected = ref.upsample_interp(x, (2, factor), mode, data_format)
+            np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+    x = make_array((1, 300, 1), np.float32, 0)                   # 1-D, channels_first-like
+    np.testing.assert_allclose(ops.upsample(x, 3, interpolation=mode),
+                               ref.upsample_interp(x, (3,), mode), rtol=1e-5, atol=1e-5)
+
+
 RAMP_EXPECTED = {
     "bilinear": [1, 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4],
     "bicubic": [0.91176, 1.16788, 1.70992, 2.25, 2.75, 3.29008, 3.83212, 4.08824],
@@ -439,6 +454,26 @@ def test_non_contiguous_and_read_only_inputs(data_format):
     for y, expected in zip(_all_ops(ro, data_format), _all_refs(ro, data_format), strict=True):
         np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-13)
         assert_new_contiguous(y, ro)
+
+
+def test_unaligned_input():
+    raw = np.zeros(4 * 2 * 6 * 5 * 3 + 1, np.uint8)[1:]
+    x = raw.view(np.float32).reshape(2, 6, 5, 3)
+    assert not x.flags.aligned
+    x[...] = make_array(x.shape, np.float32, 2)
+    for y, expected in zip(_all_ops(x), _all_refs(x), strict=True):
+        np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_odd_address_small_pixels():
+    # int8 x 4 channels = 4-byte pixels at an odd address: aligned for int8, not for words
+    for chans, factors in [(4, (2, 3)), (2, (2, 2)), (8, (3, 1))]:
+        raw = np.arange(2 * 5 * 7 * chans + 1, dtype=np.int8)[1:]
+        x = raw.reshape(2, 5, 7, chans)
+        assert x.ctypes.data % 2 == 1
+        np.testing.assert_array_equal(ops.upsample(x, factors), ref.upsample_nearest(x, factors))
+        np.testing.assert_array_equal(ops.zero_pad(x, [(1, 0), (2, 1)]),
+                                      ref.zero_pad(x, [(1, 0), (2, 1)]))
 
 
 def test_nested_lists_are_accepted():

@@ -10,6 +10,8 @@ Layout: kernels see C-contiguous ``(N, D, H, W, C)``. A ``channels_first`` array
 transpose at all.
 """
 
+import functools
+
 import numpy as np
 
 from .. import _kernels
@@ -61,7 +63,7 @@ def _check_interpolation(interpolation) -> str:
     if lowered not in INTERPOLATIONS:
         raise ValueError("Invalid value for argument `interpolation`. Expected of one "
                          "('bilinear', 'nearest', 'lanczos3', 'lanczos5', 'bicubic'). "
-                         f"Received: interpolation={interpolation}")
+                         f"Received: interpolation={lowered}")
     return lowered
 
 
@@ -70,7 +72,7 @@ def _to_5d(x: np.ndarray, data_format: str) -> np.ndarray:
 
     channels_first ``(N, C, *S)`` becomes ``(N*C, *S, 1)``: same memory, no transpose.
     """
-    x = np.ascontiguousarray(x)
+    x = np.require(x, requirements="CA")  # C-contiguous and aligned (kernels use word moves)
     if data_format == "channels_first":
         n, c, *spatial = x.shape
         n, chans = n * c, 1
@@ -210,7 +212,8 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
         renormalised over in-range taps; any number of spatial axes) and need floating input:
         float32/float64 compute in their own precision, float16 computes in float32 and is
         rounded back to float16. A NaN reaches every output whose tap window (the ``2 * radius``
-        input samples around it) contains it.
+        input samples around it) contains it; Keras on jax, contracting dense weight matrices,
+        spreads it along the whole row and column instead.
 
     Returns
     -------
@@ -278,24 +281,48 @@ def _kernel_values(name: str, x: np.ndarray) -> np.ndarray:
     return np.where(x > radius, 0.0, np.where(x > 1e-3, sinc2, 1.0))
 
 
+@functools.lru_cache(maxsize=128)
 def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
     """Per-output start index and weights for one axis: ``(start[n_out], weights[n_out, T])``.
 
-    A factor-1 axis is the identity (jax skips it). Otherwise output ``j`` samples input
-    coordinate ``u = (j + 0.5) / factor - 0.5``; its ``T = min(n_in, 2 * radius)`` taps are the
-    input samples nearest ``u`` (shifted to stay inside the input), weighted by the kernel and
-    renormalised to sum to 1.
+    A factor-1 axis is the identity (jax skips it). Otherwise output ``j = factor * q + p``
+    samples input coordinate ``u = (j + 0.5) / factor - 0.5 = q + u_p``; its
+    ``T = min(n_in, 2 * radius)`` taps are the input samples nearest ``u`` (shifted to stay
+    inside the input), weighted by the kernel and renormalised to sum to 1. Distances are
+    formed as ``frac(u_p) + integer`` so that, away from the borders, outputs of one phase ``p``
+    get bit-identical weights (the kernel's by-phase path relies on it). Cached per argument
+    set (layers call with the same shapes again and again); the arrays are read-only.
     """
     if factor == 1:
-        return np.arange(n_in, dtype=np.intp), np.ones((n_in, 1), dtype=dtype)
+        return _frozen(np.arange(n_in, dtype=np.intp)), _frozen(np.ones((n_in, 1), dtype=dtype))
     radius = _RADIUS[interpolation]
     taps = min(n_in, 2 * radius)
-    u = (np.arange(n_in * factor, dtype=np.float64) + 0.5) / factor - 0.5
-    start = np.clip(np.floor(u).astype(np.intp) - radius + 1, 0, n_in - taps)
-    idx = start[:, None] + np.arange(taps)
-    w = _kernel_values(interpolation, np.abs(u[:, None] - idx))
+    j = np.arange(n_in * factor)
+    u_p = (j % factor + 0.5) / factor - 0.5
+    floor_p = np.floor(u_p)
+    base = j // factor + floor_p.astype(np.intp)        # floor(u)
+    start = np.clip(base - radius + 1, 0, n_in - taps)
+    offsets = base[:, None] - (start[:, None] + np.arange(taps))   # exact small integers
+    w = _kernel_values(interpolation, np.abs((u_p - floor_p)[:, None] + offsets))
     w /= w.sum(axis=1, keepdims=True)
-    return start, np.ascontiguousarray(w, dtype=dtype)
+    return _frozen(start), _frozen(np.ascontiguousarray(w, dtype=dtype))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def phase_range(n_in: int, factor: int, interpolation: str) -> tuple:
+    """Input pixels ``[q_lo, q_hi)`` whose outputs have unshifted, phase-periodic W taps."""
+    if factor == 1:
+        return 0, n_in
+    radius = _RADIUS[interpolation]
+    taps = min(n_in, 2 * radius)
+    floors = [int(np.floor((p + 0.5) / factor - 0.5)) for p in range(factor)]
+    q_lo = max(0, max(radius - 1 - f for f in floors))
+    q_hi = min(n_in, min(n_in - taps + radius - 1 - f for f in floors) + 1)
+    return q_lo, max(q_lo, q_hi)
 
 
 def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
@@ -308,6 +335,8 @@ def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -
     src = _to_5d(x.astype(compute, copy=False), data_format)
     tables = []
     for n_in, f in zip(_pad3(spatial, 1), _pad3(factors, 1), strict=True):
-        tables.extend(tap_table(n_in, f, method, compute))
-    _resample.resample(src, _to_5d(out, data_format), *tables, get_num_threads())
+        tables.extend(tap_table(n_in, f, method, compute.type))
+    w_in, f_w = spatial[-1], factors[-1]
+    _resample.resample(src, _to_5d(out, data_format), *tables, f_w,
+                       *phase_range(w_in, f_w, method), get_num_threads())
     return out.astype(x.dtype, copy=False)
