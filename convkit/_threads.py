@@ -8,6 +8,7 @@ Several Python threads calling layers at once each use this many OpenMP threads.
 """
 
 import contextlib
+import functools
 import os
 
 from ._kernels import _cpu
@@ -15,6 +16,7 @@ from ._kernels import _cpu
 _requested = None
 
 
+@functools.lru_cache(maxsize=1)  # affinity is fixed for a process in practice; ops ask often
 def _available_cpus() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))

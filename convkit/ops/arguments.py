@@ -32,23 +32,26 @@ def standardize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tup
     >>> standardize_tuple([1, 2], 2, "strides")
     (1, 2)
     """
-    msg = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value!r}"
+    def error(suffix=""):  # built only when raising: this runs on every op call
+        return ValueError(f"The `{name}` argument must be a tuple of {n} integers. "
+                          f"Received {name}={value!r}{suffix}")
+
     if _is_int(value):
         result = (int(value),) * n
     else:
         if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-            raise ValueError(msg)
+            raise error()
         try:
             items = tuple(value)
         except TypeError:
-            raise ValueError(msg) from None
+            raise error() from None
         if len(items) != n or not all(_is_int(v) for v in items):
-            raise ValueError(msg)
+            raise error()
         result = tuple(int(v) for v in items)
     bad = {v for v in result if (v < 0 if allow_zero else v <= 0)}
     if bad:
         rule = "value >= 0" if allow_zero else "value > 0"
-        raise ValueError(f"{msg}, including values {bad} that do not satisfy `{rule}`")
+        raise error(f", including values {bad} that do not satisfy `{rule}`")
     return result
 
 
