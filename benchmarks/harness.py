@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 # libgomp threads spin after each parallel region by default; on a shared 2-core machine
 # convkit's, torch's and OpenBLAS's spinning threads steal each other's slices. Passive

@@ -23,11 +23,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from benchmarks import harness  # noqa: E402  (sets OMP_WAIT_POLICY before imports below)
-
 import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
+from benchmarks import harness  # noqa: E402  (sets OMP_WAIT_POLICY before imports below)
 
 PROVIDERS = ("benchmarks.conv_ops", "benchmarks.depthwise_ops", "benchmarks.memory_ops")
 MEMORY_TARGET_PCT = 70.0
