@@ -40,6 +40,8 @@ class ConvConfig:
         ``ops.zero_pad`` followed by a ``valid`` conv, as the code line says.
     explicit_pad : int
         Zeros per side for ``padding="explicit"``.
+    activation : {None, "relu"}
+        Applied by ``ops.conv`` after the bias (the ImageFilterLab's ReLU toggle).
     use_bias : bool
 
     Examples
@@ -55,6 +57,7 @@ class ConvConfig:
     padding: str = "valid"
     use_bias: bool = True
     explicit_pad: int = 1
+    activation: str | None = None
 
     def __post_init__(self):
         for name in ("kernel_size", "strides", "dilation_rate"):
@@ -192,11 +195,11 @@ class ConvComputation:
             padded_batch = call_op(ops.zero_pad, x[None], self.pads, explain=explain)
             out = call_op(ops.conv, padded_batch, self.kernel, strides=cfg.strides,
                           padding="valid", dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                          explain=explain)
+                          activation=cfg.activation, explain=explain)
         else:
             out = call_op(ops.conv, x[None], self.kernel, strides=cfg.strides,
                           padding=cfg.padding, dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                          explain=explain)
+                          activation=cfg.activation, explain=explain)
             padded_batch = call_op(ops.zero_pad, x[None], self.pads, explain=explain)
         self.output = np.asarray(out)[0]
         self.padded = np.asarray(padded_batch)[0]
@@ -334,7 +337,11 @@ class ConvComputation:
         shown = " + ".join(terms[:12]) + (f" + … ({len(terms)} products)" if len(terms) > 12
                                           else "")
         bias_txt = f" + {signed_term(b)}" if self.config.use_bias else ""
-        formula = f"y{axis_text(position)} = {shown}{bias_txt} = {fmt(value)}"
+        if self.config.activation:
+            formula = (f"y{axis_text(position)} = {self.config.activation}({shown}{bias_txt}) "
+                       f"= {fmt(value)}")
+        else:
+            formula = f"y{axis_text(position)} = {shown}{bias_txt} = {fmt(value)}"
         spans = ", ".join(f"{name} {w[0]}–{w[-1]}" for name, w in
                           zip(("rows", "cols") if self.config.rank == 2 else ("cells",), window, strict=False))
         n_prod = products.size
