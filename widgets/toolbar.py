@@ -118,6 +118,11 @@ class Toolbar(W.VBox):
 def labelled(owner: Owner, cls, description: str, tooltip: str = "", **kwargs):
     """A control whose description is fully visible and whose tooltip says why it matters."""
     style = kwargs.pop("style", {"description_width": "initial"})
+    if cls is W.IntSlider:  # an "auto" width collapses the slider track to nothing
+        if "layout" in kwargs:
+            kwargs["layout"].width = "270px"
+        else:
+            kwargs["layout"] = W.Layout(width="270px")
     return owner.make(cls, description=description, tooltip=tooltip, style=style, **kwargs)
 
 

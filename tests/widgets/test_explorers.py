@@ -35,6 +35,9 @@ def test_conv_explorer_step_and_parameter_updates_in_place():
         assert len(window_rects(root)) == 9  # one outline per tap
         assert root.get("aria-label").startswith("Step 1 of 9")
         assert root.get("aria-label") in ex.toolbar.caption.value
+        # SVG paints a rect without fill black: every rect must say fill or class
+        assert all(r.get("fill") or r.get("class") for r in root.iter(f"{SVG}rect")
+                   if r.get("width") != "6")
 
         ex.toolbar.step.value = 4
         assert ex.render_count == 2  # one render per action

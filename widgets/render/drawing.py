@@ -102,6 +102,8 @@ def to_svg(d: Drawing, aria_label: str | None = None) -> str:
                 attrs += ' fill="url(#hatch)"'
             elif fill:
                 attrs += f' fill="{fill}"'
+            elif not cls:
+                attrs += ' fill="none"'  # SVG's default fill is black
             if stroke:
                 attrs += f' stroke="{stroke}" stroke-width="{sw:g}"'
             if tip:

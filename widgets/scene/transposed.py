@@ -121,6 +121,15 @@ class TransposedComputation:
         if cfg.padding not in ("valid", "same"):
             raise SceneError(f"The `padding` argument must be 'valid' or 'same'. Received: "
                              f"{cfg.padding}", "Transposed convs have no causal padding.")
+        sizes = [shapes.transpose_output_length(m, k, s, d, cfg.padding, op) for m, k, s, d, op in
+                 zip(x.shape[:-1], cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+                     cfg.output_padding or (None,) * cfg.rank, strict=False)]
+        if min(sizes) <= 0:
+            # convkit returns an empty array here, like Keras (D7): nothing to draw
+            raise SceneError(f"the transposed output would have shape {tuple(sizes)}",
+                             "With these settings the output is empty: 'same' with "
+                             "output_padding=0 and an even effective kernel maps a length-1 "
+                             "input to length 0. Try a larger input or output_padding=None.")
         self.output = np.asarray(call_op(
             ops.conv_transpose, x[None], self.kernel, cfg.strides, padding=cfg.padding,
             output_padding=cfg.output_padding, dilation_rate=cfg.dilation_rate,
