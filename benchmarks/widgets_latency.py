@@ -16,7 +16,7 @@ import numpy as np
 def measure(explorer, n: int = 40) -> float:
     step = explorer.toolbar.step
     times = []
-    for i in range(n):
+    for _ in range(n):
         t0 = time.perf_counter()
         step.value = (step.value + 1) % (step.max + 1)
         times.append((time.perf_counter() - t0) * 1000)

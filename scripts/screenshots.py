@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
-
 from convkit.widgets.app import free_port, voila_command, voila_env, wait_until_answers
+from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -39,21 +38,18 @@ def main() -> int:
             return 1
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 6000})
             page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
-            explorers = page.locator(".widget-vbox.jupyter-widgets > .widget-vbox").locator("..")
-            for name, marker in SHOTS:
+            for _name, marker in SHOTS:
                 text = page.locator(".widget-html-content", has_text=marker).first
                 expect(text).to_be_visible(timeout=180_000)
             # each explorer is the outermost VBox in an output area
             boxes = page.locator(".jp-OutputArea-output > .widget-vbox")
             for i, (name, _) in enumerate(SHOTS):
                 box = boxes.nth(i)
-                box.scroll_into_view_if_needed()
                 path = out / f"widgets_{name}.png"
                 box.screenshot(path=str(path))
                 print("wrote", path)
-            del explorers
             browser.close()
     finally:
         proc.terminate()

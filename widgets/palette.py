@@ -111,8 +111,8 @@ def text_colour(fill_rgb) -> str:
 
 def legend_text(limit: float) -> str:
     """Plain-text legend for the diverging map, shown beside every value view."""
-    return (f"Colour scale: blue = negative (−{limit:g}), white = 0, orange = positive "
-            f"(+{limit:g}). Roles are named in text: INPUT, KERNEL, OUTPUT, PADDING (hatched, 0).")
+    return (f"Colours: blue < 0 (−{limit:.3g}), white = 0, orange > 0 (+{limit:.3g}); "
+            "PADDING hatched = 0.")
 
 
 __all__ = ["OKABE_ITO", "ROLE", "ROLE_LABELS", "hex_to_rgb", "diverging_scale", "diverging_rgb",

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from convkit.widgets.app import free_port, voila_command, voila_env, wait_until_answers
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,11 +5,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from convkit.widgets import ConvExplorer, ImageFilterLab, ResampleExplorer, TransposedConvExplorer
 from PIL import Image
 
 from convkit import ops
-from convkit.widgets import (ConvExplorer, ImageFilterLab, ResampleExplorer,
-                             TransposedConvExplorer)
 
 from .conftest import n_widgets
 

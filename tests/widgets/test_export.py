@@ -5,11 +5,10 @@ import xml.etree.ElementTree as ET
 
 import matplotlib.pyplot as plt
 import numpy as np
-from PIL import Image
-
 from convkit.widgets import ConvExplorer, TransposedConvExplorer
 from convkit.widgets.render import png_bytes, scene_png, scene_svg
 from convkit.widgets.scene import ConvComputation, ConvConfig
+from PIL import Image
 
 
 def test_gif_frames_duration_and_first_frame_equals_png(tmp_path):

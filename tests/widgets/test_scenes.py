@@ -2,16 +2,22 @@
 
 import numpy as np
 import pytest
+from convkit.widgets.scene import (
+    ConvComputation,
+    ConvConfig,
+    ResampleComputation,
+    ResampleConfig,
+    SceneError,
+    TransposedComputation,
+    TransposedConfig,
+)
+from convkit.widgets.scene.conv import receptive_field
+from convkit.widgets.scene.resample import axis_taps
 from hypothesis import given
 from hypothesis import strategies as st
 
 from convkit import ops
 from convkit.ops import shapes
-from convkit.widgets.scene import (ConvComputation, ConvConfig, ResampleComputation,
-                                   ResampleConfig, SceneError, TransposedComputation,
-                                   TransposedConfig)
-from convkit.widgets.scene.conv import receptive_field
-from convkit.widgets.scene.resample import axis_taps
 
 
 @st.composite

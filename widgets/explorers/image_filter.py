@@ -182,7 +182,8 @@ class ImageFilterLab(Explorer):
         bottom = 32 + max(x.shape[0], y.shape[0]) * z + 12
         d.text(10, bottom + 14, scene.caption, anchor="start", size=12)
         d.text(10, bottom + 32, legend_text(lim), anchor="start", size=11, fill="#333333")
-        d.width = int(max(ox + y.shape[1] * z + 20, 640))
+        d.width = int(max(ox + y.shape[1] * z + 20, 640, 6.6 * len(scene.caption) + 20,
+                          6.2 * len(legend_text(lim)) + 20))
         d.height = int(bottom + 44)
         return d
 

@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..palette import hex_to_rgb
 
-_SVG_STYLE = (".cell{stroke:#555;stroke-width:0.5}.window,.current{fill:none;stroke:#000;stroke-width:3}"
+_SVG_STYLE = (".cell{stroke:#555;stroke-width:0.5}"
+              ".window,.current{fill:none;stroke:#000;stroke-width:3}"
               ".inspect{fill:none;stroke:#D55E00;stroke-width:3;stroke-dasharray:5 3}"
               "text{font-family:'DejaVu Sans',Verdana,sans-serif}")
 

@@ -83,7 +83,8 @@ def _plain_sentence(cfg: ConvConfig, n: tuple):
         if cfg.padding == "causal" and cfg.rank != 1:
             return ("Causal padding exists for Conv1D only: it pads the time axis on the left "
                     "so no output sees the future, and an image has no time direction.")
-        eks = [shapes.effective_kernel(k, d) for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False)]
+        eks = [shapes.effective_kernel(k, d)
+               for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False)]
         if any(e > m for e, m in zip(eks, n, strict=False)):
             return (f"The dilated kernel spans k̂ = {'×'.join(map(str, eks))} cells but the input "
                     f"is only {'×'.join(map(str, n))}, so not one window fits: use "
@@ -204,7 +205,8 @@ class ConvComputation:
         self.output = np.asarray(out)[0]
         self.padded = np.asarray(padded_batch)[0]
         self.pad_mask = np.ones(self.padded.shape[:-1], dtype=bool)
-        self.pad_mask[tuple(slice(b, b + m) for (b, _), m in zip(self.pads, n, strict=False))] = False
+        interior = tuple(slice(b, b + m) for (b, _), m in zip(self.pads, n, strict=False))
+        self.pad_mask[interior] = False
         self.out_spatial = self.output.shape[:-1]
         self.n_steps = int(np.prod(self.out_spatial))
         self.in_spatial = n
@@ -274,7 +276,8 @@ class ConvComputation:
         out = []
         if max(cfg.strides) > 1:
             out.append(f"Stride {axis_text(cfg.strides)}: the window jumps "
-                       f"{' and '.join(map(str, sorted(set(cfg.strides))))} cells at a time, so the "
+                       f"{' and '.join(map(str, sorted(set(cfg.strides))))} cells at a time, so "
+                       "the "
                        "output is smaller; the floor drops a last window that would run off the "
                        "end.")
         if max(cfg.dilation_rate) > 1:
@@ -343,7 +346,8 @@ class ConvComputation:
         else:
             formula = f"y{axis_text(position)} = {shown}{bias_txt} = {fmt(value)}"
         spans = ", ".join(f"{name} {w[0]}–{w[-1]}" for name, w in
-                          zip(("rows", "cols") if self.config.rank == 2 else ("cells",), window, strict=False))
+                          zip(("rows", "cols") if self.config.rank == 2 else ("cells",), window,
+                              strict=False))
         n_prod = products.size
         caption = (f"Step {step + 1} of {self.n_steps}: window {spans} of the padded input; "
                    f"output {axis_text(position)} = sum of {n_prod} products"

@@ -171,10 +171,12 @@ class ResampleComputation:
         self.out_mask = np.zeros(self.output.shape[:-1], dtype=bool)
         if cfg.operation == "crop":
             self.in_mask[...] = True
-            self.in_mask[tuple(slice(b, m - a) for (b, a), m in zip(cfg.amounts, n, strict=False))] = False
+            kept = tuple(slice(b, m - a) for (b, a), m in zip(cfg.amounts, n, strict=False))
+            self.in_mask[kept] = False
         elif cfg.operation == "pad":
             self.out_mask[...] = True
-            self.out_mask[tuple(slice(b, b + m) for (b, _), m in zip(cfg.amounts, n, strict=False))] = False
+            kept = tuple(slice(b, b + m) for (b, _), m in zip(cfg.amounts, n, strict=False))
+            self.out_mask[kept] = False
         self.n_steps = int(np.prod(self.output.shape[:-1]))
 
     def taps(self, position: tuple) -> list:
@@ -200,7 +202,8 @@ class ResampleComputation:
             size = cfg.size[0] if r == 1 else cfg.size
             interp = f", interpolation='{cfg.interpolation}'" if r == 2 else ""
             layer = f"{name}(size={size}{interp})"
-            op = f"y = convkit.ops.upsample(x, size={cfg.size}, interpolation='{cfg.interpolation}')"
+            op = (f"y = convkit.ops.upsample(x, size={cfg.size}, "
+                  f"interpolation='{cfg.interpolation}')")
         else:
             arg = "cropping" if cfg.operation == "crop" else "padding"
             amounts = cfg.amounts[0] if r == 1 else cfg.amounts

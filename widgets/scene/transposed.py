@@ -174,7 +174,8 @@ class TransposedComputation:
 
     def _scatter_view(self):
         cfg = self.config
-        length = tuple((m - 1) * s + e for m, s, e in zip(self.in_spatial, cfg.strides, self.ek, strict=False))
+        length = tuple((m - 1) * s + e
+                       for m, s, e in zip(self.in_spatial, cfg.strides, self.ek, strict=False))
         self.full = np.zeros(length + (self.kernel.shape[-2],), dtype=np.float64)
         self._partials = []
         for position in itertools.product(*(range(m) for m in self.in_spatial)):
@@ -214,8 +215,9 @@ class TransposedComputation:
     def _ambiguity(self) -> list:
         cfg = self.config
         rows = []
-        for ax, (n, k, s, d, out) in enumerate(zip(self.in_spatial, cfg.kernel_size, cfg.strides,
-                                                   cfg.dilation_rate, self.out_spatial, strict=False)):
+        per_axis = zip(self.in_spatial, cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+                       self.out_spatial, strict=False)
+        for ax, (n, k, s, d, out) in enumerate(per_axis):
             e = shapes.effective_kernel(k, d)
             # every size the forward conv (same k, s, d, padding) maps to n
             cands = [m for m in range(1, n * s + e + s + 1)
