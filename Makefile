@@ -7,7 +7,7 @@ STAMP := $(VENV)/.convkit-installed
 SOURCES := pyproject.toml setup.py $(wildcard convkit/_kernels/*.pyx convkit/_kernels/src/*)
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast bench lint clean
+.PHONY: demo test test-fast test-debug bench lint clean
 
 $(STAMP): $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,11 +21,20 @@ demo: $(STAMP)
 
 ## make test: the whole test suite (derandomised hypothesis when CI is set)
 test: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS) tests
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit README.md
 
 ## make test-fast: the quick subset for the edit-test loop
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests
+	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit README.md
+
+## make test-debug: rebuild the kernels with bounds checks (baseline ISA) and run the kernel
+## tests on them; `make test` afterwards rebuilds the optimised kernels
+test-debug: $(STAMP)
+	CONVKIT_DEBUG_CYTHON=1 CONVKIT_ISA_VARIANTS=base $(PY) setup.py -q build_ext --inplace --force
+	CONVKIT_ISA=base $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS) tests/test_ops_resample.py \
+		$(wildcard tests/test_ops_conv*.py tests/test_ops_depthwise.py)
+	$(PY) setup.py -q build_ext --inplace --force
+	touch $(STAMP)
 
 ## make bench: the benchmark suite against PyTorch CPU (installs the CPU build of torch)
 bench: $(STAMP)

@@ -190,8 +190,10 @@ def _extensions():
         "cdivision": not debug,
         "embedsignature": True,
     }
+    # directives are not part of cythonize's staleness check: force a regeneration when the
+    # debug switch is on, so a bounds-checked build never reuses optimised C files
     return cythonize(exts, compiler_directives=directives, nthreads=os.cpu_count() or 1,
-                     compile_time_env={"CONVKIT_DEBUG": debug}, quiet=True)
+                     compile_time_env={"CONVKIT_DEBUG": debug}, quiet=True, force=debug)
 
 
 ext_modules = _extensions()  # first: it generates the per-ISA packages found below

@@ -10,8 +10,19 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import config
+from . import (  # noqa: E402,I001
+    activations,
+    config,
+    constraints,
+    initializers,
+    layers,  # noqa: E402
+    models,  # noqa: E402
+    ops,  # noqa: E402
+    regularizers,
+    utils,
+)
 from ._threads import get_num_threads, num_threads, set_num_threads
+from .models import Sequential  # noqa: E402
 
 try:
     __version__ = _metadata.version("convkit-layers")
@@ -47,5 +58,6 @@ def show_config() -> None:
     print("\n".join(lines))
 
 
-__all__ = ["config", "get_num_threads", "num_threads", "set_num_threads", "show_config",
-           "__version__"]
+__all__ = ["activations", "config", "constraints", "initializers", "layers", "models", "ops",
+           "regularizers", "utils", "Sequential", "get_num_threads", "num_threads",
+           "set_num_threads", "show_config", "__version__"]

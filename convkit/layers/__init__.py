@@ -9,17 +9,40 @@ Examples
 """
 
 from .base import Layer
+from .conv import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
+from .conv_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    Convolution3DTranspose,
+)
 from .cropping import Cropping1D, Cropping2D, Cropping3D
+from .depthwise import DepthwiseConv1D, DepthwiseConv2D
+from .separable import (
+    SeparableConv1D,
+    SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
+)
 from .serialization import deserialize, get, register, serialize
 from .upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 from .variable import Variable
 from .zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
-register(Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
+register(Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+         DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+         Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
          ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 
 __all__ = [
     "Layer", "Variable", "serialize", "deserialize", "get", "register",
+    "Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
+    "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
+    "Convolution2DTranspose", "Convolution3DTranspose",
+    "DepthwiseConv1D", "DepthwiseConv2D",
+    "SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
     "Cropping1D", "Cropping2D", "Cropping3D",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",

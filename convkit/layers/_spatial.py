@@ -22,6 +22,12 @@ class SpatialReshapeLayer(Layer):
         self.data_format = standardize_data_format(data_format)
         self.input_ndim = self.rank + 2
 
+    def _no_data_format(self, kwargs):
+        """Cropping1D and UpSampling1D take no ``data_format`` (they always use axis 1)."""
+        if "data_format" in kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{{'data_format': {kwargs['data_format']!r}}}")
+
     def _convert_input(self, inputs) -> np.ndarray:
         x = _arrays.as_array(inputs)
         if x.dtype.kind == "f":

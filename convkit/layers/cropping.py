@@ -49,6 +49,7 @@ class Cropping1D(_Cropping):
     rank = 1
 
     def __init__(self, cropping=(1, 1), **kwargs):
+        self._no_data_format(kwargs)
         super().__init__(data_format="channels_last", **kwargs)
         self.cropping = standardize_tuple(cropping, 2, "cropping", allow_zero=True)
 

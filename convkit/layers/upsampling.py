@@ -42,6 +42,7 @@ class UpSampling1D(_UpSampling):
     rank = 1
 
     def __init__(self, size=2, **kwargs):
+        self._no_data_format(kwargs)
         super().__init__(data_format="channels_last", **kwargs)
         if not isinstance(size, int) or isinstance(size, bool):
             raise TypeError(f"Expected an integer value for `size`, got {type(size)}.")

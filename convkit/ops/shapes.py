@@ -77,7 +77,7 @@ def transpose_crop(k: int, s: int, d: int, padding: str, output_padding=None) ->
     Examples
     --------
     >>> transpose_crop(3, 2, 1, "same"), transpose_crop(4, 2, 1, "same", 0)
-    (0, 1)
+    (0, 2)
     """
     if padding == "valid":
         return 0

@@ -1,0 +1,380 @@
+"""Random initializers: ``RandomNormal``, ``TruncatedNormal``, ``RandomUniform``,
+``VarianceScaling`` (with :func:`compute_fans`) and its Glorot, He and LeCun presets, and
+``Orthogonal``.
+
+Part of :mod:`convkit.initializers`, whose docstring states the seed rules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from convkit.initializers.base import _dtype, _RandomInitializer, _shape
+
+__all__ = [
+    "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",
+    "Orthogonal", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
+    "compute_fans",
+]
+
+
+# Standard deviation of a unit normal truncated to [-2, 2]: dividing by it makes the
+# truncated draws have the requested standard deviation.
+_TRUNCATED_STD = 0.87962566103423978
+
+
+def _truncated_unit_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Unit normal samples with every value beyond 2 standard deviations redrawn."""
+    out = rng.standard_normal(shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.standard_normal(int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return out
+
+
+class RandomNormal(_RandomInitializer):
+    """Normal distribution ``N(mean, stddev**2)``.
+
+    Examples
+    --------
+    >>> from convkit.initializers import RandomNormal
+    >>> w = RandomNormal(stddev=1.0, seed=0)((1000,))
+    >>> bool(0.9 < w.std() < 1.1)
+    True
+    """
+
+    def __init__(
+        self, mean: float = 0.0, stddev: float = 0.05,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.mean = mean
+        self.stddev = stddev
+        super().__init__(seed=seed)
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        dt = _dtype(dtype, self)
+        values = self._rng().standard_normal(_shape(shape)) * self.stddev + self.mean
+        return values.astype(dt)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+class TruncatedNormal(_RandomInitializer):
+    """Normal ``N(mean, stddev**2)`` with values beyond two ``stddev`` redrawn.
+
+    Examples
+    --------
+    >>> from convkit.initializers import TruncatedNormal
+    >>> w = TruncatedNormal(stddev=1.0, seed=0)((1000,))
+    >>> bool(abs(w).max() <= 2.0)
+    True
+    """
+
+    def __init__(
+        self, mean: float = 0.0, stddev: float = 0.05,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.mean = mean
+        self.stddev = stddev
+        super().__init__(seed=seed)
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        dt = _dtype(dtype, self)
+        values = _truncated_unit_normal(self._rng(), _shape(shape))
+        return (values * self.stddev + self.mean).astype(dt)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+class RandomUniform(_RandomInitializer):
+    """Uniform distribution on ``[minval, maxval)``.
+
+    Examples
+    --------
+    >>> from convkit.initializers import RandomUniform
+    >>> w = RandomUniform(0.0, 1.0, seed=0)((1000,))
+    >>> bool(w.min() >= 0.0 and w.max() < 1.0)
+    True
+    """
+
+    def __init__(
+        self, minval: float = -0.05, maxval: float = 0.05,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.minval = minval
+        self.maxval = maxval
+        super().__init__(seed=seed)
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        dt = _dtype(dtype, self)
+        return self._rng().uniform(self.minval, self.maxval, _shape(shape)).astype(dt)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
+
+
+def compute_fans(
+    shape: Sequence[int],
+    input_axes: Sequence[int] | None = None,
+    output_axes: Sequence[int] | None = None,
+) -> tuple[int, int]:
+    """Return ``(fan_in, fan_out)`` for a weight shape, by Keras's rule.
+
+    With both ``input_axes`` and ``output_axes``, the fans are the products of those axes'
+    sizes. Otherwise: rank 0 → (1, 1); rank 1 → (n, n); rank 2 → (rows, cols); higher
+    ranks are convolution kernels ``(*kernel, in, out)``: both fans are multiplied by the
+    kernel's spatial size. For transposed-conv kernels ``(*kernel, filters, channels)`` this
+    gives fan_in = k·filters, fan_out = k·channels, exactly as Keras does.
+
+    Examples
+    --------
+    >>> from convkit.initializers import compute_fans
+    >>> compute_fans((3, 3, 16, 32))
+    (144, 288)
+    """
+    shape = _shape(shape)
+    if input_axes is not None and output_axes is not None:
+        return (int(math.prod(shape[a] for a in input_axes)),
+                int(math.prod(shape[a] for a in output_axes)))
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+
+class VarianceScaling(_RandomInitializer):
+    """Distribution scaled to the weight's fans: variance ``scale / n``, where ``n`` is
+    ``fan_in``, ``fan_out`` or their mean (``mode``), each at least 1.
+
+    ``distribution="truncated_normal"`` (alias ``"normal"``) draws a normal truncated at two
+    standard deviations whose std is first divided by 0.8796…, so the truncated values
+    have the target variance; ``"untruncated_normal"`` a plain normal; ``"uniform"``
+    ``U(-limit, limit)``, ``limit = sqrt(3 * scale / n)``. ``input_axes``/``output_axes``
+    override the fan computation (see :func:`compute_fans`).
+
+    Examples
+    --------
+    >>> from convkit.initializers import VarianceScaling
+    >>> init = VarianceScaling(scale=2.0, mode="fan_in", distribution="uniform", seed=1)
+    >>> bool(abs(init((50, 10))).max() <= (3 * 2.0 / 50) ** 0.5)
+    True
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | np.random.Generator | None = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
+    ) -> None:
+        if not scale > 0.0:
+            raise ValueError(
+                f"Argument `scale` must be positive float. Received: scale={scale}"
+            )
+        if mode not in _MODES:
+            raise ValueError(
+                f"Invalid `mode` argument: {mode}. Please use one of "
+                "{'fan_in', 'fan_out', 'fan_avg'}"
+            )
+        distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in _DISTRIBUTIONS:
+            raise ValueError(
+                f"Invalid `distribution` argument: {distribution}. Please use one of "
+                "{'uniform', 'truncated_normal', 'untruncated_normal'}"
+            )
+        self.scale = scale
+        self.mode = mode
+        self.distribution = distribution
+        self.input_axes = input_axes
+        self.output_axes = output_axes
+        super().__init__(seed=seed)
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        dt = _dtype(dtype, self)
+        shape = _shape(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
+        variance = self.scale / max(1.0, n[self.mode])
+        rng = self._rng()
+        if self.distribution == "truncated_normal":
+            std = math.sqrt(variance) / _TRUNCATED_STD
+            values = _truncated_unit_normal(rng, shape) * std
+        elif self.distribution == "untruncated_normal":
+            values = rng.standard_normal(shape) * math.sqrt(variance)
+        else:
+            limit = math.sqrt(3.0 * variance)
+            values = rng.uniform(-limit, limit, shape)
+        return values.astype(dt)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }
+
+
+class _FixedVarianceScaling(VarianceScaling):
+    """A VarianceScaling preset: only ``seed`` and the fan axes are arguments."""
+
+    _preset: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
+    def __init__(
+        self,
+        seed: int | np.random.Generator | None = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
+    ) -> None:
+        scale, mode, distribution = self._preset
+        super().__init__(scale, mode, distribution, seed, input_axes, output_axes)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "seed": self._init_seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
+        }
+
+
+class GlorotUniform(_FixedVarianceScaling):
+    """Glorot (Xavier) uniform: ``U(-L, L)``, ``L = sqrt(6 / (fan_in + fan_out))``.
+
+    The default kernel initializer of every convkit layer.
+
+    Examples
+    --------
+    >>> from convkit.initializers import GlorotUniform
+    >>> w = GlorotUniform(seed=0)((5, 5, 32, 64))
+    >>> bool(abs(w).max() <= (6 / (25 * 32 + 25 * 64)) ** 0.5)
+    True
+    """
+
+    _preset = (1.0, "fan_avg", "uniform")
+
+
+class GlorotNormal(_FixedVarianceScaling):
+    """Glorot (Xavier) normal: truncated normal, std ``sqrt(2 / (fan_in + fan_out))``.
+
+    Examples
+    --------
+    >>> from convkit.initializers import GlorotNormal
+    >>> GlorotNormal(seed=0)((3, 3, 8, 8)).shape
+    (3, 3, 8, 8)
+    """
+
+    _preset = (1.0, "fan_avg", "truncated_normal")
+
+
+class HeNormal(_FixedVarianceScaling):
+    """He normal: truncated normal, std ``sqrt(2 / fan_in)``.
+
+    Examples
+    --------
+    >>> from convkit.initializers import HeNormal
+    >>> HeNormal(seed=0)((3, 3, 8, 8)).dtype
+    dtype('float32')
+    """
+
+    _preset = (2.0, "fan_in", "truncated_normal")
+
+
+class HeUniform(_FixedVarianceScaling):
+    """He uniform: ``U(-L, L)``, ``L = sqrt(6 / fan_in)``.
+
+    Examples
+    --------
+    >>> from convkit.initializers import HeUniform
+    >>> bool(abs(HeUniform(seed=0)((24, 4))).max() <= 0.5)
+    True
+    """
+
+    _preset = (2.0, "fan_in", "uniform")
+
+
+class LecunNormal(_FixedVarianceScaling):
+    """LeCun normal: truncated normal, std ``sqrt(1 / fan_in)`` (pairs with ``selu``).
+
+    Examples
+    --------
+    >>> from convkit.initializers import LecunNormal
+    >>> LecunNormal(seed=0)((4, 2), dtype="float64").dtype
+    dtype('float64')
+    """
+
+    _preset = (1.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_FixedVarianceScaling):
+    """LeCun uniform: ``U(-L, L)``, ``L = sqrt(3 / fan_in)``.
+
+    Examples
+    --------
+    >>> from convkit.initializers import LecunUniform
+    >>> bool(abs(LecunUniform(seed=0)((12, 4))).max() <= 0.5)
+    True
+    """
+
+    _preset = (1.0, "fan_in", "uniform")
+
+
+class Orthogonal(_RandomInitializer):
+    """Orthogonal matrix (times ``gain``) from the QR decomposition of a normal sample.
+
+    A shape ``(..., n)`` is treated as a matrix of ``prod(shape[:-1])`` rows and ``n``
+    columns: the rows are orthonormal if there are fewer rows than columns, the columns
+    otherwise. Needs rank >= 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit.initializers import Orthogonal
+    >>> q = Orthogonal(seed=0)((4, 4), dtype="float64")
+    >>> bool(np.allclose(q.T @ q, np.eye(4)))
+    True
+    """
+
+    def __init__(
+        self, gain: float = 1.0, seed: int | np.random.Generator | None = None
+    ) -> None:
+        self.gain = gain
+        super().__init__(seed=seed)
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        shape = _shape(shape)
+        if len(shape) < 2:
+            raise ValueError(
+                "The tensor to initialize must be at least two-dimensional. "
+                f"Received: shape={shape} of rank {len(shape)}."
+            )
+        dt = _dtype(dtype, self)
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))  # make the decomposition unique: uniform over O(n)
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(dt)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "gain": self.gain}

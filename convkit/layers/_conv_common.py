@@ -1,0 +1,151 @@
+"""What every convolution-family layer shares: argument handling, shapes, activation, config.
+
+Keras normalises arguments in each base class; here they are normalised once in
+:class:`ConvolutionLayer` and each family (plain, transposed, depthwise, separable) only adds
+its weights and its op call.
+"""
+
+import numpy as np
+
+from .. import activations, constraints, initializers, regularizers
+from ..ops import shapes
+from ..ops.arguments import (
+    check_positive_int,
+    standardize_data_format,
+    standardize_padding,
+    standardize_tuple,
+)
+from .base import Layer
+
+# activations the kernels apply inside their store (no second pass over the output)
+_FUSED_ACTIVATIONS = {"linear": None, "relu": "relu"}
+
+
+class ConvolutionLayer(Layer):
+    """Base of every conv-family layer. ``rank`` is the number of spatial axes."""
+
+    allow_causal = False
+
+    def __init__(self, rank, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.rank = rank
+        self.input_ndim = rank + 2
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.padding = standardize_padding(padding, allow_causal=self.allow_causal)
+        self.data_format = standardize_data_format(data_format)
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+
+    # -------------------------------------------------------------- helpers for subclasses
+    def _channels_of(self, input_shape) -> int:
+        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        if c is None:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs a known number "
+                             f"of input channels to build. Received input_shape={input_shape}")
+        if c == 0:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): the input has zero "
+                             f"channels (input_shape={input_shape}).")
+        return c
+
+    def _forward_spatial(self, input_shape) -> list:
+        """Output spatial sizes of a forward conv, raising Keras's error for empty outputs."""
+        spatial = self._spatial(input_shape)
+        out = [shapes.conv_output_length(n, k, s, d, self.padding)
+               for n, k, s, d in zip(spatial, self.kernel_size, self.strides,
+                                     self.dilation_rate)]
+        if any(o is not None and o <= 0 for o in out):
+            raise ValueError(
+                "Computed output size would be zero or negative. Received "
+                f"`inputs shape={tuple(input_shape)}`, `kernel shape="
+                f"{self._kernel_shape_for_message(input_shape)}`, "
+                f"`dilation_rate={np.array(self.dilation_rate)}`, `strides={self.strides}`, "
+                f"`padding={self.padding}`.")
+        return out
+
+    def _kernel_shape_for_message(self, input_shape):
+        return self.kernel_size
+
+    def _spatial(self, input_shape) -> tuple:
+        shape = tuple(input_shape)
+        if len(shape) != self.input_ndim:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects inputs of "
+                             f"rank {self.input_ndim}; received input_shape={shape}")
+        return shape[2:] if self.data_format == "channels_first" else shape[1:-1]
+
+    def _assemble(self, input_shape, spatial, channels) -> tuple:
+        batch = tuple(input_shape)[0]
+        if self.data_format == "channels_first":
+            return (batch, channels, *spatial)
+        return (batch, *spatial, channels)
+
+    def _fused_activation(self):
+        """(activation name for the kernel, callable to apply afterwards or None)."""
+        name = activations.serialize(self.activation)
+        if isinstance(name, str) and name in _FUSED_ACTIVATIONS \
+                and self.activation is getattr(activations, name, None):
+            return _FUSED_ACTIVATIONS[name], None
+        return None, self.activation
+
+    def _packed(self, variable, pack):
+        """``pack(value)`` cached until ``variable`` changes (set_weights, assign, constraints).
+
+        Packing reorders the weights into the kernels' blocked layout; doing it once per
+        weight value rather than once per call matters for small inputs.
+        """
+        cache = self.__dict__.setdefault("_pack_cache", {})
+        key = (variable.path, variable.version)
+        if key not in cache:
+            cache.clear()  # at most the current value of each weight is kept
+            cache[key] = pack(variable.value)
+        return cache[key]
+
+    def _op_kwargs(self) -> dict:
+        fused, _ = self._fused_activation()
+        return {"bias": self.bias.value if self.use_bias else None, "activation": fused}
+
+    def _finish(self, outputs: np.ndarray) -> np.ndarray:
+        _, after = self._fused_activation()
+        if after is None:
+            return outputs
+        result = np.asarray(after(outputs))
+        return np.ascontiguousarray(result, dtype=outputs.dtype)
+
+    def _add_bias(self, filters):
+        if self.use_bias:
+            self.bias = self.add_weight("bias", (filters,), self.bias_initializer,
+                                        self.bias_regularizer, self.bias_constraint)
+        else:
+            self.bias = None
+
+    def _common_config(self) -> dict:
+        return {"kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate}
+
+    def _tail_config(self, *groups) -> dict:
+        """activation, use_bias, then initializers/regularizers/constraints in Keras order."""
+        config = {"activation": activations.serialize(self.activation),
+                  "use_bias": self.use_bias}
+        for g in groups:
+            config[f"{g}_initializer"] = initializers.serialize(getattr(self, f"{g}_initializer"))
+        config["bias_initializer"] = initializers.serialize(self.bias_initializer)
+        for g in groups:
+            config[f"{g}_regularizer"] = regularizers.serialize(getattr(self, f"{g}_regularizer"))
+        config["bias_regularizer"] = regularizers.serialize(self.bias_regularizer)
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        for g in groups:
+            config[f"{g}_constraint"] = constraints.serialize(getattr(self, f"{g}_constraint"))
+        config["bias_constraint"] = constraints.serialize(self.bias_constraint)
+        return config
+
+    def _set_weight_args(self, group, initializer, regularizer, constraint):
+        setattr(self, f"{group}_initializer", initializers.get(initializer))
+        setattr(self, f"{group}_regularizer", regularizers.get(regularizer))
+        setattr(self, f"{group}_constraint", constraints.get(constraint))
+
+    @staticmethod
+    def _check_filters(filters):
+        return check_positive_int(filters, "filters", allow_none=True)

@@ -1,0 +1,153 @@
+"""Conv1D, Conv2D, Conv3D (and their Convolution* aliases): KERAS_PARITY §3.1."""
+
+from .. import ops
+from ..ops.arguments import check_strides_dilation
+from ._conv_common import ConvolutionLayer
+
+
+class BaseConv(ConvolutionLayer):
+    """A ``rank``-D convolution (cross-correlation, as in Keras) with groups.
+
+    Weights: ``kernel`` of shape ``kernel_size + (in_channels // groups, filters)`` and
+    ``bias`` of shape ``(filters,)``; kernel layouts do not depend on ``data_format``.
+    ``bias_initializer=None`` gives a Glorot-uniform bias, as in Keras (D4).
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, activity_regularizer=activity_regularizer,
+                         **kwargs)
+        self.filters = self._check_filters(filters)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
+            raise ValueError("The number of groups must be a positive integer. "
+                             f"Received: groups={groups}.")
+        self.groups = groups
+        if self.filters is not None and self.filters % groups != 0:
+            raise ValueError("The number of filters must be evenly divisible by the number of "
+                             f"groups. Received: groups={groups}, filters={self.filters}.")
+        check_strides_dilation(self.strides, self.dilation_rate)
+
+    def _build(self, input_shape):
+        channels = self._channels_of(input_shape)
+        if channels % self.groups != 0:
+            raise ValueError("The number of input channels must be evenly divisible by the "
+                             f"number of groups. Received groups={self.groups}, but the input "
+                             f"has {channels} channels (full input shape is {input_shape}).")
+        if self.filters is None:
+            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight(
+            "kernel", self.kernel_size + (channels // self.groups, self.filters),
+            self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint)
+        self._add_bias(self.filters)
+
+    def _kernel_shape_for_message(self, input_shape):
+        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        groups_c = c // self.groups if c is not None else None
+        return self.kernel_size + (groups_c, self.filters)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
+
+    def call(self, inputs):
+        kernel = self._packed(self.kernel, lambda k: ops.pack_conv_kernel(k, self.dtype))
+        y = ops.conv(inputs, kernel, strides=self.strides, padding=self.padding,
+                     data_format=self.data_format, dilation_rate=self.dilation_rate,
+                     **self._op_kwargs())
+        return self._finish(y)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"filters": self.filters, **self._common_config(),
+                       "groups": self.groups, **self._tail_config("kernel")})
+        return config
+
+
+class Conv1D(BaseConv):
+    """1-D convolution over ``(batch, steps, channels)``; ``padding="causal"`` allowed.
+
+    Parameters
+    ----------
+    filters : int
+    kernel_size : int or tuple of 1 int
+    strides, dilation_rate : int or tuple of 1 int
+        Not both > 1.
+    padding : {"valid", "same", "causal"}
+        ``causal`` left-pads ``dilation_rate * (kernel_size - 1)`` zeros: output t sees
+        inputs up to t only.
+    data_format, groups, activation, use_bias, *_initializer, *_regularizer, *_constraint
+        As in Keras.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = Conv1D(4, 3, padding="causal", dilation_rate=2)
+    >>> layer(np.ones((2, 10, 3))).shape
+    (2, 10, 4)
+    """
+
+    allow_causal = True
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2D(BaseConv):
+    """2-D convolution over ``(batch, rows, cols, channels)`` (or channels_first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv2D(8, 3, padding="same")(np.ones((1, 5, 5, 3))).shape
+    (1, 5, 5, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3D(BaseConv):
+    """3-D convolution over ``(batch, depth, rows, cols, channels)`` (or channels_first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv3D(2, 3)(np.ones((1, 4, 4, 4, 1))).shape
+    (1, 2, 2, 2, 2)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         groups, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer, activity_regularizer,
+                         kernel_constraint, bias_constraint, **kwargs)
+
+
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D

@@ -1,0 +1,153 @@
+"""Conv1DTranspose, Conv2DTranspose, Conv3DTranspose (+ Convolution*Transpose): §3.2.
+
+Note Keras's argument order: Conv3DTranspose takes ``data_format`` *before*
+``output_padding``; the 1-D and 2-D layers take ``output_padding`` first.
+"""
+
+from .. import ops
+from ..ops import shapes
+from ..ops.arguments import check_strides_dilation, standardize_tuple
+from ._conv_common import ConvolutionLayer
+
+
+class BaseConvTranspose(ConvolutionLayer):
+    """A ``rank``-D transposed convolution (the adjoint of a strided convolution).
+
+    Weights: ``kernel`` of shape ``kernel_size + (filters, in_channels)`` (the last two axes
+    swapped relative to Conv) and ``bias`` ``(filters,)``. The output size along an axis is
+    ``(n - 1) * s + max(k_eff, s)`` for ``valid`` and ``n * s`` for ``same`` when
+    ``output_padding`` is None; with ``output_padding`` it is ``(n - 1) * s + k_eff + op``
+    (valid) or ``(n - 1) * s + k_eff % 2 + op`` (same). A zero-length result is returned
+    empty, without error (D7).
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=1, activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, activity_regularizer=activity_regularizer,
+                         **kwargs)
+        self.filters = self._check_filters(filters)
+        if output_padding is None:
+            self.output_padding = None
+        else:
+            self.output_padding = standardize_tuple(output_padding, rank, "output_padding",
+                                                    allow_zero=True)
+            for i, (op, s) in enumerate(zip(self.output_padding, self.strides)):
+                if op >= s:
+                    raise ValueError(
+                        "`output_padding` must be strictly less than `strides` for all "
+                        f"dimensions. At dimension {i}, `output_padding` is {op} but "
+                        f"`strides` is {s}. Received: output_padding={self.output_padding}, "
+                        f"strides={self.strides}")
+        check_strides_dilation(self.strides, self.dilation_rate)
+        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
+                              kernel_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+
+    def _build(self, input_shape):
+        channels = self._channels_of(input_shape)
+        if self.filters is None:
+            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels),
+                                      self.kernel_initializer, self.kernel_regularizer,
+                                      self.kernel_constraint)
+        self._add_bias(self.filters)
+
+    def compute_output_shape(self, input_shape) -> list:
+        spatial = self._spatial(input_shape)
+        ops_ = self.output_padding or (None,) * self.rank
+        out = [shapes.transpose_output_length(n, k, s, d, self.padding, op)
+               for n, k, s, d, op in zip(spatial, self.kernel_size, self.strides,
+                                         self.dilation_rate, ops_)]
+        # Keras returns a list for transposed convolutions (and tuples elsewhere)
+        return list(self._assemble(input_shape, out, self.filters))
+
+    def call(self, inputs):
+        kernel = self._packed(self.kernel, lambda k: ops.pack_conv_transpose_kernel(
+            k, self.strides, self.dilation_rate, self.dtype))
+        y = ops.conv_transpose(inputs, kernel, strides=self.strides,
+                               padding=self.padding, output_padding=self.output_padding,
+                               data_format=self.data_format,
+                               dilation_rate=self.dilation_rate, **self._op_kwargs())
+        return self._finish(y)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"filters": self.filters, "kernel_size": self.kernel_size,
+                       "strides": self.strides, "padding": self.padding,
+                       "output_padding": self.output_padding,
+                       "data_format": self.data_format, "dilation_rate": self.dilation_rate,
+                       **self._tail_config("kernel")})
+        return config
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """1-D transposed convolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv1DTranspose(2, 3, strides=2, padding="same")(np.ones((1, 4, 1))).shape
+    (1, 8, 2)
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, output_padding,
+                         data_format, dilation_rate, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    """2-D transposed convolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv2DTranspose(4, 3, strides=2, padding="same")(np.ones((1, 12, 12, 2))).shape
+    (1, 24, 24, 4)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
+                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, output_padding,
+                         data_format, dilation_rate, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """3-D transposed convolution (``data_format`` comes before ``output_padding``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Conv3DTranspose(1, 2, strides=2)(np.ones((1, 2, 2, 2, 1))).shape
+    (1, 4, 4, 4, 1)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+                 data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
+                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(3, filters, kernel_size, strides, padding, output_padding,
+                         data_format, dilation_rate, activation, use_bias, kernel_initializer,
+                         bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+
+Convolution1DTranspose = Conv1DTranspose
+Convolution2DTranspose = Conv2DTranspose
+Convolution3DTranspose = Conv3DTranspose

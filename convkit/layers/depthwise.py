@@ -1,0 +1,101 @@
+"""DepthwiseConv1D and DepthwiseConv2D: one kernel per input channel (§3.3).
+
+Unlike Conv, Keras's depthwise layers accept strides > 1 together with dilation > 1.
+"""
+
+from .. import ops
+from ..ops.arguments import check_positive_int
+from ._conv_common import ConvolutionLayer
+
+
+class BaseDepthwiseConv(ConvolutionLayer):
+    """Depthwise convolution: output channel ``c * depth_multiplier + m`` sees channel ``c``.
+
+    Weights: ``kernel`` ``kernel_size + (in_channels, depth_multiplier)`` (named "kernel", as
+    in Keras 3) and ``bias`` ``(in_channels * depth_multiplier,)``.
+    """
+
+    def __init__(self, rank, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, activity_regularizer=activity_regularizer,
+                         **kwargs)
+        self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
+        self._set_weight_args("depthwise", depthwise_initializer, depthwise_regularizer,
+                              depthwise_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+
+    def _build(self, input_shape):
+        channels = self._channels_of(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = self.add_weight("kernel",
+                                      self.kernel_size + (channels, self.depth_multiplier),
+                                      self.depthwise_initializer, self.depthwise_regularizer,
+                                      self.depthwise_constraint)
+        self._add_bias(channels * self.depth_multiplier)
+
+    def _kernel_shape_for_message(self, input_shape):
+        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        return self.kernel_size + (c, self.depth_multiplier)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        c = self._channels_of(input_shape)
+        return self._assemble(input_shape, self._forward_spatial(input_shape),
+                              c * self.depth_multiplier)
+
+    def call(self, inputs):
+        y = ops.depthwise_conv(inputs, self.kernel.value, strides=self.strides,
+                               padding=self.padding, data_format=self.data_format,
+                               dilation_rate=self.dilation_rate, **self._op_kwargs())
+        return self._finish(y)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"depth_multiplier": self.depth_multiplier, **self._common_config(),
+                       **self._tail_config("depthwise")})
+        return config
+
+
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """1-D depthwise convolution over ``(batch, steps, channels)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> DepthwiseConv1D(3, depth_multiplier=2)(np.ones((1, 8, 4))).shape
+    (1, 6, 8)
+    """
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(1, kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+
+
+class DepthwiseConv2D(BaseDepthwiseConv):
+    """2-D depthwise convolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> DepthwiseConv2D(3, padding="same")(np.ones((1, 5, 5, 4))).shape
+    (1, 5, 5, 4)
+    """
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(2, kernel_size, strides, padding, depth_multiplier, data_format,
+                         dilation_rate, activation, use_bias, depthwise_initializer,
+                         bias_initializer, depthwise_regularizer, bias_regularizer,
+                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)

@@ -1,0 +1,123 @@
+"""SeparableConv1D and SeparableConv2D (+ SeparableConvolution* aliases): §3.4.
+
+A depthwise step (with the layer's strides, padding and dilation, no bias) followed by a 1x1
+pointwise convolution, bias and activation; computed fused by one kernel.
+"""
+
+from .. import ops
+from ..ops.arguments import check_positive_int
+from ._conv_common import ConvolutionLayer
+
+
+class BaseSeparableConv(ConvolutionLayer):
+    """Depthwise-separable convolution.
+
+    Weights, in order: ``depthwise_kernel`` ``kernel_size + (in_channels, depth_multiplier)``,
+    ``pointwise_kernel`` ``(1,) * rank + (in_channels * depth_multiplier, filters)``, ``bias``
+    ``(filters,)``.
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
+                 data_format=None, dilation_rate=1, depth_multiplier=1, activation=None,
+                 use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, depthwise_constraint=None, pointwise_constraint=None,
+                 bias_constraint=None, **kwargs):
+        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
+                         activation, use_bias, activity_regularizer=activity_regularizer,
+                         **kwargs)
+        self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
+        self.filters = self._check_filters(filters)
+        self._set_weight_args("depthwise", depthwise_initializer, depthwise_regularizer,
+                              depthwise_constraint)
+        self._set_weight_args("pointwise", pointwise_initializer, pointwise_regularizer,
+                              pointwise_constraint)
+        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+
+    def _build(self, input_shape):
+        channels = self._channels_of(input_shape)
+        if self.filters is None:
+            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+        self.compute_output_shape(input_shape)
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
+            self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint)
+        self.pointwise_kernel = self.add_weight(
+            "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier,
+                                                    self.filters),
+            self.pointwise_initializer, self.pointwise_regularizer, self.pointwise_constraint)
+        self._add_bias(self.filters)
+
+    def _kernel_shape_for_message(self, input_shape):
+        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        return self.kernel_size + (c, self.depth_multiplier)
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
+
+    def call(self, inputs):
+        y = ops.separable_conv(inputs, self.depthwise_kernel.value, self.pointwise_kernel.value,
+                               strides=self.strides, padding=self.padding,
+                               data_format=self.data_format, dilation_rate=self.dilation_rate,
+                               **self._op_kwargs())
+        return self._finish(y)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update({"depth_multiplier": self.depth_multiplier, "filters": self.filters,
+                       **self._common_config(),
+                       **self._tail_config("depthwise", "pointwise")})
+        return config
+
+
+class SeparableConv1D(BaseSeparableConv):
+    """1-D depthwise-separable convolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SeparableConv1D(4, 3, padding="same")(np.ones((1, 8, 2))).shape
+    (1, 8, 4)
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, activation, use_bias, depthwise_initializer,
+                         pointwise_initializer, bias_initializer, depthwise_regularizer,
+                         pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+class SeparableConv2D(BaseSeparableConv):
+    """2-D depthwise-separable convolution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SeparableConv2D(8, 3, depth_multiplier=2)(np.ones((1, 6, 6, 3))).shape
+    (1, 4, 4, 8)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
+                         depth_multiplier, activation, use_bias, depthwise_initializer,
+                         pointwise_initializer, bias_initializer, depthwise_regularizer,
+                         pointwise_regularizer, bias_regularizer, activity_regularizer,
+                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+
+
+SeparableConvolution1D = SeparableConv1D
+SeparableConvolution2D = SeparableConv2D

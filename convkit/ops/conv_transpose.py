@@ -1,0 +1,227 @@
+"""Transposed convolution by phase (sub-pixel) decomposition on the direct conv kernel.
+
+Keras's transposed conv scatters ``x[i] @ K[t]`` into ``full[i*s + t*d]`` and reads the output
+at ``y[j] = full[j + c0]`` (KERAS_PARITY §3.2). Along one axis, the outputs ``j = p + s*m`` of
+one phase ``p`` receive exactly the taps ``t`` with ``t*d ≡ p + c0 (mod s)``, from input
+``i = m + (p + c0 - t*d) / s``. Listing those taps backwards turns that sum into an ordinary
+stride-1 correlation of the input (dilation ``d / gcd(s, d)``, a possibly negative pad) with a
+sub-kernel whose channel axes are swapped, writing a disjoint strided lattice of the output. So
+every output element is written once, by the forward kernel: no scatter, no atomics; outputs no
+tap reaches get the bias (zero tails). Sub-kernels depend only on the residue
+``(p + c0) mod s``, so a packed kernel serves every padding and output_padding.
+"""
+
+import math
+
+import numpy as np
+
+from . import _arrays, shapes
+from .arguments import standardize_data_format, standardize_padding, standardize_tuple
+from .conv import (
+    _activation_code,
+    _compute_dtype,
+    check_bias,
+    pack_weights,
+    packed_bias,
+    run_direct,
+)
+
+__all__ = ["PackedConvTransposeKernel", "conv_transpose", "pack_conv_transpose_kernel"]
+
+
+def _phase_taps(k: int, s: int, d: int, residue: int) -> list:
+    """Taps ``t`` (ascending) with ``t*d ≡ residue (mod s)``."""
+    return [t for t in range(k) if (t * d - residue) % s == 0]
+
+
+class PackedConvTransposeKernel:
+    """A transposed-conv kernel cast once, with its per-phase sub-kernels packed on first use.
+
+    Advanced API for layers (see :func:`pack_conv_transpose_kernel`); the sub-kernels depend
+    on ``strides`` and ``dilation_rate``, which are fixed here, not on padding or
+    output_padding. Make a new one when the weights change.
+    """
+
+    def __init__(self, kernel, strides, dilation_rate=1, dtype=None):
+        arr = _arrays.as_array(kernel, "kernel")
+        if arr.ndim not in (3, 4, 5):
+            raise ValueError("`kernel` must have rank 3, 4 or 5 (kernel_size + (filters, "
+                             f"in_channels)). Received kernel of shape {arr.shape}")
+        if min(arr.shape) == 0:
+            raise ValueError(f"`kernel` must not have zero-size axes. Received kernel of shape "
+                             f"{arr.shape}")
+        rank = arr.ndim - 2
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        dtype = _compute_dtype(arr.dtype) if dtype is None else \
+            _arrays.resolve_float_dtype(dtype, "dtype")
+        self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
+        self.kernel.setflags(write=False)
+        self.dtype = dtype
+        self._cache = {}
+
+    @property
+    def shape(self) -> tuple:
+        return self.kernel.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.kernel.ndim
+
+    def phase(self, residues: tuple):
+        """``(packed, taps per axis)`` for per-axis residues ``(p + c0) mod s`` (3-tuple)."""
+        if residues not in self._cache:
+            k = self.kernel
+            k5 = k.reshape((1,) * (5 - k.ndim) + k.shape)
+            s3 = (1,) * (5 - k.ndim) + self.strides
+            d3 = (1,) * (5 - k.ndim) + self.dilation_rate
+            taps = [_phase_taps(k5.shape[a], s3[a], d3[a], residues[a]) for a in range(3)]
+            # backwards along each axis (the correlation form), channel axes swapped
+            sub = k5[np.ix_(taps[0][::-1], taps[1][::-1], taps[2][::-1])]
+            sub = np.ascontiguousarray(sub.swapaxes(-1, -2))
+            self._cache[residues] = (pack_weights(sub, 1), taps)
+        return self._cache[residues]
+
+
+def pack_conv_transpose_kernel(kernel, strides, dilation_rate=1,
+                               dtype=None) -> PackedConvTransposeKernel:
+    """Cast a transposed-conv kernel once for repeated :func:`conv_transpose` calls (advanced).
+
+    Parameters
+    ----------
+    kernel : array_like
+        Keras's transposed layout ``kernel_size + (filters, in_channels)``.
+    strides, dilation_rate : int or tuple of int
+        Must equal the values later passed to :func:`conv_transpose`.
+    dtype : {"float32", "float64"} or None
+        Compute dtype; ``None``: float64 for a float64 kernel, else float32.
+    """
+    return PackedConvTransposeKernel(kernel, strides, dilation_rate, dtype)
+
+
+def _check_output_padding(output_padding, strides, rank):
+    if output_padding is None:
+        return None
+    op = standardize_tuple(output_padding, rank, "output_padding", allow_zero=True)
+    for i, (o, s) in enumerate(zip(op, strides, strict=True)):
+        if o >= s:
+            raise ValueError(
+                "`output_padding` must be strictly less than `strides` for all dimensions. "
+                f"At dimension {i}, `output_padding` is {o} but `strides` is {s}. Received: "
+                f"output_padding={op}, strides={strides}")
+    return op
+
+
+def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None,
+                   data_format=None, dilation_rate=1, *, bias=None,
+                   activation=None) -> np.ndarray:
+    """Transposed convolution, as ``keras.ops.conv_transpose``, with optional bias and relu.
+
+    Parameters
+    ----------
+    inputs : array_like
+        Rank ``r + 2`` (``r`` = 1, 2, 3), channels last or first per ``data_format``.
+    kernel : array_like or PackedConvTransposeKernel
+        Keras's transposed layout ``kernel_size + (filters, in_channels)``.
+    strides, dilation_rate : int or tuple of int
+    padding : {"valid", "same"}
+    output_padding : None, int or tuple of int
+        Each entry ``< strides`` on its axis. Output length per axis (KERAS_PARITY §2.4):
+        valid ``(n-1)*s + ek + op`` (``op=None``: ``max(ek, s) - ek``); same ``n*s`` for
+        ``None``, else ``(n-1)*s + ek % 2 + op``, with ``ek = (k-1)*d + 1``.
+    data_format : {"channels_last", "channels_first"} or None
+    bias : array_like of shape (filters,), optional
+    activation : {None, "linear", "relu"}
+
+    Returns
+    -------
+    numpy.ndarray
+        New C-contiguous array; zero-length output axes give an empty array (no error).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> x = np.array([1.0, 0, 0]).reshape(1, 3, 1)
+    >>> k = np.arange(1.0, 4).reshape(3, 1, 1)
+    >>> ops.conv_transpose(x, k, 2, padding="same")[0, :, 0]
+    array([1., 2., 3., 0., 0., 0.])
+    """
+    data_format = standardize_data_format(data_format)
+    relu = _activation_code(activation)
+    x = _arrays.as_array(inputs, "inputs")
+    packed = kernel if isinstance(kernel, PackedConvTransposeKernel) else None
+    if packed is None:
+        k = _arrays.as_array(kernel, "kernel")
+        dtype = _compute_dtype(x.dtype, k.dtype)
+    else:
+        k, dtype = packed.kernel, packed.dtype
+    if k.ndim not in (3, 4, 5):
+        raise ValueError("`kernel` must have rank 3, 4 or 5 (kernel_size + (filters, "
+                         f"in_channels)). Received kernel of shape {tuple(k.shape)}")
+    rank = k.ndim - 2
+    if x.ndim != rank + 2:
+        raise ValueError(f"conv_transpose: `inputs` must have rank {rank + 2} for a rank-"
+                         f"{rank + 2} kernel of shape {tuple(k.shape)}. Received inputs of "
+                         f"shape {tuple(x.shape)}")
+    strides = standardize_tuple(strides, rank, "strides")
+    dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = standardize_padding(padding)
+    op = _check_output_padding(output_padding, strides, rank)
+    c = _arrays.channels(x, data_format)
+    filters = k.shape[-2]
+    if c == 0 or min(k.shape) == 0:
+        raise ValueError("Zero channels, filters or kernel size: `inputs` has shape "
+                         f"{tuple(x.shape)} and `kernel` has shape {tuple(k.shape)}")
+    if c != k.shape[-1]:
+        raise ValueError(
+            "The number of input channels must match the kernel's input channels. Received: "
+            f"input channels={c}, kernel input channels={k.shape[-1]}, "
+            f"data_format='{data_format}'.")
+    if packed is not None and (packed.strides != strides or packed.dilation_rate != dilation):
+        raise ValueError("The packed kernel was made for strides="
+                         f"{packed.strides}, dilation_rate={packed.dilation_rate}; received "
+                         f"strides={strides}, dilation_rate={dilation}")
+    b = check_bias(bias, filters, dtype)
+    spatial = _arrays.spatial_shape(x, data_format)
+    ks = k.shape[:-2]
+    ops_ = (None,) * rank if op is None else op
+    out_sp = tuple(max(0, shapes.transpose_output_length(n, kk, s, d, padding, o))
+                   for n, kk, s, d, o in zip(spatial, ks, strides, dilation, ops_, strict=True))
+    crops = tuple(shapes.transpose_crop(kk, s, d, padding, o)
+                  for kk, s, d, o in zip(ks, strides, dilation, ops_, strict=True))
+
+    x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
+    out5 = _arrays.kernel_output(x5.shape[0], out_sp, filters, dtype)
+    if out5.size == 0:
+        return np.ascontiguousarray(_arrays.from_kernel_layout(out5, rank, data_format))
+    if packed is None:
+        packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
+    lead = 3 - rank
+    s3, d3 = (1,) * lead + strides, (1,) * lead + dilation
+    c3, o3 = (0,) * lead + crops, out5.shape[1:4]
+    in3, f = x5.shape[1:4], filters
+    osd, osh, osw = o3[1] * o3[2] * f, o3[2] * f, f
+    for phase in np.ndindex(*s3):
+        counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
+        if min(counts) <= 0:
+            continue  # output shorter than the stride: this phase is empty
+        residues = tuple((phase[a] + c3[a]) % s3[a] for a in range(3))
+        p, taps = packed.phase(residues)
+        kshape, dil, pad = [], [], []
+        for a in range(3):
+            u = len(taps[a])
+            step = s3[a] // math.gcd(s3[a], d3[a])  # spacing of the taps of one phase
+            dil_a = step * d3[a] // s3[a] if u > 1 else 1
+            e0 = (phase[a] + c3[a] - taps[a][0] * d3[a]) // s3[a] if u else 0
+            kshape.append(u)
+            dil.append(dil_a)
+            pad.append((u - 1) * dil_a - e0 if u else 0)
+        macs = x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * c
+        run_direct(x5, p, packed_bias(b, f, p, dtype), out5, in_spatial=in3,
+                   out_spatial=tuple(counts), kernel_spatial=tuple(kshape), strides=(1, 1, 1),
+                   dilation=tuple(dil), pad=tuple(pad),
+                   out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
+                   out_strides=(out5[0].size, s3[0] * osd, s3[1] * osh, s3[2] * osw),
+                   relu=relu, macs=macs)
+    return np.ascontiguousarray(_arrays.from_kernel_layout(out5, rank, data_format))

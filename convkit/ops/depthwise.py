@@ -1,0 +1,286 @@
+"""Depthwise and separable convolution, spelled like ``keras.ops``.
+
+``depthwise_conv`` convolves every input channel with its own ``depth_multiplier`` filters;
+``separable_conv`` follows it with a 1x1 (pointwise) convolution, fused in one kernel pass so
+the depthwise intermediate never reaches memory (KERNELS.md §4.2/§4.3).
+
+Weights use Keras's layouts (KERAS_PARITY §3.3/§3.4): depthwise ``kernel_size + (C, M)``,
+output channel ``q = c*M + m``; pointwise ``(1,)*rank + (C*M, F)``.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import get_num_threads
+from ._arrays import (
+    as_array,
+    channels,
+    from_kernel_layout,
+    kernel_output,
+    spatial_shape,
+    to_kernel_layout,
+)
+from ._geometry import conv_geometry
+from .arguments import standardize_data_format, standardize_padding
+
+_dw = _kernels.load("_depthwise")
+
+_ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
+
+
+def _activation_code(activation, who: str) -> int:
+    if isinstance(activation, str) or activation is None:
+        if activation in _ACTIVATIONS:
+            return _ACTIVATIONS[activation]
+    raise ValueError(f"{who}: `activation` must be None, 'linear' or 'relu' (layers apply other "
+                     f"activations themselves). Received: activation={activation!r}")
+
+
+def _result_dtype(*arrays) -> np.dtype:
+    """float64 if any operand is float64, else float32 (D2)."""
+    if any(a is not None and a.dtype == np.float64 for a in arrays):
+        return np.dtype(np.float64)
+    return np.dtype(np.float32)
+
+
+def _check_kernel(inputs: np.ndarray, kernel: np.ndarray, data_format: str, who: str,
+                  name: str) -> int:
+    """Check ranks and channels of ``inputs`` against a ``kernel_size + (C, M)`` kernel."""
+    if kernel.ndim not in (3, 4, 5):
+        raise ValueError(f"{who}: `{name}` must have rank 3, 4 or 5 (kernel_size + "
+                         f"(in_channels, depth_multiplier)). Received {name} of shape "
+                         f"{tuple(kernel.shape)}.")
+    if kernel.ndim != inputs.ndim:
+        raise ValueError(f"{who}: Kernel shape must have the same length as input, but received "
+                         f"{name} of shape {tuple(kernel.shape)} and inputs of shape "
+                         f"{tuple(inputs.shape)}.")
+    c = channels(inputs, data_format)
+    if kernel.shape[-2] != c:
+        axis = 1 if data_format == "channels_first" else -1
+        raise ValueError(f"{who}: `inputs` has {c} channels (axis {axis}, {data_format}) but "
+                         f"`{name}` expects {kernel.shape[-2]} input channels "
+                         f"({name}.shape[-2]); inputs shape {tuple(inputs.shape)}, {name} "
+                         f"shape {tuple(kernel.shape)}.")
+    return kernel.ndim - 2
+
+
+def _vector(value, length: int, dtype, who: str, name: str):
+    if value is None:
+        return None
+    arr = as_array(value, name)
+    if arr.shape != (length,):
+        raise ValueError(f"{who}: `{name}` must have shape ({length},). Received {name} of "
+                         f"shape {tuple(arr.shape)}.")
+    return arr
+
+
+@dataclass(frozen=True)
+class PackedDepthwise:
+    """Depthwise weights repacked for the kernel: ``(M, KD*KH*KW*C)``, plus the spatial size.
+
+    Layers may cache this and pass it as ``kernel`` to :func:`depthwise_conv` /
+    ``depthwise_kernel`` to :func:`separable_conv`; repack after changing the weights.
+    """
+
+    weights: np.ndarray
+    kernel_shape: tuple  # the Keras shape, kernel_size + (C, M)
+
+    @property
+    def dtype(self):
+        return self.weights.dtype
+
+    @property
+    def ndim(self):
+        return len(self.kernel_shape)
+
+    @property
+    def shape(self):
+        return self.kernel_shape
+
+
+def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
+    """Repack a Keras depthwise kernel ``kernel_size + (C, M)`` for the compiled kernel.
+
+    Parameters
+    ----------
+    kernel : array_like
+        Rank 3 to 5, Keras layout.
+    dtype : {"float32", "float64"}, optional
+        Defaults to float64 for a float64 kernel, float32 otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = pack_depthwise_kernel(np.ones((3, 3, 4, 2), "float32"))
+    >>> p.weights.shape
+    (2, 36)
+    """
+    k = as_array(kernel, "kernel")
+    if k.ndim not in (3, 4, 5):
+        raise ValueError("pack_depthwise_kernel: `kernel` must have rank 3, 4 or 5. Received "
+                         f"kernel of shape {tuple(k.shape)}.")
+    dtype = np.dtype(dtype) if dtype is not None else _result_dtype(k)
+    *ks, c, m = k.shape
+    taps = int(np.prod(ks, dtype=np.int64))
+    w = k.astype(dtype, copy=False).reshape(taps, c, m).transpose(2, 0, 1)
+    return PackedDepthwise(np.ascontiguousarray(w).reshape(m, taps * c), tuple(k.shape))
+
+
+def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra, who, name):
+    """Shared intake: returns (x5, packed dw weights, geometry, dtype, rank, data_format)."""
+    data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding)  # depthwise/separable: no causal
+    x = as_array(inputs, "inputs")
+    packed = kernel if isinstance(kernel, PackedDepthwise) else None
+    k = None if packed is not None else as_array(kernel, name)
+    dtype = _result_dtype(x, packed if packed is not None else k, *extra)
+    rank = _check_kernel(x, packed if packed is not None else k, data_format, who, name)
+    kshape = packed.kernel_shape if packed is not None else tuple(k.shape)
+    geo = conv_geometry(spatial_shape(x, data_format), kshape[:rank], strides, padding,
+                        dilation_rate, who=who)
+    if packed is None or packed.weights.dtype != dtype:
+        packed = pack_depthwise_kernel(k if k is not None else _unpack(packed), dtype)
+    x5 = to_kernel_layout(np.ascontiguousarray(x, dtype=dtype), data_format)
+    return x5, packed, geo, dtype, rank, data_format
+
+
+def _unpack(packed: PackedDepthwise) -> np.ndarray:
+    *ks, c, m = packed.kernel_shape
+    taps = int(np.prod(ks, dtype=np.int64))
+    return packed.weights.reshape(m, taps, c).transpose(1, 2, 0).reshape(packed.kernel_shape)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
+                   dilation_rate=1, *, bias=None, activation=None) -> np.ndarray:
+    """Depthwise convolution: each input channel convolved with its own filters.
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, C)`` (channels_last) or ``(batch, C, *spatial)``; rank 1 to 3.
+    kernel : array_like or PackedDepthwise
+        ``kernel_size + (C, depth_multiplier)`` (Keras layout).
+    strides, dilation_rate : int or tuple of int
+        Both may exceed 1 together (as in Keras's depthwise layers).
+    padding : {"valid", "same"}
+        "same" pads like Keras/TensorFlow (an odd extra goes after).
+    data_format : {"channels_last", "channels_first"}, optional
+        Defaults to :func:`convkit.config.image_data_format`.
+    bias : array_like, optional
+        ``(C * depth_multiplier,)``, added before the activation.
+    activation : {None, "linear", "relu"}
+        Fused into the kernel's store.
+
+    Returns
+    -------
+    numpy.ndarray
+        New C-contiguous array with ``C * depth_multiplier`` channels; output channel
+        ``c * depth_multiplier + m``. float64 if any operand is float64, else float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(5, dtype="float32").reshape(1, 5, 1)
+    >>> depthwise_conv(x, np.ones((3, 1, 2), "float32"))[0, :, 0]
+    array([3., 6., 9.], dtype=float32)
+    """
+    who = "depthwise_conv"
+    relu = _activation_code(activation, who)
+    k_for_dtype = kernel if isinstance(kernel, PackedDepthwise) else as_array(kernel, "kernel")
+    b = None
+    if bias is not None:
+        b = as_array(bias, "bias")
+    x5, packed, geo, dtype, rank, data_format = _prepare(
+        inputs, k_for_dtype, strides, padding, data_format, dilation_rate, [b], who, "kernel")
+    c, m = packed.kernel_shape[-2:]
+    b = _vector(b, c * m, dtype, who, "bias")
+    # the kernel reads the bias m-major (m*C + c), like its repacked weights
+    bias_arr = (np.ascontiguousarray(b.astype(dtype, copy=False).reshape(c, m).T).reshape(-1)
+                if b is not None else np.empty(0, dtype=dtype))
+    y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, c * m, dtype)
+    fn = _dw.depthwise_f64 if dtype == np.float64 else _dw.depthwise_f32
+    fn(x5, packed.weights, bias_arr, y5, geo.kernel_spatial, geo.strides, geo.dilation,
+       geo.pad_before, relu, get_num_threads())
+    return from_kernel_layout(y5, rank, data_format)
+
+
+def _pack_pointwise(p: np.ndarray, c: int, m: int, dtype, bias) -> tuple:
+    """Pointwise (C*M, F) → blocks (ceil(F/KB), M*C, KB), rows m-major; padded bias."""
+    kb = _dw.PW_KB_F64 if dtype == np.float64 else _dw.PW_KB_F32
+    f = p.shape[-1]
+    rows = p.reshape(c, m, f).transpose(1, 0, 2).reshape(m * c, f).astype(dtype, copy=False)
+    nfb = -(-f // kb)
+    packed = np.zeros((nfb, m * c, kb), dtype=dtype)
+    for fb in range(nfb):
+        cols = rows[:, fb * kb:(fb + 1) * kb]
+        packed[fb, :, :cols.shape[1]] = cols
+    pbias = np.zeros(nfb * kb, dtype=dtype)
+    if bias is not None:
+        pbias[:f] = bias
+    return packed, pbias
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1, *, bias=None,
+                   activation=None) -> np.ndarray:
+    """Separable convolution: depthwise (no bias), then a 1x1 convolution, fused.
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, C)`` (channels_last) or ``(batch, C, *spatial)``; rank 1 to 3.
+    depthwise_kernel : array_like or PackedDepthwise
+        ``kernel_size + (C, depth_multiplier)``.
+    pointwise_kernel : array_like
+        ``(1,) * rank + (C * depth_multiplier, filters)``.
+    strides, padding, dilation_rate
+        Act on the depthwise step only (see :func:`depthwise_conv`).
+    data_format : {"channels_last", "channels_first"}, optional
+    bias : array_like, optional
+        ``(filters,)``, added after the pointwise step.
+    activation : {None, "linear", "relu"}
+        Applied after the bias, fused into the store.
+
+    Returns
+    -------
+    numpy.ndarray
+        New C-contiguous array with ``filters`` channels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.ones((1, 4, 4, 2), "float32")
+    >>> y = separable_conv(x, np.ones((3, 3, 2, 1)), np.ones((1, 1, 2, 5)), padding="same")
+    >>> y.shape, float(y[0, 1, 1, 0])
+    ((1, 4, 4, 5), 18.0)
+    """
+    who = "separable_conv"
+    relu = _activation_code(activation, who)
+    dk = (depthwise_kernel if isinstance(depthwise_kernel, PackedDepthwise)
+          else as_array(depthwise_kernel, "depthwise_kernel"))
+    pk = as_array(pointwise_kernel, "pointwise_kernel")
+    b = as_array(bias, "bias") if bias is not None else None
+    x5, packed, geo, dtype, rank, data_format = _prepare(
+        inputs, dk, strides, padding, data_format, dilation_rate, [pk, b], who,
+        "depthwise_kernel")
+    c, m = packed.kernel_shape[-2:]
+    if pk.ndim != rank + 2 or any(s != 1 for s in pk.shape[:rank]) or pk.shape[-2] != c * m:
+        raise ValueError(f"{who}: `pointwise_kernel` must have shape {(1,) * rank} + "
+                         f"({c * m}, filters) to follow a depthwise_kernel of shape "
+                         f"{packed.kernel_shape} (in_channels * depth_multiplier = {c * m}). "
+                         f"Received pointwise_kernel of shape {tuple(pk.shape)}.")
+    f = pk.shape[-1]
+    b = _vector(b, f, dtype, who, "bias")
+    pw, pbias = _pack_pointwise(pk.reshape(c * m, f), c, m, dtype, b)
+    y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, f, dtype)
+    if y5.size and c * m == 0:  # no channels: every output is the bias (Keras: zeros + bias)
+        y5[...] = pbias[:f]
+        if relu:
+            np.maximum(y5, 0, out=y5)
+        return from_kernel_layout(y5, rank, data_format)
+    fn = _dw.separable_f64 if dtype == np.float64 else _dw.separable_f32
+    fn(x5, packed.weights, pw, pbias, y5, geo.kernel_spatial, geo.strides, geo.dilation,
+       geo.pad_before, relu, get_num_threads())
+    return from_kernel_layout(y5, rank, data_format)

@@ -1,0 +1,342 @@
+"""Zero padding, cropping and upsampling of batched 1-D/2-D/3-D data (Keras 3 semantics).
+
+``zero_pad``, ``crop`` and nearest ``upsample`` move raw bytes, so they keep any numeric or bool
+dtype exactly. The interpolating modes of ``upsample`` follow ``keras.ops.image.resize`` on the
+jax backend (KERAS_PARITY §3.7): half-pixel centres, per-axis kernels renormalised over the
+in-range taps, axes resampled separately.
+
+Layout: kernels see C-contiguous ``(N, D, H, W, C)``. A ``channels_first`` array
+``(N, C, *spatial)`` is the same thing with batch ``N*C`` and one channel, so it needs no
+transpose at all.
+"""
+
+import functools
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import get_num_threads
+from . import _arrays
+from .arguments import standardize_data_format, standardize_pairs, standardize_tuple
+
+_resample = _kernels.load("_resample")
+
+__all__ = ["zero_pad", "crop", "upsample"]
+
+INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
+_RADIUS = {"bilinear": 1, "bicubic": 2, "lanczos3": 3, "lanczos5": 5}
+_AXIS_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+# ---------------------------------------------------------------------------------------------
+# argument handling
+
+
+def _pairs_argument(value, name: str, ndim: int) -> tuple:
+    """``padding``/``cropping``: one int or ``(before, after)`` pair per spatial axis."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise ValueError(f"`{name}` must be a sequence of (before, after) pairs, one per "
+                         f"spatial axis. Received: {name}={value!r}")
+    rank = len(value)
+    if rank not in (1, 2, 3):
+        raise ValueError(f"`{name}` must have 1, 2 or 3 entries (one per spatial axis). "
+                         f"Received: {name}={value!r}")
+    pairs = standardize_pairs(value, rank, name)
+    if ndim != rank + 2:
+        raise ValueError(f"`inputs` must have {rank + 2} dimensions (batch, {rank} spatial, "
+                         f"channels) to match `{name}`={value!r} ({rank} spatial axes). "
+                         f"Received an array with ndim={ndim}.")
+    return pairs
+
+
+def _spatial_rank(x: np.ndarray, who: str) -> int:
+    rank = x.ndim - 2
+    if rank not in (1, 2, 3):
+        raise ValueError(f"{who}: `inputs` must have 3, 4 or 5 dimensions (batch, 1-3 spatial, "
+                         f"channels). Received an array with ndim={x.ndim}, "
+                         f"shape {tuple(x.shape)}.")
+    return rank
+
+
+def _check_interpolation(interpolation) -> str:
+    lowered = interpolation.lower() if isinstance(interpolation, str) else interpolation
+    if lowered not in INTERPOLATIONS:
+        raise ValueError("Invalid value for argument `interpolation`. Expected of one "
+                         "('bilinear', 'nearest', 'lanczos3', 'lanczos5', 'bicubic'). "
+                         f"Received: interpolation={lowered}")
+    return lowered
+
+
+def _to_5d(x: np.ndarray, data_format: str) -> np.ndarray:
+    """C-contiguous ``(N, D, H, W, C)`` view (a copy only if ``x`` is not C-contiguous).
+
+    channels_first ``(N, C, *S)`` becomes ``(N*C, *S, 1)``: same memory, no transpose.
+    """
+    x = np.require(x, requirements="CA")  # C-contiguous and aligned (kernels use word moves)
+    if data_format == "channels_first":
+        n, c, *spatial = x.shape
+        n, chans = n * c, 1
+    else:
+        n, *spatial, chans = x.shape
+    full = [1] * (3 - len(spatial)) + list(spatial)
+    return x.reshape(n, *full, chans)
+
+
+def _out_shape(x: np.ndarray, spatial: tuple, data_format: str) -> tuple:
+    if data_format == "channels_first":
+        return (x.shape[0], x.shape[1], *spatial)
+    return (x.shape[0], *spatial, x.shape[-1])
+
+
+def _as_bytes(a5: np.ndarray) -> np.ndarray:
+    """View a C-contiguous 5-D array as uint8 with the last axis = C * itemsize."""
+    n, d, h, w, c = a5.shape
+    return a5.view(np.uint8).reshape(n, d, h, w, c * a5.dtype.itemsize)
+
+
+def _pad3(values: tuple, fill: int) -> tuple:
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+def _window(x: np.ndarray, data_format: str, out_spatial: tuple, offsets: tuple) -> np.ndarray:
+    """Shared body of zero_pad and crop: a shifted-window copy with zero fill."""
+    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    if x.size == 0:  # a zero-length spatial axis padded out: nothing but zeros
+        out[...] = 0
+        return out
+    src = _to_5d(x, data_format)
+    dst = _to_5d(out, data_format)
+    off_d, off_h, off_w = _pad3(offsets, 0)
+    _resample.window_copy(_as_bytes(src), _as_bytes(dst), off_d, off_h, off_w,
+                          get_num_threads())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# public ops
+
+
+def zero_pad(inputs, padding, data_format=None) -> np.ndarray:
+    """Pad the spatial axes of a batch with exact zeros (Keras ``ZeroPadding1D/2D/3D``).
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``;
+        any real numeric or bool dtype, kept as is.
+    padding : sequence
+        One entry per spatial axis (1 to 3): a ``(before, after)`` pair of non-negative ints,
+        or one int for both sides.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new C-contiguous array, each spatial axis longer by ``before + after``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.zero_pad(np.ones((1, 2, 1), dtype=np.int8), [(1, 2)])[0, :, 0]
+    array([0, 1, 1, 0, 0], dtype=int8)
+    """
+    x = _arrays.as_array(inputs)
+    pairs = _pairs_argument(padding, "padding", x.ndim)
+    data_format = standardize_data_format(data_format)
+    spatial = _arrays.spatial_shape(x, data_format)
+    out_spatial = tuple(s + a + b for s, (a, b) in zip(spatial, pairs, strict=True))
+    return _window(x, data_format, out_spatial, tuple(a for a, _ in pairs))
+
+
+def crop(inputs, cropping, data_format=None) -> np.ndarray:
+    """Remove ``(before, after)`` elements from each spatial axis (Keras ``Cropping1D/2D/3D``).
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``;
+        any real numeric or bool dtype, kept as is.
+    cropping : sequence
+        One entry per spatial axis (1 to 3): a ``(before, after)`` pair of non-negative ints,
+        or one int for both sides. ``before + after`` must be smaller than the axis length.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new C-contiguous array (never a view of ``inputs``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.crop(np.arange(5).reshape(1, 5, 1), [(1, 0)])[0, :, 0]
+    array([1, 2, 3, 4])
+    """
+    x = _arrays.as_array(inputs)
+    pairs = _pairs_argument(cropping, "cropping", x.ndim)
+    data_format = standardize_data_format(data_format)
+    spatial = _arrays.spatial_shape(x, data_format)
+    names = _AXIS_NAMES[len(pairs)]
+    for axis, size, (a, b) in zip(names, spatial, pairs, strict=True):
+        if a + b >= size:
+            raise ValueError(
+                f"`cropping` must be smaller than the input along every spatial axis: axis "
+                f"{axis} has length {size}, but cropping=({a}, {b}) removes {a + b}. "
+                f"Received: cropping={cropping!r} for an input of shape {tuple(x.shape)} "
+                f"({data_format}).")
+    out_spatial = tuple(s - a - b for s, (a, b) in zip(spatial, pairs, strict=True))
+    return _window(x, data_format, out_spatial, tuple(-a for a, _ in pairs))
+
+
+def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndarray:
+    """Upsample the spatial axes by integer factors (Keras ``UpSampling1D/2D/3D``).
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``,
+        1 to 3 spatial axes.
+    size : int or sequence of int
+        Positive factor per spatial axis; an int applies to every axis.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+    interpolation : {"nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"}
+        ``"nearest"`` repeats each element ``size`` times along each axis (any dtype, exact).
+        The others resample like ``keras.ops.image.resize`` (half-pixel centres, weights
+        renormalised over in-range taps; any number of spatial axes) and need floating input:
+        float32/float64 compute in their own precision, float16 computes in float32 and is
+        rounded back to float16. A NaN reaches every output whose tap window (the ``2 * radius``
+        input samples around it) contains it; Keras on jax, contracting dense weight matrices,
+        spreads it along the whole row and column instead.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new C-contiguous array, spatial axes multiplied by ``size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.upsample(np.array([[[1], [2]]]), 2)[0, :, 0]
+    array([1, 1, 2, 2])
+    >>> ops.upsample(np.arange(1.0, 5.0).reshape(1, 1, 4, 1), (1, 2),
+    ...              interpolation="bilinear")[0, 0, :, 0]
+    array([1.  , 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4.  ])
+    """
+    x = _arrays.as_array(inputs)
+    interpolation = _check_interpolation(interpolation)
+    if isinstance(size, (int, np.integer)):
+        rank = _spatial_rank(x, "upsample")
+    elif isinstance(size, (str, bytes)) or not hasattr(size, "__len__"):
+        raise ValueError("The `size` argument must be a positive int or a tuple of positive "
+                         f"ints, one per spatial axis. Received size={size!r}")
+    else:
+        rank = len(size)
+        if rank not in (1, 2, 3) or x.ndim != rank + 2:
+            raise ValueError(f"`size`={size!r} has {rank} entries, so `inputs` must have "
+                             f"{rank + 2} dimensions (batch, {rank} spatial, channels). "
+                             f"Received an array with ndim={x.ndim}.")
+    factors = standardize_tuple(size, rank, "size")
+    data_format = standardize_data_format(data_format)
+    if interpolation != "nearest":
+        if x.dtype.kind != "f" or x.dtype.itemsize > 8:
+            raise TypeError(f"upsample: interpolation='{interpolation}' needs float16, float32 "
+                            f"or float64 `inputs`. Received an array of dtype {x.dtype}; "
+                            "cast it first, or use interpolation='nearest'.")
+        return _interpolate(x, factors, data_format, interpolation)
+    spatial = _arrays.spatial_shape(x, data_format)
+    out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
+    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    sd, sh, sw = _pad3(factors, 1)
+    _resample.upsample_nearest(_as_bytes(_to_5d(x, data_format)),
+                               _as_bytes(_to_5d(out, data_format)), sd, sh, sw,
+                               get_num_threads())
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# interpolation tables
+
+
+def _kernel_values(name: str, x: np.ndarray) -> np.ndarray:
+    """The resize kernel at distances ``x >= 0`` (float64), as jax.image defines it."""
+    if name == "bilinear":
+        return np.maximum(0.0, 1.0 - x)
+    if name == "bicubic":  # Keys, a = -0.5
+        inner = ((1.5 * x - 2.5) * x) * x + 1.0
+        outer = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+        return np.where(x >= 2.0, 0.0, np.where(x >= 1.0, outer, inner))
+    radius = _RADIUS[name]  # lanczos
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sinc2 = radius * np.sin(np.pi * x) * np.sin(np.pi * x / radius) / (np.pi ** 2 * x * x)
+    return np.where(x > radius, 0.0, np.where(x > 1e-3, sinc2, 1.0))
+
+
+@functools.lru_cache(maxsize=128)
+def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
+    """Per-output start index and weights for one axis: ``(start[n_out], weights[n_out, T])``.
+
+    A factor-1 axis is the identity (jax skips it). Otherwise output ``j = factor * q + p``
+    samples input coordinate ``u = (j + 0.5) / factor - 0.5 = q + u_p``; its
+    ``T = min(n_in, 2 * radius)`` taps are the input samples nearest ``u`` (shifted to stay
+    inside the input), weighted by the kernel and renormalised to sum to 1. Distances are
+    formed as ``frac(u_p) + integer`` so that, away from the borders, outputs of one phase ``p``
+    get bit-identical weights (the kernel's by-phase path relies on it). Cached per argument
+    set (layers call with the same shapes again and again); the arrays are read-only.
+    """
+    if factor == 1:
+        return _frozen(np.arange(n_in, dtype=np.intp)), _frozen(np.ones((n_in, 1), dtype=dtype))
+    radius = _RADIUS[interpolation]
+    taps = min(n_in, 2 * radius)
+    j = np.arange(n_in * factor)
+    u_p = (j % factor + 0.5) / factor - 0.5
+    floor_p = np.floor(u_p)
+    base = j // factor + floor_p.astype(np.intp)        # floor(u)
+    start = np.clip(base - radius + 1, 0, n_in - taps)
+    offsets = base[:, None] - (start[:, None] + np.arange(taps))   # exact small integers
+    w = _kernel_values(interpolation, np.abs((u_p - floor_p)[:, None] + offsets))
+    w /= w.sum(axis=1, keepdims=True)
+    return _frozen(start), _frozen(np.ascontiguousarray(w, dtype=dtype))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def phase_range(n_in: int, factor: int, interpolation: str) -> tuple:
+    """Input pixels ``[q_lo, q_hi)`` whose outputs have unshifted, phase-periodic W taps."""
+    if factor == 1:
+        return 0, n_in
+    radius = _RADIUS[interpolation]
+    taps = min(n_in, 2 * radius)
+    floors = [int(np.floor((p + 0.5) / factor - 0.5)) for p in range(factor)]
+    q_lo = max(0, max(radius - 1 - f for f in floors))
+    q_hi = min(n_in, min(n_in - taps + radius - 1 - f for f in floors) + 1)
+    return q_lo, max(q_lo, q_hi)
+
+
+def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
+    compute = np.dtype(np.float32) if x.dtype.itemsize <= 4 else np.dtype(np.float64)
+    spatial = _arrays.spatial_shape(x, data_format)
+    out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
+    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=compute)
+    if out.size == 0:
+        return out.astype(x.dtype, copy=False)
+    src = _to_5d(x.astype(compute, copy=False), data_format)
+    tables = []
+    for n_in, f in zip(_pad3(spatial, 1), _pad3(factors, 1), strict=True):
+        tables.extend(tap_table(n_in, f, method, compute.type))
+    w_in, f_w = spatial[-1], factors[-1]
+    _resample.resample(src, _to_5d(out, data_format), *tables, f_w,
+                       *phase_range(w_in, f_w, method), get_num_threads())
+    return out.astype(x.dtype, copy=False)

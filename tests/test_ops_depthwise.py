@@ -1,0 +1,470 @@
+"""Tests for ``convkit.ops.depthwise``: Keras parity, NumPy oracle, threads, ISA variants, errors.
+
+Tolerance. Every output element is a sum of ``K`` products (depthwise: the kernel taps;
+separable: taps x (C*M) pointwise terms plus the bias). Floating-point error grows roughly like
+``sqrt(K)`` times the magnitude of the terms, not of the result (cancellation), so we compare
+
+    |y - ref| <= rtol * sqrt(K) * ref_abs,    rtol = 1e-5 (float32), 1e-12 (float64)
+
+where ``ref_abs`` is the NumPy oracle evaluated on ``|x|``, ``|kernels|``, ``|bias|``: the sum
+of the absolute values of the terms of each element. Plus a tiny absolute floor for exact zeros.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import reference_depthwise as ref  # tests/ is on sys.path (rootdir-relative imports)
+from hypothesis import given
+from hypothesis import strategies as st
+
+import convkit
+from convkit import _kernels
+from convkit.ops.depthwise import (
+    PackedDepthwise,
+    depthwise_conv,
+    pack_depthwise_kernel,
+    separable_conv,
+)
+
+keras = pytest.importorskip("keras")
+
+
+# ---------------------------------------------------------------- helpers
+
+def _close(y, expected, magnitude, k_terms, rtol):
+    assert y.shape == expected.shape, (y.shape, expected.shape)
+    tol = rtol * math.sqrt(max(k_terms, 1)) * magnitude + 1e-30
+    err = np.abs(y.astype(np.float64) - expected.astype(np.float64))
+    bad = ~(err <= tol)
+    both_nan = np.isnan(y) & np.isnan(expected)
+    bad &= ~both_nan
+    assert not bad.any(), (f"{bad.sum()} of {bad.size} elements off; max err "
+                           f"{err[bad].max()} vs tol {tol[bad].min()}")
+
+
+def _dw_magnitude(x, k, bias, **kw):
+    return ref.depthwise_conv(np.abs(x).astype(np.float64), np.abs(k).astype(np.float64),
+                              bias=None if bias is None else np.abs(bias), **kw)
+
+
+def _sep_magnitude(x, dk, pk, bias, **kw):
+    return ref.separable_conv(np.abs(x).astype(np.float64), np.abs(dk).astype(np.float64),
+                              np.abs(pk).astype(np.float64),
+                              bias=None if bias is None else np.abs(bias), **kw)
+
+
+@st.composite
+def configs(draw, ranks=(1, 2), max_size=9):
+    rank = draw(st.sampled_from(ranks))
+    data_format = draw(st.sampled_from(["channels_last", "channels_first"]))
+    padding = draw(st.sampled_from(["valid", "same"]))
+    ks = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+    strides = tuple(draw(st.integers(1, 3)) for _ in range(rank))
+    dilation = tuple(draw(st.integers(1, 3)) for _ in range(rank))
+    if padding == "valid":
+        sizes = tuple(draw(st.integers((k - 1) * d + 1, (k - 1) * d + max_size))
+                      for k, d in zip(ks, dilation, strict=True))
+    else:  # includes inputs smaller than the (dilated) kernel
+        sizes = tuple(draw(st.integers(1, max_size + 3)) for _ in range(rank))
+    return dict(
+        rank=rank, data_format=data_format, padding=padding, kernel_size=ks, strides=strides,
+        dilation_rate=dilation, sizes=sizes, batch=draw(st.integers(1, 2)),
+        channels=draw(st.sampled_from([1, 2, 3, 5, 16, 19, 33])),
+        multiplier=draw(st.integers(1, 3)), filters=draw(st.sampled_from([1, 4, 17, 70])),
+        seed=draw(st.integers(0, 2**31 - 1)))
+
+
+def _arrays(cfg, dtype):
+    rng = np.random.default_rng(cfg["seed"])
+    c, m, f = cfg["channels"], cfg["multiplier"], cfg["filters"]
+    n, sizes = cfg["batch"], cfg["sizes"]
+    shape = (n, c, *sizes) if cfg["data_format"] == "channels_first" else (n, *sizes, c)
+    x = rng.standard_normal(shape).astype(dtype)
+    dk = rng.standard_normal((*cfg["kernel_size"], c, m)).astype(dtype)
+    pk = rng.standard_normal(((1,) * cfg["rank"]) + (c * m, f)).astype(dtype)
+    return x, dk, pk
+
+
+def _kw(cfg):
+    return dict(strides=cfg["strides"], padding=cfg["padding"],
+                data_format=cfg["data_format"], dilation_rate=cfg["dilation_rate"])
+
+
+# ---------------------------------------------------------------- Keras parity (float32)
+
+@given(cfg=configs())
+def test_depthwise_matches_keras(cfg):
+    x, dk, _ = _arrays(cfg, np.float32)
+    kw = _kw(cfg)
+    y = depthwise_conv(x, dk, **kw)
+    expected = np.asarray(keras.ops.depthwise_conv(x, dk, **kw))
+    taps = math.prod(cfg["kernel_size"])
+    _close(y, expected, _dw_magnitude(x, dk, None, **kw), taps, 1e-5)
+    # the oracle agrees with Keras too
+    _close(ref.depthwise_conv(x, dk, **kw), expected, _dw_magnitude(x, dk, None, **kw),
+           taps, 1e-5)
+
+
+@given(cfg=configs())
+def test_separable_matches_keras(cfg):
+    x, dk, pk = _arrays(cfg, np.float32)
+    kw = _kw(cfg)
+    y = separable_conv(x, dk, pk, **kw)
+    expected = np.asarray(keras.ops.separable_conv(x, dk, pk, **kw))
+    k_terms = math.prod(cfg["kernel_size"]) * cfg["channels"] * cfg["multiplier"]
+    mag = _sep_magnitude(x, dk, pk, None, **kw)
+    _close(y, expected, mag, k_terms, 1e-5)
+    _close(ref.separable_conv(x, dk, pk, **kw), expected, mag, k_terms, 1e-5)
+
+
+# ---------------------------------------------------------------- float64 vs the oracle
+
+@given(cfg=configs(ranks=(1, 2, 3), max_size=7), relu=st.booleans(), use_bias=st.booleans())
+def test_float64_matches_oracle(cfg, relu, use_bias):
+    x, dk, pk = _arrays(cfg, np.float64)
+    kw = _kw(cfg)
+    rng = np.random.default_rng(cfg["seed"] + 1)
+    c, m, f = cfg["channels"], cfg["multiplier"], cfg["filters"]
+    b_dw = rng.standard_normal(c * m) if use_bias else None
+    b_pw = rng.standard_normal(f) if use_bias else None
+    act = "relu" if relu else None
+    taps = math.prod(cfg["kernel_size"])
+
+    y = depthwise_conv(x, dk, **kw, bias=b_dw, activation=act)
+    assert y.dtype == np.float64 and y.flags.c_contiguous
+    _close(y, ref.depthwise_conv(x, dk, **kw, bias=b_dw, activation=act),
+           _dw_magnitude(x, dk, b_dw, **kw), taps + 1, 1e-12)
+
+    y = separable_conv(x, dk, pk, **kw, bias=b_pw, activation=act)
+    assert y.dtype == np.float64 and y.flags.c_contiguous
+    _close(y, ref.separable_conv(x, dk, pk, **kw, bias=b_pw, activation=act),
+           _sep_magnitude(x, dk, pk, b_pw, **kw), taps * c * m + 1, 1e-12)
+
+
+@pytest.mark.slow
+@given(cfg=configs(ranks=(1, 2, 3), max_size=20))
+def test_float32_matches_oracle_large(cfg):
+    x, dk, pk = _arrays(cfg, np.float32)
+    kw = _kw(cfg)
+    taps = math.prod(cfg["kernel_size"])
+    x64, dk64, pk64 = (a.astype(np.float64) for a in (x, dk, pk))
+    _close(depthwise_conv(x, dk, **kw), ref.depthwise_conv(x64, dk64, **kw),
+           _dw_magnitude(x, dk, None, **kw), taps, 1e-5)
+    _close(separable_conv(x, dk, pk, **kw), ref.separable_conv(x64, dk64, pk64, **kw),
+           _sep_magnitude(x, dk, pk, None, **kw), taps * cfg["channels"] * cfg["multiplier"],
+           1e-5)
+
+
+@pytest.mark.slow
+@given(cfg=configs(ranks=(1, 2), max_size=24))
+def test_keras_parity_large(cfg):
+    x, dk, pk = _arrays(cfg, np.float32)
+    kw = _kw(cfg)
+    taps = math.prod(cfg["kernel_size"])
+    _close(depthwise_conv(x, dk, **kw), np.asarray(keras.ops.depthwise_conv(x, dk, **kw)),
+           _dw_magnitude(x, dk, None, **kw), taps, 1e-5)
+    _close(separable_conv(x, dk, pk, **kw),
+           np.asarray(keras.ops.separable_conv(x, dk, pk, **kw)),
+           _sep_magnitude(x, dk, pk, None, **kw), taps * cfg["channels"] * cfg["multiplier"],
+           1e-5)
+
+
+def test_rank3_matches_keras():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 5, 6, 7, 3)).astype(np.float32)
+    dk = rng.standard_normal((2, 3, 2, 3, 2)).astype(np.float32)
+    for kw in (dict(padding="same"), dict(strides=2, dilation_rate=(1, 2, 1))):
+        expected = np.asarray(keras.ops.depthwise_conv(x, dk, **kw))
+        _close(depthwise_conv(x, dk, **kw), expected, _dw_magnitude(x, dk, None, **kw), 12,
+               1e-5)
+
+
+# ---------------------------------------------------------------- Keras layers, set_weights
+
+@pytest.mark.parametrize("layer, rank, kw", [
+    ("DepthwiseConv2D", 2, dict(kernel_size=3, depth_multiplier=2, padding="same",
+                                strides=2, dilation_rate=1, activation="relu")),
+    ("DepthwiseConv2D", 2, dict(kernel_size=(2, 3), depth_multiplier=1, strides=2,
+                                dilation_rate=2, data_format="channels_first")),
+    ("DepthwiseConv1D", 1, dict(kernel_size=4, depth_multiplier=3, padding="same",
+                                dilation_rate=2)),
+    ("SeparableConv2D", 2, dict(filters=7, kernel_size=3, depth_multiplier=2, padding="same",
+                                activation="relu")),
+    ("SeparableConv2D", 2, dict(filters=5, kernel_size=3, strides=2, dilation_rate=2,
+                                data_format="channels_first")),
+    ("SeparableConv1D", 1, dict(filters=9, kernel_size=5, strides=3, padding="same")),
+])
+def test_matches_keras_layers(layer, rank, kw):
+    rng = np.random.default_rng(7)
+    c = 6
+    channels_first = kw.get("data_format") == "channels_first"
+    spatial = (13, 11)[:rank]
+    x = rng.standard_normal((2, c, *spatial) if channels_first else (2, *spatial, c))
+    x = x.astype(np.float32)
+    klayer = getattr(keras.layers, layer)(**kw)
+    klayer.build(x.shape)
+    weights = [rng.standard_normal(w.shape).astype(np.float32) for w in klayer.get_weights()]
+    klayer.set_weights(weights)
+    expected = np.asarray(klayer(x))
+    args = dict(strides=kw.get("strides", 1), padding=kw.get("padding", "valid"),
+                data_format=kw.get("data_format"), dilation_rate=kw.get("dilation_rate", 1),
+                activation=kw.get("activation"))
+    if layer.startswith("Depthwise"):
+        kernel, bias = weights
+        y = depthwise_conv(x, kernel, bias=bias, **args)
+        mag = _dw_magnitude(x, kernel, bias, **{k: v for k, v in args.items()
+                                                if k != "activation"}
+                            | {"data_format": kw.get("data_format", "channels_last")})
+        k_terms = kernel[..., 0, 0].size + 1
+    else:
+        dk, pk, bias = weights
+        y = separable_conv(x, dk, pk, bias=bias, **args)
+        mag = _sep_magnitude(x, dk, pk, bias, **{k: v for k, v in args.items()
+                                                 if k != "activation"}
+                             | {"data_format": kw.get("data_format", "channels_last")})
+        k_terms = dk[..., 0, 0].size * pk.shape[-2] + 1
+    _close(y, expected, mag, k_terms, 1e-5)
+
+
+# ---------------------------------------------------------------- threads and ISA variants
+
+def _big_case(dtype, multiplier=1):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 17, 23, 37)).astype(dtype)
+    dk = rng.standard_normal((3, 3, 37, multiplier)).astype(dtype)
+    pk = rng.standard_normal((1, 1, 37 * multiplier, 70)).astype(dtype)
+    return x, dk, pk, rng.standard_normal(37 * multiplier), rng.standard_normal(70)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("multiplier", [1, 2])
+def test_bit_identical_across_thread_counts(dtype, multiplier):
+    x, dk, pk, b_dw, b_pw = _big_case(dtype, multiplier)
+    results = []
+    for n in (1, 2, 3):
+        with convkit.num_threads(n):
+            results.append((
+                depthwise_conv(x, dk, padding="same", bias=b_dw, activation="relu"),
+                separable_conv(x, dk, pk, strides=2, padding="same", bias=b_pw),
+                # rank 1 with batch 1: rows are split along W into several tasks
+                depthwise_conv(x[:1, 0], dk[0], strides=1, padding="same"),
+                separable_conv(x[:1, 0], dk[0], pk[0], dilation_rate=2, padding="same"),
+            ))
+    for other in results[1:]:
+        for a, b in zip(results[0], other, strict=True):
+            assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_isa_variants_agree(dtype):
+    x, dk, pk, b_dw, b_pw = _big_case(dtype, 2)
+    x5 = np.ascontiguousarray(x[:, None])
+    packed = pack_depthwise_kernel(dk, dtype)
+    sfx = "f64" if dtype == np.float64 else "f32"
+    outs = {}
+    for variant in _kernels.built_variants():
+        try:
+            mod = _kernels.load_variant("_depthwise", variant)
+        except ImportError:
+            continue
+        y = np.empty((3, 1, 17, 23, 74), dtype)
+        getattr(mod, f"depthwise_{sfx}")(x5, packed.weights, np.empty(0, dtype), y, (1, 3, 3),
+                                         (1, 1, 1), (1, 1, 1), (0, 1, 1), 0, 2)
+        outs[variant] = y
+    expected = ref.depthwise_conv(x.astype(np.float64), dk.astype(np.float64), padding="same")
+    mag = _dw_magnitude(x, dk, None, padding="same")
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    for y in outs.values():
+        _close(y[:, 0], expected, mag, 9, rtol)
+
+
+# ---------------------------------------------------------------- semantics and edge cases
+
+def test_depth_multiplier_channel_order():
+    # output channel q = c*M + m reads input channel c with kernel[..., c, m]
+    x = np.zeros((1, 3, 2), np.float32)
+    x[0, :, 0] = 1.0
+    x[0, :, 1] = 10.0
+    k = np.zeros((1, 2, 3), np.float32)
+    k[0, 0] = [1, 2, 3]
+    k[0, 1] = [4, 5, 6]
+    y = depthwise_conv(x, k)
+    np.testing.assert_array_equal(y[0, 0], [1, 2, 3, 40, 50, 60])
+
+
+def test_dtype_rules():
+    x = np.ones((1, 5, 5, 2), np.float32)
+    k = np.ones((3, 3, 2, 1), np.float32)
+    assert depthwise_conv(x, k).dtype == np.float32
+    assert depthwise_conv(x, k.astype(np.float64)).dtype == np.float64
+    assert depthwise_conv(x, k, bias=np.zeros(2)).dtype == np.float64
+    assert depthwise_conv(x.astype(np.int32), k.astype(np.float16)).dtype == np.float32
+    assert depthwise_conv(x.astype(bool), k).dtype == np.float32
+    p = np.ones((1, 1, 2, 3))
+    assert separable_conv(x, k, p).dtype == np.float64
+    assert separable_conv(x, k, p.astype(np.int64)).dtype == np.float32
+    np.testing.assert_array_equal(depthwise_conv(x.astype(np.int8), k), depthwise_conv(x, k))
+
+
+@pytest.mark.parametrize("bad", [np.ones((1, 5, 5, 2), complex), np.array([[[["a"]]]], object)])
+def test_complex_and_object_rejected(bad):
+    k = np.ones((3, 3, 2, 1))
+    with pytest.raises(TypeError, match="inputs"):
+        depthwise_conv(bad, k)
+    with pytest.raises(TypeError, match="kernel"):
+        depthwise_conv(np.ones((1, 5, 5, 2)), k.astype(complex))
+    with pytest.raises(TypeError, match="pointwise_kernel"):
+        separable_conv(np.ones((1, 5, 5, 2)), k, np.ones((1, 1, 2, 3), complex))
+
+
+def test_zero_batch():
+    x = np.ones((0, 6, 6, 3), np.float32)
+    k = np.ones((3, 3, 3, 2), np.float32)
+    y = depthwise_conv(x, k, padding="same")
+    assert y.shape == (0, 6, 6, 6)
+    y = separable_conv(x, k, np.ones((1, 1, 6, 4)), strides=2)
+    assert y.shape == (0, 2, 2, 4)
+    assert depthwise_conv(np.ones((0, 3, 6, 6)), k, data_format="channels_first").shape == (
+        0, 6, 4, 4)
+
+
+def test_zero_spatial_same():
+    y = depthwise_conv(np.ones((2, 0, 4)), np.ones((3, 4, 1)), padding="same")
+    assert y.shape == (2, 0, 4)
+
+
+def test_noncontiguous_and_readonly():
+    rng = np.random.default_rng(5)
+    base = rng.standard_normal((2, 12, 14, 8))
+    x = base[:, ::2, 1::2, ::2]          # strided view
+    k = rng.standard_normal((3, 3, 4, 2))[::-1]
+    k_ro = np.array(k)
+    k_ro.flags.writeable = False
+    x_ro = np.ascontiguousarray(x)
+    x_ro.flags.writeable = False
+    expected = ref.depthwise_conv(np.ascontiguousarray(x), np.ascontiguousarray(k),
+                                  padding="same")
+    np.testing.assert_allclose(depthwise_conv(x, k, padding="same"), expected, rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(depthwise_conv(x_ro, k_ro, padding="same"), expected,
+                               rtol=1e-12, atol=1e-12)
+    p = np.ones((1, 1, 8, 3))
+    p.flags.writeable = False
+    y = separable_conv(x_ro, k_ro, p, padding="same")
+    assert y.flags.c_contiguous and y.flags.writeable
+    assert not np.shares_memory(y, x_ro)
+
+
+def test_nan_propagates():
+    x = np.ones((1, 8, 8, 20), np.float32)
+    x[0, 4, 4, 3] = np.nan
+    k = np.ones((3, 3, 20, 1), np.float32)
+    for act in (None, "relu"):
+        y = depthwise_conv(x, k, padding="same", activation=act)
+        assert np.isnan(y[0, 3:6, 3:6, 3]).all()
+        assert np.isfinite(np.delete(y, 3, axis=-1)).all()
+        assert np.isnan(y).sum() == 9
+        z = separable_conv(x, k, np.ones((1, 1, 20, 5)), padding="same", activation=act)
+        assert np.isnan(z[0, 3:6, 3:6]).all() and np.isnan(z).sum() == 45
+
+
+def test_relu_and_linear():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 9, 9, 18)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 18, 1)).astype(np.float32)
+    lin = depthwise_conv(x, k, activation="linear")
+    np.testing.assert_array_equal(lin, depthwise_conv(x, k))
+    np.testing.assert_array_equal(depthwise_conv(x, k, activation="relu"), np.maximum(lin, 0))
+
+
+def test_small_input_large_kernel_same_and_huge_steps():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((1, 2, 3, 5))
+    dk = rng.standard_normal((5, 4, 5, 2))
+    pk = rng.standard_normal((1, 1, 10, 3))
+    for kw in (dict(padding="same"), dict(padding="same", strides=7, dilation_rate=5),
+               dict(padding="same", strides=(1, 9), dilation_rate=(9, 1))):
+        np.testing.assert_allclose(depthwise_conv(x, dk, **kw), ref.depthwise_conv(x, dk, **kw),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(separable_conv(x, dk, pk, **kw),
+                                   ref.separable_conv(x, dk, pk, **kw), rtol=1e-12, atol=1e-12)
+
+
+def test_packed_kernel_reuse():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 10, 10, 6)).astype(np.float32)
+    dk = rng.standard_normal((3, 3, 6, 2)).astype(np.float32)
+    packed = pack_depthwise_kernel(dk)
+    assert isinstance(packed, PackedDepthwise) and packed.shape == dk.shape
+    np.testing.assert_array_equal(depthwise_conv(x, packed, padding="same"),
+                                  depthwise_conv(x, dk, padding="same"))
+    pk = rng.standard_normal((1, 1, 12, 4)).astype(np.float32)
+    np.testing.assert_array_equal(separable_conv(x, packed, pk), separable_conv(x, dk, pk))
+    # a float32 pack used with float64 inputs is repacked, not truncated
+    y64 = depthwise_conv(x.astype(np.float64), pack_depthwise_kernel(dk.astype(np.float64)))
+    assert y64.dtype == np.float64
+
+
+def test_default_data_format_follows_config():
+    x = np.random.default_rng(0).standard_normal((1, 3, 6, 6))
+    k = np.ones((3, 3, 3, 1))
+    convkit.config.set_image_data_format("channels_first")
+    try:
+        y = depthwise_conv(x, k)
+    finally:
+        convkit.config.set_image_data_format("channels_last")
+    np.testing.assert_allclose(y, depthwise_conv(x, k, data_format="channels_first"))
+    assert y.shape == (1, 3, 4, 4)
+
+
+# ---------------------------------------------------------------- bad arguments
+
+def test_channel_mismatch_names_both():
+    with pytest.raises(ValueError, match=r"`inputs` has 4 channels.*`kernel` expects 3"):
+        depthwise_conv(np.ones((1, 5, 5, 4)), np.ones((3, 3, 3, 1)))
+    with pytest.raises(ValueError, match=r"`inputs` has 5 channels.*`depthwise_kernel`"):
+        separable_conv(np.ones((1, 5, 5, 4)), np.ones((3, 3, 4, 1)), np.ones((1, 1, 4, 2)),
+                       data_format="channels_first")
+
+
+def test_rank_mismatch():
+    with pytest.raises(ValueError, match="Kernel shape must have the same length as input"):
+        depthwise_conv(np.ones((1, 5, 5, 4)), np.ones((3, 4, 1)))
+    with pytest.raises(ValueError, match="rank 3, 4 or 5"):
+        depthwise_conv(np.ones((1, 5, 4)), np.ones((4, 1)))
+    with pytest.raises(ValueError, match="pointwise_kernel"):
+        separable_conv(np.ones((1, 5, 5, 4)), np.ones((3, 3, 4, 2)), np.ones((1, 8, 3)))
+    with pytest.raises(ValueError, match="pointwise_kernel"):
+        separable_conv(np.ones((1, 5, 5, 4)), np.ones((3, 3, 4, 2)), np.ones((1, 1, 4, 3)))
+    with pytest.raises(ValueError, match="pointwise_kernel"):
+        separable_conv(np.ones((1, 5, 5, 4)), np.ones((3, 3, 4, 2)), np.ones((2, 1, 8, 3)))
+
+
+def test_valid_output_zero_or_negative():
+    with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+        depthwise_conv(np.ones((1, 4, 4, 2)), np.ones((3, 3, 2, 1)), dilation_rate=2)
+    with pytest.raises(ValueError, match="Computed output size would be zero or negative"):
+        separable_conv(np.ones((1, 2, 2)), np.ones((3, 2, 1)), np.ones((1, 2, 2)))
+
+
+def test_bad_arguments_named():
+    x, k = np.ones((1, 5, 5, 2)), np.ones((3, 3, 2, 2))
+    with pytest.raises(ValueError, match="activation"):
+        depthwise_conv(x, k, activation="tanh")
+    with pytest.raises(ValueError, match="activation"):
+        separable_conv(x, k, np.ones((1, 1, 4, 1)), activation="ReLU")
+    with pytest.raises(ValueError, match="padding"):
+        depthwise_conv(np.ones((1, 5, 2)), np.ones((3, 2, 1)), padding="causal")
+    with pytest.raises(ValueError, match="padding"):
+        depthwise_conv(x, k, padding=1)
+    with pytest.raises(ValueError, match="strides"):
+        depthwise_conv(x, k, strides=0)
+    with pytest.raises(ValueError, match="dilation_rate"):
+        depthwise_conv(x, k, dilation_rate=(1, 2, 3))
+    with pytest.raises(ValueError, match="data_format"):
+        depthwise_conv(x, k, data_format="NHWC")
+    with pytest.raises(ValueError, match="bias"):
+        depthwise_conv(x, k, bias=np.ones(2))
+    with pytest.raises(ValueError, match="bias"):
+        separable_conv(x, k, np.ones((1, 1, 4, 3)), bias=np.ones(4))
