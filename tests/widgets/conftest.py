@@ -16,4 +16,5 @@ def n_widgets() -> int:
 
 @pytest.fixture
 def widget_count():
+    """A function returning how many widgets are alive (the leak guard's measure)."""
     return n_widgets

@@ -10,8 +10,6 @@ from PIL import Image
 
 from convkit import ops
 
-from .conftest import n_widgets
-
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -128,7 +126,8 @@ def test_presets_reproduce_conv_arithmetic_shapes():
 
 @pytest.mark.parametrize("cls", [ConvExplorer, TransposedConvExplorer, ResampleExplorer,
                                  ImageFilterLab])
-def test_no_widget_leak_over_100_updates_and_close_releases_all(cls):
+def test_no_widget_leak_over_100_updates_and_close_releases_all(cls, widget_count):
+    n_widgets = widget_count
     start = n_widgets()
     ex = cls()
     built = n_widgets()
