@@ -1,1 +1,33 @@
-"""convkit.widgets: classroom explorers (see README)."""
+"""convkit.widgets: classroom explorers that show how convkit's layers compute.
+
+The explorers need the ``widgets`` extra (ipywidgets, matplotlib). The sub-packages
+:mod:`convkit.widgets.scene`, :mod:`convkit.widgets.render` and :mod:`convkit.widgets.export`
+need only NumPy and Pillow, so they run in a plain script; this module therefore imports the
+explorers lazily, on first attribute access, and ``import convkit.widgets.scene`` never pulls in
+ipywidgets.
+
+Examples
+--------
+>>> from convkit.widgets import ConvExplorer  # doctest: +SKIP
+>>> ConvExplorer()  # doctest: +SKIP
+"""
+
+_EXPLORERS = {
+    "ConvExplorer": "convkit.widgets.explorers.conv",
+    "ResampleExplorer": "convkit.widgets.explorers.resample",
+    "TransposedConvExplorer": "convkit.widgets.explorers.transposed",
+    "SeparableExplorer": "convkit.widgets.explorers.separable",
+    "ImageFilterLab": "convkit.widgets.explorers.image_filter",
+}
+
+
+def __getattr__(name):
+    # PEP 562 lazy attribute: keeps ipywidgets out of scripts that only render or export
+    if name in _EXPLORERS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPLORERS[name]), name)
+    raise AttributeError(f"module 'convkit.widgets' has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPLORERS)

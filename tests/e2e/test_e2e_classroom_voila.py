@@ -1,0 +1,60 @@
+"""The classroom notebook in a real browser: keyboard sliders, Play, offline, screenshot."""
+
+import re
+
+from playwright.sync_api import expect
+
+TIMEOUT = 120_000
+
+
+def _first_explorer(page, voila_url):
+    page.goto(voila_url, timeout=TIMEOUT)
+    caption = page.locator(".widget-html-content", has_text="Step 1 of 9").first
+    expect(caption).to_be_visible(timeout=TIMEOUT)
+    return caption
+
+
+def _sliders(page, label):
+    return page.locator(".widget-slider", has=page.locator("label", has_text=label))
+
+
+def test_keyboard_slider_changes_rendered_output(page, voila_url, hosts, shots):
+    _first_explorer(page, voila_url)
+    svg = page.locator("svg[role=img]").first
+    before = svg.get_attribute("aria-label")
+    assert before.startswith("Step 1 of 9")
+    handle = _sliders(page, "input height").first.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # 5×5 → 6×6 input, locked axes: 4×4 outputs
+    expect(page.locator(".widget-html-content", has_text="Step 1 of 16").first).to_be_visible(
+        timeout=TIMEOUT)
+    expect(svg).to_have_attribute("aria-label", re.compile(r"^Step 1 of 16"), timeout=TIMEOUT)
+    page.screenshot(path=str(shots / "voila_conv_after_slider.png"), full_page=False)
+    assert hosts and all(h.startswith("127.0.0.1") for h in hosts), hosts
+
+
+def test_play_advances_the_step(page, voila_url):
+    _first_explorer(page, voila_url)
+    readout = _sliders(page, "step").first.locator(".widget-readout")
+    expect(readout).to_have_text("0", timeout=TIMEOUT)
+    page.locator(".widget-play button").first.click()
+    expect(readout).not_to_have_text("0", timeout=30_000)
+    expect(page.locator("svg[role=img]").first).not_to_have_attribute(
+        "aria-label", re.compile(r"^Step 1 of"), timeout=30_000)
+
+
+def test_every_explorer_renders_and_image_lab_reacts(page, voila_url):
+    _first_explorer(page, voila_url)
+    expect(page.locator(".widget-html-content", has_text="identical ✓").first).to_be_visible(
+        timeout=TIMEOUT)
+    expect(page.locator(".widget-html-content", has_text="Taps of OUTPUT").first).to_be_visible(
+        timeout=TIMEOUT)
+    image = page.locator(".widget-image:visible").first
+    expect(image).to_be_visible(timeout=TIMEOUT)
+    src = image.get_attribute("src")
+    handle = _sliders(page, "stride").last.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    expect(image).not_to_have_attribute("src", src, timeout=TIMEOUT)

@@ -1,0 +1,223 @@
+"""T0: scenes against convkit's ops — the numbers shown are the numbers computed."""
+
+import numpy as np
+import pytest
+from convkit.widgets.scene import (
+    ConvComputation,
+    ConvConfig,
+    ResampleComputation,
+    ResampleConfig,
+    SceneError,
+    TransposedComputation,
+    TransposedConfig,
+)
+from convkit.widgets.scene.conv import receptive_field
+from convkit.widgets.scene.resample import axis_taps
+from hypothesis import given
+from hypothesis import strategies as st
+
+from convkit import ops
+from convkit.ops import shapes
+
+
+@st.composite
+def conv_cases(draw):
+    rank = draw(st.sampled_from([1, 2]))
+    padding = draw(st.sampled_from(["valid", "same", "full", "explicit"]
+                                   + (["causal"] if rank == 1 else [])))
+    k = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+    dilated = draw(st.booleans())
+    s = tuple(1 if dilated else draw(st.integers(1, 3)) for _ in range(rank))
+    d = tuple(draw(st.integers(1, 3)) if dilated else 1 for _ in range(rank))
+    ek = [(kk - 1) * dd + 1 for kk, dd in zip(k, d, strict=True)]
+    # smallest input with at least one window: valid needs ek, explicit (2 per side) ek − 4
+    low = {"valid": lambda e: e, "explicit": lambda e: max(1, e - 4)}.get(padding, lambda e: 1)
+    n = tuple(draw(st.integers(low(e), 9)) for e in ek)
+    channels = draw(st.integers(1, 2))
+    filters = draw(st.integers(1, 2))
+    seed = draw(st.integers(0, 1000))
+    return rank, padding, k, s, d, n, channels, filters, seed
+
+
+@given(conv_cases())
+def test_conv_scene_sums_equal_op_output(case):
+    rank, padding, k, s, d, n, C, F, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 4, size=n + (C,)).astype(np.float32)
+    kernel = rng.integers(-1, 3, size=k + (C, F)).astype(np.float32)
+    bias = rng.integers(-2, 3, size=F).astype(np.float32)
+    cfg = ConvConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d, padding=padding,
+                     explicit_pad=2)
+    comp = ConvComputation(cfg, x, kernel=kernel, bias=bias)
+    # steps = product of the output dims; the op's output is what the scene holds
+    assert comp.n_steps == int(np.prod(comp.output.shape[:-1]))
+    if padding in ("valid", "same", "causal"):
+        expected = ops.conv(x[None], kernel, strides=s, padding=padding, dilation_rate=d,
+                            bias=bias)[0]
+        np.testing.assert_array_equal(comp.output, expected)
+        assert comp.output.shape[:-1] == tuple(
+            shapes.conv_output_length(m, kk, ss, dd, padding)
+            for m, kk, ss, dd in zip(n, k, s, d, strict=True))
+    # the padded input is the input plus zeros exactly where the mask says
+    interior = comp.padded[~comp.pad_mask]
+    np.testing.assert_array_equal(interior.reshape(x.shape), x)
+    assert not comp.padded[comp.pad_mask].any()
+    for step in {0, comp.n_steps // 2, comp.n_steps - 1}:
+        for f in range(F):
+            sc = comp.scene(step, f)
+            for w, size in zip(sc.window, comp.padded.shape[:-1], strict=True):
+                assert 0 <= w.min() and w.max() < size  # window inside the padded input
+            total = sc.products.sum() + sc.bias[f]
+            assert total == pytest.approx(sc.value, abs=1e-3)
+            assert sc.value == comp.output[sc.position + (f,)]
+            assert sc.partial_sums.sum() == pytest.approx(sc.products.sum())
+
+
+@pytest.mark.parametrize("n,k,s,expect", [(6, 3, 2, (0, 1)), (5, 3, 2, (1, 1)),
+                                          (5, 4, 1, (1, 2)), (5, 2, 1, (0, 1))])
+def test_same_split_matches_impulse_through_ops(n, k, s, expect):
+    comp = ConvComputation(ConvConfig(rank=1, kernel_size=k, strides=s, padding="same"),
+                           np.zeros(n))
+    assert comp.pads == (expect,)
+    assert "before" in comp.shape_formula()[0]
+    # impulse probe: input position p shows up at output o with tap t = p + before − o·s
+    kernel = np.arange(1, k + 1, dtype=np.float32).reshape(k, 1, 1)
+    for p in range(n):
+        x = np.zeros((1, n, 1), np.float32)
+        x[0, p, 0] = 1
+        y = ops.conv(x, kernel, strides=s, padding="same")[0, :, 0]
+        for o, v in enumerate(y):
+            t = p + expect[0] - o * s
+            assert v == (kernel[t, 0, 0] if 0 <= t < k else 0)
+
+
+def test_causal_pads_left_only_and_never_sees_the_future():
+    comp = ConvComputation(ConvConfig(rank=1, kernel_size=3, dilation_rate=2,
+                                      padding="causal"), np.arange(1.0, 9.0))
+    assert comp.pads == ((4, 0),)
+    for step in range(comp.n_steps):
+        sc = comp.scene(step)
+        assert sc.window[0].max() - comp.pads[0][0] <= sc.position[0]  # only inputs <= t
+    assert receptive_field([3, 3], [1, 2]) == 7
+
+
+def test_strides_with_dilation_is_explained_not_raised_raw():
+    with pytest.raises(SceneError) as info:
+        ConvComputation(ConvConfig(strides=2, dilation_rate=2), np.ones((6, 6)))
+    assert "dilation_rate" in info.value.message
+    assert "never both" in info.value.explanation
+
+
+def test_kernel_larger_than_input_gives_the_ops_message():
+    with pytest.raises(SceneError) as info:
+        ConvComputation(ConvConfig(kernel_size=5), np.ones((3, 3)))
+    assert "not one window fits" in info.value.explanation
+
+
+def test_inspect_input_and_weight_mappings_are_consistent():
+    comp = ConvComputation(ConvConfig(kernel_size=3, strides=2, padding="same"),
+                           np.ones((6, 6)))
+    for tap in [(0, 0), (1, 2)]:
+        for cell in comp.inputs_of_tap(tap):
+            outs = [o for o, t in comp.outputs_fed_by(cell) if t == tap]
+            assert len(outs) == 1
+            win = comp.window(outs[0])
+            assert (win[0][tap[0]], win[1][tap[1]]) == cell
+    # a corner cell feeds fewer outputs than an interior one
+    assert len(comp.outputs_fed_by((0, 0))) < len(comp.outputs_fed_by((2, 2)))
+
+
+@st.composite
+def transposed_cases(draw):
+    rank = draw(st.sampled_from([1, 2]))
+    k = draw(st.integers(1, 5))
+    dilated = draw(st.booleans())
+    s = 1 if dilated else draw(st.integers(1, 3))
+    d = draw(st.integers(1, 3)) if dilated else 1
+    padding = draw(st.sampled_from(["valid", "same"]))
+    op = draw(st.sampled_from([None, *range(s)]))
+    n = draw(st.integers(1, 4))
+    return rank, k, s, d, padding, op, n, draw(st.integers(0, 999))
+
+
+@given(transposed_cases())
+def test_transposed_views_agree_with_ops(case):
+    rank, k, s, d, padding, op, n, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 4, size=(n,) * rank).astype(np.float32)
+    kernel = rng.integers(-1, 3, size=(k,) * rank + (1, 1)).astype(np.float32)
+    cfg = TransposedConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d,
+                           padding=padding, output_padding=op)
+    if shapes.transpose_output_length(n, k, s, d, padding, op) == 0:
+        with pytest.raises(SceneError, match="output would have shape"):
+            TransposedComputation(cfg, x, kernel=kernel)
+        return
+    comp = TransposedComputation(cfg, x, kernel=kernel)
+    ref = ops.conv_transpose(x[None, ..., None], kernel, s, padding=padding, output_padding=op,
+                             dilation_rate=d)[0]
+    np.testing.assert_allclose(comp.scatter, ref, atol=1e-4)
+    np.testing.assert_allclose(comp.zero_insertion, ref, atol=1e-4)
+    assert comp.identical
+    # every ambiguity-strip size maps back to n through the forward conv
+    for row in comp.ambiguity:
+        for m in row["candidates"]:
+            assert shapes.conv_output_length(m, k, s, d, padding) == n
+        if padding == "valid":
+            assert row["maps_back"] and len(row["candidates"]) == s
+
+
+def test_adjoint_identity_with_the_same_kernel_array():
+    # <conv(x, K), y> = <x, conv_transpose(y, K)>: Keras's transposed layout is the forward one
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(1, 7, 7, 2)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, 2, 3)).astype(np.float32)
+    y_shape = ops.conv(x, kernel, strides=2).shape
+    y = rng.normal(size=y_shape).astype(np.float32)
+    back = ops.conv_transpose(y, kernel, 2, output_padding=0)
+    assert back.shape == x.shape
+    lhs = float((ops.conv(x, kernel, strides=2) * y).sum())
+    assert lhs == pytest.approx(float((x * back).sum()), rel=1e-4)
+
+
+def test_output_padding_at_or_above_stride_becomes_a_banner():
+    with pytest.raises(SceneError) as info:
+        TransposedComputation(TransposedConfig(strides=2, output_padding=2), np.ones((2, 2)))
+    assert "output_padding" in info.value.message
+    assert "below the stride" in info.value.explanation
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"])
+def test_upsampling_taps_sum_to_one_and_reproduce_ops(mode):
+    x = np.random.default_rng(1).normal(size=(4, 5)).astype(np.float32)
+    comp = ResampleComputation(ResampleConfig("upsample", rank=2, size=(2, 3),
+                                              interpolation=mode), x)
+    np.testing.assert_array_equal(
+        comp.output, ops.upsample(x[None, ..., None], (2, 3), interpolation=mode)[0])
+    for step in range(comp.n_steps):
+        sc = comp.scene(step)
+        assert sum(w for _, w in sc.taps) == pytest.approx(1.0)
+        assert sc.reconstructed == pytest.approx(sc.value, abs=1e-4)
+
+
+def test_bilinear_ramp_matches_keras_numbers():
+    comp = ResampleComputation(ResampleConfig("upsample", rank=2, size=(1, 2),
+                                              interpolation="bilinear"),
+                               np.arange(1.0, 5.0).reshape(1, 4))
+    np.testing.assert_allclose(comp.output[0, :, 0],
+                               [1, 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4], atol=1e-6)
+    assert axis_taps(1, 4, 2, "bilinear") == [(0, 0.75), (1, 0.25)]
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+@pytest.mark.parametrize("operation", ["crop", "pad", "upsample"])
+def test_crop_pad_nearest_taps_reproduce_ops(rank, operation):
+    x = np.arange(1.0, 4.0 ** rank + 1).reshape((4,) * rank)
+    comp = ResampleComputation(ResampleConfig(operation, rank=rank,
+                                              amounts=((1, 0),) * rank, size=2), x)
+    marked = comp.in_mask.sum() if operation == "crop" else comp.out_mask.sum()
+    assert (marked > 0) == (operation != "upsample")
+    for step in range(0, comp.n_steps, 3):
+        sc = comp.scene(step)
+        assert sc.reconstructed == sc.value
+        if operation == "pad":
+            assert (not sc.taps) == bool(comp.out_mask[sc.position])

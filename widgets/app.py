@@ -1,0 +1,119 @@
+"""The classroom app: serve ``notebooks/02_classroom.ipynb`` with Voila on 127.0.0.1.
+
+Run ``python -m convkit.widgets.app`` (``--lab`` for JupyterLab instead, ``--port N``,
+``--notebook PATH``). It prints the URL and keeps running until Ctrl-C. Voila shows only the
+widgets and the lesson text, no code, which is what a projector needs.
+
+Examples
+--------
+>>> from convkit.widgets.app import voila_command
+>>> voila_command("02_classroom.ipynb", 8866)[1:3]
+['-m', 'voila']
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+NOTEBOOK = "02_classroom.ipynb"
+
+
+def find_notebook(explicit: str | None = None) -> Path:
+    """The classroom notebook: ``explicit``, ./notebooks/, or the source tree's notebooks/."""
+    candidates = [Path(explicit)] if explicit else [
+        Path.cwd() / "notebooks" / NOTEBOOK, Path.cwd() / NOTEBOOK,
+        Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK]
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    raise SystemExit(f"cannot find {NOTEBOOK}; pass --notebook PATH (looked in "
+                     + ", ".join(str(c) for c in candidates) + ")")
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def voila_env(base=None) -> dict:
+    """Environment for Voila: ``JUPYTER_PATH`` gains convkit's template folder."""
+    env = dict(os.environ if base is None else base)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES), env.get("JUPYTER_PATH"))
+                                          if p)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def voila_command(notebook, port: int) -> list:
+    """The Voila command line (127.0.0.1, no browser, convkit's offline template).
+
+    Run it with :func:`voila_env` so Voila finds the ``convkit`` template.
+    """
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+            "--Voila.ip=127.0.0.1", "--template=convkit"]
+
+
+def lab_command(notebook, port: int) -> list:
+    """The JupyterLab command line (bound to 127.0.0.1, no token, allowed as root)."""
+    return [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+            "--IdentityProvider.token=", "--ServerApp.password=",
+            f"--ServerApp.root_dir={Path(notebook).parent}"]
+
+
+def wait_until_answers(url: str, timeout: float = 90.0, proc=None) -> bool:
+    """Poll ``url`` every 0.5 s until it answers (True) or ``timeout`` passes (False)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m convkit.widgets.app",
+                                     description="Serve the classroom notebook on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--notebook", default=None, help=f"default: notebooks/{NOTEBOOK}")
+    parser.add_argument("--lab", action="store_true", help="JupyterLab instead of Voila")
+    args = parser.parse_args(argv)
+    notebook = find_notebook(args.notebook)
+    port = args.port or free_port()
+    cmd = lab_command(notebook, port) if args.lab else voila_command(notebook, port)
+    url = (f"http://127.0.0.1:{port}/lab/tree/{notebook.name}" if args.lab
+           else f"http://127.0.0.1:{port}/")
+    proc = subprocess.Popen(cmd, env=voila_env())
+    try:
+        if wait_until_answers(f"http://127.0.0.1:{port}/", proc=proc):
+            print(f"\nconvkit classroom is running at {url}\n(Ctrl-C to stop)", flush=True)
+        else:
+            print(f"the server did not answer on port {port}; its log is above", flush=True)
+        return proc.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per explorer; each subclasses :class:`~convkit.widgets.explorers.base.Explorer`."""

@@ -1,0 +1,153 @@
+"""What every explorer shares: build once, recompute on parameters, re-render on steps.
+
+Controls → :meth:`Explorer._compute` (calls convkit's ops through a scene builder) →
+:meth:`Explorer._render` (assigns ``.value`` of the *same* ``HTML``/``Image`` widgets). One
+``hold_sync`` per user action; a guard stops the re-entrant step change that setting
+``step.max`` can cause from rendering twice.
+"""
+
+import ipywidgets as W
+
+from ..render import png_bytes, scene_rgb, scene_svg
+from ..scene import SceneError
+from ..toolbar import Owner, Toolbar
+
+
+class Explorer(W.VBox, Owner):
+    """Base explorer. Subclasses build controls, then call :meth:`_finish`.
+
+    Attributes
+    ----------
+    render_count : int
+        How many renders ran (tests assert one per user action).
+    comp : object
+        The current computation (a scene source with ``n_steps`` and ``scene(step)``).
+    """
+
+    #: Above this many SVG cells, show the PNG view instead (browsers slow down on huge SVGs).
+    def __init__(self, **kwargs):
+        self._init_owner()
+        self.render_count = 0
+        self._busy = False
+        self.comp = None
+        self.toolbar = Toolbar(self)
+        self.view = self.make(W.HTML, value="")
+        self.image = self.make(W.Image, format="png", value=b"",
+                               layout=W.Layout(display="none"))
+        self.toolbar.step.observe(self._on_step, "value")
+        super().__init__(**kwargs)
+
+    # ---- wiring ----
+    def _watch(self, *controls):
+        for c in controls:
+            c.observe(self._on_param, "value")
+
+    def _finish(self, children):
+        self.children = children
+        self._on_param(None)
+
+    def _on_param(self, change):
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            with self.hold_sync():
+                self._before_compute()
+                try:
+                    self.comp = self._compute()
+                    self.toolbar.clear_error()
+                except SceneError as exc:
+                    self.toolbar.show_error(exc.message, exc.explanation)
+                    self.comp = None
+                if self.comp is not None:
+                    self.toolbar.set_range(self.comp.n_steps)
+                self._render()
+        finally:
+            self._busy = False
+
+    def _on_step(self, change):
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            with self.hold_sync():
+                self._render()
+        finally:
+            self._busy = False
+
+    # ---- hooks ----
+    def _before_compute(self):
+        """Adjust dependent controls (ranges, visibility) before computing."""
+
+    def _compute(self):
+        raise NotImplementedError
+
+    def _scene(self, step: int):
+        return self.comp.scene(step)
+
+    def _render(self):
+        if self.comp is None:
+            self.view.value = ""
+            self.toolbar.show_text("No picture: see the message above.")
+            self.render_count += 1
+            return
+        scene = self._scene(self.toolbar.step.value)
+        self._show(scene)
+        self.render_count += 1
+
+    def _show(self, scene):
+        self.view.value = scene_svg(scene, **self._render_kwargs())
+        self.toolbar.show_text(scene.caption, scene.formula, getattr(scene, "sentences", ()),
+                               scene.code)
+
+    def _render_kwargs(self) -> dict:
+        return {}
+
+    # ---- export ----
+    def frame(self, step: int):
+        """RGB frame (uint8) of ``step``: the layout the widget shows, rasterised."""
+        return scene_rgb(self._scene(step), **self._render_kwargs())
+
+    def png(self, step: int) -> bytes:
+        """PNG bytes of :meth:`frame`."""
+        return png_bytes(self.frame(step))
+
+    def _steps(self, steps):
+        if self.comp is None:
+            raise ValueError("nothing to export: the current settings are not valid")
+        return list(range(self.comp.n_steps)) if steps is None else list(steps)
+
+    def to_gif(self, path, fps: float = 2.0, steps=None, loop: int = 0):
+        """Write an animated GIF of ``steps`` (default: all) with Pillow; returns ``path``."""
+        from ..export import to_gif
+
+        return to_gif([self.frame(s) for s in self._steps(steps)], path, fps=fps, loop=loop)
+
+    def to_frames(self, directory, steps=None) -> list:
+        """Write one PNG per step into ``directory``; returns the paths."""
+        from ..export import to_frames
+
+        return to_frames([self.frame(s) for s in self._steps(steps)], directory)
+
+    def to_html(self, steps=None, fps: float = 2.0) -> str:
+        """A self-contained HTML player (inline PNGs, no external URL)."""
+        from ..export import to_html
+
+        captions = [self._scene(s).caption for s in self._steps(steps)]
+        return to_html([self.frame(s) for s in self._steps(steps)], fps=fps, captions=captions)
+
+    # ---- lifetime ----
+    def close(self):
+        """Close every widget this explorer made, with their layouts and styles."""
+        self.close_owned()
+        for extra in (self.layout,):
+            extra.close()
+        super().close()
+
+
+def dropdown_row(*children):
+    """A wrapping row of controls."""
+    return W.HBox(list(children), layout=W.Layout(flex_flow="row wrap"))
+
+
+__all__ = ["Explorer", "dropdown_row"]

@@ -1,0 +1,239 @@
+"""ConvExplorer: a Conv1D/Conv2D window sliding over a padded input, with every number.
+
+Numbers come from ``convkit.ops.conv`` (output) and ``convkit.ops.zero_pad`` (padded input);
+the scene adds only the per-tap products whose sum (+ bias) the caption checks against the op.
+"""
+
+import ipywidgets as W
+import numpy as np
+
+from .. import samples
+from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, default_kernel
+from ..toolbar import labelled
+from .base import Explorer, dropdown_row
+
+#: conv_arithmetic's cases (Dumoulin & Visin): (name, input, kernel, padding, p, stride, dil.)
+PRESETS = {
+    "i4 k3 (no padding, unit stride)": (4, 3, "valid", 0, 1, 1),
+    "i5 k4 p2 (arbitrary padding)": (5, 4, "explicit", 2, 1, 1),
+    "i5 k3 p1 (half / same padding)": (5, 3, "explicit", 1, 1, 1),
+    "i5 k3 p2 (full padding)": (5, 3, "full", 2, 1, 1),
+    "i5 k3 s2 (no padding, strides)": (5, 3, "valid", 0, 2, 1),
+    "i5 k3 p1 s2 (padding, strides)": (5, 3, "explicit", 1, 2, 1),
+    "i6 k3 p1 s2 (padding, strides, odd)": (6, 3, "explicit", 1, 2, 1),
+    "i7 k3 d2 (dilation)": (7, 3, "valid", 0, 1, 2),
+}
+
+INSPECT_MODES = ("output → inputs", "input → outputs", "weight → inputs")
+
+
+class ConvExplorer(Explorer):
+    """Step a Conv1D/Conv2D window over an input and see every product, sum and shape.
+
+    Parameters
+    ----------
+    rank : {1, 2}
+    x : array_like, optional
+        Your own input (``spatial`` or ``spatial + (C,)``); otherwise a sample is used.
+    **config
+        Initial values: ``kernel_size``, ``strides``, ``dilation_rate``, ``padding``,
+        ``size`` (input side), ``channels``, ``filters``, ``source``, ``seed``.
+
+    Examples
+    --------
+    >>> ex = ConvExplorer(size=5, padding="same", strides=2)  # doctest: +SKIP
+    >>> ex.toolbar.step.max  # doctest: +SKIP
+    8
+    """
+
+    def __init__(self, rank: int = 2, x=None, *, size: int = 5, kernel_size: int = 3,
+                 strides: int = 1, dilation_rate: int = 1, padding: str = "valid",
+                 channels: int = 1, filters: int = 1, source: str = "ramp", seed: int = 0,
+                 use_bias: bool = True, bias: int = 1, cell: int = 30):
+        super().__init__()
+        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        lab = self._control
+        self.rank = lab(W.ToggleButtons, "rank", "1-D signals (Conv1D) or 2-D images (Conv2D)",
+                        options=[("2D", 2), ("1D", 1)], value=rank)
+        self.preset = lab(W.Dropdown, "preset", "conv_arithmetic's classic cases",
+                          options=["(custom)", *PRESETS], value="(custom)")
+        self.source = lab(W.Dropdown, "input", "where the numbers come from",
+                          options=samples.SOURCES_2D if rank == 2 else samples.SOURCES_1D,
+                          value=source)
+        self.seed = lab(W.IntSlider, "seed", "default_rng(seed) for random ints", min=0,
+                        max=99, value=seed)
+        self.height = lab(W.IntSlider, "input height", "rows of the input", min=1, max=16,
+                          value=size)
+        self.width = lab(W.IntSlider, "input width", "columns (1-D: length)", min=1, max=64,
+                         value=size)
+        self.lock = lab(W.Checkbox, "square (lock axes)", "one value for both axes",
+                        value=True)
+        self.kernel_h = lab(W.IntSlider, "kernel h", "kernel rows", min=1, max=5,
+                            value=kernel_size)
+        self.kernel_w = lab(W.IntSlider, "kernel w", "kernel columns (1-D: taps)", min=1,
+                            max=5, value=kernel_size)
+        self.stride_h = lab(W.IntSlider, "stride h", "how far the window jumps (rows)",
+                            min=1, max=4, value=strides)
+        self.stride_w = lab(W.IntSlider, "stride w", "how far the window jumps (cols)",
+                            min=1, max=4, value=strides)
+        self.dilation_h = lab(W.IntSlider, "dilation h", "holes between taps (rows)", min=1,
+                              max=4, value=dilation_rate)
+        self.dilation_w = lab(W.IntSlider, "dilation w", "holes between taps (cols)", min=1,
+                              max=4, value=dilation_rate)
+        self.padding = lab(W.Dropdown, "padding", "how the border is handled",
+                           options=PADDINGS, value=padding)
+        self.pad_amount = lab(W.IntSlider, "p (explicit)", "zeros per side for explicit",
+                              min=0, max=4, value=1)
+        self.channels = lab(W.IntSlider, "channels", "input channels C", min=1, max=3,
+                            value=channels)
+        self.filters = lab(W.IntSlider, "filters", "output channels F", min=1, max=3,
+                           value=filters)
+        self.filter_index = lab(W.IntSlider, "show filter", "which filter's output is drawn",
+                                min=0, max=filters - 1, value=0)
+        self.use_bias = lab(W.Checkbox, "bias", "add a bias after the sum", value=use_bias)
+        self.bias = lab(W.IntSlider, "bias value", "added to every output of the filter",
+                        min=-3, max=3, value=bias)
+        self.inspect = lab(W.ToggleButtons, "inspect", "what to trace (keyboard: arrows)",
+                           options=INSPECT_MODES, value=INSPECT_MODES[0])
+        self.inspect_row = lab(W.IntSlider, "row", "inspected row", min=0, max=0, value=0)
+        self.inspect_col = lab(W.IntSlider, "col", "inspected column", min=0, max=0, value=0)
+        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16, max=56,
+                        step=2, value=cell)
+        self._watch(self.rank, self.source, self.seed, self.height, self.width, self.lock,
+                    self.kernel_h, self.kernel_w, self.stride_h, self.stride_w,
+                    self.dilation_h, self.dilation_w, self.padding, self.pad_amount,
+                    self.channels, self.filters, self.use_bias, self.bias)
+        for c in (self.filter_index, self.inspect, self.inspect_row, self.inspect_col,
+                  self.cell):
+            c.observe(self._on_step, "value")
+        self.preset.observe(self._on_preset, "value")
+        m = self.make
+        controls = m(W.VBox, [
+            m(dropdown_row, self.rank, self.preset, self.source, self.seed),
+            m(dropdown_row, self.height, self.width, self.lock),
+            m(dropdown_row, self.kernel_h, self.kernel_w, self.stride_h, self.stride_w),
+            m(dropdown_row, self.dilation_h, self.dilation_w, self.padding, self.pad_amount),
+            m(dropdown_row, self.channels, self.filters, self.filter_index, self.use_bias,
+              self.bias),
+            m(dropdown_row, self.inspect, self.inspect_row, self.inspect_col, self.cell),
+        ])
+        t = self.toolbar
+        self._finish([controls, t, t.banner, self.view, t.caption, t.formula, t.sentences,
+                      t.code])
+
+    def _control(self, cls, description, tooltip, **kwargs):
+        layout = kwargs.pop("layout", W.Layout(width="auto"))
+        return labelled(self, cls, description, tooltip, layout=layout, **kwargs)
+
+    # ---- parameters ----
+    def _on_preset(self, change):
+        if change["new"] not in PRESETS:
+            return
+        n, k, padding, p, s, d = PRESETS[change["new"]]
+        self._busy = True
+        try:
+            with self.hold_sync():
+                self.rank.value = 2
+                self.source.options = samples.SOURCES_2D
+                self.lock.value = True
+                for a, b in ((self.height, n), (self.width, n), (self.kernel_h, k),
+                             (self.kernel_w, k), (self.stride_h, s), (self.stride_w, s),
+                             (self.dilation_h, d), (self.dilation_w, d),
+                             (self.padding, padding), (self.pad_amount, p)):
+                    a.value = b
+        finally:
+            self._busy = False
+        self._on_param(None)
+
+    def _before_compute(self):
+        one_d = self.rank.value == 1
+        options = samples.SOURCES_1D if one_d else samples.SOURCES_2D
+        if tuple(self.source.options) != tuple(options):
+            keep = self.source.value if self.source.value in options else options[0]
+            self.source.options = options
+            self.source.value = keep
+        if self.lock.value:
+            for a, b in ((self.width, self.height), (self.kernel_w, self.kernel_h),
+                         (self.stride_w, self.stride_h), (self.dilation_w, self.dilation_h)):
+                if not one_d:
+                    a.value = b.value
+        hide = "none" if one_d else None
+        for c in (self.height, self.kernel_h, self.stride_h, self.dilation_h, self.lock,
+                  self.inspect_row):
+            c.layout.display = hide
+        self.width.max = 64 if one_d else 16
+        self.pad_amount.layout.display = None if self.padding.value == "explicit" else "none"
+        self.seed.layout.display = None if self.source.value == "random ints" else "none"
+        self.filter_index.max = self.filters.value - 1
+        self.bias.disabled = not self.use_bias.value
+
+    def _axes(self, h, w):
+        return (w.value,) if self.rank.value == 1 else (h.value, w.value)
+
+    def _compute(self):
+        rank = self.rank.value
+        shape = self._axes(self.height, self.width)
+        C, F = self.channels.value, self.filters.value
+        if self._user_x is not None:
+            x = self._user_x
+        else:
+            base = samples.make_input(self.source.value, shape, self.seed.value)
+            x = np.stack([base + c if self.source.value == "ramp" else
+                          (samples.random_ints(shape, self.seed.value + c)
+                           if c and self.source.value == "random ints" else base)
+                          for c in range(C)], axis=-1)
+        cfg = ConvConfig(rank=rank, kernel_size=self._axes(self.kernel_h, self.kernel_w),
+                         strides=self._axes(self.stride_h, self.stride_w),
+                         dilation_rate=self._axes(self.dilation_h, self.dilation_w),
+                         padding=self.padding.value, use_bias=self.use_bias.value,
+                         explicit_pad=self.pad_amount.value)
+        x = np.asarray(x, dtype=np.float32)
+        channels = x.shape[-1] if x.ndim == rank + 1 else 1
+        kernel = default_kernel(cfg.kernel_size, channels, F, seed=self.seed.value)
+        bias = np.full(F, float(self.bias.value)) + np.arange(F)
+        comp = ConvComputation(cfg, x, kernel=kernel, bias=bias)
+        self.inspect_row.max = max(comp.padded.shape[0] - 1, 0)
+        self.inspect_col.max = max(comp.padded.shape[rank - 1] - 1, 0)
+        return comp
+
+    # ---- rendering ----
+    def _render_kwargs(self) -> dict:
+        return {"cell": self.cell.value, "inspect": self._inspect()}
+
+    def _inspect_index(self, limit_shape):
+        idx = (self.inspect_col.value,) if self.rank.value == 1 else (
+            self.inspect_row.value, self.inspect_col.value)
+        return tuple(min(i, m - 1) for i, m in zip(idx, limit_shape, strict=False))
+
+    def _inspect(self):
+        comp = self.comp
+        mode = self.inspect.value
+        if comp is None or mode == INSPECT_MODES[0]:
+            return None
+        if mode == INSPECT_MODES[1]:
+            cell = self._inspect_index(comp.padded.shape[:-1])
+            fed = comp.outputs_fed_by(cell)
+            return {"inputs": [cell], "outputs": [o for o, _ in fed],
+                    "text": f"INPUT {cell} (padded coordinates) feeds {len(fed)} output(s): "
+                            + ", ".join(str(o) for o, _ in fed[:12])}
+        tap = self._inspect_index(comp.kernel.shape[:-2])
+        cells = comp.inputs_of_tap(tap)
+        return {"taps": [tap], "inputs": cells,
+                "text": f"KERNEL weight {tap} multiplies {len(cells)} input cells — the same "
+                        "weight at every window position (weight sharing)."}
+
+    def _scene(self, step: int):
+        return self.comp.scene(step, self.filter_index.value)
+
+    def _show(self, scene):
+        kwargs = self._render_kwargs()
+        super()._show(scene)
+        extra = kwargs["inspect"]
+        if extra:
+            sentences = [extra["text"], *scene.sentences]
+            self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
+        self.toolbar.formula.value += "".join(
+            f"<p style='font-family:monospace'>{line}</p>" for line in scene.shape_formula)
+
+
+__all__ = ["ConvExplorer", "PRESETS", "INSPECT_MODES"]

@@ -1,0 +1,121 @@
+"""ResampleExplorer: Cropping, ZeroPadding and UpSampling in 1-D/2-D/3-D, tap by tap."""
+
+import ipywidgets as W
+import numpy as np
+
+from .. import samples
+from ..scene.resample import INTERPOLATIONS, ResampleComputation, ResampleConfig
+from ..toolbar import labelled
+from .base import Explorer, dropdown_row
+
+_OPS = (("UpSampling", "upsample"), ("ZeroPadding", "pad"), ("Cropping", "crop"))
+
+
+class ResampleExplorer(Explorer):
+    """Before/after grids of a reshaping layer; each output cell lists its taps and weights.
+
+    Parameters
+    ----------
+    operation : {"upsample", "pad", "crop"}
+    rank : {1, 2, 3}
+    x : array_like, optional
+        Your own input; default a ramp.
+    size : int
+        Input side length.
+    interpolation : str
+        UpSampling2D mode: nearest, bilinear, bicubic, lanczos3, lanczos5.
+
+    Examples
+    --------
+    >>> ex = ResampleExplorer("upsample", rank=1, interpolation="nearest")  # doctest: +SKIP
+    """
+
+    def __init__(self, operation: str = "upsample", rank: int = 2, x=None, *, size: int = 4,
+                 factor: int = 2, before: int = 1, after: int = 1,
+                 interpolation: str = "bilinear", cell: int = 30):
+        super().__init__()
+        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        lab = self._control
+        self.operation = lab(W.ToggleButtons, "layer", "which reshaping layer", options=_OPS,
+                             value=operation)
+        self.rank = lab(W.ToggleButtons, "rank", "1-D, 2-D or 3-D",
+                        options=[("1D", 1), ("2D", 2), ("3D", 3)], value=rank)
+        self.size = lab(W.IntSlider, "input size", "side of the input", min=1, max=8,
+                        value=size)
+        self.factor = lab(W.IntSlider, "size (factor)", "UpSampling factor per axis", min=1,
+                          max=4, value=factor)
+        self.interpolation = lab(W.Dropdown, "interpolation", "UpSampling2D only",
+                                 options=INTERPOLATIONS, value=interpolation)
+        self.before = lab(W.IntSlider, "before", "cells added/removed at the start (top/left/"
+                          "front)", min=0, max=4, value=before)
+        self.after = lab(W.IntSlider, "after", "cells added/removed at the end (bottom/right/"
+                         "back)", min=0, max=4, value=after)
+        self.source = lab(W.Dropdown, "input", "the numbers", options=("ramp", "impulse",
+                                                                     "random ints"), value="ramp")
+        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
+                        max=56, step=2, value=cell)
+        self.taps = self.make(W.HTML, value="")
+        self._watch(self.operation, self.rank, self.size, self.factor, self.interpolation,
+                    self.before, self.after, self.source)
+        self.cell.observe(self._on_step, "value")
+        m = self.make
+        controls = m(W.VBox, [
+            m(dropdown_row, self.operation, self.rank, self.source),
+            m(dropdown_row, self.size, self.factor, self.interpolation, self.before,
+              self.after, self.cell)])
+        t = self.toolbar
+        self._finish([controls, t, t.banner, self.view, t.caption, self.taps, t.formula, t.code])
+
+    def _control(self, cls, description, tooltip, **kwargs):
+        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
+                        **kwargs)
+
+    def _before_compute(self):
+        up = self.operation.value == "upsample"
+        self.factor.layout.display = None if up else "none"
+        self.interpolation.layout.display = None if up and self.rank.value == 2 else "none"
+        for c in (self.before, self.after):
+            c.layout.display = "none" if up else None
+
+    def _compute(self):
+        rank = self.rank.value
+        shape = (self.size.value,) * rank
+        if self._user_x is not None:
+            x = self._user_x
+        elif self.source.value == "impulse":
+            x = np.zeros(shape, np.float32)
+            x[tuple(s // 2 for s in shape)] = 1
+        elif self.source.value == "random ints":
+            x = samples.random_ints(shape)
+        else:
+            x = samples.ramp(shape)
+        interp = self.interpolation.value if rank == 2 else "nearest"
+        cfg = ResampleConfig(self.operation.value, rank=rank,
+                             amounts=((self.before.value, self.after.value),) * rank,
+                             size=self.factor.value, interpolation=interp)
+        return ResampleComputation(cfg, x)
+
+    def _render_kwargs(self) -> dict:
+        return {"cell": self.cell.value}
+
+    def _show(self, scene):
+        super()._show(scene)
+        self.toolbar.formula.value += (f"<p style='font-family:monospace'>shape: "
+                                       f"{self.comp.shape_text()}</p>")
+        if not scene.taps:
+            self.taps.value = "<p>Taps: none — a PADDING zero.</p>"
+            return
+        rows = "".join(f"<tr><td>x{idx}</td><td>{float(scene.x[idx + (0,)]):.4g}</td>"
+                       f"<td>{w:.5g}</td></tr>" for idx, w in scene.taps)
+        total = sum(w for _, w in scene.taps)
+        note = ""
+        if scene.config.interpolation in ("bicubic", "lanczos3", "lanczos5"):
+            note = ("<p>Weights are renormalised over the taps inside the input (Keras), so "
+                    "borders differ from PyTorch/OpenCV, which clamp or mirror.</p>")
+        self.taps.value = (f"<table><caption>Taps of OUTPUT {scene.position}: Σ weights = "
+                           f"{total:.4g}; Σ weight·input = {scene.reconstructed:.5g}; "
+                           f"op value = {scene.value:.5g}</caption><tr><th>input</th>"
+                           f"<th>value</th><th>weight</th></tr>{rows}</table>{note}")
+
+
+__all__ = ["ResampleExplorer"]

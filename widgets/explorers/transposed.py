@@ -1,0 +1,112 @@
+"""TransposedConvExplorer: scatter and zero-insertion views, proven equal, and output_padding.
+
+The picture panes are computed from their definitions; the displayed output and the badge come
+from ``convkit.ops.conv_transpose`` (see :mod:`convkit.widgets.scene.transposed`).
+"""
+
+import html
+
+import ipywidgets as W
+import numpy as np
+
+from .. import samples
+from ..scene.transposed import TransposedComputation, TransposedConfig
+from ..toolbar import labelled
+from .base import Explorer, dropdown_row
+
+
+class TransposedConvExplorer(Explorer):
+    """Conv2DTranspose (and Conv1DTranspose) explained three ways.
+
+    Parameters
+    ----------
+    rank : {1, 2}
+    x : array_like, optional
+        Your own small input; default a ramp 1, 2, 3, …
+    size, kernel_size, strides, dilation_rate : int
+    padding : {"valid", "same"}
+    output_padding : int or None
+
+    Examples
+    --------
+    >>> ex = TransposedConvExplorer(size=2, strides=2)  # doctest: +SKIP
+    >>> ex.comp.identical  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, rank: int = 2, x=None, *, size: int = 2, kernel_size: int = 3,
+                 strides: int = 2, dilation_rate: int = 1, padding: str = "valid",
+                 output_padding=None, cell: int = 30):
+        super().__init__()
+        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        lab = self._control
+        self.rank = lab(W.ToggleButtons, "rank", "Conv1DTranspose or Conv2DTranspose",
+                        options=[("2D", 2), ("1D", 1)], value=rank)
+        self.size = lab(W.IntSlider, "input size", "the small map being upsampled", min=1,
+                        max=6, value=size)
+        self.kernel_size = lab(W.IntSlider, "kernel", "kernel side k", min=1, max=5,
+                               value=kernel_size)
+        self.strides = lab(W.IntSlider, "stride", "spacing of the stamps", min=1, max=4,
+                           value=strides)
+        self.dilation = lab(W.IntSlider, "dilation", "holes inside each stamp", min=1, max=3,
+                            value=dilation_rate)
+        self.padding = lab(W.Dropdown, "padding", "valid keeps the full scatter; same crops",
+                           options=("valid", "same"), value=padding)
+        self.output_padding = lab(
+            W.Dropdown, "output_padding", "which of the s possible sizes to produce",
+            options=[("None", -1), *[(str(i), i) for i in range(4)]],
+            value=-1 if output_padding is None else output_padding)
+        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
+                        max=56, step=2, value=cell)
+        self.strip = self.make(W.HTML, value="")
+        self._watch(self.rank, self.size, self.kernel_size, self.strides, self.dilation,
+                    self.padding, self.output_padding)
+        self.cell.observe(self._on_step, "value")
+        m = self.make
+        controls = m(W.VBox, [
+            m(dropdown_row, self.rank, self.size, self.kernel_size, self.strides),
+            m(dropdown_row, self.dilation, self.padding, self.output_padding, self.cell)])
+        t = self.toolbar
+        self._finish([controls, t, t.banner, self.view, self.strip, t.caption, t.formula,
+                      t.code])
+
+    def _control(self, cls, description, tooltip, **kwargs):
+        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
+                        **kwargs)
+
+    def _compute(self):
+        rank = self.rank.value
+        shape = (self.size.value,) * rank
+        x = self._user_x if self._user_x is not None else samples.ramp(shape)
+        op = None if self.output_padding.value < 0 else self.output_padding.value
+        cfg = TransposedConfig(rank=rank, kernel_size=self.kernel_size.value,
+                               strides=self.strides.value, dilation_rate=self.dilation.value,
+                               padding=self.padding.value, output_padding=op)
+        return TransposedComputation(cfg, x)
+
+    def _render_kwargs(self) -> dict:
+        return {"cell": self.cell.value}
+
+    def _show(self, scene):
+        super()._show(scene)
+        self.toolbar.formula.value += "".join(
+            f"<p style='font-family:monospace'>output size: {html.escape(line)}</p>"
+            for line in self.comp.size_formula())
+        rows = []
+        for row in scene.ambiguity:
+            cands = ", ".join(f"<b>[{m}]</b>" if m == row["chosen"] else str(m)
+                              for m in row["candidates"])
+            by_op = ", ".join(f"{a} → {v}" for a, v in row["by_output_padding"].items())
+            warn = ("" if row["maps_back"] else
+                    f" <b style='color:#D55E00'>⚠ {row['chosen']} does not map back to "
+                    f"{row['n']}</b>")
+            rows.append(f"<li>axis {row['axis']}: a forward conv with these settings maps input "
+                        f"sizes {cands} to {row['n']}; output_padding "
+                        f"{row['output_padding']} gives {row['chosen']} (choices: {by_op})"
+                        f"{warn}</li>")
+        self.strip.value = ("<div><b>output_padding ambiguity:</b> a stride-s conv maps up to s "
+                            "input sizes to the same n, so the transposed conv must pick one."
+                            f"<ul>{''.join(rows)}</ul></div>")
+
+
+__all__ = ["TransposedConvExplorer"]

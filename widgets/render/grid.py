@@ -1,0 +1,78 @@
+"""Draw one labelled 2-D grid of values (with numbers, or as an image when large)."""
+
+import numpy as np
+
+from ..palette import ROLE, diverging_rgb, text_colour
+from ..scene.common import fmt, fmt_full
+
+#: Above this many cells along an axis, grids are drawn as images without numbers.
+MAX_NUMBERED = 16
+
+
+def grid(d, values, x, y, cs, *, name, role, limit, hatch=None, hidden=None, numbers=None,
+         tint=None, index_fmt=None, label=None):
+    """Draw ``values`` (2-D) at (x, y) with cell size ``cs``; return (width, height).
+
+    ``hatch`` marks padding cells (hatched grey, printing 0), ``hidden`` cells not computed
+    yet (blank), ``tint`` overrides fills per cell (RGB array). The title above the grid names
+    the role in text so colour is never the only cue.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    h, w = values.shape
+    if numbers is None:
+        numbers = max(h, w) <= MAX_NUMBERED
+    fills = diverging_rgb(values, limit) if tint is None else tint
+    title = label or (f"{name} {h}×{w}" if h > 1 else f"{name} {w}")
+    d.text(x, y - 8, title, anchor="start", size=13, fill=ROLE.get(role, "#000000"), bold=True)
+    # layout width includes the title, so neighbouring panes never overlap it
+    title_w = int(7.6 * len(title))
+    if not numbers:
+        img = fills.copy()
+        if hatch is not None:
+            img[hatch] = (0xD9, 0xD9, 0xD9)
+        if hidden is not None:
+            img[hidden] = (255, 255, 255)
+        d.image(x, y, img, scale=cs, tooltip=f"{name} {h}×{w}")
+        d.rect(x, y, w * cs, h * cs, None, stroke=ROLE.get(role, "#000"), stroke_width=2)
+        return max(w * cs, title_w), h * cs
+    for i in range(h):
+        for j in range(w):
+            cx, cy = x + j * cs, y + i * cs
+            idx = fmt_index(index_fmt, i, j, h)
+            if hidden is not None and hidden[i, j]:
+                d.rect(cx, cy, cs, cs, "#FFFFFF", cls="cell",
+                       tooltip=f"{name}{idx}: not computed yet")
+                continue
+            if hatch is not None and hatch[i, j]:
+                d.rect(cx, cy, cs, cs, cls="cell", hatch=True, tooltip=f"PADDING{idx} = 0")
+                d.text(cx + cs / 2, cy + cs * 0.66, "0", size=max(8, int(cs * 0.4)))
+                continue
+            fill = tuple(int(c) for c in fills[i, j])
+            d.rect(cx, cy, cs, cs, "#{:02X}{:02X}{:02X}".format(*fill), cls="cell",
+                   tooltip=f"{name}{idx} = {fmt_full(values[i, j])}")
+            d.text(cx + cs / 2, cy + cs * 0.66, fmt(values[i, j]), size=max(8, int(cs * 0.4)),
+                   fill=text_colour(fill))
+    d.rect(x, y, w * cs, h * cs, None, stroke=ROLE.get(role, "#000"), stroke_width=2)
+    return max(w * cs, title_w), h * cs
+
+
+def fmt_index(index_fmt, i, j, h):
+    """``[i, j]`` for 2-D grids, ``[j]`` for 1-D strips (h == 1); custom via ``index_fmt``."""
+    if index_fmt is not None:
+        return index_fmt(i, j)
+    return f"[{j}]" if h == 1 else f"[{i}, {j}]"
+
+
+def as2d(a):
+    """1-D strips are drawn as one-row grids."""
+    a = np.asarray(a)
+    return a[None, :] if a.ndim == 1 else a
+
+
+def outline(d, x, y, cs, cells, cls):
+    """Outline grid cells (row, col) with class ``window``/``inspect``/``current``."""
+    for i, j in cells:
+        d.rect(x + j * cs, y + i * cs, cs, cs, None, cls=cls)
+
+
+__all__ = ["grid", "outline", "as2d", "MAX_NUMBERED"]

@@ -1,0 +1,81 @@
+"""What every scene shares: the error a banner shows, number formatting, op calls."""
+
+import numpy as np
+
+
+class SceneError(ValueError):
+    """An impossible setting: the op's own message plus a plain sentence for the banner.
+
+    Parameters
+    ----------
+    message : str
+        The text of convkit's ``ValueError`` (or the layer rule that would raise it).
+    explanation : str
+        One plain sentence saying why, for a learner.
+
+    Examples
+    --------
+    >>> e = SceneError("Computed output size would be zero", "The window is wider than the input.")
+    >>> e.explanation
+    'The window is wider than the input.'
+    """
+
+    def __init__(self, message: str, explanation: str):
+        super().__init__(message)
+        self.message = message
+        self.explanation = explanation
+
+
+def fmt(value) -> str:
+    """Short label for a cell: integers without decimals, others with up to 2.
+
+    Examples
+    --------
+    >>> fmt(3.0), fmt(-0.5), fmt(1.23456), fmt(-0.0)
+    ('3', '-0.5', '1.23', '0')
+    """
+    v = float(value)
+    if not np.isfinite(v):
+        return str(v)
+    if abs(v - round(v)) < 1e-6:
+        return str(int(round(v)))
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def fmt_full(value) -> str:
+    """Tooltip precision (6 significant digits)."""
+    return f"{float(value):.6g}"
+
+
+def signed_term(value) -> str:
+    """A factor in a formula, parenthesised when negative: ``(−2)``."""
+    text = fmt(value)
+    return f"({text.replace('-', '−')})" if text.startswith("-") else text
+
+
+def as_tuple(value, rank: int) -> tuple:
+    """An int or a sequence → a ``rank``-tuple of ints (user-facing convenience)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * rank
+    items = tuple(int(v) for v in value)
+    if len(items) != rank:
+        raise ValueError(f"expected {rank} values, received {value!r}")
+    return items
+
+
+def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
+    """Call a convkit op, turning its ValueError into a :class:`SceneError` for the banner."""
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:
+        sentence = explain(str(exc)) if explain else "These settings are not valid for this op."
+        raise SceneError(str(exc), sentence) from exc
+
+
+def axis_text(index) -> str:
+    """``(1, 2)`` → ``"(1, 2)"``; ``(3,)`` → ``"3"`` (1-D positions read better bare)."""
+    index = tuple(int(i) for i in index)
+    return str(index[0]) if len(index) == 1 else "(" + ", ".join(map(str, index)) + ")"
+
+
+__all__ = ["SceneError", "fmt", "fmt_full", "signed_term", "as_tuple", "call_op", "axis_text"]

@@ -1,0 +1,381 @@
+"""Forward convolution scenes (Conv1D/Conv2D): one scene per output position.
+
+:class:`ConvComputation` does the work once per configuration: the padded input (from
+``ops.zero_pad``), the output (from ``ops.conv``) and the geometry. :meth:`ConvComputation.scene`
+then only slices, so stepping is cheap.
+"""
+
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from convkit import ops
+from convkit.ops import shapes
+from convkit.ops.arguments import check_strides_dilation
+
+from .common import SceneError, as_tuple, axis_text, call_op, fmt, signed_term
+
+PADDINGS = ("valid", "same", "causal", "full", "explicit")
+
+STRIDE_DILATION_SENTENCE = (
+    "Keras's Conv layers accept a stride above 1 or a dilation above 1, never both: TensorFlow "
+    "computed dilated convolutions by regrouping the input into dilation-spaced blocks, which "
+    "only works at unit stride, and Keras kept the rule on every backend (DepthwiseConv2D and "
+    "SeparableConv2D do allow both).")
+
+
+@dataclass(frozen=True)
+class ConvConfig:
+    """A Conv1D/Conv2D configuration, one value per spatial axis.
+
+    Parameters
+    ----------
+    rank : {1, 2}
+    kernel_size, strides, dilation_rate : int or tuple of ints
+    padding : {"valid", "same", "causal", "full", "explicit"}
+        ``causal`` is Conv1D's; ``full`` (k̂ − 1 zeros per side) and ``explicit``
+        (``explicit_pad`` zeros per side) are not Keras arguments and are computed as
+        ``ops.zero_pad`` followed by a ``valid`` conv, as the code line says.
+    explicit_pad : int
+        Zeros per side for ``padding="explicit"``.
+    activation : {None, "relu"}
+        Applied by ``ops.conv`` after the bias (the ImageFilterLab's ReLU toggle).
+    use_bias : bool
+
+    Examples
+    --------
+    >>> ConvConfig(rank=1, kernel_size=3, padding="causal").kernel_size
+    (3,)
+    """
+
+    rank: int = 2
+    kernel_size: tuple = 3
+    strides: tuple = 1
+    dilation_rate: tuple = 1
+    padding: str = "valid"
+    use_bias: bool = True
+    explicit_pad: int = 1
+    activation: str | None = None
+
+    def __post_init__(self):
+        for name in ("kernel_size", "strides", "dilation_rate"):
+            object.__setattr__(self, name, as_tuple(getattr(self, name), self.rank))
+        object.__setattr__(self, "padding", self.padding.lower())
+
+
+def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed: int = 0):
+    """Small integer weights in −1..2 from ``default_rng(seed)``, for mental arithmetic.
+
+    Examples
+    --------
+    >>> default_kernel((3, 3)).shape
+    (3, 3, 1, 1)
+    """
+    rng = np.random.default_rng(seed)
+    return rng.integers(-1, 3, size=tuple(kernel_size) + (channels, filters)).astype(np.float32)
+
+
+def _plain_sentence(cfg: ConvConfig, n: tuple):
+    """Explain the ValueError that ``ops.conv`` raises for ``cfg`` on spatial shape ``n``."""
+    def explain(message: str) -> str:
+        if cfg.padding == "causal" and cfg.rank != 1:
+            return ("Causal padding exists for Conv1D only: it pads the time axis on the left "
+                    "so no output sees the future, and an image has no time direction.")
+        eks = [shapes.effective_kernel(k, d)
+               for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False)]
+        if any(e > m for e, m in zip(eks, n, strict=False)):
+            return (f"The dilated kernel spans k̂ = {'×'.join(map(str, eks))} cells but the input "
+                    f"is only {'×'.join(map(str, n))}, so not one window fits: use "
+                    "padding='same', a smaller kernel or less dilation.")
+        return "convkit refuses these settings; the message above names the argument."
+    return explain
+
+
+@dataclass
+class ConvScene:
+    """Everything one step shows. Plain data: tests, widgets and exports share it."""
+
+    config: ConvConfig
+    step: int
+    n_steps: int
+    filter_index: int
+    padded: np.ndarray          # padded input, spatial + (C,)
+    pad_mask: np.ndarray        # True on padding cells, spatial shape of ``padded``
+    pads: tuple                 # (before, after) per axis
+    kernel: np.ndarray          # kernel_size + (C, F)
+    bias: np.ndarray            # (F,)
+    output: np.ndarray          # out_spatial + (F,), from ops.conv
+    position: tuple             # this step's output position
+    window: tuple               # per axis: padded indices of the taps
+    products: np.ndarray        # kernel_size + (C,): input × weight per tap
+    partial_sums: np.ndarray    # (C,): per-channel sums of the products
+    value: float                # output[position, filter] as computed by ops.conv
+    caption: str
+    formula: str
+    shape_formula: list
+    code: dict
+    sentences: list = field(default_factory=list)
+
+    @property
+    def aria_label(self) -> str:
+        """Screen-reader text of this step (the same words as the caption)."""
+        return self.caption
+
+
+class ConvComputation:
+    """Compute a forward conv once and serve a :class:`ConvScene` per step.
+
+    Parameters
+    ----------
+    config : ConvConfig
+    x : array_like
+        ``spatial`` or ``spatial + (C,)`` (no batch axis).
+    kernel : array_like, optional
+        ``kernel_size + (C, F)``; default :func:`default_kernel`.
+    bias : array_like, optional
+        ``(F,)``; default 1 per filter when ``use_bias`` (zeros otherwise).
+
+    Raises
+    ------
+    SceneError
+        For settings convkit refuses, carrying the op's message and a plain sentence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> comp = ConvComputation(ConvConfig(strides=2), np.arange(25.0).reshape(5, 5))
+    >>> comp.output.shape, comp.n_steps
+    ((2, 2, 1), 4)
+    """
+
+    def __init__(self, config: ConvConfig, x, kernel=None, bias=None):
+        cfg = self.config = config
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim == cfg.rank:
+            x = x[..., None]
+        if x.ndim != cfg.rank + 1:
+            raise SceneError(f"expected an input of rank {cfg.rank} or {cfg.rank + 1}, "
+                             f"received shape {x.shape}",
+                             "The array must be a signal (1-D) or an image (2-D), with an "
+                             "optional channel axis last.")
+        self.x = x
+        n = x.shape[:-1]
+        channels = x.shape[-1]
+        self.kernel = (default_kernel(cfg.kernel_size, channels) if kernel is None
+                       else np.asarray(kernel, dtype=np.float32))
+        filters = self.kernel.shape[-1]
+        if bias is None:
+            bias = np.ones(filters) if cfg.use_bias else np.zeros(filters)
+        self.bias = np.asarray(bias, dtype=np.float32) if cfg.use_bias else np.zeros(
+            filters, np.float32)
+        if cfg.padding not in PADDINGS:
+            raise SceneError(f"padding={cfg.padding!r} is not one of {PADDINGS}",
+                             "Choose valid, same, causal (1-D only), full or explicit.")
+        try:
+            # the layer's own rule (Conv1D/2D constructors), before any op is called
+            check_strides_dilation(cfg.strides, cfg.dilation_rate)
+        except ValueError as exc:
+            raise SceneError(str(exc), STRIDE_DILATION_SENTENCE) from exc
+        explain = _plain_sentence(cfg, n)
+        eks = tuple(shapes.effective_kernel(k, d)
+                    for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False))
+        self.effective_kernel = eks
+        if cfg.padding == "full":
+            self.pads = tuple((e - 1, e - 1) for e in eks)
+        elif cfg.padding == "explicit":
+            self.pads = tuple((cfg.explicit_pad, cfg.explicit_pad) for _ in eks)
+        elif cfg.padding == "causal" and cfg.rank != 1:
+            self.pads = tuple((0, 0) for _ in n)  # ops.conv below raises: the banner explains
+        else:
+            self.pads = tuple(shapes.conv_padding(m, k, s, d, cfg.padding) for m, k, s, d in
+                              zip(n, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+        bias_arg = self.bias if cfg.use_bias else None
+        if cfg.padding in ("full", "explicit"):
+            padded_batch = call_op(ops.zero_pad, x[None], self.pads, explain=explain)
+            out = call_op(ops.conv, padded_batch, self.kernel, strides=cfg.strides,
+                          padding="valid", dilation_rate=cfg.dilation_rate, bias=bias_arg,
+                          activation=cfg.activation, explain=explain)
+        else:
+            out = call_op(ops.conv, x[None], self.kernel, strides=cfg.strides,
+                          padding=cfg.padding, dilation_rate=cfg.dilation_rate, bias=bias_arg,
+                          activation=cfg.activation, explain=explain)
+            padded_batch = call_op(ops.zero_pad, x[None], self.pads, explain=explain)
+        self.output = np.asarray(out)[0]
+        self.padded = np.asarray(padded_batch)[0]
+        self.pad_mask = np.ones(self.padded.shape[:-1], dtype=bool)
+        interior = tuple(slice(b, b + m) for (b, _), m in zip(self.pads, n, strict=False))
+        self.pad_mask[interior] = False
+        self.out_spatial = self.output.shape[:-1]
+        self.n_steps = int(np.prod(self.out_spatial))
+        self.in_spatial = n
+
+    # ---- geometry (index arithmetic only; the numbers come from ops) ----
+    def window(self, position: tuple) -> tuple:
+        """Padded-input indices of every tap, per axis, for output ``position``."""
+        cfg = self.config
+        return tuple(np.arange(k) * d + o * s for o, k, s, d in
+                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+
+    def outputs_fed_by(self, padded_index: tuple) -> list:
+        """Inspect input → outputs: ``[(output position, tap), ...]`` that read this cell.
+
+        Border cells feed fewer outputs than interior ones; padding cells feed some too.
+        """
+        cfg = self.config
+        per_axis = []
+        for p, k, s, d, m in zip(padded_index, cfg.kernel_size, cfg.strides,
+                                 cfg.dilation_rate, self.out_spatial, strict=False):
+            pairs = [((p - t * d) // s, t) for t in range(k)
+                     if (p - t * d) % s == 0 and 0 <= (p - t * d) // s < m]
+            per_axis.append(pairs)
+        return [(tuple(o for o, _ in combo), tuple(t for _, t in combo))
+                for combo in itertools.product(*per_axis)]
+
+    def inputs_of_tap(self, tap: tuple) -> list:
+        """Inspect weight → inputs: every padded cell this weight multiplies (weight sharing)."""
+        cfg = self.config
+        per_axis = [[o * s + t * d for o in range(m)] for t, s, d, m in
+                    zip(tap, cfg.strides, cfg.dilation_rate, self.out_spatial, strict=False)]
+        return list(itertools.product(*per_axis))
+
+    def shape_formula(self) -> list:
+        """One line per axis: the output-size formula with this configuration's numbers."""
+        cfg = self.config
+        lines = []
+        names = ("length",) if cfg.rank == 1 else ("height", "width")
+        for ax, (n, k, s, d, e, (b, a), out) in enumerate(zip(
+                self.in_spatial, cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+                self.effective_kernel, self.pads, self.out_spatial, strict=False)):
+            head = f"{names[ax]}: "
+            if cfg.padding == "valid":
+                text = f"⌊(n − k̂)/s⌋ + 1 = ⌊({n} − {e})/{s}⌋ + 1 = {out}"
+            elif cfg.padding == "same":
+                total = b + a
+                text = (f"⌈n/s⌉ = ⌈{n}/{s}⌉ = {out}; zeros = max(({out} − 1)·{s} + {e} − {n}, 0)"
+                        f" = {total} → {b} before, {a} after")
+                if total % 2:
+                    text += " (Keras puts the odd zero after: bottom/right)"
+            elif cfg.padding == "causal":
+                text = (f"d·(k − 1) = {d}·({k} − 1) = {b} zeros before, none after (no peeking "
+                        f"into the future), then ⌊({n} + {b} − {e})/{s}⌋ + 1 = {out}")
+            elif cfg.padding == "explicit":
+                text = (f"⌊(n + 2p − k̂)/s⌋ + 1 = ⌊({n} + {b + a} − {e})/{s}⌋ + 1 = {out}")
+            else:
+                text = (f"k̂ − 1 = {e - 1} zeros on each side, then "
+                        f"⌊({n} + {b + a} − {e})/{s}⌋ + 1 = {out}")
+            if d > 1:
+                text += f"   [k̂ = k + (k − 1)(d − 1) = {k} + {k - 1}·{d - 1} = {e}]"
+            lines.append(head + text)
+        return lines
+
+    def sentences(self) -> list:
+        """Plain sentences explaining stride, dilation and padding for this configuration."""
+        cfg = self.config
+        out = []
+        if max(cfg.strides) > 1:
+            out.append(f"Stride {axis_text(cfg.strides)}: the window jumps "
+                       f"{' and '.join(map(str, sorted(set(cfg.strides))))} cells at a time, so "
+                       "the "
+                       "output is smaller; the floor drops a last window that would run off the "
+                       "end.")
+        if max(cfg.dilation_rate) > 1:
+            out.append(f"Dilation {axis_text(cfg.dilation_rate)}: the same "
+                       f"{int(np.prod(cfg.kernel_size))} weights are spread with holes over "
+                       f"{'×'.join(map(str, self.effective_kernel))} cells, widening the view "
+                       "without adding weights.")
+        if cfg.padding == "same":
+            out.append("'same' keeps ⌈n/s⌉ outputs by adding zeros (PADDING, hatched); an odd "
+                       "number of zeros puts the extra one at the end (bottom/right), unlike "
+                       "PyTorch's symmetric padding.")
+        elif cfg.padding == "causal":
+            out.append("'causal' pads only on the left, so output t sees inputs up to t·s and "
+                       "never the future: the right choice for time series.")
+        elif cfg.padding == "full":
+            out.append("'full' (not a Keras argument) pads k̂ − 1 zeros per side so every "
+                       "partial overlap counts: ZeroPadding then a 'valid' conv.")
+        elif cfg.padding == "explicit":
+            out.append(f"Explicit padding ({cfg.explicit_pad} zeros per side) is not a Keras "
+                       "conv argument: it is a ZeroPadding layer followed by a 'valid' conv.")
+        return out
+
+    def code(self) -> dict:
+        """The equivalent convkit op call, convkit layer and Keras layer for this config."""
+        cfg = self.config
+        r = cfg.rank
+        k, s, d = (v[0] if r == 1 else v for v in
+                   (cfg.kernel_size, cfg.strides, cfg.dilation_rate))
+        filters = self.kernel.shape[-1]
+        if cfg.padding in ("full", "explicit"):
+            pad = self.pads[0] if r == 1 else self.pads
+            op = (f"y = convkit.ops.conv(convkit.ops.zero_pad(x, {self.pads}), kernel, "
+                  f"strides={s}, padding='valid', dilation_rate={d}, bias=bias)")
+            layer = (f"[ZeroPadding{r}D({pad}), Conv{r}D(filters={filters}, kernel_size={k}, "
+                     f"strides={s}, padding='valid', dilation_rate={d}, use_bias={cfg.use_bias})]")
+        else:
+            op = (f"y = convkit.ops.conv(x, kernel, strides={s}, padding='{cfg.padding}', "
+                  f"dilation_rate={d}" + (", bias=bias)" if cfg.use_bias else ")"))
+            layer = (f"Conv{r}D(filters={filters}, kernel_size={k}, strides={s}, "
+                     f"padding='{cfg.padding}', dilation_rate={d}, use_bias={cfg.use_bias})")
+        return {"convkit": op, "layer": "convkit.layers." + layer.replace("[", "[convkit.layers."),
+                "keras": "keras.layers." + layer.replace("[", "[keras.layers.")}
+
+    # ---- one step ----
+    def scene(self, step: int, filter_index: int = 0) -> ConvScene:
+        """The scene of output cell number ``step`` (row-major) for filter ``filter_index``."""
+        step = int(min(max(step, 0), self.n_steps - 1))
+        f = int(min(max(filter_index, 0), self.kernel.shape[-1] - 1))
+        position = tuple(int(i) for i in np.unravel_index(step, self.out_spatial))
+        window = self.window(position)
+        patch = self.padded[np.ix_(*window, np.arange(self.padded.shape[-1]))]
+        weights = self.kernel[..., f]
+        products = patch.astype(np.float64) * weights.astype(np.float64)
+        spatial_axes = tuple(range(self.config.rank))
+        partial = products.sum(axis=spatial_axes)
+        value = float(self.output[position + (f,)])
+        b = float(self.bias[f])
+        terms = [f"{signed_term(xv)}·{signed_term(wv)}"
+                 for xv, wv in zip(patch.ravel(), weights.ravel(), strict=False)]
+        shown = " + ".join(terms[:12]) + (f" + … ({len(terms)} products)" if len(terms) > 12
+                                          else "")
+        bias_txt = f" + {signed_term(b)}" if self.config.use_bias else ""
+        if self.config.activation:
+            formula = (f"y{axis_text(position)} = {self.config.activation}({shown}{bias_txt}) "
+                       f"= {fmt(value)}")
+        else:
+            formula = f"y{axis_text(position)} = {shown}{bias_txt} = {fmt(value)}"
+        spans = ", ".join(f"{name} {w[0]}–{w[-1]}" for name, w in
+                          zip(("rows", "cols") if self.config.rank == 2 else ("cells",), window,
+                              strict=False))
+        n_prod = products.size
+        caption = (f"Step {step + 1} of {self.n_steps}: window {spans} of the padded input; "
+                   f"output {axis_text(position)} = sum of {n_prod} products"
+                   + (f" + bias {fmt(b)}" if self.config.use_bias else "") + f" = {fmt(value)}")
+        return ConvScene(
+            config=self.config, step=step, n_steps=self.n_steps, filter_index=f,
+            padded=self.padded, pad_mask=self.pad_mask, pads=self.pads, kernel=self.kernel,
+            bias=self.bias, output=self.output, position=position, window=window,
+            products=products, partial_sums=partial, value=value, caption=caption,
+            formula=formula, shape_formula=self.shape_formula(), code=self.code(),
+            sentences=self.sentences())
+
+
+def receptive_field(kernel_sizes, dilations) -> int:
+    """Receptive field of stacked stride-1 (causal) convs: 1 + Σ d·(k − 1).
+
+    Examples
+    --------
+    >>> receptive_field([2, 2, 2], [1, 2, 4])
+    8
+    """
+    return 1 + sum(d * (k - 1) for k, d in zip(kernel_sizes, dilations, strict=False))
+
+
+def macs(config: ConvConfig, out_spatial, channels: int, filters: int) -> int:
+    """Multiply-adds of a conv: outputs · k · C · F."""
+    return int(math.prod(out_spatial) * math.prod(config.kernel_size) * channels * filters)
+
+
+__all__ = ["ConvConfig", "ConvComputation", "ConvScene", "PADDINGS", "default_kernel",
+           "receptive_field", "macs", "STRIDE_DILATION_SENTENCE"]

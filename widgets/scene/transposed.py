@@ -1,0 +1,285 @@
+"""Transposed convolution scenes: scatter view, zero-insertion view, ambiguity strip.
+
+The two pictures are computed from their definitions (KERAS_PARITY §3.2): the scatter view
+stamps ``x[i] · K`` into a full buffer and crops ``c0``; the zero-insertion view puts s − 1 zeros
+between inputs, pads, and runs a *unit-stride* ``ops.conv`` with the flipped kernel. A badge
+compares both with ``ops.conv_transpose``, which gives the output that is displayed.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from convkit import ops
+from convkit.ops import shapes
+from convkit.ops.arguments import check_strides_dilation
+
+from .common import SceneError, as_tuple, axis_text, call_op, fmt
+from .conv import STRIDE_DILATION_SENTENCE
+
+
+@dataclass(frozen=True)
+class TransposedConfig:
+    """A Conv1DTranspose/Conv2DTranspose configuration.
+
+    Parameters
+    ----------
+    rank : {1, 2}
+    kernel_size, strides, dilation_rate : int or tuple of ints
+    padding : {"valid", "same"}
+    output_padding : None, int or tuple of ints
+        Each entry must be < the stride on its axis.
+
+    Examples
+    --------
+    >>> TransposedConfig(strides=2, output_padding=1).output_padding
+    (1, 1)
+    """
+
+    rank: int = 2
+    kernel_size: tuple = 3
+    strides: tuple = 2
+    dilation_rate: tuple = 1
+    padding: str = "valid"
+    output_padding: tuple | None = None
+
+    def __post_init__(self):
+        for name in ("kernel_size", "strides", "dilation_rate"):
+            object.__setattr__(self, name, as_tuple(getattr(self, name), self.rank))
+        if self.output_padding is not None:
+            object.__setattr__(self, "output_padding", as_tuple(self.output_padding, self.rank))
+        object.__setattr__(self, "padding", self.padding.lower())
+
+
+def _explain(message: str) -> str:
+    if "output_padding" in message:
+        return ("output_padding only chooses among the input sizes that a stride-s conv maps "
+                "to the same n, and there are s of them (0 … s − 1), so it must stay below the "
+                "stride.")
+    return "convkit refuses these settings; the message above names the argument."
+
+
+@dataclass
+class TransposedScene:
+    """One step: the scatter of input cell ``position`` and both equivalent pictures."""
+
+    config: TransposedConfig
+    step: int
+    n_steps: int
+    x: np.ndarray               # input, spatial + (C,)
+    kernel: np.ndarray          # kernel_size + (F, C)
+    output: np.ndarray          # ops.conv_transpose, out_spatial + (F,)
+    scatter: np.ndarray         # scatter view result, same shape as output
+    zero_insertion: np.ndarray  # zero-insertion view result, same shape
+    full: np.ndarray            # the uncropped scatter buffer, (L…) + (F,)
+    crop: tuple                 # c0 per axis: output j reads full[j + c0]
+    position: tuple             # this step's input position
+    stamp_origin: tuple         # where x[position]·K lands in the full buffer
+    stamp: np.ndarray           # kernel_size + (F,): x[position] · K (dilated taps)
+    partial: np.ndarray         # output after stamping inputs 0 … step (cropped)
+    inserted: np.ndarray        # the zero-inserted, padded input of the conv view
+    inserted_kind: np.ndarray   # 0 = input value, 1 = inserted zero, 2 = border zero
+    identical: bool             # scatter == zero insertion == ops.conv_transpose
+    ambiguity: list             # per axis: {"n", "candidates", "chosen", "maps_back"}
+    caption: str
+    formula: str
+    code: dict
+
+    @property
+    def aria_label(self) -> str:
+        """Screen-reader text of this step (the caption)."""
+        return self.caption
+
+
+class TransposedComputation:
+    """Compute a transposed conv three ways once; serve a scene per input position.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> comp = TransposedComputation(TransposedConfig(), np.arange(1.0, 5.0).reshape(2, 2))
+    >>> comp.output.shape, comp.identical
+    ((5, 5, 1), True)
+    """
+
+    def __init__(self, config: TransposedConfig, x, kernel=None):
+        cfg = self.config = config
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim == cfg.rank:
+            x = x[..., None]
+        self.x = x
+        if kernel is None:
+            kernel = np.ones(cfg.kernel_size + (1, x.shape[-1]), np.float32)
+            kernel[...] = np.arange(1, int(np.prod(cfg.kernel_size)) + 1).reshape(
+                cfg.kernel_size + (1, 1))
+        self.kernel = np.asarray(kernel, dtype=np.float32)
+        try:
+            check_strides_dilation(cfg.strides, cfg.dilation_rate)
+        except ValueError as exc:
+            raise SceneError(str(exc), STRIDE_DILATION_SENTENCE) from exc
+        if cfg.padding not in ("valid", "same"):
+            raise SceneError(f"The `padding` argument must be 'valid' or 'same'. Received: "
+                             f"{cfg.padding}", "Transposed convs have no causal padding.")
+        sizes = [shapes.transpose_output_length(m, k, s, d, cfg.padding, op) for m, k, s, d, op in
+                 zip(x.shape[:-1], cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+                     cfg.output_padding or (None,) * cfg.rank, strict=False)]
+        if min(sizes) <= 0:
+            # convkit returns an empty array here, like Keras (D7): nothing to draw
+            raise SceneError(f"the transposed output would have shape {tuple(sizes)}",
+                             "With these settings the output is empty: 'same' with "
+                             "output_padding=0 and an even effective kernel maps a length-1 "
+                             "input to length 0. Try a larger input or output_padding=None.")
+        self.output = np.asarray(call_op(
+            ops.conv_transpose, x[None], self.kernel, cfg.strides, padding=cfg.padding,
+            output_padding=cfg.output_padding, dilation_rate=cfg.dilation_rate,
+            explain=_explain))[0]
+        n = x.shape[:-1]
+        self.in_spatial = n
+        ops_ = cfg.output_padding or (None,) * cfg.rank
+        self.ek = tuple(shapes.effective_kernel(k, d)
+                        for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False))
+        self.crop = tuple(shapes.transpose_crop(k, s, d, cfg.padding, op) for k, s, d, op in
+                          zip(cfg.kernel_size, cfg.strides, cfg.dilation_rate, ops_, strict=False))
+        self.out_spatial = tuple(shapes.transpose_output_length(m, k, s, d, cfg.padding, op)
+                                 for m, k, s, d, op in zip(n, cfg.kernel_size, cfg.strides,
+                                                           cfg.dilation_rate, ops_, strict=False))
+        self.n_steps = int(np.prod(n))
+        self._scatter_view()
+        self._zero_insertion_view()
+        self.identical = bool(np.allclose(self.scatter, self.output, atol=1e-4)
+                              and np.allclose(self.zero_insertion, self.output, atol=1e-4)
+                              and self.scatter.shape == self.output.shape)
+        self.ambiguity = self._ambiguity()
+
+    # ---- (a) scatter: every input stamps value × kernel; overlaps add ----
+    def _stamp(self, position) -> np.ndarray:
+        # kernel (k…, F, C) · x[position] (C,) → (k…, F)
+        return self.kernel.astype(np.float64) @ self.x[position].astype(np.float64)
+
+    def _tap_slices(self, position) -> tuple:
+        cfg = self.config
+        return tuple(slice(i * s, i * s + (k - 1) * d + 1, d) for i, k, s, d in
+                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+
+    def _crop(self, full: np.ndarray) -> np.ndarray:
+        # output j reads full[j + c0]; indices past the buffer read 0 (KERAS_PARITY §3.2)
+        out = np.zeros(self.out_spatial + full.shape[-1:], dtype=np.float64)
+        src = tuple(slice(c, min(c + m, L)) for c, m, L in
+                    zip(self.crop, self.out_spatial, full.shape[:-1], strict=False))
+        dst = tuple(slice(0, max(0, min(c + m, L) - c)) for c, m, L in
+                    zip(self.crop, self.out_spatial, full.shape[:-1], strict=False))
+        out[dst] = full[src]
+        return out
+
+    def _scatter_view(self):
+        cfg = self.config
+        length = tuple((m - 1) * s + e
+                       for m, s, e in zip(self.in_spatial, cfg.strides, self.ek, strict=False))
+        self.full = np.zeros(length + (self.kernel.shape[-2],), dtype=np.float64)
+        self._partials = []
+        for position in itertools.product(*(range(m) for m in self.in_spatial)):
+            self.full[self._tap_slices(position)] += self._stamp(position)
+            self._partials.append(self._crop(self.full))
+        self.scatter = self._partials[-1] if self._partials else self._crop(self.full)
+
+    # ---- (b) zero insertion: s − 1 zeros between units, border zeros, unit-stride conv ----
+    def _zero_insertion_view(self):
+        cfg = self.config
+        n = self.in_spatial
+        dilated_shape = tuple((m - 1) * s + 1 for m, s in zip(n, cfg.strides, strict=False))
+        z = np.zeros(dilated_shape + self.x.shape[-1:], dtype=np.float32)
+        z[tuple(slice(None, None, s) for s in cfg.strides)] = self.x
+        kind = np.ones(dilated_shape, dtype=np.int8)
+        kind[tuple(slice(None, None, s) for s in cfg.strides)] = 0
+        lo = tuple(e - 1 - c for e, c in zip(self.ek, self.crop, strict=False))
+        hi = tuple(out + e - 1 - b - L for out, e, b, L in
+                   zip(self.out_spatial, self.ek, lo, dilated_shape, strict=False))
+        pads = tuple((b, max(a, 0)) for b, a in zip(lo, hi, strict=False))
+        padded = np.asarray(ops.zero_pad(z[None], pads))[0]
+        kind = np.pad(kind, pads, constant_values=2)
+        # a negative "after" means the output ends before the last unit: trim the end
+        keep = tuple(slice(0, P + min(a, 0)) for P, a in zip(padded.shape[:-1], hi, strict=False))
+        self.inserted = padded[keep + (slice(None),)]
+        self.inserted_kind = kind[keep]
+        self.zero_pads = tuple((b, a) for b, a in zip(lo, hi, strict=False))
+        flipped = np.ascontiguousarray(
+            np.swapaxes(self.kernel[tuple(slice(None, None, -1) for _ in cfg.kernel_size)],
+                        -1, -2))
+        self.flipped_kernel = flipped  # (k…, C, F): the forward layout, spatially flipped
+        self.zero_insertion = np.asarray(ops.conv(
+            self.inserted[None], flipped, strides=1, padding="valid",
+            dilation_rate=cfg.dilation_rate))[0]
+
+    # ---- the output_padding ambiguity strip ----
+    def _ambiguity(self) -> list:
+        cfg = self.config
+        rows = []
+        per_axis = zip(self.in_spatial, cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+                       self.out_spatial, strict=False)
+        for ax, (n, k, s, d, out) in enumerate(per_axis):
+            e = shapes.effective_kernel(k, d)
+            # every size the forward conv (same k, s, d, padding) maps to n
+            cands = [m for m in range(1, n * s + e + s + 1)
+                     if shapes.conv_output_length(m, k, s, d, cfg.padding) == n]
+            op = None if cfg.output_padding is None else cfg.output_padding[ax]
+            rows.append({"axis": ax, "n": n, "candidates": cands, "chosen": out,
+                         "output_padding": op, "maps_back": out in cands,
+                         "by_output_padding": {
+                             a: shapes.transpose_output_length(n, k, s, d, cfg.padding, a)
+                             for a in range(s)}})
+        return rows
+
+    def code(self) -> dict:
+        cfg = self.config
+        r = cfg.rank
+        k, s, d = (v[0] if r == 1 else v for v in
+                   (cfg.kernel_size, cfg.strides, cfg.dilation_rate))
+        op = cfg.output_padding if cfg.output_padding is None or r > 1 else cfg.output_padding[0]
+        args = (f"strides={s}, padding='{cfg.padding}', output_padding={op}, "
+                f"dilation_rate={d}")
+        layer = f"Conv{r}DTranspose(filters={self.kernel.shape[-2]}, kernel_size={k}, {args})"
+        return {"convkit": f"y = convkit.ops.conv_transpose(x, kernel, {args})",
+                "layer": "convkit.layers." + layer, "keras": "keras.layers." + layer}
+
+    def scene(self, step: int) -> TransposedScene:
+        """The scene after stamping input cell number ``step`` (row-major)."""
+        step = int(min(max(step, 0), max(self.n_steps - 1, 0)))
+        position = tuple(int(i) for i in np.unravel_index(step, self.in_spatial))
+        cfg = self.config
+        origin = tuple(i * s for i, s in zip(position, cfg.strides, strict=False))
+        stamp = self._stamp(position)
+        xv = self.x[position]
+        value = fmt(xv[0]) if xv.size == 1 else "x" + axis_text(position)
+        caption = (f"Step {step + 1} of {self.n_steps}: INPUT {axis_text(position)} = {value} "
+                   f"stamps {value} × KERNEL into the OUTPUT at offset {axis_text(origin)} "
+                   f"(stride {axis_text(cfg.strides)}), overlaps add; then the first "
+                   f"{axis_text(self.crop)} rows/cols are cropped.")
+        formula = (f"stamp = {value} × K; output size per axis = "
+                   + "; ".join(f"{out}" for out in self.out_spatial))
+        return TransposedScene(
+            config=cfg, step=step, n_steps=self.n_steps, x=self.x, kernel=self.kernel,
+            output=self.output, scatter=self.scatter, zero_insertion=self.zero_insertion,
+            full=self.full, crop=self.crop, position=position, stamp_origin=origin,
+            stamp=stamp, partial=self._partials[step], inserted=self.inserted,
+            inserted_kind=self.inserted_kind, identical=self.identical,
+            ambiguity=self.ambiguity, caption=caption, formula=formula, code=self.code())
+
+    def size_formula(self) -> list:
+        """Per axis: the transposed output-size formula with numbers (KERAS_PARITY §2.4)."""
+        cfg = self.config
+        lines = []
+        for n, s, e, out, row in zip(self.in_spatial, cfg.strides, self.ek, self.out_spatial,
+                                     self.ambiguity, strict=False):
+            op = row["output_padding"]
+            if cfg.padding == "valid":
+                a = max(e, s) - e if op is None else op
+                lines.append(f"(n − 1)·s + k̂ + a = ({n} − 1)·{s} + {e} + {a} = {out}")
+            elif op is None:
+                lines.append(f"n·s = {n}·{s} = {out}")
+            else:
+                lines.append(f"(n − 1)·s + (k̂ mod 2) + a = ({n} − 1)·{s} + {e % 2} + {op} = {out}")
+        return lines
+
+
+__all__ = ["TransposedConfig", "TransposedComputation", "TransposedScene"]
