@@ -12,20 +12,23 @@ PYTEST_ARGS ?=
 $(STAMP): $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[widgets,test]"
+	$(PY) -m pip install --quiet -e ".[widgets,classroom,test]"
 	touch $(STAMP)
 
-## make demo: the main job, a runnable tour of the layers
+## make demo: the main job, the classroom app (Voila on 127.0.0.1; prints its URL)
 demo: $(STAMP)
-	$(PY) notebooks/tour.py
+	$(PY) -m convkit.widgets.app
 
-## make test: the whole test suite (derandomised hypothesis when CI is set)
+## make test: the whole test suite (derandomised hypothesis when CI is set): unit, Keras
+## parity, widgets, doctests; then the notebooks and the real-browser tests (installs
+## Debian's chromium when missing)
 test: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit README.md
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit README.md --ignore=tests/e2e
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/test_browser.sh
 
 ## make test-fast: the quick subset for the edit-test loop
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit README.md
+	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit README.md --ignore=tests/e2e
 
 ## make test-debug: rebuild the kernels with bounds checks (baseline ISA) and run the kernel
 ## tests on them; `make test` afterwards rebuilds the optimised kernels
