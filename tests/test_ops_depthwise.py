@@ -284,7 +284,8 @@ def test_isa_variants_agree(dtype):
 
 @pytest.mark.parametrize("ksize", [(3, 3), (1, 3), (5, 5), (1, 5), (3, 5), (2, 3)])
 @pytest.mark.parametrize("channels", [16, 37])
-def test_row_kernels_long_rows(ksize, channels):
+@pytest.mark.parametrize("strides", [1, 2, (1, 3)])
+def test_row_kernels_long_rows(ksize, channels, strides):
     # the specialised row kernels (3x3, 1x3, 5x5, 1x5) and the generic tiles, on rows longer
     # than one run, with a channel tail, multiplier 2, bias and relu
     rng = np.random.default_rng(sum(ksize) + channels)
@@ -292,12 +293,13 @@ def test_row_kernels_long_rows(ksize, channels):
     dk = rng.standard_normal((*ksize, channels, 2))
     b = rng.standard_normal(2 * channels)
     for pad in ("same", "valid"):
-        y = depthwise_conv(x, dk, padding=pad, bias=b, activation="relu")
-        expected = ref.depthwise_conv(x, dk, padding=pad, bias=b, activation="relu")
+        kw = dict(padding=pad, strides=strides)
+        y = depthwise_conv(x, dk, **kw, bias=b, activation="relu")
+        expected = ref.depthwise_conv(x, dk, **kw, bias=b, activation="relu")
         np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
-        y32 = depthwise_conv(x.astype(np.float32), dk.astype(np.float32), padding=pad)
-        _close(y32, ref.depthwise_conv(x, dk, padding=pad),
-               _dw_magnitude(x, dk, None, padding=pad), math.prod(ksize), 1e-5)
+        y32 = depthwise_conv(x.astype(np.float32), dk.astype(np.float32), **kw)
+        _close(y32, ref.depthwise_conv(x, dk, **kw), _dw_magnitude(x, dk, None, **kw),
+               math.prod(ksize), 1e-5)
 
 
 def test_depth_multiplier_channel_order():
