@@ -283,7 +283,7 @@ def test_isa_variants_agree(dtype):
 # ---------------------------------------------------------------- semantics and edge cases
 
 @pytest.mark.parametrize("ksize", [(3, 3), (1, 3), (5, 5), (1, 5), (3, 5), (2, 3)])
-@pytest.mark.parametrize("channels", [16, 37])
+@pytest.mark.parametrize("channels", [37])   # 2 full vectors + a tail (fp32 AVX-512)
 @pytest.mark.parametrize("strides", [1, 2, (1, 3)])
 def test_row_kernels_long_rows(ksize, channels, strides):
     # the specialised row kernels (3x3, 1x3, 5x5, 1x5) and the generic tiles, on rows longer
