@@ -241,6 +241,7 @@ def _big_case(dtype, multiplier=1):
 @pytest.mark.parametrize("multiplier", [1, 2])
 def test_bit_identical_across_thread_counts(dtype, multiplier):
     x, dk, pk, b_dw, b_pw = _big_case(dtype, multiplier)
+    x1 = np.random.default_rng(1).standard_normal((1, 3001, 37)).astype(dtype)
     results = []
     for n in (1, 2, 3):
         with convkit.num_threads(n):
@@ -248,8 +249,8 @@ def test_bit_identical_across_thread_counts(dtype, multiplier):
                 depthwise_conv(x, dk, padding="same", bias=b_dw, activation="relu"),
                 separable_conv(x, dk, pk, strides=2, padding="same", bias=b_pw),
                 # rank 1 with batch 1: rows are split along W into several tasks
-                depthwise_conv(x[:1, 0], dk[0], strides=1, padding="same"),
-                separable_conv(x[:1, 0], dk[0], pk[0], dilation_rate=2, padding="same"),
+                depthwise_conv(x1, dk[0], strides=1, padding="same"),
+                separable_conv(x1, dk[0], pk[0], dilation_rate=2, padding="same"),
             ))
     for other in results[1:]:
         for a, b in zip(results[0], other, strict=True):
@@ -280,6 +281,26 @@ def test_isa_variants_agree(dtype):
 
 
 # ---------------------------------------------------------------- semantics and edge cases
+
+@pytest.mark.parametrize("ksize", [(3, 3), (1, 3), (5, 5), (1, 5), (3, 5), (2, 3)])
+@pytest.mark.parametrize("channels", [37])   # 2 full vectors + a tail (fp32 AVX-512)
+@pytest.mark.parametrize("strides", [1, 2, (1, 3)])
+def test_row_kernels_long_rows(ksize, channels, strides):
+    # the specialised row kernels (3x3, 1x3, 5x5, 1x5) and the generic tiles, on rows longer
+    # than one run, with a channel tail, multiplier 2, bias and relu
+    rng = np.random.default_rng(sum(ksize) + channels)
+    x = rng.standard_normal((2, 7, 150, channels))
+    dk = rng.standard_normal((*ksize, channels, 2))
+    b = rng.standard_normal(2 * channels)
+    for pad in ("same", "valid"):
+        kw = dict(padding=pad, strides=strides)
+        y = depthwise_conv(x, dk, **kw, bias=b, activation="relu")
+        expected = ref.depthwise_conv(x, dk, **kw, bias=b, activation="relu")
+        np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+        y32 = depthwise_conv(x.astype(np.float32), dk.astype(np.float32), **kw)
+        _close(y32, ref.depthwise_conv(x, dk, **kw), _dw_magnitude(x, dk, None, **kw),
+               math.prod(ksize), 1e-5)
+
 
 def test_depth_multiplier_channel_order():
     # output channel q = c*M + m reads input channel c with kernel[..., c, m]
