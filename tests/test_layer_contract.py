@@ -177,11 +177,17 @@ def test_omp_num_threads_is_honoured(monkeypatch):
 
 def test_packed_weights_follow_every_change():
     x = np.random.default_rng(5).standard_normal((1, 6, 6, 2)).astype(np.float32)
-    for layer in (layers.Conv2D(3, 3), layers.Conv2DTranspose(3, 3, strides=2)):
+    for layer in (layers.Conv2D(3, 3), layers.Conv2DTranspose(3, 3, strides=2),
+                  layers.DepthwiseConv2D(3, depth_multiplier=2)):
         first = layer(x)
         np.testing.assert_array_equal(layer(x), first)  # cached packing, same numbers
         weights = layer.get_weights()
-        layer.set_weights([2 * weights[0], weights[1]])
+        layer.set_weights([2 * weights[0], 2 * weights[1]])
         np.testing.assert_allclose(layer(x), 2 * first, rtol=1e-6, atol=1e-6)
         layer.kernel.assign(np.zeros(layer.kernel.shape))
+        layer.bias.assign(np.zeros(layer.bias.shape))
         np.testing.assert_array_equal(layer(x), 0)
+    sep = layers.SeparableConv2D(2, 3)
+    first = sep(x)
+    sep.depthwise_kernel.assign(2 * sep.depthwise_kernel.numpy())
+    np.testing.assert_allclose(sep(x), 2 * first, rtol=1e-6, atol=1e-6)

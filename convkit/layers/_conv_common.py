@@ -96,11 +96,10 @@ class ConvolutionLayer(Layer):
         weight value rather than once per call matters for small inputs.
         """
         cache = self.__dict__.setdefault("_pack_cache", {})
-        key = (variable.path, variable.version)
-        if key not in cache:
-            cache.clear()  # at most the current value of each weight is kept
-            cache[key] = pack(variable.value)
-        return cache[key]
+        entry = cache.get(variable.path)
+        if entry is None or entry[0] != variable.version:
+            entry = cache[variable.path] = (variable.version, pack(variable.value))
+        return entry[1]
 
     def _op_kwargs(self) -> dict:
         fused, _ = self._fused_activation()

@@ -47,7 +47,8 @@ class BaseDepthwiseConv(ConvolutionLayer):
                               c * self.depth_multiplier)
 
     def call(self, inputs):
-        y = ops.depthwise_conv(inputs, self.kernel.value, strides=self.strides,
+        kernel = self._packed(self.kernel, lambda k: ops.pack_depthwise_kernel(k, self.dtype))
+        y = ops.depthwise_conv(inputs, kernel, strides=self.strides,
                                padding=self.padding, data_format=self.data_format,
                                dilation_rate=self.dilation_rate, **self._op_kwargs())
         return self._finish(y)

@@ -57,7 +57,9 @@ class BaseSeparableConv(ConvolutionLayer):
         return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
 
     def call(self, inputs):
-        y = ops.separable_conv(inputs, self.depthwise_kernel.value, self.pointwise_kernel.value,
+        depthwise = self._packed(self.depthwise_kernel,
+                                 lambda k: ops.pack_depthwise_kernel(k, self.dtype))
+        y = ops.separable_conv(inputs, depthwise, self.pointwise_kernel.value,
                                strides=self.strides, padding=self.padding,
                                data_format=self.data_format, dilation_rate=self.dilation_rate,
                                **self._op_kwargs())
