@@ -177,27 +177,43 @@ def check_bias(bias, filters: int, dtype):
     return np.ascontiguousarray(b, dtype=dtype)
 
 
-def run_direct(x5, p: _Packed, bias_packed, out5, *, in_spatial, out_spatial, kernel_spatial,
-               strides, dilation, pad, out_origin, out_strides, relu, macs,
-               n_threads=None) -> None:
-    """Call the direct kernel on 5-D arrays (all spatial arguments are 3-tuples over D, H, W).
+def direct_geometry(n, c, p: _Packed, *, in_spatial, out_spatial, kernel_spatial, strides,
+                    dilation, pad, out_origin, out_strides, relu, n_threads, w_off=0,
+                    b_off=0) -> list:
+    """One ``N_GEOM``-entry geometry row for the direct kernel (spatial arguments: 3-tuples).
 
     ``out_origin`` (element offset) and ``out_strides`` (elements per step of n, od, oh, ow)
-    place the output grid inside ``out5``: the plain array for a conv, one phase's lattice for
-    a transposed conv.
+    place the output grid inside the output array: the plain array for a conv, one phase's
+    lattice for a transposed conv. ``w_off``/``b_off`` locate this geometry's packed weights
+    and bias in the (concatenated) arrays passed to the kernel.
     """
-    n, c = x5.shape[0], x5.shape[-1]
-    if n_threads is None:
-        n_threads = get_num_threads()
-    if macs < _PARALLEL_MIN_MACS:
-        n_threads = 1
     n_pixels = int(np.prod(out_spatial))
     chunk = _chunk_tiles(n_pixels, p.wb, n * p.groups * p.nblk, n_threads)
-    geom = np.array([n, *in_spatial, c, *out_spatial, *kernel_spatial, *strides, *dilation,
-                     *pad, p.groups, p.cg, p.fg, p.nblk, out_origin, *out_strides, chunk,
-                     relu] + [0] * 9, dtype=np.intp)
+    return [n, *in_spatial, c, *out_spatial, *kernel_spatial, *strides, *dilation, *pad,
+            p.groups, p.cg, p.fg, p.nblk, out_origin, *out_strides, chunk, relu, w_off,
+            b_off] + [0] * 7
+
+
+def run_direct(x5, p: _Packed, bias_packed, out5, *, macs, n_threads=None, **geometry) -> None:
+    """Call the direct kernel on 5-D arrays for one geometry (see :func:`direct_geometry`)."""
+    n_threads = kernel_threads(macs, n_threads)
+    geom = np.array(direct_geometry(x5.shape[0], x5.shape[-1], p, n_threads=n_threads,
+                                    **geometry), dtype=np.intp)
+    run_geometries(x5, p, p.weights, bias_packed, out5, geom, n_threads)
+
+
+def kernel_threads(macs, n_threads=None) -> int:
+    """Threads for a kernel call of ``macs`` multiply-adds (1 below the parallel threshold)."""
+    if n_threads is None:
+        n_threads = get_num_threads()
+    return 1 if macs < _PARALLEL_MIN_MACS else n_threads
+
+
+def run_geometries(x5, p: _Packed, weights, bias_packed, out5, geom, n_threads) -> None:
+    """One kernel call over every geometry row in ``geom`` (all packed with ``p``'s tile)."""
     fn = p.module.conv_d if x5.dtype == np.float64 else p.module.conv_f
-    fn(x5.reshape(-1), p.weights, bias_packed, out5.reshape(-1), geom, p.tile, n_threads)
+    fn(x5.reshape(-1), weights, bias_packed, out5.reshape(-1), geom.reshape(-1), p.tile,
+       n_threads)
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *,

@@ -15,15 +15,18 @@ import math
 
 import numpy as np
 
+from .._threads import get_num_threads
 from . import _arrays, shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
 from .conv import (
     _activation_code,
     _compute_dtype,
     check_bias,
+    direct_geometry,
+    kernel_threads,
     pack_weights,
     packed_bias,
-    run_direct,
+    run_geometries,
 )
 
 __all__ = ["PackedConvTransposeKernel", "conv_transpose", "pack_conv_transpose_kernel"]
@@ -202,6 +205,10 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     c3, o3 = (0,) * lead + crops, out5.shape[1:4]
     in3, f = x5.shape[1:4], filters
     osd, osh, osw = o3[1] * o3[2] * f, o3[2] * f, f
+    # every phase's geometry, weights and bias, run as one task list (one parallel region)
+    geoms, weights, biases, macs = [], [], [], 0
+    w_off = b_off = 0
+    n_threads = get_num_threads()
     for phase in np.ndindex(*s3):
         counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
         if min(counts) <= 0:
@@ -217,11 +224,19 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
             kshape.append(u)
             dil.append(dil_a)
             pad.append((u - 1) * dil_a - e0 if u else 0)
-        macs = x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * c
-        run_direct(x5, p, packed_bias(b, f, p, dtype), out5, in_spatial=in3,
-                   out_spatial=tuple(counts), kernel_spatial=tuple(kshape), strides=(1, 1, 1),
-                   dilation=tuple(dil), pad=tuple(pad),
-                   out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
-                   out_strides=(out5[0].size, s3[0] * osd, s3[1] * osh, s3[2] * osw),
-                   relu=relu, macs=macs)
+        macs += x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * c
+        pb = packed_bias(b, f, p, dtype)
+        geoms.append(direct_geometry(
+            x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
+            kernel_spatial=tuple(kshape), strides=(1, 1, 1), dilation=tuple(dil),
+            pad=tuple(pad), out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
+            out_strides=(out5[0].size, s3[0] * osd, s3[1] * osh, s3[2] * osw), relu=relu,
+            n_threads=n_threads, w_off=w_off, b_off=b_off))
+        weights.append(p.weights)
+        biases.append(pb)
+        w_off += p.weights.size
+        b_off += pb.size
+    if geoms:  # every phase has the same filters, hence the same tile
+        run_geometries(x5, p, np.concatenate(weights), np.concatenate(biases), out5,
+                       np.array(geoms, dtype=np.intp), kernel_threads(macs, n_threads))
     return np.ascontiguousarray(_arrays.from_kernel_layout(out5, rank, data_format))
