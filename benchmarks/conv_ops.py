@@ -11,33 +11,29 @@ layout); torch has no asymmetric "same", so the stride-2 stem uses symmetric pad
 output size and FLOPs), causal is ``F.pad`` + a valid conv, and the transposed case uses
 ``padding=1, output_padding=1`` (same output size, different alignment).
 
-Run ``python benchmarks/conv_ops.py [--quick] [--threads N] [--repeats R] [--json PATH]``.
+Run through ``benchmarks/run.py`` (``--only conv2d_large ...``); Keras on jax is a float32
+peer where installed; the NumPy oracle (``tests/reference_conv.py``) is timed once when slow.
 """
 
-import argparse
-import json
-import time
+import os
+import sys
 
 import numpy as np
 
-import convkit
+from benchmarks.harness import Case
 from convkit import ops
 from convkit.ops.conv import pack_conv_kernel
 from convkit.ops.conv_transpose import pack_conv_transpose_kernel
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:  # torch is optional: the table then shows convkit and the oracle only
-    torch = None
+torch = F = None  # bound by cases() to the torch module the runner found
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 try:
-    import os
-    import sys
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
     import reference_conv as oracle
 except ImportError:
     oracle = None
+finally:
+    sys.path.pop(0)
 
 # id -> (kind, batch, spatial, cin, cout, kernel, stride, padding, dtype, data_format, dilation)
 CASES = {
@@ -63,18 +59,7 @@ QUICK = {  # tiny shapes so CI runs the whole script in seconds
     "convT2d": (2, (8, 8), 8, 4),
 }
 
-ORACLE_LIMIT_S = 5.0
-
-
-def _sgemm_gflops(repeats=5):
-    a = np.random.default_rng(0).standard_normal((2048, 2048)).astype(np.float32)
-    np.matmul(a, a)
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        np.matmul(a, a)
-        ts.append(time.perf_counter() - t)
-    return 2 * 2048**3 / np.median(ts) / 1e9
+_KERAS = None  # set by cases(): the keras module when Keras on jax is a peer
 
 
 def _setup(case_id, spec, quick):
@@ -95,24 +80,26 @@ def _setup(case_id, spec, quick):
         y = ops.conv(x_user, packed, s, padding, fmt, d)
 
         def run_convkit():
-            ops.conv(x_user, packed, s, padding, fmt, d)
+            return ops.conv(x_user, packed, s, padding, fmt, d)
 
         def run_oracle():
-            oracle.conv(x_user, kern, s, padding, fmt, d)
+            return oracle.conv(x_user, kern, s, padding, fmt, d)
     else:
         packed = pack_conv_transpose_kernel(kern, s, d)
         y = ops.conv_transpose(x_user, packed, s, padding, None, fmt, d)
 
         def run_convkit():
-            ops.conv_transpose(x_user, packed, s, padding, None, fmt, d)
+            return ops.conv_transpose(x_user, packed, s, padding, None, fmt, d)
 
         def run_oracle():
-            oracle.conv_transpose(x_user, kern, s, padding, None, fmt, d)
+            return oracle.conv_transpose(x_user, kern, s, padding, None, fmt, d)
     # transposed: every input pixel meets every tap once (the output is s^rank times larger)
     pixels = y.size // cout if kind == "conv" else x.size // cin
     macs = pixels * cout * k**rank * cin
     run_torch = _torch_runner(kind, x, kern, rank, k, s, padding, fmt, d) if torch else None
-    return dict(shape=f"b{n} {'x'.join(map(str, spatial))} {cin}->{cout} k{k} s{s} "
+    run_keras = _keras_runner(_KERAS, kind, x_user, kern, s, padding, fmt, d, dtype)
+    return dict(run_keras=run_keras,
+                shape=f"b{n} {'x'.join(map(str, spatial))} {cin}->{cout} k{k} s{s} "
                       f"{padding}", dtype=dtype, data_format=fmt, macs=macs,
                 run_convkit=run_convkit, run_torch=run_torch,
                 run_oracle=run_oracle if oracle else None)
@@ -160,86 +147,40 @@ def _torch_runner(kind, x, kern, rank, k, s, padding, fmt, d):
     return run
 
 
-def _time(fn):
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+def _keras_runner(keras, kind, x_user, kern, s, padding, fmt, d, dtype):
+    """keras.ops on jax (float32 only: jax without x64 cannot be a float64 peer)."""
+    if keras is None or dtype != "float32" or padding == "causal":
+        return None
+    if kind == "conv":
+        return lambda: np.asarray(keras.ops.conv(x_user, kern, s, padding, fmt, d))
+    return lambda: np.asarray(keras.ops.conv_transpose(x_user, kern, s, padding, None, fmt, d))
 
 
-def run(quick=False, n_threads=2, repeats=20, cases=None, verbose=False):
-    """Time every case; return one dict per case (times in seconds, GFLOP/s, ratios)."""
-    convkit.set_num_threads(n_threads)
-    if torch is not None:
-        torch.set_num_threads(n_threads)
-    sgemm = _sgemm_gflops()
-    results = []
+def cases(quick: bool = False, torch=None, keras=None) -> list:
+    """The convolution cases of BENCHMARKS.md as harness :class:`Case` objects."""
+    global _KERAS
+    _bind_torch(torch)
+    _KERAS = keras
+    out = []
     for case_id, spec in CASES.items():
-        if cases and case_id not in cases:
-            continue
         c = _setup(case_id, spec, quick)
         peers = {"convkit": c["run_convkit"]}
         if c["run_torch"] is not None:
             peers["torch"] = c["run_torch"]
-        note = ""
+        if c["run_keras"] is not None:
+            peers["keras"] = c["run_keras"]
         if c["run_oracle"] is not None:
-            first = _time(c["run_oracle"])
-            if first <= ORACLE_LIMIT_S:
-                peers["oracle"] = c["run_oracle"]
-            else:
-                note = f"oracle skipped (one call took {first:.1f} s)"
-        for fn in peers.values():  # warm up
-            fn()
-        times = {name: [] for name in peers}
-        for _ in range(repeats):
-            for name, fn in peers.items():
-                times[name].append(_time(fn))
-        row = dict(id=case_id, shape=c["shape"], dtype=c["dtype"], data_format=c["data_format"],
-                   threads=n_threads, macs=c["macs"], sgemm_gflops=sgemm, note=note)
-        for name, ts in times.items():
-            med = float(np.median(ts))
-            row[name] = dict(median_s=med, min_s=float(np.min(ts)), max_s=float(np.max(ts)),
-                             gflops=2 * c["macs"] / med / 1e9)
-        row["pct_sgemm"] = 100 * row["convkit"]["gflops"] / sgemm
-        if "torch" in row:
-            row["speedup_vs_torch"] = row["torch"]["median_s"] / row["convkit"]["median_s"]
-        results.append(row)
-        if verbose:
-            print(_format_row(row), flush=True)
-    return results
+            peers["numpy"] = c["run_oracle"]
+        out.append(Case(case_id, "compute", 2 * c["macs"], peers, dtype=c["dtype"],
+                        data_format=c["data_format"], shape=c["shape"], note=c.get("note", ""),
+                        # the oracle and Keras return the user's layout, as convkit does
+                        to_numpy={name: np.asarray for name in ("numpy", "keras")
+                                  if name in peers}))
+    return out
 
 
-def _format_row(r):
-    def peer(name):
-        if name not in r:
-            return f"{'-':>24}"
-        p = r[name]
-        return (f"{p['gflops']:7.1f} {1e3 * p['median_s']:7.2f}ms "
-                f"[{1e3 * p['min_s']:.1f}-{1e3 * p['max_s']:.1f}]").rjust(24)
-    ratio = f"{r['speedup_vs_torch']:5.2f}x" if "speedup_vs_torch" in r else "    -"
-    return (f"{r['id']:<17} {peer('convkit')} {peer('torch')} {peer('oracle')} {ratio} "
-            f"{r['pct_sgemm']:5.1f}%  {r['note']}")
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--cases", nargs="*")
-    ap.add_argument("--json")
-    args = ap.parse_args()
-    print(f"peers: convkit ({convkit.__version__}, ISA {convkit._kernels.ISA})"
-          + (f", torch {torch.__version__}" if torch else ", torch not installed")
-          + (", numpy oracle" if oracle else "") + f"; threads {args.threads}")
-    print(f"{'case':<17} {'convkit GF/s  median [min-max]':>24} {'torch':>24} {'oracle':>24} "
-          f"{'vs torch':>6} {'%sgemm':>6}")
-    results = run(args.quick, args.threads, args.repeats, args.cases, verbose=True)
-    print(f"sgemm (np.matmul 2048^2 float32): {results[0]['sgemm_gflops']:.1f} GFLOP/s"
-          if results else "no cases")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
-
-
-if __name__ == "__main__":
-    main()
+def _bind_torch(module):
+    """Use the torch module the runner found (or none), for the module-level helpers."""
+    global torch, F
+    torch = module
+    F = module.nn.functional if module is not None else None
