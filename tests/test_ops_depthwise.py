@@ -12,6 +12,7 @@ of the absolute values of the terms of each element. Plus a tiny absolute floor 
 
 import math
 
+import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
 import numpy as np
 import pytest
 import reference_depthwise as ref  # tests/ is on sys.path (rootdir-relative imports)
@@ -26,9 +27,6 @@ from convkit.ops.depthwise import (
     pack_depthwise_kernel,
     separable_conv,
 )
-
-keras = pytest.importorskip("keras")
-
 
 # ---------------------------------------------------------------- helpers
 
