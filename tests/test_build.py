@@ -83,3 +83,19 @@ def test_forcing_an_unknown_variant_fails_clearly():
 
 def test_version_and_show_config():
     assert isinstance(convkit.__version__, str) and convkit.__version__
+
+
+@pytest.mark.parametrize("shape", [(3, 5, 7, 9), (2, 300, 40, 50), (1, 1, 1, 1), (2, 3, 1000),
+                                   (4, 700, 3, 5, 2), (0, 3, 4, 4)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16, np.bool_])
+def test_layout_transposes_round_trip(shape, dtype):
+    from convkit.ops import _arrays
+
+    x = (np.random.default_rng(0).random(shape) * 10).astype(dtype)
+    y = _arrays.to_kernel_layout(x, "channels_first")
+    expected = np.moveaxis(x, 1, -1)
+    np.testing.assert_array_equal(y.reshape(expected.shape), expected)
+    with convkit.num_threads(1):
+        np.testing.assert_array_equal(_arrays.to_kernel_layout(x, "channels_first"), y)
+    np.testing.assert_array_equal(_arrays.from_kernel_layout(y, len(shape) - 2,
+                                                             "channels_first"), x)
