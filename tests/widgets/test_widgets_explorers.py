@@ -5,7 +5,13 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from convkit.widgets import ConvExplorer, ImageFilterLab, ResampleExplorer, TransposedConvExplorer
+from convkit.widgets import (
+    ConvExplorer,
+    ImageFilterLab,
+    ResampleExplorer,
+    SeparableExplorer,
+    TransposedConvExplorer,
+)
 from PIL import Image
 
 from convkit import ops
@@ -125,7 +131,7 @@ def test_presets_reproduce_conv_arithmetic_shapes():
 
 
 @pytest.mark.parametrize("cls", [ConvExplorer, TransposedConvExplorer, ResampleExplorer,
-                                 ImageFilterLab])
+                                 ImageFilterLab, SeparableExplorer])
 def test_no_widget_leak_over_100_updates_and_close_releases_all(cls, widget_count):
     n_widgets = widget_count
     start = n_widgets()

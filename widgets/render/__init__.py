@@ -20,6 +20,8 @@ from .scenes import (
                      scene_svg,
                      transposed_drawing,
 )
+from .separable import separable_drawing
 
 __all__ = ["Drawing", "png_bytes", "to_rgb", "to_svg", "upscale", "conv_drawing",
-           "resample_drawing", "transposed_drawing", "scene_png", "scene_rgb", "scene_svg"]
+           "resample_drawing", "transposed_drawing", "separable_drawing",
+           "scene_png", "scene_rgb", "scene_svg"]

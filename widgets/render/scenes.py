@@ -12,6 +12,7 @@ from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.common import fmt
 from .drawing import Drawing, png_bytes, to_rgb, to_svg
 from .grid import MAX_NUMBERED, as2d, grid, outline
+from .separable import separable_drawing
 
 TOP = 34          # room for pane titles
 GAP = 26          # between panes
@@ -254,6 +255,8 @@ def _drawing(scene, **kwargs) -> Drawing:
         return transposed_drawing(scene, **kwargs)
     if name == "ResampleScene":
         return resample_drawing(scene, **kwargs)
+    if name == "SeparableScene":
+        return separable_drawing(scene, **kwargs)
     raise TypeError(f"no layout for {name}")
 
 
