@@ -12,6 +12,7 @@ from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.common import fmt
 from .drawing import Drawing, png_bytes, to_rgb, to_svg
 from .grid import MAX_NUMBERED, as2d, grid, outline
+from .matrix import matrix_pane
 from .separable import separable_drawing
 
 TOP = 34          # room for pane titles
@@ -182,6 +183,9 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
     d.rect(10, y - 14, 10 + 7.4 * len(badge), 22, "#E8F5EF" if scene.identical else "#FBE3D6",
            stroke=ROLE["output"] if scene.identical else ROLE["highlight"], stroke_width=2)
     d.text(16, y + 2, badge, anchor="start", size=13, bold=True)
+    if scene.matrix is not None:
+        mx, mh = matrix_pane(d, scene.matrix, scene.step, 10, y + 8, cell)
+        x_end, y = max(x_end, mx), y + mh
     y += 16
     for row in scene.ambiguity:
         marks = ", ".join(f"[{m}]" if m == row["chosen"] else str(m) for m in row["candidates"])
