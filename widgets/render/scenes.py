@@ -10,7 +10,7 @@ import numpy as np
 
 from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.common import fmt
-from .drawing import Drawing, png_bytes, to_rgb, to_svg
+from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, without_text
 from .grid import MAX_NUMBERED, as2d, grid, outline
 from .matrix import matrix_pane
 from .separable import separable_drawing
@@ -264,6 +264,13 @@ def _drawing(scene, **kwargs) -> Drawing:
     raise TypeError(f"no layout for {name}")
 
 
+def _styled(scene, contrast: bool = False, caption: bool = True, **kwargs) -> Drawing:
+    d = _drawing(scene, **kwargs)
+    if not caption:
+        without_text(d, scene.caption)
+    return high_contrast(d) if contrast else d
+
+
 def scene_svg(scene, **kwargs) -> str:
     """Inline SVG of a scene, ``aria-label`` = the scene's caption.
 
@@ -273,12 +280,16 @@ def scene_svg(scene, **kwargs) -> str:
     >>> from convkit.widgets.scene import ConvComputation, ConvConfig
     >>> svg = scene_svg(ConvComputation(ConvConfig(), np.ones((4, 4))).scene(0))  # doctest: +SKIP
     """
-    return to_svg(_drawing(scene, **kwargs), aria_label=scene.aria_label)
+    return to_svg(_styled(scene, **kwargs), aria_label=scene.aria_label)
 
 
 def scene_rgb(scene, **kwargs) -> np.ndarray:
-    """The same layout rasterised: (H, W, 3) uint8 (GIF and PNG frames)."""
-    return to_rgb(_drawing(scene, **kwargs))
+    """The same layout rasterised: (H, W, 3) uint8 (GIF and PNG frames).
+
+    ``contrast=True`` gives the projector version (:func:`high_contrast`); ``caption=False``
+    leaves out the caption line (the widget shows it once, as HTML).
+    """
+    return to_rgb(_styled(scene, **kwargs))
 
 
 def scene_png(scene, **kwargs) -> bytes:
