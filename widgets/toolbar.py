@@ -130,7 +130,7 @@ class Toolbar(W.VBox):
 def labelled(owner: Owner, cls, description: str, tooltip: str = "", **kwargs):
     """A control whose description is fully visible and whose tooltip says why it matters."""
     style = kwargs.pop("style", {"description_width": "initial"})
-    if cls is W.IntSlider:  # an "auto" width collapses the slider track to nothing
+    if cls in (W.IntSlider, W.SelectionSlider):  # "auto" width collapses the track
         if "layout" in kwargs:
             kwargs["layout"].width = "270px"
         else:
