@@ -135,6 +135,28 @@ class Explorer(W.VBox, Owner):
 
         return to_gif([self.frame(s) for s in self._steps(steps)], path, fps=fps, loop=loop)
 
+    def to_svg(self, step: int | None = None, path=None) -> str:
+        """The SVG of ``step`` (default: the current one), as exported frames draw it: with
+        its caption, in the current contrast mode, ``aria-label`` = the caption. Written to
+        ``path`` when given.
+
+        Examples
+        --------
+        >>> from convkit.widgets import ConvExplorer  # doctest: +SKIP
+        >>> ConvExplorer().to_svg(0).startswith("<svg")  # doctest: +SKIP
+        True
+        """
+        self._steps(None)  # raises the plain "nothing to export" error for invalid settings
+        step = self.toolbar.step.value if step is None else int(step)
+        svg = self._svg(self._scene(step))
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        return svg
+
+    def _svg(self, scene) -> str:
+        return scene_svg(scene, contrast=self.contrast, **self._render_kwargs())
+
     def to_frames(self, directory, steps=None) -> list:
         """Write one PNG per step into ``directory``; returns the paths."""
         from ..export import to_frames

@@ -216,6 +216,9 @@ class ImageFilterLab(Explorer):
             sentences.append("ReLU sets negative responses to 0: only one sign of edge stays.")
         self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
 
+    def _svg(self, scene) -> str:
+        return to_svg(self._styled(self._drawing(scene)), aria_label=scene.caption)
+
     def frame(self, step: int):
         """RGB frame of ``step`` (photo with window, feature map, caption)."""
         return to_rgb(self._styled(self._drawing(self._scene(step))))

@@ -11,7 +11,7 @@ import numpy as np
 from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.common import fmt
 from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, without_text
-from .grid import MAX_NUMBERED, as2d, grid, outline
+from .grid import MAX_NUMBERED, as2d, grid, outline, stems
 from .matrix import matrix_pane
 from .separable import separable_drawing
 
@@ -71,7 +71,9 @@ def conv_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawing:
         widths.append(w)
         heights.append(h)
         if vertical:
-            y += h + TOP + 4
+            # a stem plot of the signal under its strip, window taps highlighted
+            y += h + 12 + stems(d, scene.padded[:, c], x, y + h + 12, cs, limit=lim_in,
+                                mask=scene.pad_mask, taps=scene.window[0]) + TOP
         else:
             x += w + GAP
     # kernel and products, per channel
