@@ -18,13 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 FLAGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 # (file name, text inside the explorer's readout that proves it rendered)
+# (in the notebook's order: the n-th explorer box is the n-th shot)
 SHOTS = [("conv", "Step 1 of 9"), ("transposed", "identical ✓"),
-         ("resample", "Taps of OUTPUT"), ("image_filter", "Σ products")]
+         ("resample", "Taps of OUTPUT"), ("separable", "Cost: separable"),
+         ("image_filter", "Σ products")]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "docs"))
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="names to save (default: all), e.g. --only separable")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -46,6 +50,8 @@ def main() -> int:
             # each explorer is the outermost VBox in an output area
             boxes = page.locator(".jp-OutputArea-output > .widget-vbox")
             for i, (name, _) in enumerate(SHOTS):
+                if args.only and name not in args.only:
+                    continue
                 box = boxes.nth(i)
                 path = out / f"widgets_{name}.png"
                 box.screenshot(path=str(path))

@@ -66,6 +66,10 @@ class Toolbar(W.VBox):
         else:
             self._links = [m(W.jslink, (self.play, "value"), (self.step, "value")),
                            m(W.jslink, (self.speed, "value"), (self.play, "interval"))]
+        # projector mode: bigger, black-on-white text, thicker outlines (every explorer)
+        self.contrast = m(W.Checkbox, value=False, description="high contrast",
+                          tooltip="projector mode: larger black text, thicker outlines",
+                          indent=False, layout=W.Layout(width="130px"))
         self.banner = m(W.HTML, value="", layout=W.Layout(display="none"))
         self.caption = m(W.HTML, value="")
         self.formula = m(W.HTML, value="")
@@ -73,7 +77,8 @@ class Toolbar(W.VBox):
         self.code = m(W.HTML, value="")
         self.prev.on_click(lambda _: self._move(-1))
         self.next.on_click(lambda _: self._move(+1))
-        row = m(W.HBox, [self.prev, self.play, self.next, self.step, self.speed])
+        row = m(W.HBox, [self.prev, self.play, self.next, self.step, self.speed,
+                         self.contrast], layout=W.Layout(flex_flow="row wrap"))
         super().__init__([row])
         owner._owned.append(self)
 
@@ -103,10 +108,11 @@ class Toolbar(W.VBox):
 
     def show_text(self, caption: str, formula: str = "", sentences=(), code: dict | None = None):
         """Fill the readouts: plain-text caption (= aria-label), formula, sentences, code."""
-        self.caption.value = f'<p aria-live="polite">{html.escape(caption)}</p>'
+        big = self.text_style()
+        self.caption.value = f'<p aria-live="polite"{big}>{html.escape(caption)}</p>'
         self.formula.value = (f'<p style="font-family:monospace">{html.escape(formula)}</p>'
                               if formula else "")
-        self.sentences.value = "".join(f"<p>{html.escape(s)}</p>" for s in sentences)
+        self.sentences.value = "".join(f"<p{big}>{html.escape(s)}</p>" for s in sentences)
         if code:
             lines = [f"# {k}\n{v}" for k, v in code.items()]
             self.code.value = ("<pre style='background:#F4F4F4;padding:4px'>"
@@ -115,10 +121,16 @@ class Toolbar(W.VBox):
             self.code.value = ""
 
 
+    def text_style(self) -> str:
+        """Inline style for readouts: larger black-on-white text in high-contrast mode."""
+        return (' style="font-size:1.3em;font-weight:bold;color:#000;background:#fff"'
+                if self.contrast.value else "")
+
+
 def labelled(owner: Owner, cls, description: str, tooltip: str = "", **kwargs):
     """A control whose description is fully visible and whose tooltip says why it matters."""
     style = kwargs.pop("style", {"description_width": "initial"})
-    if cls is W.IntSlider:  # an "auto" width collapses the slider track to nothing
+    if cls in (W.IntSlider, W.SelectionSlider):  # "auto" width collapses the track
         if "layout" in kwargs:
             kwargs["layout"].width = "270px"
         else:

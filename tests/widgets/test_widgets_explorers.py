@@ -5,7 +5,13 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from convkit.widgets import ConvExplorer, ImageFilterLab, ResampleExplorer, TransposedConvExplorer
+from convkit.widgets import (
+    ConvExplorer,
+    ImageFilterLab,
+    ResampleExplorer,
+    SeparableExplorer,
+    TransposedConvExplorer,
+)
 from PIL import Image
 
 from convkit import ops
@@ -125,7 +131,7 @@ def test_presets_reproduce_conv_arithmetic_shapes():
 
 
 @pytest.mark.parametrize("cls", [ConvExplorer, TransposedConvExplorer, ResampleExplorer,
-                                 ImageFilterLab])
+                                 ImageFilterLab, SeparableExplorer])
 def test_no_widget_leak_over_100_updates_and_close_releases_all(cls, widget_count):
     n_widgets = widget_count
     start = n_widgets()
@@ -216,3 +222,26 @@ def test_scene_render_import_does_not_pull_ipywidgets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_conv_explorer_1d_stem_plot_under_the_strip():
+    ex = ConvExplorer(rank=1, size=9, kernel_size=3, padding="causal", dilation_rate=2,
+                      source="random ints", seed=3)
+    try:
+        ex.toolbar.step.value = 4
+        root = svg_root(ex.view.value)
+        markers = [r for r in root.iter(f"{SVG}rect")
+                   if (r.findtext(f"{SVG}title") or "").split(" signal[")[0] in
+                   ("INPUT", "PADDING") and " signal[" in (r.findtext(f"{SVG}title") or "")]
+        padded = ex.comp.padded[:, 0]
+        assert len(markers) == padded.size  # one stem per padded cell
+        for r in markers:
+            index, value = r.findtext(f"{SVG}title").split("signal[")[1].split("] = ")
+            assert float(value) == pytest.approx(float(padded[int(index)]))
+        big = [r for r in markers if float(r.get("width")) > 6]
+        assert sorted(int(r.findtext(f"{SVG}title").split("[")[1].split("]")[0])
+                      for r in big) == list(ex._scene(4).window[0])
+        ex.rank.value = 2  # causal is 1-D only: the banner, and no stems drawn
+        assert "signal[" not in ex.view.value
+    finally:
+        ex.close()

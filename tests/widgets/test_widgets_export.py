@@ -53,3 +53,43 @@ def test_plain_script_render_svg_parses_with_aria_label():
     png = Image.open(io.BytesIO(scene_png(scene)))
     assert png.format == "PNG" and png.size[0] > 100
     assert png_bytes(np.zeros((3, 3, 3), np.uint8)).startswith(b"\x89PNG")
+
+
+def test_to_svg_of_a_step_for_every_explorer(tmp_path):
+    from convkit.widgets import (
+        ImageFilterLab,
+        ResampleExplorer,
+        SeparableExplorer,
+    )
+
+    for cls in (ConvExplorer, TransposedConvExplorer, ResampleExplorer, SeparableExplorer,
+                ImageFilterLab):
+        ex = cls()
+        try:
+            step = ex.toolbar.step.max  # not the shown step: export any step
+            path = tmp_path / f"{cls.__name__}.svg"
+            svg = ex.to_svg(step, path=path)
+            root = ET.fromstring(path.read_text(encoding="utf-8"))
+            caption = ex._scene(step).caption
+            assert svg == path.read_text(encoding="utf-8")
+            assert root.get("aria-label") == caption
+            texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+            assert caption in texts  # an exported picture explains itself
+            assert ex.to_svg() != svg or ex.toolbar.step.max == 0
+        finally:
+            ex.close()
+    assert plt.get_fignums() == []
+
+
+def test_to_svg_refuses_invalid_settings_with_a_plain_error():
+    ex = ConvExplorer(size=3, kernel_size=5)
+    try:
+        assert ex.comp is None
+        try:
+            ex.to_svg(0)
+        except ValueError as exc:
+            assert "not valid" in str(exc)
+        else:
+            raise AssertionError("to_svg should refuse when nothing is drawn")
+    finally:
+        ex.close()

@@ -8,7 +8,7 @@ Controls → :meth:`Explorer._compute` (calls convkit's ops through a scene buil
 
 import ipywidgets as W
 
-from ..render import png_bytes, scene_rgb, scene_svg
+from ..render import high_contrast, png_bytes, scene_rgb, scene_svg
 from ..scene import SceneError
 from ..toolbar import Owner, Toolbar
 
@@ -35,6 +35,7 @@ class Explorer(W.VBox, Owner):
         self.image = self.make(W.Image, format="png", value=b"",
                                layout=W.Layout(display="none"))
         self.toolbar.step.observe(self._on_step, "value")
+        self.toolbar.contrast.observe(self._on_step, "value")
         super().__init__(**kwargs)
 
     # ---- wiring ----
@@ -96,17 +97,28 @@ class Explorer(W.VBox, Owner):
         self.render_count += 1
 
     def _show(self, scene):
-        self.view.value = scene_svg(scene, **self._render_kwargs())
+        # the caption is shown once, as the HTML readout (the SVG keeps it as aria-label)
+        self.view.value = scene_svg(scene, caption=False, contrast=self.contrast,
+                                    **self._render_kwargs())
         self.toolbar.show_text(scene.caption, scene.formula, getattr(scene, "sentences", ()),
                                scene.code)
 
     def _render_kwargs(self) -> dict:
         return {}
 
+    @property
+    def contrast(self) -> bool:
+        """True when the high-contrast (projector) toggle is on."""
+        return bool(self.toolbar.contrast.value)
+
+    def _styled(self, drawing):
+        """A hand-made :class:`Drawing` in the current contrast mode."""
+        return high_contrast(drawing) if self.contrast else drawing
+
     # ---- export ----
     def frame(self, step: int):
         """RGB frame (uint8) of ``step``: the layout the widget shows, rasterised."""
-        return scene_rgb(self._scene(step), **self._render_kwargs())
+        return scene_rgb(self._scene(step), contrast=self.contrast, **self._render_kwargs())
 
     def png(self, step: int) -> bytes:
         """PNG bytes of :meth:`frame`."""
@@ -122,6 +134,28 @@ class Explorer(W.VBox, Owner):
         from ..export import to_gif
 
         return to_gif([self.frame(s) for s in self._steps(steps)], path, fps=fps, loop=loop)
+
+    def to_svg(self, step: int | None = None, path=None) -> str:
+        """The SVG of ``step`` (default: the current one), as exported frames draw it: with
+        its caption, in the current contrast mode, ``aria-label`` = the caption. Written to
+        ``path`` when given.
+
+        Examples
+        --------
+        >>> from convkit.widgets import ConvExplorer  # doctest: +SKIP
+        >>> ConvExplorer().to_svg(0).startswith("<svg")  # doctest: +SKIP
+        True
+        """
+        self._steps(None)  # raises the plain "nothing to export" error for invalid settings
+        step = self.toolbar.step.value if step is None else int(step)
+        svg = self._svg(self._scene(step))
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        return svg
+
+    def _svg(self, scene) -> str:
+        return scene_svg(scene, contrast=self.contrast, **self._render_kwargs())
 
     def to_frames(self, directory, steps=None) -> list:
         """Write one PNG per step into ``directory``; returns the paths."""

@@ -90,8 +90,8 @@ class ConvExplorer(Explorer):
                            value=filters)
         self.filter_index = lab(W.IntSlider, "show filter", "which filter's output is drawn",
                                 min=0, max=filters - 1, value=0)
-        self.use_bias = lab(W.Checkbox, "bias", "add a bias after the sum", value=use_bias)
-        self.bias = lab(W.IntSlider, "bias value", "added to every output of the filter",
+        self.use_bias = lab(W.Checkbox, "use bias", "add a bias after the sum", value=use_bias)
+        self.bias = lab(W.IntSlider, "b", "the bias value, added to every output of the filter",
                         min=-3, max=3, value=bias)
         self.inspect = lab(W.ToggleButtons, "inspect", "what to trace (keyboard: arrows)",
                            options=INSPECT_MODES, value=INSPECT_MODES[0])

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import samples
 from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
-from ..render import Drawing, png_bytes, to_rgb, to_svg
+from ..render import Drawing, png_bytes, to_rgb, to_svg, without_text
 from ..render.grid import grid, outline
 from ..scene.common import fmt
 from ..scene.conv import ConvComputation, ConvConfig
@@ -203,10 +203,11 @@ class ImageFilterLab(Explorer):
                anchor="start", size=13)
         d.width = int(max(w1, w2, 300) + 20)
         d.height = int(34 + h1 + 34 + h2 + 34)
-        return to_svg(d, aria_label=f"Magnifier: {scene.caption}")
+        return to_svg(self._styled(d), aria_label=f"Magnifier: {scene.caption}")
 
     def _show(self, scene):
-        self.image.value = png_bytes(to_rgb(self._drawing(scene)))
+        drawing = without_text(self._drawing(scene), scene.caption)  # caption: HTML below
+        self.image.value = png_bytes(to_rgb(self._styled(drawing)))
         self.magnifier.value = self._magnifier(scene)
         sentences = [DESCRIPTIONS.get(self.preset.value, "A custom kernel: each output is the "
                                       "sum of the weights times the pixels under them."),
@@ -215,9 +216,12 @@ class ImageFilterLab(Explorer):
             sentences.append("ReLU sets negative responses to 0: only one sign of edge stays.")
         self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
 
+    def _svg(self, scene) -> str:
+        return to_svg(self._styled(self._drawing(scene)), aria_label=scene.caption)
+
     def frame(self, step: int):
         """RGB frame of ``step`` (photo with window, feature map, caption)."""
-        return to_rgb(self._drawing(self._scene(step)))
+        return to_rgb(self._styled(self._drawing(self._scene(step))))
 
 
 __all__ = ["ImageFilterLab", "SOURCES"]

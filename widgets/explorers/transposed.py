@@ -104,9 +104,14 @@ class TransposedConvExplorer(Explorer):
                         f"sizes {cands} to {row['n']}; output_padding "
                         f"{row['output_padding']} gives {row['chosen']} (choices: {by_op})"
                         f"{warn}</li>")
+        mv = scene.matrix
+        matrix = (f"<p><b>Matrix view:</b> {html.escape(mv.note)}</p>" if mv is not None else
+                  "<p><b>Matrix view:</b> drawn for tiny sizes only (a transposed output ≤ 4×4 "
+                  "from an input ≤ 3×3): make the input, kernel or stride smaller to see the "
+                  "forward conv as a matrix C and the transposed conv as Cᵀ.</p>")
         self.strip.value = ("<div><b>output_padding ambiguity:</b> a stride-s conv maps up to s "
                             "input sizes to the same n, so the transposed conv must pick one."
-                            f"<ul>{''.join(rows)}</ul></div>")
+                            f"<ul>{''.join(rows)}</ul>{matrix}</div>")
 
 
 __all__ = ["TransposedConvExplorer"]

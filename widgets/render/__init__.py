@@ -11,7 +11,7 @@ Examples
 b'\\x89PNG'
 """
 
-from .drawing import Drawing, png_bytes, to_rgb, to_svg, upscale
+from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, upscale, without_text
 from .scenes import (
                      conv_drawing,
                      resample_drawing,
@@ -20,6 +20,9 @@ from .scenes import (
                      scene_svg,
                      transposed_drawing,
 )
+from .separable import separable_drawing
 
-__all__ = ["Drawing", "png_bytes", "to_rgb", "to_svg", "upscale", "conv_drawing",
-           "resample_drawing", "transposed_drawing", "scene_png", "scene_rgb", "scene_svg"]
+__all__ = ["Drawing", "high_contrast", "without_text", "png_bytes", "to_rgb", "to_svg",
+           "upscale", "conv_drawing",
+           "resample_drawing", "transposed_drawing", "separable_drawing",
+           "scene_png", "scene_rgb", "scene_svg"]

@@ -16,6 +16,13 @@ _SVG_STYLE = (".cell{stroke:#555;stroke-width:0.5}"
               ".window,.current{fill:none;stroke:#000;stroke-width:3}"
               ".inspect{fill:none;stroke:#D55E00;stroke-width:3;stroke-dasharray:5 3}"
               "text{font-family:'DejaVu Sans',Verdana,sans-serif}")
+# projector mode: black cell borders, thicker outlines (see :func:`high_contrast`)
+_SVG_STYLE_CONTRAST = (".cell{stroke:#000;stroke-width:1.2}"
+                       ".window,.current{fill:none;stroke:#000;stroke-width:5}"
+                       ".inspect{fill:none;stroke:#D55E00;stroke-width:5;stroke-dasharray:7 4}"
+                       "text{font-family:'DejaVu Sans',Verdana,sans-serif}")
+#: Line width of window/current/inspect outlines in the raster backend (normal, contrast).
+_OUTLINE_PX = (3, 5)
 
 
 class Drawing:
@@ -33,6 +40,7 @@ class Drawing:
     def __init__(self, width: int, height: int, title: str = ""):
         self.width, self.height, self.title = int(width), int(height), title
         self.items = []
+        self.contrast = False  # set by high_contrast(): thicker outlines in both backends
 
     def rect(self, x, y, w, h, fill=None, *, stroke=None, stroke_width=1, cls=None,
              tooltip=None, hatch=False):
@@ -50,6 +58,59 @@ class Drawing:
     def image(self, x, y, rgb, scale: int = 1, tooltip=None):
         """An RGB uint8 array, upscaled by ``scale`` nearest-neighbour (crisp cells)."""
         self.items.append(("image", x, y, np.asarray(rgb, dtype=np.uint8), int(scale), tooltip))
+
+
+def _lighten(colour, amount: float = 0.5) -> str:
+    r, g, b = (int(round(c + (255 - c) * amount)) for c in _rgb(colour))
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def high_contrast(d: Drawing, factor: float = 1.25) -> Drawing:
+    """Projector version of a drawing: everything ``factor`` × larger, black bold text,
+    cell fills lightened halfway to white (black text reads on every cell), thicker outlines.
+
+    Examples
+    --------
+    >>> d = Drawing(40, 20)
+    >>> d.text(10, 10, "1", size=12, fill="#0072B2")
+    >>> hc = high_contrast(d)
+    >>> hc.width, hc.items[0][4], hc.items[0][6], hc.contrast
+    (50, 15, '#000000', True)
+    """
+    out = Drawing(round(d.width * factor), round(d.height * factor), d.title)
+    out.contrast = True
+    f = factor
+    for item in d.items:
+        kind = item[0]
+        if kind == "rect":
+            _, x, y, w, h, fill, stroke, sw, cls, tip, hatch = item
+            if fill and cls == "cell":
+                fill = _lighten(fill)
+            out.items.append(("rect", x * f, y * f, w * f, h * f, fill,
+                              "#000000" if stroke else None, sw * 1.5, cls, tip, hatch))
+        elif kind == "text":
+            _, x, y, s, size, anchor, _fill, _bold = item
+            out.items.append(("text", x * f, y * f, s, int(round(size * f)), anchor, "#000000",
+                              True))
+        elif kind == "line":
+            _, x1, y1, x2, y2, _stroke, width, arrow = item
+            out.items.append(("line", x1 * f, y1 * f, x2 * f, y2 * f, "#000000",
+                              int(round(width * 1.5)), arrow))
+        elif kind == "image":
+            _, x, y, rgb, scale, tip = item
+            h, w = rgb.shape[:2]
+            size = (max(1, round(w * scale * f)), max(1, round(h * scale * f)))
+            big = np.asarray(Image.fromarray(upscale(rgb, scale), "RGB").resize(
+                size, Image.Resampling.NEAREST))
+            out.items.append(("image", x * f, y * f, big, 1, tip))
+    return out
+
+
+def without_text(d: Drawing, text: str) -> Drawing:
+    """Drop the text items equal to ``text`` (the widget shows the caption once, as HTML;
+    exported frames keep it so they explain themselves)."""
+    d.items = [it for it in d.items if not (it[0] == "text" and it[3] == text)]
+    return d
 
 
 def upscale(rgb: np.ndarray, factor: int) -> np.ndarray:
@@ -86,7 +147,8 @@ def to_svg(d: Drawing, aria_label: str | None = None) -> str:
     label = aria_label if aria_label is not None else d.title
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{d.width}" height="{d.height}" '
            f'viewBox="0 0 {d.width} {d.height}" role="img" aria-label={quoteattr(label)}>',
-           f"<title>{escape(label)}</title><style>{_SVG_STYLE}</style>",
+           f"<title>{escape(label)}</title>"
+           f"<style>{_SVG_STYLE_CONTRAST if d.contrast else _SVG_STYLE}</style>",
            '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#D9D9D9"/>'
            '<line x1="0" y1="0" x2="0" y2="6" stroke="#9A9A9A" stroke-width="2"/></pattern>'
@@ -183,10 +245,11 @@ def to_rgb(d: Drawing) -> np.ndarray:
                 img.paste(_hatch_tile(max(x1 - x0, 1), max(y1 - y0, 1)), (x0, y0))
             elif fill and cls not in ("window", "current", "inspect"):
                 dr.rectangle([x0, y0, x1 - 1, y1 - 1], fill=_rgb(fill))
+            px = _OUTLINE_PX[d.contrast]
             if cls in ("window", "current"):
-                dr.rectangle([x0 - 1, y0 - 1, x1, y1], outline=(0, 0, 0), width=3)
+                dr.rectangle([x0 - 1, y0 - 1, x1, y1], outline=(0, 0, 0), width=px)
             elif cls == "inspect":
-                dr.rectangle([x0 - 1, y0 - 1, x1, y1], outline=(0xD5, 0x5E, 0x00), width=3)
+                dr.rectangle([x0 - 1, y0 - 1, x1, y1], outline=(0xD5, 0x5E, 0x00), width=px)
             elif cls == "cell" or stroke:
                 dr.rectangle([x0, y0, x1 - 1, y1 - 1], outline=_rgb(stroke or "#555555"),
                              width=max(1, int(sw)))
@@ -206,4 +269,5 @@ def to_rgb(d: Drawing) -> np.ndarray:
     return np.asarray(img)
 
 
-__all__ = ["Drawing", "to_svg", "to_rgb", "png_bytes", "upscale"]
+__all__ = ["Drawing", "to_svg", "to_rgb", "png_bytes", "upscale", "high_contrast",
+           "without_text"]

@@ -75,4 +75,30 @@ def outline(d, x, y, cs, cells, cls):
         d.rect(x + j * cs, y + i * cs, cs, cs, None, cls=cls)
 
 
-__all__ = ["grid", "outline", "as2d", "MAX_NUMBERED"]
+def stems(d, values, x, y, cs, *, limit, mask=None, taps=(), height: int = 36):
+    """Stem plot of a 1-D signal under its strip: one stem per cell, centred on the cell.
+
+    Markers carry tooltips (``signal[i] = v``); PADDING stems are grey, the current window's
+    taps are drawn in the kernel colour and larger. Returns the pane height.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    lim = limit or 1.0
+    base = y + height
+    d.line(x, base, x + len(values) * cs, base, stroke="#555555", width=1)
+    d.text(x + len(values) * cs + 6, base + 4, "signal (stems; window taps large)",
+           anchor="start", size=11, fill=ROLE["input"])
+    taps = set(int(t) for t in taps)
+    for i, v in enumerate(values):
+        cx = x + i * cs + cs / 2
+        top = base - (v / lim) * height
+        padded = mask is not None and bool(mask[i])
+        colour = (ROLE["padding"] if padded else
+                  ROLE["kernel"] if i in taps else ROLE["input"])
+        d.line(cx, base, cx, top, stroke="#9A9A9A" if padded else colour, width=2)
+        r = 5 if i in taps else 3
+        d.rect(cx - r, top - r, 2 * r, 2 * r, colour, stroke="#000000" if i in taps else None,
+               tooltip=("PADDING" if padded else "INPUT") + f" signal[{i}] = {fmt_full(v)}")
+    return 2 * height + 8
+
+
+__all__ = ["grid", "outline", "stems", "as2d", "MAX_NUMBERED"]

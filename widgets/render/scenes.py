@@ -10,8 +10,10 @@ import numpy as np
 
 from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.common import fmt
-from .drawing import Drawing, png_bytes, to_rgb, to_svg
-from .grid import MAX_NUMBERED, as2d, grid, outline
+from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, without_text
+from .grid import MAX_NUMBERED, as2d, grid, outline, stems
+from .matrix import matrix_pane
+from .separable import separable_drawing
 
 TOP = 34          # room for pane titles
 GAP = 26          # between panes
@@ -69,7 +71,9 @@ def conv_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawing:
         widths.append(w)
         heights.append(h)
         if vertical:
-            y += h + TOP + 4
+            # a stem plot of the signal under its strip, window taps highlighted
+            y += h + 12 + stems(d, scene.padded[:, c], x, y + h + 12, cs, limit=lim_in,
+                                mask=scene.pad_mask, taps=scene.window[0]) + TOP
         else:
             x += w + GAP
     # kernel and products, per channel
@@ -181,6 +185,9 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
     d.rect(10, y - 14, 10 + 7.4 * len(badge), 22, "#E8F5EF" if scene.identical else "#FBE3D6",
            stroke=ROLE["output"] if scene.identical else ROLE["highlight"], stroke_width=2)
     d.text(16, y + 2, badge, anchor="start", size=13, bold=True)
+    if scene.matrix is not None:
+        mx, mh = matrix_pane(d, scene.matrix, scene.step, 10, y + 8, cell)
+        x_end, y = max(x_end, mx), y + mh
     y += 16
     for row in scene.ambiguity:
         marks = ", ".join(f"[{m}]" if m == row["chosen"] else str(m) for m in row["candidates"])
@@ -254,7 +261,16 @@ def _drawing(scene, **kwargs) -> Drawing:
         return transposed_drawing(scene, **kwargs)
     if name == "ResampleScene":
         return resample_drawing(scene, **kwargs)
+    if name == "SeparableScene":
+        return separable_drawing(scene, **kwargs)
     raise TypeError(f"no layout for {name}")
+
+
+def _styled(scene, contrast: bool = False, caption: bool = True, **kwargs) -> Drawing:
+    d = _drawing(scene, **kwargs)
+    if not caption:
+        without_text(d, scene.caption)
+    return high_contrast(d) if contrast else d
 
 
 def scene_svg(scene, **kwargs) -> str:
@@ -266,12 +282,16 @@ def scene_svg(scene, **kwargs) -> str:
     >>> from convkit.widgets.scene import ConvComputation, ConvConfig
     >>> svg = scene_svg(ConvComputation(ConvConfig(), np.ones((4, 4))).scene(0))  # doctest: +SKIP
     """
-    return to_svg(_drawing(scene, **kwargs), aria_label=scene.aria_label)
+    return to_svg(_styled(scene, **kwargs), aria_label=scene.aria_label)
 
 
 def scene_rgb(scene, **kwargs) -> np.ndarray:
-    """The same layout rasterised: (H, W, 3) uint8 (GIF and PNG frames)."""
-    return to_rgb(_drawing(scene, **kwargs))
+    """The same layout rasterised: (H, W, 3) uint8 (GIF and PNG frames).
+
+    ``contrast=True`` gives the projector version (:func:`high_contrast`); ``caption=False``
+    leaves out the caption line (the widget shows it once, as HTML).
+    """
+    return to_rgb(_styled(scene, **kwargs))
 
 
 def scene_png(scene, **kwargs) -> bytes:

@@ -14,8 +14,10 @@ Examples
 from .common import SceneError, fmt
 from .conv import ConvComputation, ConvConfig, ConvScene
 from .resample import ResampleComputation, ResampleConfig, ResampleScene
+from .separable import SeparableComputation, SeparableConfig, SeparableScene
 from .transposed import TransposedComputation, TransposedConfig, TransposedScene
 
 __all__ = ["SceneError", "fmt", "ConvConfig", "ConvComputation", "ConvScene",
            "ResampleConfig", "ResampleComputation", "ResampleScene",
-           "TransposedConfig", "TransposedComputation", "TransposedScene"]
+           "TransposedConfig", "TransposedComputation", "TransposedScene",
+           "SeparableConfig", "SeparableComputation", "SeparableScene"]

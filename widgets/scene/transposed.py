@@ -17,6 +17,7 @@ from convkit.ops.arguments import check_strides_dilation
 
 from .common import SceneError, as_tuple, axis_text, call_op, fmt
 from .conv import STRIDE_DILATION_SENTENCE
+from .matrix import matrix_view
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class TransposedScene:
     caption: str
     formula: str
     code: dict
+    matrix: object = None       # MatrixView (tiny sizes) or None
 
     @property
     def aria_label(self) -> str:
@@ -151,6 +153,8 @@ class TransposedComputation:
                               and np.allclose(self.zero_insertion, self.output, atol=1e-4)
                               and self.scatter.shape == self.output.shape)
         self.ambiguity = self._ambiguity()
+        # (c) the matrix view, for tiny sizes only (forward input ≤ 4×4, output ≤ 3×3)
+        self.matrix = matrix_view(cfg, self.x, self.kernel, self.output)
 
     # ---- (a) scatter: every input stamps value × kernel; overlaps add ----
     def _stamp(self, position) -> np.ndarray:
@@ -263,7 +267,8 @@ class TransposedComputation:
             full=self.full, crop=self.crop, position=position, stamp_origin=origin,
             stamp=stamp, partial=self._partials[step], inserted=self.inserted,
             inserted_kind=self.inserted_kind, identical=self.identical,
-            ambiguity=self.ambiguity, caption=caption, formula=formula, code=self.code())
+            ambiguity=self.ambiguity, caption=caption, formula=formula, code=self.code(),
+            matrix=self.matrix)
 
     def size_formula(self) -> list:
         """Per axis: the transposed output-size formula with numbers (KERAS_PARITY §2.4)."""

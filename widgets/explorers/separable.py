@@ -1,0 +1,181 @@
+"""SeparableExplorer: SeparableConv2D as a depthwise stage and a 1×1 pointwise stage.
+
+Numbers come from ``convkit.ops.depthwise_conv``, ``ops.conv`` (the 1×1 stage) and
+``ops.separable_conv`` (see :mod:`convkit.widgets.scene.separable`); parameter counts from
+built convkit layers. A ``groups`` slider sets the plain Conv2D the costs are compared with.
+"""
+
+import html
+
+import ipywidgets as W
+import numpy as np
+
+from .. import samples
+from ..scene.separable import PADDINGS, SeparableComputation, SeparableConfig, divisors
+from ..toolbar import labelled
+from .base import Explorer, dropdown_row
+
+
+class SeparableExplorer(Explorer):
+    """Step a SeparableConv2D: per-channel depthwise windows, then the 1×1 channel mix.
+
+    Parameters
+    ----------
+    x : array_like, optional
+        Your own ``(H, W, C)`` input; otherwise a sample with ``channels`` channels.
+    size, channels, depth_multiplier, filters, kernel_size, strides, dilation_rate : int
+    padding : {"valid", "same"}
+    groups : int
+        ``groups`` of the plain Conv2D in the cost comparison (a divisor of C).
+
+    Examples
+    --------
+    >>> ex = SeparableExplorer(channels=3, filters=4)  # doctest: +SKIP
+    >>> ex.comp.costs["separable"], ex.comp.costs["plain"]  # doctest: +SKIP
+    (43, 112)
+    """
+
+    def __init__(self, x=None, *, size: int = 5, channels: int = 2, depth_multiplier: int = 1,
+                 filters: int = 2, kernel_size: int = 3, strides: int = 1,
+                 dilation_rate: int = 1, padding: str = "valid", groups: int = 1,
+                 use_bias: bool = True, source: str = "random ints", seed: int = 0,
+                 cell: int = 28):
+        super().__init__()
+        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        lab = self._control
+        self.source = lab(W.Dropdown, "input", "where the numbers come from",
+                          options=samples.SOURCES_2D, value=source)
+        self.seed = lab(W.IntSlider, "seed", "default_rng(seed) for random numbers", min=0,
+                        max=99, value=seed)
+        self.size = lab(W.IntSlider, "input size", "side of the input", min=2, max=8,
+                        value=size)
+        self.channels = lab(W.IntSlider, "channels C", "input channels", min=1, max=4,
+                            value=channels)
+        self.depth_multiplier = lab(W.IntSlider, "depth_multiplier M",
+                                    "depthwise kernels per input channel", min=1, max=3,
+                                    value=depth_multiplier)
+        self.filters = lab(W.IntSlider, "filters F", "output channels of the 1×1 stage",
+                           min=1, max=4, value=filters)
+        self.kernel_size = lab(W.IntSlider, "kernel", "depthwise kernel side k", min=1, max=4,
+                               value=kernel_size)
+        self.strides = lab(W.IntSlider, "stride", "how far the window jumps", min=1, max=3,
+                           value=strides)
+        self.dilation = lab(W.IntSlider, "dilation", "holes between taps", min=1, max=3,
+                            value=dilation_rate)
+        self.padding = lab(W.Dropdown, "padding", "valid shrinks, same keeps ⌈n/s⌉",
+                           options=PADDINGS, value=padding)
+        self.use_bias = lab(W.Checkbox, "use bias", "a bias per output channel, after the mix",
+                            value=use_bias)
+        self.groups = lab(W.SelectionSlider, "Conv2D groups",
+                          "groups of the plain Conv2D compared below (divisors of C)",
+                          options=divisors(channels), value=groups)
+        self.filter_index = lab(W.IntSlider, "show output ch", "which output channel is drawn",
+                                min=0, max=filters - 1, value=0)
+        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16, max=56,
+                        step=2, value=cell)
+        self.costs = self.make(W.HTML, value="")
+        self._watch(self.source, self.seed, self.size, self.channels, self.depth_multiplier,
+                    self.filters, self.kernel_size, self.strides, self.dilation, self.padding,
+                    self.use_bias, self.groups)
+        for c in (self.filter_index, self.cell):
+            c.observe(self._on_step, "value")
+        m = self.make
+        controls = m(W.VBox, [
+            m(dropdown_row, self.source, self.seed, self.size, self.channels),
+            m(dropdown_row, self.depth_multiplier, self.filters, self.kernel_size,
+              self.strides),
+            m(dropdown_row, self.dilation, self.padding, self.use_bias, self.groups),
+            m(dropdown_row, self.filter_index, self.cell)])
+        t = self.toolbar
+        self._finish([controls, t, t.banner, self.view, t.caption, self.costs, t.formula,
+                      t.sentences, t.code])
+
+    def _control(self, cls, description, tooltip, **kwargs):
+        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
+                        **kwargs)
+
+    def _before_compute(self):
+        C = self._user_x.shape[-1] if self._user_x is not None and self._user_x.ndim == 3 \
+            else 1 if self._user_x is not None else self.channels.value
+        options = tuple(divisors(C))
+        if tuple(self.groups.options) != options:
+            keep = self.groups.value if self.groups.value in options else 1
+            self.groups.options = options
+            self.groups.value = keep
+        self.filter_index.max = self.filters.value - 1
+        self.seed.layout.display = None if self.source.value == "random ints" else "none"
+
+    def _input(self):
+        if self._user_x is not None:
+            return self._user_x
+        shape = (self.size.value,) * 2
+        src = self.source.value
+        if src == "ramp":
+            return np.stack([samples.ramp(shape) + c for c in range(self.channels.value)], -1)
+        return np.stack([samples.make_input(src, shape, self.seed.value + c)
+                         for c in range(self.channels.value)], axis=-1)
+
+    def _compute(self):
+        cfg = SeparableConfig(kernel_size=self.kernel_size.value, strides=self.strides.value,
+                              dilation_rate=self.dilation.value, padding=self.padding.value,
+                              depth_multiplier=self.depth_multiplier.value,
+                              filters=self.filters.value, use_bias=self.use_bias.value,
+                              groups=self.groups.value)
+        return SeparableComputation(cfg, self._input(), seed=self.seed.value)
+
+    def _scene(self, step: int):
+        return self.comp.scene(step, self.filter_index.value)
+
+    def _render_kwargs(self) -> dict:
+        return {"cell": self.cell.value}
+
+    def _show(self, scene):
+        super()._show(scene)
+        self.costs.value = cost_table(scene.costs)
+
+    def _render(self):
+        super()._render()
+        if self.comp is None:
+            self.costs.value = ""
+
+
+def cost_table(c: dict) -> str:
+    """HTML: parameters and multiply-adds of SeparableConv2D vs a plain (grouped) Conv2D."""
+    g = c["groups"]
+    name = "Conv2D" + ("" if g == 1 else f" (groups={g})")
+    out = c["out_spatial"]
+    rows = [("SeparableConv2D", c["separable_formula"], c["macs_separable_formula"],
+             c["macs_separable_total"])]
+    if c["plain"] is not None:
+        rows.append((name, c["plain_formula"], c["macs_plain_formula"], c["macs_plain_total"]))
+    body = "".join(
+        f"<tr><td>{html.escape(n)}</td><td style='font-family:monospace'>{html.escape(p)}</td>"
+        f"<td style='font-family:monospace'>{html.escape(m)}</td>"
+        f"<td>{total} = {out[0]}×{out[1]} positions × {html.escape(m.split(' = ')[-1])}</td>"
+        "</tr>" for n, p, m, total in rows)
+    text = (f"<p>The depthwise stage alone (DepthwiseConv2D, no bias) has {c['depthwise']} "
+            "parameters.")
+    if c["plain"] is not None:
+        if c["ratio"] >= 1:
+            text += (f" The separable layer needs {c['ratio']:.2f}× fewer parameters than "
+                     f"{html.escape(name)} for the same in/out channels and kernel.")
+        else:
+            text += (f" Here the separable layer needs more parameters than {html.escape(name)}"
+                     ": with so few channels the extra 1×1 stage costs more than it saves.")
+        if g > 1:
+            text += (f" With groups={g} the plain conv mixes channels only inside each group "
+                     "of C/g inputs, which is another way to save weights.")
+    text += "</p>"
+    err = ""
+    if c["plain_error"]:
+        message, sentence = c["plain_error"]
+        err = ('<div role="alert" style="border:2px solid #D55E00;background:#FBE3D6;'
+               f'padding:4px 8px"><b>Note:</b> {html.escape(sentence)}<br>'
+               f"<code>{html.escape(message)}</code></div>")
+    return ("<table><caption><b>Cost: separable vs plain convolution</b> (parameters from "
+            "convkit layers' count_params)</caption><tr><th>layer</th><th>parameters</th>"
+            "<th>multiply-adds per output position</th><th>total multiply-adds</th></tr>"
+            f"{body}</table>{text}{err}")
+
+
+__all__ = ["SeparableExplorer", "cost_table"]
