@@ -215,8 +215,15 @@ class Sequential:
     def summary(self, print_fn=None, line_length: int = 80) -> None:
         """Print a table of layers (name and type, output shape, parameters) and totals."""
         print_fn = print_fn or print
+        cells = []
+        for i, layer in enumerate(self._layers):
+            shape = _format_shape(self._shapes[i]) if i < len(self._shapes) else "?"
+            params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
+            cells.append((f"{layer.name} ({type(layer).__name__})", shape, params))
         widths = [max(30, line_length * 4 // 10), max(22, line_length * 3 // 10), 14]
         widths[1] = max(widths[1], line_length - widths[0] - widths[2] - 4)
+        for row_cells in cells:  # long names or shapes widen their column, never misalign
+            widths = [max(w, len(c) + 2) for w, c in zip(widths, row_cells)]
 
         def row(cells, left="│", mid="│", right="│", align=("<", "<", ">")):
             parts = [f" {c:{a}{w - 2}} " for c, w, a in zip(cells, widths, align)]
@@ -228,11 +235,9 @@ class Sequential:
         lines = [f'Model: "{self.name}"', rule("┏", "┳", "┓", "━"),
                  row(("Layer (type)", "Output Shape", "Param #"), "┃", "┃", "┃"),
                  rule("┡", "╇", "┩", "━")]
-        for i, layer in enumerate(self._layers):
-            shape = _format_shape(self._shapes[i]) if i < len(self._shapes) else "?"
-            params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
-            lines.append(row((f"{layer.name} ({type(layer).__name__})", shape, params)))
-            if i < len(self._layers) - 1:
+        for i, row_cells in enumerate(cells):
+            lines.append(row(row_cells))
+            if i < len(cells) - 1:
                 lines.append(rule("├", "┼", "┤", "─"))
         lines.append(rule("└", "┴", "┘", "─"))
         trainable = sum(int(np.prod(w.shape)) for w in self.trainable_weights)

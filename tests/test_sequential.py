@@ -102,3 +102,13 @@ def test_keras_equivalent_model_gives_same_numbers():
     x = np.random.default_rng(2).standard_normal((3, 8, 8, 3)).astype(np.float32)
     np.testing.assert_allclose(model(x), np.asarray(km(x)), rtol=1e-5, atol=1e-5)
     assert model.output_shape == km.output_shape
+
+
+def test_summary_columns_stay_aligned_with_long_names():
+    model = Sequential([layers.ZeroPadding2D(1, input_shape=(4, 4, 1),
+                                             name="a_very_long_layer_name_for_the_summary"),
+                        layers.Conv2D(2, 3, name="short")])
+    lines = []
+    model.summary(print_fn=lines.append)
+    table = [line for line in "\n".join(lines).splitlines() if line[:1] in "┏┃┡│├└"]
+    assert len({len(line) for line in table}) == 1
