@@ -190,10 +190,23 @@ def _extensions():
         "cdivision": not debug,
         "embedsignature": True,
     }
-    # directives are not part of cythonize's staleness check: force a regeneration when the
-    # debug switch is on, so a bounds-checked build never reuses optimised C files
+    # Directives are not part of cythonize's staleness check, and build_ext only compares the
+    # .so with its .c: a switch between debug and optimised builds must regenerate every C
+    # file, or the previous build's (bounds-checked or optimised) code silently survives.
+    mode = "debug" if debug else "release"
+    marker = os.path.join(KERNEL_DIR, ".build-mode")
+    previous = open(marker).read().strip() if os.path.exists(marker) else None
+    force = debug or previous != mode
+    if force:
+        for isa in variants:
+            for stem in stems:
+                c_file = os.path.join(KERNEL_DIR, isa, stem + ".c")
+                if os.path.exists(c_file):
+                    os.remove(c_file)  # a missing .c also makes build_ext recompile the .so
+    with open(marker, "w") as f:
+        f.write(mode + "\n")
     return cythonize(exts, compiler_directives=directives, nthreads=os.cpu_count() or 1,
-                     compile_time_env={"CONVKIT_DEBUG": debug}, quiet=True, force=debug)
+                     compile_time_env={"CONVKIT_DEBUG": debug}, quiet=True, force=force)
 
 
 ext_modules = _extensions()  # first: it generates the per-ISA packages found below
