@@ -81,27 +81,17 @@ def pack_weights(kernel5: np.ndarray, groups: int, module=None) -> _Packed:
     return _Packed(packed.reshape(-1), tile, wb, kb, nblk, groups, cg, fg, module)
 
 
-class PackedConvKernel:
-    """A conv kernel cast once and packed for the compute kernels, reusable across calls.
+class CastKernel:
+    """A kernel validated, cast to its compute dtype and frozen once (base of the packed
+    kernels of conv and conv_transpose, which add their own cached packings)."""
 
-    Advanced API: layers create one per weight value and pass it to :func:`conv` instead of the
-    raw kernel, so the packing (a few microseconds to milliseconds) is not repeated per call.
-    Create it with :func:`pack_conv_kernel`; it does not follow later changes to the source
-    array, so make a new one when the weights change.
-
-    Attributes
-    ----------
-    kernel : numpy.ndarray
-        The kernel in Keras layout ``kernel_size + (C // groups, F)``, in ``dtype`` (read-only).
-    dtype : numpy.dtype
-        The compute dtype: inputs are cast to it.
-    """
+    layout = "kernel_size + (..., ...)"
 
     def __init__(self, kernel, dtype=None):
         arr = _arrays.as_array(kernel, "kernel")
         if arr.ndim not in (3, 4, 5):
-            raise ValueError("`kernel` must have rank 3, 4 or 5 (kernel_size + (in_channels "
-                             f"// groups, filters)). Received kernel of shape {arr.shape}")
+            raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({self.layout}). "
+                             f"Received kernel of shape {arr.shape}")
         if min(arr.shape) == 0:
             raise ValueError(f"`kernel` must not have zero-size axes. Received kernel of shape "
                              f"{arr.shape}")
@@ -119,6 +109,25 @@ class PackedConvKernel:
     @property
     def ndim(self) -> int:
         return self.kernel.ndim
+
+
+class PackedConvKernel(CastKernel):
+    """A conv kernel cast once and packed for the compute kernels, reusable across calls.
+
+    Advanced API: layers create one per weight value and pass it to :func:`conv` instead of the
+    raw kernel, so the packing (a few microseconds to milliseconds) is not repeated per call.
+    Create it with :func:`pack_conv_kernel`; it does not follow later changes to the source
+    array, so make a new one when the weights change.
+
+    Attributes
+    ----------
+    kernel : numpy.ndarray
+        The kernel in Keras layout ``kernel_size + (C // groups, F)``, in ``dtype`` (read-only).
+    dtype : numpy.dtype
+        The compute dtype: inputs are cast to it.
+    """
+
+    layout = "kernel_size + (in_channels // groups, filters)"
 
     def packed(self, groups: int, module=None) -> _Packed:
         """The blocked weights for ``groups`` (packed on first use, then cached)."""

@@ -19,6 +19,7 @@ from .._threads import get_num_threads
 from . import _arrays, shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
 from .conv import (
+    CastKernel,
     _activation_code,
     _compute_dtype,
     check_bias,
@@ -37,7 +38,7 @@ def _phase_taps(k: int, s: int, d: int, residue: int) -> list:
     return [t for t in range(k) if (t * d - residue) % s == 0]
 
 
-class PackedConvTransposeKernel:
+class PackedConvTransposeKernel(CastKernel):
     """A transposed-conv kernel cast once, with its per-phase sub-kernels packed on first use.
 
     Advanced API for layers (see :func:`pack_conv_transpose_kernel`); the sub-kernels depend
@@ -45,31 +46,13 @@ class PackedConvTransposeKernel:
     output_padding. Make a new one when the weights change.
     """
 
+    layout = "kernel_size + (filters, in_channels)"
+
     def __init__(self, kernel, strides, dilation_rate=1, dtype=None):
-        arr = _arrays.as_array(kernel, "kernel")
-        if arr.ndim not in (3, 4, 5):
-            raise ValueError("`kernel` must have rank 3, 4 or 5 (kernel_size + (filters, "
-                             f"in_channels)). Received kernel of shape {arr.shape}")
-        if min(arr.shape) == 0:
-            raise ValueError(f"`kernel` must not have zero-size axes. Received kernel of shape "
-                             f"{arr.shape}")
-        rank = arr.ndim - 2
+        super().__init__(kernel, dtype)
+        rank = self.kernel.ndim - 2
         self.strides = standardize_tuple(strides, rank, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
-        dtype = _compute_dtype(arr.dtype) if dtype is None else \
-            _arrays.resolve_float_dtype(dtype, "dtype")
-        self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
-        self.kernel.setflags(write=False)
-        self.dtype = dtype
-        self._cache = {}
-
-    @property
-    def shape(self) -> tuple:
-        return self.kernel.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.kernel.ndim
 
     def phase(self, residues: tuple):
         """``(packed, taps per axis)`` for per-axis residues ``(p + c0) mod s`` (3-tuple)."""
