@@ -82,7 +82,8 @@ def run(quick=False, n_threads=2, repeats=20, only=None, keras_peer=True, log=pr
         torch.set_grad_enabled(False)
     limits = {"sgemm_gflops": harness.sgemm_gflops(quick), "copy_gbps": harness.copy_gbps(quick)}
     meta = {
-        "time": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": _cpu_model(), "cpus": os.cpu_count(), "threads": n_threads, "repeats": repeats,
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": _cpu_model(),
+        "cpus": os.cpu_count(), "threads": n_threads, "repeats": repeats,
         "quick": quick, "convkit": convkit.__version__, "isa": convkit._kernels.ISA,
         "numpy": np.__version__, "torch": getattr(torch, "__version__", None),
         "keras": getattr(keras, "__version__", None),
