@@ -200,8 +200,10 @@ def test_build_and_call_errors():
         layers.Conv2D(4, 5).compute_output_shape((None, 3, 3, 1))
     with pytest.raises(ValueError, match="number of input channels must be evenly divisible"):
         layers.Conv2D(4, 3, groups=2)(np.ones((1, 5, 5, 3)))
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="You must build the layer before accessing `kernel`"):
         _ = layers.Conv2D(4, 3).kernel
+    with pytest.raises(AttributeError, match="before accessing `depthwise_kernel`"):
+        _ = layers.SeparableConv2D(4, 3).depthwise_kernel
     with pytest.raises(ValueError, match="isn't built"):
         layers.Conv2D(4, 3).count_params()
 

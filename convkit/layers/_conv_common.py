@@ -39,6 +39,14 @@ class ConvolutionLayer(Layer):
         self.activation = activations.get(activation)
         self.use_bias = use_bias
 
+    _WEIGHT_ATTRIBUTES = ("kernel", "bias", "depthwise_kernel", "pointwise_kernel")
+
+    def __getattr__(self, name):
+        # only reached when normal lookup fails: weights exist from build() on
+        if name in ConvolutionLayer._WEIGHT_ATTRIBUTES and not self.__dict__.get("built"):
+            raise AttributeError(f"You must build the layer before accessing `{name}`.")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # -------------------------------------------------------------- helpers for subclasses
     def _channels_of(self, input_shape) -> int:
         c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
