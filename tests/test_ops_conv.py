@@ -228,6 +228,28 @@ def test_dtypes_cast_and_layouts():
     assert y.flags.c_contiguous and y.shape == (2, 4, 10, 10)
 
 
+@pytest.mark.parametrize("shape, kshape, kw", [
+    ((2, 40, 5), (3, 5, 70), dict(padding="causal", dilation_rate=2)),
+    ((3, 9, 14, 6), (3, 3, 3, 70), dict(padding="same", strides=(1, 2))),  # 2 groups, tails
+    ((1, 5, 6, 7, 4), (2, 3, 3, 4, 33), dict(padding="valid")),
+    ((2, 7, 7, 1), (1, 1, 1, 130), dict(padding="same")),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channels_first_output_is_the_transposed_channels_last_one(shape, kshape, kw, dtype):
+    # the kernel stores channels_first output itself (strided channels): the same sums as the
+    # channels_last run, so the results agree bit for bit, with bias and relu, on any threads
+    rng = np.random.default_rng(11)
+    x, k = rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape).astype(dtype)
+    b = rng.standard_normal(kshape[-1]).astype(dtype)
+    y_last = ops.conv(x, k, bias=b, activation="relu", **kw)
+    for threads in (1, 2):
+        with convkit.num_threads(threads):
+            y_first = ops.conv(to_first(x), k, data_format="channels_first", bias=b,
+                               activation="relu", **kw)
+        assert y_first.flags.c_contiguous
+        np.testing.assert_array_equal(y_first, to_first(y_last))
+
+
 def test_packed_kernel_reuse():
     rng = np.random.default_rng(5)
     k = rng.standard_normal((3, 3, 2, 6)).astype(np.float32)

@@ -188,23 +188,25 @@ def check_bias(bias, filters: int, dtype):
 
 def direct_geometry(n, c, p: _Packed, *, in_spatial, out_spatial, kernel_spatial, strides,
                     dilation, pad, out_origin, out_strides, relu, n_threads, w_off=0,
-                    b_off=0) -> list:
+                    b_off=0, out_channel_stride=1) -> list:
     """One ``N_GEOM``-entry geometry row for the direct kernel (spatial arguments: 3-tuples).
 
-    ``out_origin`` (element offset) and ``out_strides`` (elements per step of n, od, oh, ow)
-    place the output grid inside the output array: the plain array for a conv, one phase's
-    lattice for a transposed conv. ``w_off``/``b_off`` locate this geometry's packed weights
-    and bias in the (concatenated) arrays passed to the kernel.
+    ``out_origin`` (element offset), ``out_strides`` (elements per step of n, od, oh, ow) and
+    ``out_channel_stride`` place the output grid inside the output array: the plain
+    channels-last array for a conv, one phase's lattice for a transposed conv, or a
+    channels-first array. ``w_off``/``b_off`` locate this geometry's packed weights and bias
+    in the (concatenated) arrays passed to the kernel.
     """
     n_pixels = int(np.prod(out_spatial))
     chunk = _chunk_tiles(n_pixels, p.wb, n * p.groups * p.nblk, n_threads)
     return [n, *in_spatial, c, *out_spatial, *kernel_spatial, *strides, *dilation, *pad,
             p.groups, p.cg, p.fg, p.nblk, out_origin, *out_strides, chunk, relu, w_off,
-            b_off] + [0] * 7
+            b_off, out_channel_stride] + [0] * 6
 
 
 def run_direct(x5, p: _Packed, bias_packed, out5, *, macs, n_threads=None, **geometry) -> None:
-    """Call the direct kernel on 5-D arrays for one geometry (see :func:`direct_geometry`)."""
+    """Call the direct kernel for one geometry (see :func:`direct_geometry`): ``x5`` is the
+    ``(N, D, H, W, C)`` input, ``out5`` any C-contiguous array the geometry addresses."""
     n_threads = kernel_threads(macs, n_threads)
     geom = np.array(direct_geometry(x5.shape[0], x5.shape[-1], p, n_threads=n_threads,
                                     **geometry), dtype=np.intp)
@@ -305,18 +307,27 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
     n = x5.shape[0]
-    out5 = _arrays.kernel_output(n, geo.out_spatial, filters, dtype)
-    if out5.size:
+    do, ho, wo = geo.out_spatial
+    pixels = do * ho * wo
+    user_spatial = geo.out_spatial[3 - rank:]
+    # the kernel writes channels_first output in place (channel stride = pixels per image):
+    # no transpose of the result
+    if data_format == "channels_first":
+        out = np.empty((n, filters, *user_spatial), dtype=dtype)
+        out_strides, out_channel_stride = (filters * pixels, ho * wo, wo, 1), pixels
+    else:
+        out = np.empty((n, *user_spatial, filters), dtype=dtype)
+        out_strides, out_channel_stride = (pixels * filters, ho * wo * filters, wo * filters,
+                                           filters), 1
+    if out.size:
         if packed_kernel is None:
             packed_kernel = PackedConvKernel(k, dtype)
         p = packed_kernel.packed(groups)
-        do, ho, wo = geo.out_spatial
-        macs = out5.size * int(np.prod(geo.kernel_spatial)) * cg
-        run_direct(x5, p, packed_bias(b, filters, p, dtype), out5,
+        macs = out.size * int(np.prod(geo.kernel_spatial)) * cg
+        run_direct(x5, p, packed_bias(b, filters, p, dtype), out,
                    in_spatial=geo.in_spatial, out_spatial=geo.out_spatial,
                    kernel_spatial=geo.kernel_spatial, strides=geo.strides,
                    dilation=geo.dilation, pad=geo.pad_before, out_origin=0,
-                   out_strides=(do * ho * wo * filters, ho * wo * filters, wo * filters,
-                                filters),
+                   out_strides=out_strides, out_channel_stride=out_channel_stride,
                    relu=relu, macs=macs)
-    return np.ascontiguousarray(_arrays.from_kernel_layout(out5, rank, data_format))
+    return out
