@@ -102,6 +102,18 @@ class CastKernel:
         self.dtype = dtype
         self._cache = {}
 
+    @classmethod
+    def from_argument(cls, kernel, inputs_dtype) -> tuple:
+        """``(packed or None, kernel array, compute dtype)`` for an op's ``kernel`` argument: a
+        ready instance of this class, or an array of any real dtype (rank checked here)."""
+        if isinstance(kernel, cls):
+            return kernel, kernel.kernel, kernel.dtype
+        k = _arrays.as_array(kernel, "kernel")
+        if k.ndim not in (3, 4, 5):
+            raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({cls.layout}). "
+                             f"Received kernel of shape {tuple(k.shape)}")
+        return None, k, _compute_dtype(inputs_dtype, k.dtype)
+
     @property
     def shape(self) -> tuple:
         return self.kernel.shape
@@ -270,16 +282,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     data_format = standardize_data_format(data_format)
     relu = _activation_code(activation)
     x = _arrays.as_array(inputs, "inputs")
-    packed_kernel = kernel if isinstance(kernel, PackedConvKernel) else None
-    if packed_kernel is None:
-        k = _arrays.as_array(kernel, "kernel")
-        dtype = _compute_dtype(x.dtype, k.dtype)
-    else:
-        k = packed_kernel.kernel
-        dtype = packed_kernel.dtype
-    if k.ndim not in (3, 4, 5):
-        raise ValueError("`kernel` must have rank 3, 4 or 5 (kernel_size + (in_channels "
-                         f"// groups, filters)). Received kernel of shape {tuple(k.shape)}")
+    packed_kernel, k, dtype = PackedConvKernel.from_argument(kernel, x.dtype)
     rank = k.ndim - 2
     if x.ndim != rank + 2:
         raise ValueError(

@@ -21,7 +21,6 @@ from .arguments import standardize_data_format, standardize_padding, standardize
 from .conv import (
     CastKernel,
     _activation_code,
-    _compute_dtype,
     check_bias,
     direct_geometry,
     kernel_threads,
@@ -136,15 +135,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     data_format = standardize_data_format(data_format)
     relu = _activation_code(activation)
     x = _arrays.as_array(inputs, "inputs")
-    packed = kernel if isinstance(kernel, PackedConvTransposeKernel) else None
-    if packed is None:
-        k = _arrays.as_array(kernel, "kernel")
-        dtype = _compute_dtype(x.dtype, k.dtype)
-    else:
-        k, dtype = packed.kernel, packed.dtype
-    if k.ndim not in (3, 4, 5):
-        raise ValueError("`kernel` must have rank 3, 4 or 5 (kernel_size + (filters, "
-                         f"in_channels)). Received kernel of shape {tuple(k.shape)}")
+    packed, k, dtype = PackedConvTransposeKernel.from_argument(kernel, x.dtype)
     rank = k.ndim - 2
     if x.ndim != rank + 2:
         raise ValueError(f"conv_transpose: `inputs` must have rank {rank + 2} for a rank-"
