@@ -119,6 +119,21 @@ def test_wide_pixels_use_block_copies():
         np.testing.assert_array_equal(ops.upsample(x, (2, 3)), ref.upsample_nearest(x, (2, 3)))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_outputs_beyond_the_caches_stream_exactly(threads):
+    # outputs of 16 MiB and more are written with streaming stores: rows of 5-byte pixels
+    # start at every alignment, so the unaligned head and tail paths are exercised
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 255, (2, 700, 2801, 5), dtype=np.uint8)
+    with convkit.num_threads(threads):
+        y = ops.crop(x, ((1, 2), (3, 4)))
+        np.testing.assert_array_equal(y, x[:, 1:-2, 3:-4], strict=True)
+        f = rng.standard_normal((4, 300, 300, 16)).astype(np.float32)
+        z = ops.zero_pad(f, ((1, 0), (2, 1)))
+    assert y.nbytes >= 1 << 24 and z.nbytes >= 1 << 24
+    np.testing.assert_array_equal(z, np.pad(f, ((0, 0), (1, 0), (2, 1), (0, 0))), strict=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # interpolation vs the oracle (float32 and float64, any rank)
 

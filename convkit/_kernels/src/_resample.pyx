@@ -50,7 +50,55 @@ ctypedef fused floating:
     float
     double
 
+cdef extern from *:
+    """
+    /* Copy with non-temporal (streaming) stores: the destination lines are not read first
+       (no read-for-ownership) and do not evict the source from the caches. Worth it only for
+       outputs much larger than the caches, which is when the caller uses it. Loads may be
+       unaligned; stores start at the first 16-byte boundary. Callers end with
+       rk_stream_fence() before other threads may read the bytes. */
+    #include <string.h>
+    #if defined(__SSE2__)
+    #  include <emmintrin.h>
+    #  if defined(__AVX512F__) || defined(__AVX__)
+    #    include <immintrin.h>
+    #  endif
+    static inline void rk_stream_copy(unsigned char *dst, const unsigned char *src, Py_ssize_t n) {
+        Py_ssize_t head = (Py_ssize_t)((16 - ((size_t)dst & 15)) & 15), i;
+        if (n < 256) { memcpy(dst, src, (size_t)n); return; }
+        memcpy(dst, src, (size_t)head);
+        dst += head; src += head; n -= head;
+    #  if defined(__AVX512F__)
+        for (; ((size_t)dst & 63) && n >= 16; dst += 16, src += 16, n -= 16)
+            _mm_stream_si128((__m128i *)dst, _mm_loadu_si128((const __m128i *)src));
+        for (i = 0; i + 64 <= n; i += 64)
+            _mm512_stream_si512((__m512i *)(dst + i), _mm512_loadu_si512((const void *)(src + i)));
+    #  elif defined(__AVX__)
+        for (; ((size_t)dst & 31) && n >= 16; dst += 16, src += 16, n -= 16)
+            _mm_stream_si128((__m128i *)dst, _mm_loadu_si128((const __m128i *)src));
+        for (i = 0; i + 32 <= n; i += 32)
+            _mm256_stream_si256((__m256i *)(dst + i), _mm256_loadu_si256((const __m256i *)(src + i)));
+    #  else
+        for (i = 0; i + 16 <= n; i += 16)
+            _mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(src + i)));
+    #  endif
+        memcpy(dst + i, src + i, (size_t)(n - i));
+    }
+    static inline void rk_stream_fence(void) { _mm_sfence(); }
+    #else
+    static inline void rk_stream_copy(unsigned char *dst, const unsigned char *src, Py_ssize_t n) {
+        memcpy(dst, src, (size_t)n);
+    }
+    static inline void rk_stream_fence(void) {}
+    #endif
+    """
+    void rk_stream_copy(uint8_t *dst, const uint8_t *src, Py_ssize_t n) noexcept nogil
+    void rk_stream_fence() noexcept nogil
+
 cdef enum:
+    # outputs at least this large are written with streaming stores (see rk_stream_copy): far
+    # beyond the L2 caches, where the usual write-allocate reads every line before writing it
+    STREAM_MIN_BYTES = 1 << 24
     # below this many output bytes a parallel region costs more than it saves
     PARALLEL_MIN_BYTES = 1 << 18
     # when rows are scarce (1-D data, batch 1), rows are cut along W into this many tasks
@@ -83,7 +131,7 @@ cdef int _threads_for(Py_ssize_t out_bytes, Py_ssize_t n_tasks, int n_threads) n
 
 cdef inline void _window_row(const uint8_t *src_row, uint8_t *dst_row, Py_ssize_t w_in,
                              Py_ssize_t off_w, Py_ssize_t w0, Py_ssize_t w1,
-                             Py_ssize_t nbytes) noexcept nogil:
+                             Py_ssize_t nbytes, bint stream) noexcept nogil:
     """Write output pixels [w0, w1) of one row; ``src_row`` NULL means a row of zeros."""
     cdef Py_ssize_t lo, hi
     if src_row == NULL:
@@ -93,7 +141,9 @@ cdef inline void _window_row(const uint8_t *src_row, uint8_t *dst_row, Py_ssize_
     hi = _clamp(off_w + w_in, lo, w1)      # one past the last
     if lo > w0:
         memset(dst_row + w0 * nbytes, 0, (lo - w0) * nbytes)
-    if hi > lo:
+    if hi > lo and stream:
+        rk_stream_copy(dst_row + lo * nbytes, src_row + (lo - off_w) * nbytes, (hi - lo) * nbytes)
+    elif hi > lo:
         memcpy(dst_row + lo * nbytes, src_row + (lo - off_w) * nbytes, (hi - lo) * nbytes)
     if w1 > hi:
         memset(dst_row + hi * nbytes, 0, (w1 - hi) * nbytes)
@@ -119,6 +169,7 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
     chunks = _row_chunks(n_rows, w_out, threads)
     cdef Py_ssize_t task, row, k, b, d, h, sd, sh
     cdef const uint8_t *src_row
+    cdef bint stream = n_rows * row_bytes_out >= STREAM_MIN_BYTES
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
             row = task // chunks
@@ -133,7 +184,9 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
             else:
                 src_row = NULL
             _window_row(src_row, out + row * row_bytes_out, w_in, off_w,
-                        k * w_out // chunks, (k + 1) * w_out // chunks, nbytes)
+                        k * w_out // chunks, (k + 1) * w_out // chunks, nbytes, stream)
+            if stream:
+                rk_stream_fence()  # this task's streamed bytes are visible before it ends
 
 
 # ---------------------------------------------------------------------------------------------
