@@ -10,7 +10,7 @@ import ipywidgets as W
 
 from ..render import high_contrast, png_bytes, scene_rgb, scene_svg
 from ..scene import SceneError
-from ..toolbar import Owner, Toolbar
+from ..toolbar import Owner, Toolbar, labelled
 
 
 class Explorer(W.VBox, Owner):
@@ -46,6 +46,11 @@ class Explorer(W.VBox, Owner):
     def _finish(self, children):
         self.children = children
         self._on_param(None)
+
+    def _control(self, cls, description, tooltip, **kwargs):
+        """A labelled control this explorer owns; "auto" width keeps rows of them compact."""
+        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
+                        **kwargs)
 
     def _on_param(self, change):
         if self._busy:

@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, default_kernel
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 #: conv_arithmetic's cases (Dumoulin & Visin): (name, input, kernel, padding, p, stride, dil.)
@@ -120,10 +119,6 @@ class ConvExplorer(Explorer):
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, t.formula, t.sentences,
                       t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        layout = kwargs.pop("layout", W.Layout(width="auto"))
-        return labelled(self, cls, description, tooltip, layout=layout, **kwargs)
 
     # ---- parameters ----
     def _on_preset(self, change):

@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.resample import INTERPOLATIONS, ResampleComputation, ResampleConfig
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 _OPS = (("UpSampling", "upsample"), ("ZeroPadding", "pad"), ("Cropping", "crop"))
@@ -65,10 +64,6 @@ class ResampleExplorer(Explorer):
               self.after, self.cell)])
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, self.taps, t.formula, t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     def _before_compute(self):
         up = self.operation.value == "upsample"

@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.separable import PADDINGS, SeparableComputation, SeparableConfig, divisors
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 
@@ -89,10 +88,6 @@ class SeparableExplorer(Explorer):
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, self.costs, t.formula,
                       t.sentences, t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     def _before_compute(self):
         C = self._user_x.shape[-1] if self._user_x is not None and self._user_x.ndim == 3 \

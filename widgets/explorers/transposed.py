@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.transposed import TransposedComputation, TransposedConfig
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 
@@ -69,10 +68,6 @@ class TransposedConvExplorer(Explorer):
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, self.strip, t.caption, t.formula,
                       t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     def _compute(self):
         rank = self.rank.value
