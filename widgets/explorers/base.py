@@ -53,33 +53,34 @@ class Explorer(W.VBox, Owner):
                         **kwargs)
 
     def _on_param(self, change):
+        self._user_action(self._recompute)
+
+    def _on_step(self, change):
+        self._user_action(self._render)
+
+    def _user_action(self, work):
+        """Run ``work`` in one ``hold_sync``; changes it makes to watched controls (e.g. the
+        step clamped by ``step.max``) must not start a second render."""
         if self._busy:
             return
         self._busy = True
         try:
             with self.hold_sync():
-                self._before_compute()
-                try:
-                    self.comp = self._compute()
-                    self.toolbar.clear_error()
-                except SceneError as exc:
-                    self.toolbar.show_error(exc.message, exc.explanation)
-                    self.comp = None
-                if self.comp is not None:
-                    self.toolbar.set_range(self.comp.n_steps)
-                self._render()
+                work()
         finally:
             self._busy = False
 
-    def _on_step(self, change):
-        if self._busy:
-            return
-        self._busy = True
+    def _recompute(self):
+        self._before_compute()
         try:
-            with self.hold_sync():
-                self._render()
-        finally:
-            self._busy = False
+            self.comp = self._compute()
+            self.toolbar.clear_error()
+        except SceneError as exc:
+            self.toolbar.show_error(exc.message, exc.explanation)
+            self.comp = None
+        if self.comp is not None:
+            self.toolbar.set_range(self.comp.n_steps)
+        self._render()
 
     # ---- hooks ----
     def _before_compute(self):
