@@ -30,6 +30,7 @@ class Explorer(W.VBox, Owner):
         self.render_count = 0
         self._busy = False
         self.comp = None
+        self.cell = None
         self.toolbar = Toolbar(self)
         self.view = self.make(W.HTML, value="")
         self.image = self.make(W.Image, format="png", value=b"",
@@ -51,6 +52,14 @@ class Explorer(W.VBox, Owner):
         """A labelled control this explorer owns; "auto" width keeps rows of them compact."""
         return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
                         **kwargs)
+
+    def _cell_control(self, value: int):
+        """The projector's cell-size slider; assigned to ``self.cell``, :meth:`_render_kwargs`
+        passes it on. Only the drawing changes, so it re-renders without recomputing."""
+        cell = self._control(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
+                             max=56, step=2, value=value)
+        cell.observe(self._on_step, "value")
+        return cell
 
     def _on_param(self, change):
         self._user_action(self._recompute)
@@ -110,7 +119,7 @@ class Explorer(W.VBox, Owner):
                                scene.code)
 
     def _render_kwargs(self) -> dict:
-        return {}
+        return {} if self.cell is None else {"cell": self.cell.value}
 
     @property
     def contrast(self) -> bool:

@@ -51,12 +51,10 @@ class ResampleExplorer(Explorer):
                          "back)", min=0, max=4, value=after)
         self.source = lab(W.Dropdown, "input", "the numbers", options=("ramp", "impulse",
                                                                      "random ints"), value="ramp")
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
-                        max=56, step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self.taps = self.make(W.HTML, value="")
         self._watch(self.operation, self.rank, self.size, self.factor, self.interpolation,
                     self.before, self.after, self.source)
-        self.cell.observe(self._on_step, "value")
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.operation, self.rank, self.source),
@@ -89,9 +87,6 @@ class ResampleExplorer(Explorer):
                              amounts=((self.before.value, self.after.value),) * rank,
                              size=self.factor.value, interpolation=interp)
         return ResampleComputation(cfg, x)
-
-    def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value}
 
     def _show(self, scene):
         super()._show(scene)

@@ -70,14 +70,12 @@ class SeparableExplorer(Explorer):
                           options=divisors(channels), value=groups)
         self.filter_index = lab(W.IntSlider, "show output ch", "which output channel is drawn",
                                 min=0, max=filters - 1, value=0)
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16, max=56,
-                        step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self.costs = self.make(W.HTML, value="")
         self._watch(self.source, self.seed, self.size, self.channels, self.depth_multiplier,
                     self.filters, self.kernel_size, self.strides, self.dilation, self.padding,
                     self.use_bias, self.groups)
-        for c in (self.filter_index, self.cell):
-            c.observe(self._on_step, "value")
+        self.filter_index.observe(self._on_step, "value")
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.source, self.seed, self.size, self.channels),
@@ -120,9 +118,6 @@ class SeparableExplorer(Explorer):
 
     def _scene(self, step: int):
         return self.comp.scene(step, self.filter_index.value)
-
-    def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value}
 
     def _show(self, scene):
         super()._show(scene)

@@ -55,12 +55,10 @@ class TransposedConvExplorer(Explorer):
             W.Dropdown, "output_padding", "which of the s possible sizes to produce",
             options=[("None", -1), *[(str(i), i) for i in range(4)]],
             value=-1 if output_padding is None else output_padding)
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
-                        max=56, step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self.strip = self.make(W.HTML, value="")
         self._watch(self.rank, self.size, self.kernel_size, self.strides, self.dilation,
                     self.padding, self.output_padding)
-        self.cell.observe(self._on_step, "value")
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.rank, self.size, self.kernel_size, self.strides),
@@ -78,9 +76,6 @@ class TransposedConvExplorer(Explorer):
                                strides=self.strides.value, dilation_rate=self.dilation.value,
                                padding=self.padding.value, output_padding=op)
         return TransposedComputation(cfg, x)
-
-    def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value}
 
     def _show(self, scene):
         super()._show(scene)
