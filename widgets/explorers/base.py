@@ -118,6 +118,11 @@ class Explorer(W.VBox, Owner):
         self.toolbar.show_text(scene.caption, scene.formula, getattr(scene, "sentences", ()),
                                scene.code)
 
+    def _add_formula_lines(self, lines):
+        """Append HTML lines (shape and size arithmetic) under the formula, in monospace."""
+        self.toolbar.formula.value += "".join(
+            f"<p style='font-family:monospace'>{line}</p>" for line in lines)
+
     def _render_kwargs(self) -> dict:
         return {} if self.cell is None else {"cell": self.cell.value}
 

@@ -225,8 +225,7 @@ class ConvExplorer(Explorer):
         if extra:
             sentences = [extra["text"], *scene.sentences]
             self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
-        self.toolbar.formula.value += "".join(
-            f"<p style='font-family:monospace'>{line}</p>" for line in scene.shape_formula)
+        self._add_formula_lines(scene.shape_formula)
 
 
 __all__ = ["ConvExplorer", "PRESETS", "INSPECT_MODES"]

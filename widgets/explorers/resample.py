@@ -90,8 +90,7 @@ class ResampleExplorer(Explorer):
 
     def _show(self, scene):
         super()._show(scene)
-        self.toolbar.formula.value += (f"<p style='font-family:monospace'>shape: "
-                                       f"{self.comp.shape_text()}</p>")
+        self._add_formula_lines([f"shape: {self.comp.shape_text()}"])
         if not scene.taps:
             self.taps.value = "<p>Taps: none — a PADDING zero.</p>"
             return

@@ -79,9 +79,8 @@ class TransposedConvExplorer(Explorer):
 
     def _show(self, scene):
         super()._show(scene)
-        self.toolbar.formula.value += "".join(
-            f"<p style='font-family:monospace'>output size: {html.escape(line)}</p>"
-            for line in self.comp.size_formula())
+        self._add_formula_lines(f"output size: {html.escape(line)}"
+                                for line in self.comp.size_formula())
         rows = []
         for row in scene.ambiguity:
             cands = ", ".join(f"<b>[{m}]</b>" if m == row["chosen"] else str(m)
