@@ -63,6 +63,18 @@ def as_tuple(value, rank: int) -> tuple:
     return items
 
 
+def normalise_conv_config(config, rank: int, optional=()) -> None:
+    """For a frozen conv config's ``__post_init__``: kernel_size, strides, dilation_rate (and
+    each ``optional`` field that is not None) become ``rank``-tuples and padding lower case, so
+    scene code can zip over axes and compare padding names directly."""
+    for name in ("kernel_size", "strides", "dilation_rate"):
+        object.__setattr__(config, name, as_tuple(getattr(config, name), rank))
+    for name in optional:
+        if getattr(config, name) is not None:
+            object.__setattr__(config, name, as_tuple(getattr(config, name), rank))
+    object.__setattr__(config, "padding", config.padding.lower())
+
+
 def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
     """Call a convkit op, turning its ValueError into a :class:`SceneError` for the banner."""
     try:
@@ -78,4 +90,5 @@ def axis_text(index) -> str:
     return str(index[0]) if len(index) == 1 else "(" + ", ".join(map(str, index)) + ")"
 
 
-__all__ = ["SceneError", "fmt", "fmt_full", "signed_term", "as_tuple", "call_op", "axis_text"]
+__all__ = ["SceneError", "fmt", "fmt_full", "signed_term", "as_tuple", "normalise_conv_config",
+           "call_op", "axis_text"]

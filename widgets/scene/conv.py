@@ -15,7 +15,7 @@ from convkit import ops
 from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
-from .common import SceneError, as_tuple, axis_text, call_op, fmt, signed_term
+from .common import SceneError, axis_text, call_op, fmt, normalise_conv_config, signed_term
 
 PADDINGS = ("valid", "same", "causal", "full", "explicit")
 
@@ -60,9 +60,7 @@ class ConvConfig:
     activation: str | None = None
 
     def __post_init__(self):
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            object.__setattr__(self, name, as_tuple(getattr(self, name), self.rank))
-        object.__setattr__(self, "padding", self.padding.lower())
+        normalise_conv_config(self, self.rank)
 
 
 def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed: int = 0):

@@ -15,7 +15,7 @@ import numpy as np
 from convkit import layers, ops
 from convkit.ops import shapes
 
-from .common import SceneError, as_tuple, axis_text, call_op, fmt, signed_term
+from .common import SceneError, axis_text, call_op, fmt, normalise_conv_config, signed_term
 from .conv import default_kernel
 
 PADDINGS = ("valid", "same")
@@ -55,9 +55,7 @@ class SeparableConfig:
     groups: int = 1
 
     def __post_init__(self):
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            object.__setattr__(self, name, as_tuple(getattr(self, name), 2))
-        object.__setattr__(self, "padding", self.padding.lower())
+        normalise_conv_config(self, 2)
 
 
 def divisors(n: int) -> list:
