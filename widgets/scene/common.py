@@ -26,6 +26,15 @@ class SceneError(ValueError):
         self.explanation = explanation
 
 
+class CaptionedScene:
+    """Base of the scene dataclasses: a screen reader gets the same words as the caption."""
+
+    @property
+    def aria_label(self) -> str:
+        """Screen-reader text of this step (the same words as the caption)."""
+        return self.caption
+
+
 def fmt(value) -> str:
     """Short label for a cell: integers without decimals, others with up to 2.
 
@@ -90,5 +99,5 @@ def axis_text(index) -> str:
     return str(index[0]) if len(index) == 1 else "(" + ", ".join(map(str, index)) + ")"
 
 
-__all__ = ["SceneError", "fmt", "fmt_full", "signed_term", "as_tuple", "normalise_conv_config",
-           "call_op", "axis_text"]
+__all__ = ["SceneError", "CaptionedScene", "fmt", "fmt_full", "signed_term", "as_tuple",
+           "normalise_conv_config", "call_op", "axis_text"]

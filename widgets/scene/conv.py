@@ -15,7 +15,15 @@ from convkit import ops
 from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
-from .common import SceneError, axis_text, call_op, fmt, normalise_conv_config, signed_term
+from .common import (
+    CaptionedScene,
+    SceneError,
+    axis_text,
+    call_op,
+    fmt,
+    normalise_conv_config,
+    signed_term,
+)
 
 PADDINGS = ("valid", "same", "causal", "full", "explicit")
 
@@ -92,7 +100,7 @@ def _plain_sentence(cfg: ConvConfig, n: tuple):
 
 
 @dataclass
-class ConvScene:
+class ConvScene(CaptionedScene):
     """Everything one step shows. Plain data: tests, widgets and exports share it."""
 
     config: ConvConfig
@@ -115,11 +123,6 @@ class ConvScene:
     shape_formula: list
     code: dict
     sentences: list = field(default_factory=list)
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the same words as the caption)."""
-        return self.caption
 
 
 class ConvComputation:

@@ -15,7 +15,15 @@ import numpy as np
 from convkit import layers, ops
 from convkit.ops import shapes
 
-from .common import SceneError, axis_text, call_op, fmt, normalise_conv_config, signed_term
+from .common import (
+    CaptionedScene,
+    SceneError,
+    axis_text,
+    call_op,
+    fmt,
+    normalise_conv_config,
+    signed_term,
+)
 from .conv import default_kernel
 
 PADDINGS = ("valid", "same")
@@ -79,7 +87,7 @@ def _explain(message: str) -> str:
 
 
 @dataclass
-class SeparableScene:
+class SeparableScene(CaptionedScene):
     """Everything one step shows (plain data shared by tests, widgets and exports)."""
 
     config: SeparableConfig
@@ -105,11 +113,6 @@ class SeparableScene:
     code: dict
     costs: dict
     sentences: list = field(default_factory=list)
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the caption)."""
-        return self.caption
 
 
 class SeparableComputation:

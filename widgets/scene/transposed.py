@@ -15,7 +15,7 @@ from convkit import ops
 from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
-from .common import SceneError, axis_text, call_op, fmt, normalise_conv_config
+from .common import CaptionedScene, SceneError, axis_text, call_op, fmt, normalise_conv_config
 from .conv import STRIDE_DILATION_SENTENCE
 from .matrix import matrix_view
 
@@ -58,7 +58,7 @@ def _explain(message: str) -> str:
 
 
 @dataclass
-class TransposedScene:
+class TransposedScene(CaptionedScene):
     """One step: the scatter of input cell ``position`` and both equivalent pictures."""
 
     config: TransposedConfig
@@ -83,11 +83,6 @@ class TransposedScene:
     formula: str
     code: dict
     matrix: object = None       # MatrixView (tiny sizes) or None
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the caption)."""
-        return self.caption
 
 
 class TransposedComputation:
