@@ -84,6 +84,14 @@ def normalise_conv_config(config, rank: int, optional=()) -> None:
     object.__setattr__(config, "padding", config.padding.lower())
 
 
+def window_indices(config, position) -> tuple:
+    """Per axis, the padded-input indices that output ``position`` reads (o·s + t·d for tap
+    t), for any config with per-axis kernel_size, strides and dilation_rate."""
+    return tuple(np.arange(k) * d + o * s for o, k, s, d in
+                 zip(position, config.kernel_size, config.strides, config.dilation_rate,
+                     strict=False))
+
+
 def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
     """Call a convkit op, turning its ValueError into a :class:`SceneError` for the banner."""
     try:
@@ -100,4 +108,4 @@ def axis_text(index) -> str:
 
 
 __all__ = ["SceneError", "CaptionedScene", "fmt", "fmt_full", "signed_term", "as_tuple",
-           "normalise_conv_config", "call_op", "axis_text"]
+           "normalise_conv_config", "window_indices", "call_op", "axis_text"]

@@ -23,6 +23,7 @@ from .common import (
     fmt,
     normalise_conv_config,
     signed_term,
+    window_indices,
 )
 
 PADDINGS = ("valid", "same", "causal", "full", "explicit")
@@ -215,9 +216,7 @@ class ConvComputation:
     # ---- geometry (index arithmetic only; the numbers come from ops) ----
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every tap, per axis, for output ``position``."""
-        cfg = self.config
-        return tuple(np.arange(k) * d + o * s for o, k, s, d in
-                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+        return window_indices(self.config, position)
 
     def outputs_fed_by(self, padded_index: tuple) -> list:
         """Inspect input → outputs: ``[(output position, tap), ...]`` that read this cell.

@@ -23,6 +23,7 @@ from .common import (
     fmt,
     normalise_conv_config,
     signed_term,
+    window_indices,
 )
 from .conv import default_kernel
 
@@ -194,9 +195,7 @@ class SeparableComputation:
 
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every depthwise tap for output ``position``."""
-        cfg = self.config
-        return tuple(np.arange(k) * d + o * s for o, k, s, d in
-                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+        return window_indices(self.config, position)
 
     def code(self) -> dict:
         """The convkit op calls, the convkit layer and the Keras layer."""
