@@ -7,7 +7,7 @@ from convkit.widgets import TransposedConvExplorer
 from convkit.widgets.scene import TransposedComputation, TransposedConfig
 from convkit.widgets.scene.matrix import conv_matrix, matrix_view
 from hypothesis import given
-from hypothesis import strategies as st
+from widget_cases import transposed_cases
 
 from convkit import ops
 from convkit.ops import shapes
@@ -15,20 +15,7 @@ from convkit.ops import shapes
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@st.composite
-def small_cases(draw):
-    rank = draw(st.sampled_from([1, 2]))
-    k = draw(st.integers(1, 3))
-    dilated = draw(st.booleans())
-    s = 1 if dilated else draw(st.integers(1, 2))
-    d = draw(st.integers(1, 2)) if dilated else 1
-    padding = draw(st.sampled_from(["valid", "same"]))
-    op = draw(st.sampled_from([None, *range(s)]))
-    n = draw(st.integers(1, 3))
-    return rank, k, s, d, padding, op, n, draw(st.integers(0, 999))
-
-
-@given(small_cases())
+@given(transposed_cases(max_kernel=3, max_stride=2, max_dilation=2, max_size=3))
 def test_matrix_from_impulses_is_the_conv_and_its_transpose_the_transposed_conv(case):
     rank, k, s, d, padding, op, n, seed = case
     rng = np.random.default_rng(seed)

@@ -10,7 +10,7 @@ import ipywidgets as W
 
 from ..render import high_contrast, png_bytes, scene_rgb, scene_svg
 from ..scene import SceneError
-from ..toolbar import Owner, Toolbar
+from ..toolbar import Owner, Toolbar, labelled
 
 
 class Explorer(W.VBox, Owner):
@@ -30,6 +30,7 @@ class Explorer(W.VBox, Owner):
         self.render_count = 0
         self._busy = False
         self.comp = None
+        self.cell = None
         self.toolbar = Toolbar(self)
         self.view = self.make(W.HTML, value="")
         self.image = self.make(W.Image, format="png", value=b"",
@@ -47,34 +48,48 @@ class Explorer(W.VBox, Owner):
         self.children = children
         self._on_param(None)
 
+    def _control(self, cls, description, tooltip, **kwargs):
+        """A labelled control this explorer owns; "auto" width keeps rows of them compact."""
+        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
+                        **kwargs)
+
+    def _cell_control(self, value: int):
+        """The projector's cell-size slider; assigned to ``self.cell``, :meth:`_render_kwargs`
+        passes it on. Only the drawing changes, so it re-renders without recomputing."""
+        cell = self._control(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
+                             max=56, step=2, value=value)
+        cell.observe(self._on_step, "value")
+        return cell
+
     def _on_param(self, change):
+        self._user_action(self._recompute)
+
+    def _on_step(self, change):
+        self._user_action(self._render)
+
+    def _user_action(self, work):
+        """Run ``work`` in one ``hold_sync``; changes it makes to watched controls (e.g. the
+        step clamped by ``step.max``) must not start a second render."""
         if self._busy:
             return
         self._busy = True
         try:
             with self.hold_sync():
-                self._before_compute()
-                try:
-                    self.comp = self._compute()
-                    self.toolbar.clear_error()
-                except SceneError as exc:
-                    self.toolbar.show_error(exc.message, exc.explanation)
-                    self.comp = None
-                if self.comp is not None:
-                    self.toolbar.set_range(self.comp.n_steps)
-                self._render()
+                work()
         finally:
             self._busy = False
 
-    def _on_step(self, change):
-        if self._busy:
-            return
-        self._busy = True
+    def _recompute(self):
+        self._before_compute()
         try:
-            with self.hold_sync():
-                self._render()
-        finally:
-            self._busy = False
+            self.comp = self._compute()
+            self.toolbar.clear_error()
+        except SceneError as exc:
+            self.toolbar.show_error(exc.message, exc.explanation)
+            self.comp = None
+        if self.comp is not None:
+            self.toolbar.set_range(self.comp.n_steps)
+        self._render()
 
     # ---- hooks ----
     def _before_compute(self):
@@ -103,8 +118,13 @@ class Explorer(W.VBox, Owner):
         self.toolbar.show_text(scene.caption, scene.formula, getattr(scene, "sentences", ()),
                                scene.code)
 
+    def _add_formula_lines(self, lines):
+        """Append HTML lines (shape and size arithmetic) under the formula, in monospace."""
+        self.toolbar.formula.value += "".join(
+            f"<p style='font-family:monospace'>{line}</p>" for line in lines)
+
     def _render_kwargs(self) -> dict:
-        return {}
+        return {} if self.cell is None else {"cell": self.cell.value}
 
     @property
     def contrast(self) -> bool:

@@ -9,7 +9,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, default_kernel
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 #: conv_arithmetic's cases (Dumoulin & Visin): (name, input, kernel, padding, p, stride, dil.)
@@ -97,14 +96,12 @@ class ConvExplorer(Explorer):
                            options=INSPECT_MODES, value=INSPECT_MODES[0])
         self.inspect_row = lab(W.IntSlider, "row", "inspected row", min=0, max=0, value=0)
         self.inspect_col = lab(W.IntSlider, "col", "inspected column", min=0, max=0, value=0)
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16, max=56,
-                        step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self._watch(self.rank, self.source, self.seed, self.height, self.width, self.lock,
                     self.kernel_h, self.kernel_w, self.stride_h, self.stride_w,
                     self.dilation_h, self.dilation_w, self.padding, self.pad_amount,
                     self.channels, self.filters, self.use_bias, self.bias)
-        for c in (self.filter_index, self.inspect, self.inspect_row, self.inspect_col,
-                  self.cell):
+        for c in (self.filter_index, self.inspect, self.inspect_row, self.inspect_col):
             c.observe(self._on_step, "value")
         self.preset.observe(self._on_preset, "value")
         m = self.make
@@ -120,10 +117,6 @@ class ConvExplorer(Explorer):
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, t.formula, t.sentences,
                       t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        layout = kwargs.pop("layout", W.Layout(width="auto"))
-        return labelled(self, cls, description, tooltip, layout=layout, **kwargs)
 
     # ---- parameters ----
     def _on_preset(self, change):
@@ -198,7 +191,7 @@ class ConvExplorer(Explorer):
 
     # ---- rendering ----
     def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value, "inspect": self._inspect()}
+        return {**super()._render_kwargs(), "inspect": self._inspect()}
 
     def _inspect_index(self, limit_shape):
         idx = (self.inspect_col.value,) if self.rank.value == 1 else (
@@ -232,8 +225,7 @@ class ConvExplorer(Explorer):
         if extra:
             sentences = [extra["text"], *scene.sentences]
             self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
-        self.toolbar.formula.value += "".join(
-            f"<p style='font-family:monospace'>{line}</p>" for line in scene.shape_formula)
+        self._add_formula_lines(scene.shape_formula)
 
 
 __all__ = ["ConvExplorer", "PRESETS", "INSPECT_MODES"]

@@ -14,7 +14,6 @@ from ..render.grid import grid, outline
 from ..scene.common import fmt
 from ..scene.conv import ConvComputation, ConvConfig
 from ..scene.filters import DESCRIPTIONS, PRESET_NAMES, kernel_for
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 SOURCES = ("Grace Hopper", "MRI slice", "checkerboard", "letter A", "edge")
@@ -83,10 +82,6 @@ class ImageFilterLab(Explorer):
         self.view.layout.display = "none"
         body = m(W.HBox, [self.image, m(W.VBox, [self.magnifier, self.weight_grid])])
         self._finish([controls, t, t.banner, body, t.caption, t.formula, t.sentences, t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     # ---- kernel editing ----
     def _apply_preset(self, name):

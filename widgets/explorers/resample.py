@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.resample import INTERPOLATIONS, ResampleComputation, ResampleConfig
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 _OPS = (("UpSampling", "upsample"), ("ZeroPadding", "pad"), ("Cropping", "crop"))
@@ -52,12 +51,10 @@ class ResampleExplorer(Explorer):
                          "back)", min=0, max=4, value=after)
         self.source = lab(W.Dropdown, "input", "the numbers", options=("ramp", "impulse",
                                                                      "random ints"), value="ramp")
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
-                        max=56, step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self.taps = self.make(W.HTML, value="")
         self._watch(self.operation, self.rank, self.size, self.factor, self.interpolation,
                     self.before, self.after, self.source)
-        self.cell.observe(self._on_step, "value")
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.operation, self.rank, self.source),
@@ -65,10 +62,6 @@ class ResampleExplorer(Explorer):
               self.after, self.cell)])
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, self.taps, t.formula, t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     def _before_compute(self):
         up = self.operation.value == "upsample"
@@ -95,13 +88,9 @@ class ResampleExplorer(Explorer):
                              size=self.factor.value, interpolation=interp)
         return ResampleComputation(cfg, x)
 
-    def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value}
-
     def _show(self, scene):
         super()._show(scene)
-        self.toolbar.formula.value += (f"<p style='font-family:monospace'>shape: "
-                                       f"{self.comp.shape_text()}</p>")
+        self._add_formula_lines([f"shape: {self.comp.shape_text()}"])
         if not scene.taps:
             self.taps.value = "<p>Taps: none — a PADDING zero.</p>"
             return

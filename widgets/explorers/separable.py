@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.separable import PADDINGS, SeparableComputation, SeparableConfig, divisors
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 
@@ -71,14 +70,12 @@ class SeparableExplorer(Explorer):
                           options=divisors(channels), value=groups)
         self.filter_index = lab(W.IntSlider, "show output ch", "which output channel is drawn",
                                 min=0, max=filters - 1, value=0)
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16, max=56,
-                        step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self.costs = self.make(W.HTML, value="")
         self._watch(self.source, self.seed, self.size, self.channels, self.depth_multiplier,
                     self.filters, self.kernel_size, self.strides, self.dilation, self.padding,
                     self.use_bias, self.groups)
-        for c in (self.filter_index, self.cell):
-            c.observe(self._on_step, "value")
+        self.filter_index.observe(self._on_step, "value")
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.source, self.seed, self.size, self.channels),
@@ -89,10 +86,6 @@ class SeparableExplorer(Explorer):
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, self.costs, t.formula,
                       t.sentences, t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     def _before_compute(self):
         C = self._user_x.shape[-1] if self._user_x is not None and self._user_x.ndim == 3 \
@@ -125,9 +118,6 @@ class SeparableExplorer(Explorer):
 
     def _scene(self, step: int):
         return self.comp.scene(step, self.filter_index.value)
-
-    def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value}
 
     def _show(self, scene):
         super()._show(scene)

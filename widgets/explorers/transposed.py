@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import samples
 from ..scene.transposed import TransposedComputation, TransposedConfig
-from ..toolbar import labelled
 from .base import Explorer, dropdown_row
 
 
@@ -56,12 +55,10 @@ class TransposedConvExplorer(Explorer):
             W.Dropdown, "output_padding", "which of the s possible sizes to produce",
             options=[("None", -1), *[(str(i), i) for i in range(4)]],
             value=-1 if output_padding is None else output_padding)
-        self.cell = lab(W.IntSlider, "cell px", "bigger cells for a projector", min=16,
-                        max=56, step=2, value=cell)
+        self.cell = self._cell_control(cell)
         self.strip = self.make(W.HTML, value="")
         self._watch(self.rank, self.size, self.kernel_size, self.strides, self.dilation,
                     self.padding, self.output_padding)
-        self.cell.observe(self._on_step, "value")
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.rank, self.size, self.kernel_size, self.strides),
@@ -69,10 +66,6 @@ class TransposedConvExplorer(Explorer):
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, self.strip, t.caption, t.formula,
                       t.code])
-
-    def _control(self, cls, description, tooltip, **kwargs):
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
 
     def _compute(self):
         rank = self.rank.value
@@ -84,14 +77,10 @@ class TransposedConvExplorer(Explorer):
                                padding=self.padding.value, output_padding=op)
         return TransposedComputation(cfg, x)
 
-    def _render_kwargs(self) -> dict:
-        return {"cell": self.cell.value}
-
     def _show(self, scene):
         super()._show(scene)
-        self.toolbar.formula.value += "".join(
-            f"<p style='font-family:monospace'>output size: {html.escape(line)}</p>"
-            for line in self.comp.size_formula())
+        self._add_formula_lines(f"output size: {html.escape(line)}"
+                                for line in self.comp.size_formula())
         rows = []
         for row in scene.ambiguity:
             cands = ", ".join(f"<b>[{m}]</b>" if m == row["chosen"] else str(m)

@@ -26,6 +26,15 @@ class SceneError(ValueError):
         self.explanation = explanation
 
 
+class CaptionedScene:
+    """Base of the scene dataclasses: a screen reader gets the same words as the caption."""
+
+    @property
+    def aria_label(self) -> str:
+        """Screen-reader text of this step (the same words as the caption)."""
+        return self.caption
+
+
 def fmt(value) -> str:
     """Short label for a cell: integers without decimals, others with up to 2.
 
@@ -63,6 +72,26 @@ def as_tuple(value, rank: int) -> tuple:
     return items
 
 
+def normalise_conv_config(config, rank: int, optional=()) -> None:
+    """For a frozen conv config's ``__post_init__``: kernel_size, strides, dilation_rate (and
+    each ``optional`` field that is not None) become ``rank``-tuples and padding lower case, so
+    scene code can zip over axes and compare padding names directly."""
+    for name in ("kernel_size", "strides", "dilation_rate"):
+        object.__setattr__(config, name, as_tuple(getattr(config, name), rank))
+    for name in optional:
+        if getattr(config, name) is not None:
+            object.__setattr__(config, name, as_tuple(getattr(config, name), rank))
+    object.__setattr__(config, "padding", config.padding.lower())
+
+
+def window_indices(config, position) -> tuple:
+    """Per axis, the padded-input indices that output ``position`` reads (o·s + t·d for tap
+    t), for any config with per-axis kernel_size, strides and dilation_rate."""
+    return tuple(np.arange(k) * d + o * s for o, k, s, d in
+                 zip(position, config.kernel_size, config.strides, config.dilation_rate,
+                     strict=False))
+
+
 def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
     """Call a convkit op, turning its ValueError into a :class:`SceneError` for the banner."""
     try:
@@ -78,4 +107,5 @@ def axis_text(index) -> str:
     return str(index[0]) if len(index) == 1 else "(" + ", ".join(map(str, index)) + ")"
 
 
-__all__ = ["SceneError", "fmt", "fmt_full", "signed_term", "as_tuple", "call_op", "axis_text"]
+__all__ = ["SceneError", "CaptionedScene", "fmt", "fmt_full", "signed_term", "as_tuple",
+           "normalise_conv_config", "window_indices", "call_op", "axis_text"]

@@ -15,7 +15,16 @@ from convkit import ops
 from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
-from .common import SceneError, as_tuple, axis_text, call_op, fmt, signed_term
+from .common import (
+    CaptionedScene,
+    SceneError,
+    axis_text,
+    call_op,
+    fmt,
+    normalise_conv_config,
+    signed_term,
+    window_indices,
+)
 
 PADDINGS = ("valid", "same", "causal", "full", "explicit")
 
@@ -60,9 +69,7 @@ class ConvConfig:
     activation: str | None = None
 
     def __post_init__(self):
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            object.__setattr__(self, name, as_tuple(getattr(self, name), self.rank))
-        object.__setattr__(self, "padding", self.padding.lower())
+        normalise_conv_config(self, self.rank)
 
 
 def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed: int = 0):
@@ -94,7 +101,7 @@ def _plain_sentence(cfg: ConvConfig, n: tuple):
 
 
 @dataclass
-class ConvScene:
+class ConvScene(CaptionedScene):
     """Everything one step shows. Plain data: tests, widgets and exports share it."""
 
     config: ConvConfig
@@ -117,11 +124,6 @@ class ConvScene:
     shape_formula: list
     code: dict
     sentences: list = field(default_factory=list)
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the same words as the caption)."""
-        return self.caption
 
 
 class ConvComputation:
@@ -214,9 +216,7 @@ class ConvComputation:
     # ---- geometry (index arithmetic only; the numbers come from ops) ----
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every tap, per axis, for output ``position``."""
-        cfg = self.config
-        return tuple(np.arange(k) * d + o * s for o, k, s, d in
-                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+        return window_indices(self.config, position)
 
     def outputs_fed_by(self, padded_index: tuple) -> list:
         """Inspect input → outputs: ``[(output position, tap), ...]`` that read this cell.

@@ -14,7 +14,7 @@ import numpy as np
 
 from convkit import ops
 
-from .common import SceneError, as_tuple, axis_text, call_op, fmt
+from .common import CaptionedScene, SceneError, as_tuple, axis_text, call_op, fmt
 
 OPERATIONS = ("crop", "pad", "upsample")
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
@@ -101,7 +101,7 @@ def axis_taps(j: int, n: int, f: int, interpolation: str) -> list:
 
 
 @dataclass
-class ResampleScene:
+class ResampleScene(CaptionedScene):
     """One step: an output cell, its taps and weights, and the op's value."""
 
     config: ResampleConfig
@@ -118,11 +118,6 @@ class ResampleScene:
     caption: str
     formula: str
     code: dict
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the caption)."""
-        return self.caption
 
 
 class ResampleComputation:

@@ -15,7 +15,16 @@ import numpy as np
 from convkit import layers, ops
 from convkit.ops import shapes
 
-from .common import SceneError, as_tuple, axis_text, call_op, fmt, signed_term
+from .common import (
+    CaptionedScene,
+    SceneError,
+    axis_text,
+    call_op,
+    fmt,
+    normalise_conv_config,
+    signed_term,
+    window_indices,
+)
 from .conv import default_kernel
 
 PADDINGS = ("valid", "same")
@@ -55,9 +64,7 @@ class SeparableConfig:
     groups: int = 1
 
     def __post_init__(self):
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            object.__setattr__(self, name, as_tuple(getattr(self, name), 2))
-        object.__setattr__(self, "padding", self.padding.lower())
+        normalise_conv_config(self, 2)
 
 
 def divisors(n: int) -> list:
@@ -81,7 +88,7 @@ def _explain(message: str) -> str:
 
 
 @dataclass
-class SeparableScene:
+class SeparableScene(CaptionedScene):
     """Everything one step shows (plain data shared by tests, widgets and exports)."""
 
     config: SeparableConfig
@@ -107,11 +114,6 @@ class SeparableScene:
     code: dict
     costs: dict
     sentences: list = field(default_factory=list)
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the caption)."""
-        return self.caption
 
 
 class SeparableComputation:
@@ -193,9 +195,7 @@ class SeparableComputation:
 
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every depthwise tap for output ``position``."""
-        cfg = self.config
-        return tuple(np.arange(k) * d + o * s for o, k, s, d in
-                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+        return window_indices(self.config, position)
 
     def code(self) -> dict:
         """The convkit op calls, the convkit layer and the Keras layer."""

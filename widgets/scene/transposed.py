@@ -15,7 +15,7 @@ from convkit import ops
 from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
-from .common import SceneError, as_tuple, axis_text, call_op, fmt
+from .common import CaptionedScene, SceneError, axis_text, call_op, fmt, normalise_conv_config
 from .conv import STRIDE_DILATION_SENTENCE
 from .matrix import matrix_view
 
@@ -46,11 +46,7 @@ class TransposedConfig:
     output_padding: tuple | None = None
 
     def __post_init__(self):
-        for name in ("kernel_size", "strides", "dilation_rate"):
-            object.__setattr__(self, name, as_tuple(getattr(self, name), self.rank))
-        if self.output_padding is not None:
-            object.__setattr__(self, "output_padding", as_tuple(self.output_padding, self.rank))
-        object.__setattr__(self, "padding", self.padding.lower())
+        normalise_conv_config(self, self.rank, optional=("output_padding",))
 
 
 def _explain(message: str) -> str:
@@ -62,7 +58,7 @@ def _explain(message: str) -> str:
 
 
 @dataclass
-class TransposedScene:
+class TransposedScene(CaptionedScene):
     """One step: the scatter of input cell ``position`` and both equivalent pictures."""
 
     config: TransposedConfig
@@ -87,11 +83,6 @@ class TransposedScene:
     formula: str
     code: dict
     matrix: object = None       # MatrixView (tiny sizes) or None
-
-    @property
-    def aria_label(self) -> str:
-        """Screen-reader text of this step (the caption)."""
-        return self.caption
 
 
 class TransposedComputation:
