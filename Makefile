@@ -23,12 +23,12 @@ demo: $(STAMP)
 ## parity, widgets, doctests; then the notebooks and the real-browser tests (installs
 ## Debian's chromium when missing)
 test: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit README.md --ignore=tests/e2e
+	$(PY) -m pytest -q $(PYTEST_ARGS) tests convkit widgets README.md --ignore=tests/e2e
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/test_browser.sh
 
 ## make test-fast: the quick subset for the edit-test loop
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit README.md --ignore=tests/e2e
+	$(PY) -m pytest -q -x -m "not slow" $(PYTEST_ARGS) tests convkit widgets README.md --ignore=tests/e2e
 
 ## make test-debug: rebuild the kernels with bounds checks (baseline ISA) and run the kernel
 ## tests on them; `make test` afterwards rebuilds the optimised kernels

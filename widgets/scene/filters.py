@@ -4,7 +4,7 @@ Examples
 --------
 >>> kernel_for("sobel x", 3)[1].tolist()
 [-2.0, 0.0, 2.0]
->>> kernel_for("identity", 5)[2, 2]
+>>> float(kernel_for("identity", 5)[2, 2])
 1.0
 """
 
