@@ -274,8 +274,6 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
     chunks = _row_chunks(n_rows, w_in, threads)
     cdef Py_ssize_t task, row, k, b, d, h, w0, w1, a, c, seg_off, seg_len
     cdef uint8_t *first
-    cdef uint8_t *dst_row
-    cdef bint stream = n_rows * row_out * size_h * size_d >= STREAM_MIN_BYTES
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
             row = task // chunks
@@ -294,14 +292,8 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
                 for c in range(size_h):
                     if a == 0 and c == 0:
                         continue
-                    dst_row = (out + ((b * d_out + d * size_d + a) * h_out + h * size_h + c)
-                               * row_out + seg_off)
-                    if stream:  # the first copy stays cached: it is the source of the others
-                        rk_stream_copy(dst_row, first, seg_len)
-                    else:
-                        memcpy(dst_row, first, seg_len)
-            if stream:
-                rk_stream_fence()
+                    memcpy(out + ((b * d_out + d * size_d + a) * h_out + h * size_h + c)
+                           * row_out + seg_off, first, seg_len)
 
 
 # ---------------------------------------------------------------------------------------------
