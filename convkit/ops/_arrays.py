@@ -1,8 +1,9 @@
 """Array intake and layout for ops: dtype rules, rank checks and the 5-D channels-last view.
 
-Kernels see one layout: C-contiguous ``(N, D, H, W, C)``. 1-D and 2-D inputs become singleton-
-axis views of that (free); ``channels_first`` costs one transpose in and one out, here, so that
-no kernel has to know about it.
+Kernels read one layout: C-contiguous ``(N, D, H, W, C)``. 1-D and 2-D inputs become singleton-
+axis views of that (free); ``channels_first`` inputs cost one transpose here, so that no kernel
+has to read them. Outputs come back the same way, except the direct conv's, which its kernel
+stores in ``channels_first`` itself (``ops.conv``).
 """
 
 import numpy as np
