@@ -1,0 +1,148 @@
+"""Compare builds of one conv kernel module in one process: same inputs, calls alternated.
+
+Whole-suite runs on a shared machine swing by 5-10 %; a kernel change worth 1-5 % only shows
+when the old and the new build run side by side, call after call. Build each variant, copy its
+``.so`` somewhere, then::
+
+    python benchmarks/kernel_ab.py old/_conv.so new/_conv.so [--cases conv3d conv2d_mid]
+                                   [--threads 2] [--repeats 20]
+    python benchmarks/kernel_ab.py old/_depthwise.so new/_depthwise.so --cases sepconv2d
+
+Prints the median GFLOP/s (conv) or ms (depthwise cases) of each build, and whether the
+outputs are bit-identical. The modules must come from the same ISA copy as each other (they
+pack their own weights through ``tile_info``); which copy does not matter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+import numpy as np  # noqa: E402
+
+import convkit  # noqa: E402
+from benchmarks import harness  # noqa: E402,F401  (OMP_WAIT_POLICY, as in run.py)
+from convkit import ops  # noqa: E402
+
+# id -> (batch, spatial, in channels, out channels, kernel, stride, padding): BENCHMARKS.md
+CONV_CASES = {
+    "conv2d_large": (8, (56, 56), 128, 128, 3, 1, "same"),
+    "conv2d_mid": (8, (64, 64), 32, 64, 3, 1, "same"),
+    "conv2d_stem": (1, (224, 224), 3, 64, 7, 2, "same"),
+    "conv2d_mnist": (32, (28, 28), 1, 32, 3, 1, "valid"),
+    "conv3d": (2, (32, 32, 32), 16, 32, 3, 1, "same"),
+}
+SEPARABLE_CASES = {"sepconv2d": (8, (64, 64), 64, 64), "depthwise2d": (8, (56, 56), 128, None)}
+
+
+def load_build(path: str, module: str):
+    """Load one build of ``convkit._kernels.<isa>.<module>`` from ``path`` (not registered)."""
+    spec = importlib.util.spec_from_file_location(f"convkit._kernels.ab.{module}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _alternate(calls: list, repeats: int, warmup: int = 2) -> tuple[list, list]:
+    """Median seconds of each call, run in turn ``repeats`` times; outputs of the first round."""
+    times = [[] for _ in calls]
+    outs = []
+    for r in range(warmup + repeats):
+        for i, call in enumerate(calls):
+            t = time.perf_counter()
+            y = call()
+            dt = time.perf_counter() - t
+            if r == 0:
+                outs.append(y)
+            if r >= warmup:
+                times[i].append(dt)
+    return [statistics.median(t) for t in times], outs
+
+
+def conv_case(case_id: str, builds: list, repeats: int) -> str:
+    conv_module = sys.modules["convkit.ops.conv"]
+    n, spatial, c, f, k, s, padding = CONV_CASES[case_id]
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (n, *spatial, c)).astype(np.float32)
+    kernel = rng.uniform(-1, 1, (k,) * len(spatial) + (c, f)).astype(np.float32)
+    packed = conv_module.pack_conv_kernel(kernel)
+    k5 = kernel.reshape((1,) * (5 - kernel.ndim) + kernel.shape)
+    per_build = [conv_module.pack_weights(k5, 1, mod) for mod in builds]
+
+    def call(i):
+        def run():
+            # the layer-style cache entry ops.conv reads, pointed at this build's packing
+            packed._cache[(1, id(None))] = per_build[i]
+            return ops.conv(x, packed, s, padding)
+        return run
+
+    medians, outs = _alternate([call(i) for i in range(len(builds))], repeats)
+    flops = 2 * outs[0].size * k ** len(spatial) * c
+    rates = "  ".join(f"{flops / m / 1e9:7.1f}" for m in medians)
+    return f"{case_id:14s} {rates}  GFLOP/s  {_same(outs)}"
+
+
+def separable_case(case_id: str, builds: list, repeats: int) -> str:
+    depthwise_module = sys.modules["convkit.ops.depthwise"]
+    n, spatial, c, f = SEPARABLE_CASES[case_id]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, *spatial, c)).astype(np.float32)
+    dk = rng.standard_normal((3, 3, c, 1)).astype(np.float32)
+    pk = rng.standard_normal((1, 1, c, f)).astype(np.float32) if f else None
+    original = depthwise_module._dw
+
+    def call(mod):
+        def run():
+            depthwise_module._dw = mod
+            try:
+                if pk is None:
+                    return ops.depthwise_conv(x, dk, 1, "same")
+                return ops.separable_conv(x, dk, pk, 1, "same")
+            finally:
+                depthwise_module._dw = original
+        return run
+
+    medians, outs = _alternate([call(mod) for mod in builds], repeats)
+    times = "  ".join(f"{1e3 * m:7.3f}" for m in medians)
+    return f"{case_id:14s} {times}  ms       {_same(outs)}"
+
+
+def _same(outs: list) -> str:
+    return "identical" if all(np.array_equal(outs[0], o) for o in outs) else "DIFFERENT"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("builds", nargs="+", help="paths of the .so builds to compare")
+    parser.add_argument("--cases", nargs="*", default=None)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    if len(args.builds) < 2:
+        parser.error("give at least two builds")
+    module = os.path.basename(args.builds[0]).split(".")[0]
+    if module not in ("_conv", "_depthwise"):
+        parser.error("builds must be _conv or _depthwise kernel modules")
+    table = CONV_CASES if module == "_conv" else SEPARABLE_CASES
+    cases = args.cases or list(table)
+    unknown = [c for c in cases if c not in table]
+    if unknown:
+        parser.error(f"unknown cases for {module}: {unknown}; choose from {list(table)}")
+    builds = [load_build(path, module) for path in args.builds]
+    convkit.set_num_threads(args.threads)
+    print(f"{module}: {len(builds)} builds, {args.threads} threads, {args.repeats} repeats "
+          "(columns in the order given)")
+    run_case = conv_case if module == "_conv" else separable_case
+    for case_id in cases:
+        print(run_case(case_id, builds, args.repeats))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
