@@ -250,6 +250,27 @@ def test_channels_first_output_is_the_transposed_channels_last_one(shape, kshape
         np.testing.assert_array_equal(y_first, to_first(y_last))
 
 
+@pytest.mark.parametrize("shape, kshape, kw", [
+    ((2, 9, 5), (3, 70, 5), dict(strides=2, padding="same")),
+    ((3, 5, 6, 6), (3, 2, 33, 6), dict(strides=(2, 3), padding="valid", output_padding=1)),
+    ((1, 3, 4, 2, 4), (2, 3, 3, 17, 4), dict(strides=2, padding="same")),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channels_first_transposed_output_is_the_transposed_channels_last_one(shape, kshape,
+                                                                             kw, dtype):
+    # conv_transpose's phases store channels_first output through the same channel stride
+    rng = np.random.default_rng(12)
+    x, k = rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape).astype(dtype)
+    b = rng.standard_normal(kshape[-2]).astype(dtype)
+    y_last = ops.conv_transpose(x, k, bias=b, activation="relu", **kw)
+    for threads in (1, 2):
+        with convkit.num_threads(threads):
+            y_first = ops.conv_transpose(to_first(x), k, data_format="channels_first", bias=b,
+                                         activation="relu", **kw)
+        assert y_first.flags.c_contiguous
+        np.testing.assert_array_equal(y_first, to_first(y_last))
+
+
 def test_packed_kernel_reuse():
     rng = np.random.default_rng(5)
     k = rng.standard_normal((3, 3, 2, 6)).astype(np.float32)

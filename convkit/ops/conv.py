@@ -216,13 +216,31 @@ def direct_geometry(n, c, p: _Packed, *, in_spatial, out_spatial, kernel_spatial
             b_off, out_channel_stride] + [0] * 6
 
 
-def run_direct(x5, p: _Packed, bias_packed, out5, *, macs, n_threads=None, **geometry) -> None:
+def direct_output(n, out_spatial, filters, rank, data_format, dtype) -> tuple:
+    """The user-layout output array of a direct-kernel op and how the kernel addresses it.
+
+    ``out_spatial`` is the 3-tuple ``(Do, Ho, Wo)``. Returns ``(out, (s_n, s_d, s_h, s_w),
+    s_c)``: element strides of a batch item, of the spatial axes and of the channels. The
+    kernel stores ``channels_first`` directly (channel stride = pixels per image), so no op
+    transposes its result.
+    """
+    do, ho, wo = out_spatial
+    pixels = do * ho * wo
+    user_spatial = tuple(out_spatial)[3 - rank:]
+    if data_format == "channels_first":
+        out = np.empty((n, filters, *user_spatial), dtype=dtype)
+        return out, (filters * pixels, ho * wo, wo, 1), pixels
+    out = np.empty((n, *user_spatial, filters), dtype=dtype)
+    return out, (pixels * filters, ho * wo * filters, wo * filters, filters), 1
+
+
+def run_direct(x5, p: _Packed, bias_packed, out, *, macs, n_threads=None, **geometry) -> None:
     """Call the direct kernel for one geometry (see :func:`direct_geometry`): ``x5`` is the
-    ``(N, D, H, W, C)`` input, ``out5`` any C-contiguous array the geometry addresses."""
+    ``(N, D, H, W, C)`` input, ``out`` any C-contiguous array the geometry addresses."""
     n_threads = kernel_threads(macs, n_threads)
     geom = np.array(direct_geometry(x5.shape[0], x5.shape[-1], p, n_threads=n_threads,
                                     **geometry), dtype=np.intp)
-    run_geometries(x5, p, p.weights, bias_packed, out5, geom, n_threads)
+    run_geometries(x5, p, p.weights, bias_packed, out, geom, n_threads)
 
 
 def kernel_threads(macs, n_threads=None) -> int:
@@ -232,10 +250,10 @@ def kernel_threads(macs, n_threads=None) -> int:
     return 1 if macs < _PARALLEL_MIN_MACS else n_threads
 
 
-def run_geometries(x5, p: _Packed, weights, bias_packed, out5, geom, n_threads) -> None:
+def run_geometries(x5, p: _Packed, weights, bias_packed, out, geom, n_threads) -> None:
     """One kernel call over every geometry row in ``geom`` (all packed with ``p``'s tile)."""
     fn = p.module.conv_d if x5.dtype == np.float64 else p.module.conv_f
-    fn(x5.reshape(-1), weights, bias_packed, out5.reshape(-1), geom.reshape(-1), p.tile,
+    fn(x5.reshape(-1), weights, bias_packed, out.reshape(-1), geom.reshape(-1), p.tile,
        n_threads)
 
 
@@ -309,19 +327,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     b = check_bias(bias, filters, dtype)
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
-    n = x5.shape[0]
-    do, ho, wo = geo.out_spatial
-    pixels = do * ho * wo
-    user_spatial = geo.out_spatial[3 - rank:]
-    # the kernel writes channels_first output in place (channel stride = pixels per image):
-    # no transpose of the result
-    if data_format == "channels_first":
-        out = np.empty((n, filters, *user_spatial), dtype=dtype)
-        out_strides, out_channel_stride = (filters * pixels, ho * wo, wo, 1), pixels
-    else:
-        out = np.empty((n, *user_spatial, filters), dtype=dtype)
-        out_strides, out_channel_stride = (pixels * filters, ho * wo * filters, wo * filters,
-                                           filters), 1
+    out, out_strides, out_channel_stride = direct_output(x5.shape[0], geo.out_spatial, filters,
+                                                         rank, data_format, dtype)
     if out.size:
         if packed_kernel is None:
             packed_kernel = PackedConvKernel(k, dtype)

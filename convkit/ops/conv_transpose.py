@@ -23,6 +23,7 @@ from .conv import (
     _activation_code,
     check_bias,
     direct_geometry,
+    direct_output,
     kernel_threads,
     pack_weights,
     packed_bias,
@@ -169,16 +170,15 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
                   for kk, s, d, o in zip(ks, strides, dilation, ops_, strict=True))
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
-    out5 = _arrays.kernel_output(x5.shape[0], out_sp, filters, dtype)
-    if out5.size == 0:
-        return np.ascontiguousarray(_arrays.from_kernel_layout(out5, rank, data_format))
-    if packed is None:
-        packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
     lead = 3 - rank
     s3, d3 = (1,) * lead + strides, (1,) * lead + dilation
-    c3, o3 = (0,) * lead + crops, out5.shape[1:4]
+    c3, o3 = (0,) * lead + crops, (1,) * lead + out_sp
     in3, f = x5.shape[1:4], filters
-    osd, osh, osw = o3[1] * o3[2] * f, o3[2] * f, f
+    out, (osn, osd, osh, osw), osc = direct_output(x5.shape[0], o3, f, rank, data_format, dtype)
+    if out.size == 0:
+        return out
+    if packed is None:
+        packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
     # every phase's geometry, weights and bias, run as one task list (one parallel region)
     geoms, weights, biases, macs = [], [], [], 0
     w_off = b_off = 0
@@ -204,13 +204,13 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
             x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
             kernel_spatial=tuple(kshape), strides=(1, 1, 1), dilation=tuple(dil),
             pad=tuple(pad), out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
-            out_strides=(out5[0].size, s3[0] * osd, s3[1] * osh, s3[2] * osw), relu=relu,
-            n_threads=n_threads, w_off=w_off, b_off=b_off))
+            out_strides=(osn, s3[0] * osd, s3[1] * osh, s3[2] * osw), out_channel_stride=osc,
+            relu=relu, n_threads=n_threads, w_off=w_off, b_off=b_off))
         weights.append(p.weights)
         biases.append(pb)
         w_off += p.weights.size
         b_off += pb.size
     if geoms:  # every phase has the same filters, hence the same tile
-        run_geometries(x5, p, np.concatenate(weights), np.concatenate(biases), out5,
+        run_geometries(x5, p, np.concatenate(weights), np.concatenate(biases), out,
                        np.array(geoms, dtype=np.intp), kernel_threads(macs, n_threads))
-    return np.ascontiguousarray(_arrays.from_kernel_layout(out5, rank, data_format))
+    return out
