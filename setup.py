@@ -17,6 +17,7 @@ Never ``-ffast-math``: gcc 12 would link ``crtfastmath.o`` and flip FTZ/DAZ for 
 process, and it breaks NaN semantics.
 """
 
+import glob
 import os
 import platform
 import shutil
@@ -166,6 +167,9 @@ def _extensions():
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_22_API_VERSION")]
     include_dirs = [numpy.get_include(), os.path.join(HERE, KERNEL_DIR)]
     stems = _render_kernel_sources(variants)
+    # C headers the kernel sources include (from the ``src/`` folder, via KERNEL_DIR):
+    # a change to one must rebuild every kernel module
+    headers = sorted(glob.glob(os.path.join(HERE, KERNEL_SRC, "*.h")))
 
     exts = [
         # Built for the baseline only: it must load on any x86-64 to check CPU features
@@ -179,7 +183,7 @@ def _extensions():
             exts.append(Extension(
                 f"convkit._kernels.{isa}.{stem}",
                 [os.path.join(KERNEL_DIR, isa, stem + ".pyx")],
-                include_dirs=include_dirs, define_macros=macros,
+                include_dirs=include_dirs, define_macros=macros, depends=headers,
                 extra_compile_args=base_cflags + isa_flags + omp_cflags,
                 extra_link_args=omp_ldflags))
     directives = {
