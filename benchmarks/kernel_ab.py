@@ -71,18 +71,20 @@ def conv_case(case_id: str, builds: list, repeats: int) -> str:
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (n, *spatial, c)).astype(np.float32)
     kernel = rng.uniform(-1, 1, (k,) * len(spatial) + (c, f)).astype(np.float32)
-    packed = conv_module.pack_conv_kernel(kernel)
-    k5 = kernel.reshape((1,) * (5 - kernel.ndim) + kernel.shape)
-    per_build = [conv_module.pack_weights(k5, 1, mod) for mod in builds]
+    original = conv_module._conv
 
-    def call(i):
+    def call(mod):
+        packed = conv_module.pack_conv_kernel(kernel)  # packed by ``mod`` on its first call
+
         def run():
-            # the layer-style cache entry ops.conv reads, pointed at this build's packing
-            packed._cache[(1, id(None))] = per_build[i]
-            return ops.conv(x, packed, s, padding)
+            conv_module._conv = mod
+            try:
+                return ops.conv(x, packed, s, padding)
+            finally:
+                conv_module._conv = original
         return run
 
-    medians, outs = _alternate([call(i) for i in range(len(builds))], repeats)
+    medians, outs = _alternate([call(mod) for mod in builds], repeats)
     flops = 2 * outs[0].size * k ** len(spatial) * c
     rates = "  ".join(f"{flops / m / 1e9:7.1f}" for m in medians)
     return f"{case_id:14s} {rates}  GFLOP/s  {_same(outs)}"
