@@ -228,45 +228,35 @@ def test_dtypes_cast_and_layouts():
     assert y.flags.c_contiguous and y.shape == (2, 4, 10, 10)
 
 
-@pytest.mark.parametrize("shape, kshape, kw", [
-    ((2, 40, 5), (3, 5, 70), dict(padding="causal", dilation_rate=2)),
-    ((3, 9, 14, 6), (3, 3, 3, 70), dict(padding="same", strides=(1, 2))),  # 2 groups, tails
-    ((1, 5, 6, 7, 4), (2, 3, 3, 4, 33), dict(padding="valid")),
-    ((2, 7, 7, 1), (1, 1, 1, 130), dict(padding="same")),
-])
+# (op, input shape, kernel shape, filters axis of the kernel, arguments)
+CHANNELS_FIRST_CASES = [
+    ("conv", (2, 40, 5), (3, 5, 70), -1, dict(padding="causal", dilation_rate=2)),
+    ("conv", (3, 9, 14, 6), (3, 3, 3, 70), -1, dict(padding="same", strides=(1, 2))),  # groups
+    ("conv", (1, 5, 6, 7, 4), (2, 3, 3, 4, 33), -1, dict(padding="valid")),
+    ("conv", (2, 7, 7, 1), (1, 1, 1, 130), -1, dict(padding="same")),
+    ("conv_transpose", (2, 9, 5), (3, 70, 5), -2, dict(strides=2, padding="same")),
+    ("conv_transpose", (3, 5, 6, 6), (3, 2, 33, 6), -2,
+     dict(strides=(2, 3), padding="valid", output_padding=1)),
+    ("conv_transpose", (1, 3, 4, 2, 4), (2, 3, 3, 17, 4), -2, dict(strides=2, padding="same")),
+]
+
+
+@pytest.mark.parametrize("op, shape, kshape, faxis, kw", CHANNELS_FIRST_CASES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_channels_first_output_is_the_transposed_channels_last_one(shape, kshape, kw, dtype):
-    # the kernel stores channels_first output itself (strided channels): the same sums as the
-    # channels_last run, so the results agree bit for bit, with bias and relu, on any threads
+def test_channels_first_output_is_the_transposed_channels_last_one(op, shape, kshape, faxis,
+                                                                   kw, dtype):
+    # the kernel stores channels_first output itself (strided channels; every phase of a
+    # transposed conv too): the same sums as the channels_last run, so the results agree bit
+    # for bit, with bias and relu, on any threads
+    fn = getattr(ops, op)
     rng = np.random.default_rng(11)
     x, k = rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape).astype(dtype)
-    b = rng.standard_normal(kshape[-1]).astype(dtype)
-    y_last = ops.conv(x, k, bias=b, activation="relu", **kw)
+    b = rng.standard_normal(kshape[faxis]).astype(dtype)
+    y_last = fn(x, k, bias=b, activation="relu", **kw)
     for threads in (1, 2):
         with convkit.num_threads(threads):
-            y_first = ops.conv(to_first(x), k, data_format="channels_first", bias=b,
-                               activation="relu", **kw)
-        assert y_first.flags.c_contiguous
-        np.testing.assert_array_equal(y_first, to_first(y_last))
-
-
-@pytest.mark.parametrize("shape, kshape, kw", [
-    ((2, 9, 5), (3, 70, 5), dict(strides=2, padding="same")),
-    ((3, 5, 6, 6), (3, 2, 33, 6), dict(strides=(2, 3), padding="valid", output_padding=1)),
-    ((1, 3, 4, 2, 4), (2, 3, 3, 17, 4), dict(strides=2, padding="same")),
-])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_channels_first_transposed_output_is_the_transposed_channels_last_one(shape, kshape,
-                                                                             kw, dtype):
-    # conv_transpose's phases store channels_first output through the same channel stride
-    rng = np.random.default_rng(12)
-    x, k = rng.standard_normal(shape).astype(dtype), rng.standard_normal(kshape).astype(dtype)
-    b = rng.standard_normal(kshape[-2]).astype(dtype)
-    y_last = ops.conv_transpose(x, k, bias=b, activation="relu", **kw)
-    for threads in (1, 2):
-        with convkit.num_threads(threads):
-            y_first = ops.conv_transpose(to_first(x), k, data_format="channels_first", bias=b,
-                                         activation="relu", **kw)
+            y_first = fn(to_first(x), k, data_format="channels_first", bias=b,
+                         activation="relu", **kw)
         assert y_first.flags.c_contiguous
         np.testing.assert_array_equal(y_first, to_first(y_last))
 
