@@ -52,4 +52,14 @@ static inline float ck_relu_f(float v) { return v < 0 ? 0.0f : v; }
 static inline double ck_relu_d(double v) { return v < 0 ? 0.0 : v; }
 #endif
 
+/* Ask for the lines a tile is about to store, with write intent, while its FMAs run: outputs
+   are written once and not read first, so without this each store waits for its line. */
+static inline void ck_prefetch_store(const void *p, ptrdiff_t nbytes) {
+#if defined(__GNUC__) || defined(__clang__)
+    const char *c = (const char *)p;
+    ptrdiff_t l;
+    for (l = 0; l < nbytes; l += 64) __builtin_prefetch(c + l, 1, 3);
+#endif
+}
+
 #endif /* CONVKIT_CK_SIMD_H */
