@@ -6,6 +6,8 @@ has to read them. Outputs come back the same way, except the direct conv's, whic
 stores in ``channels_first`` itself (``ops.conv``).
 """
 
+import math
+
 import numpy as np
 
 from .. import _kernels
@@ -14,6 +16,7 @@ from .._threads import get_num_threads
 _layout = _kernels.load("_layout")
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_LINE = 64  # bytes in a cache line, and in the widest vector the kernels use
 
 
 def as_array(x, name: str = "inputs") -> np.ndarray:
@@ -76,10 +79,21 @@ def to_kernel_layout(x: np.ndarray, data_format: str) -> np.ndarray:
     return x.reshape(n, *spatial, c)
 
 
-def kernel_output(batch: int, spatial: tuple, chans: int, dtype) -> np.ndarray:
-    """Allocate an uninitialised ``(N, D, H, W, C)`` output for a kernel to fill completely."""
+def kernel_output(batch: int, spatial: tuple, chans: int, dtype, like=None) -> np.ndarray:
+    """Allocate an uninitialised ``(N, D, H, W, C)`` output for a kernel to fill completely.
+
+    With ``like``, the output starts at the same offset from a 64-byte boundary as ``like``
+    does: a kernel that streams both with one channel phase (the depthwise row kernels) then
+    finds its vectors aligned in both, or in neither.
+    """
     full = (1,) * (3 - len(spatial)) + tuple(spatial)
-    return np.empty((batch, *full, chans), dtype=dtype)
+    shape = (batch, *full, chans)
+    if like is None:
+        return np.empty(shape, dtype=dtype)
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    raw = np.empty(nbytes + _LINE, dtype=np.uint8)
+    skip = (like.ctypes.data - raw.ctypes.data) % _LINE
+    return raw[skip:skip + nbytes].view(dtype).reshape(shape)
 
 
 def from_kernel_layout(y5: np.ndarray, rank: int, data_format: str) -> np.ndarray:

@@ -199,7 +199,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     # the kernel reads the bias m-major (m*C + c), like its repacked weights
     bias_arr = (np.ascontiguousarray(b.astype(dtype, copy=False).reshape(c, m).T).reshape(-1)
                 if b is not None else np.empty(0, dtype=dtype))
-    y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, c * m, dtype)
+    y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, c * m, dtype, like=x5)
     fn = _dw.depthwise_f64 if dtype == np.float64 else _dw.depthwise_f32
     fn(x5, packed.weights, bias_arr, y5, geo.kernel_spatial, geo.strides, geo.dilation,
        geo.pad_before, relu, get_num_threads())
