@@ -2,7 +2,8 @@
 
 A *case* is one layer-sized problem with several *peers* (convkit, PyTorch CPU, a NumPy
 reference, Keras on jax) that compute the same thing. Peers are timed interleaved
-(A B C A B C ...) after a warm-up, so slow drifts of a shared machine hit all of them alike;
+(a seeded shuffle of the peers every round) after a warm-up, so slow drifts of a shared
+machine, and what one peer leaves in the caches for the next, hit all of them alike;
 each figure is a median with min and max beside it. Process CPU time is recorded too: on a
 busy machine GFLOP per CPU-second is steadier than wall time for 1-thread runs.
 
@@ -14,6 +15,7 @@ memory-bound ones).
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -88,9 +90,15 @@ def time_case(case: Case, repeats: int, warmup: int = 2, slow_peer_limit_s: floa
             fn()
     walls = {name: [] for name in peers}
     cpus = {name: [] for name in peers}
+    order = list(peers)
+    shuffle = random.Random(0).shuffle
     for _ in range(repeats):
-        for name, fn in peers.items():
-            wall, cpu = _timed(fn)
+        # a new order every round: each peer inherits the caches and spinning threads of the
+        # one before it (after the NumPy oracle, memory-bound cases ran up to 20 % slower), and
+        # a fixed or rotated order would hand the same predecessor to the same peer every time
+        shuffle(order)
+        for name in order:
+            wall, cpu = _timed(peers[name])
             walls[name].append(wall)
             cpus[name].append(cpu)
     for name in peers:
