@@ -7,7 +7,7 @@ STAMP := $(VENV)/.convkit-installed
 SOURCES := pyproject.toml setup.py $(wildcard convkit/_kernels/*.pyx convkit/_kernels/src/*)
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast test-debug bench lint clean
+.PHONY: demo test test-fast test-debug test-asan bench lint clean
 
 $(STAMP): $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,23 @@ test-debug: $(STAMP)
 	CONVKIT_DEBUG_CYTHON=1 CONVKIT_ISA_VARIANTS=base $(PY) setup.py -q build_ext --inplace --force
 	CONVKIT_ISA=base $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS) tests/test_ops_resample.py \
 		$(wildcard tests/test_ops_conv*.py tests/test_ops_depthwise.py)
+	$(PY) setup.py -q build_ext --inplace --force
+	touch $(STAMP)
+
+## make test-asan: rebuild the kernels with AddressSanitizer and run the array-edge tests on
+## every ISA copy this CPU runs (one byte read or written outside an array aborts the run);
+## then rebuild the optimised kernels
+ASAN_RUN = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0
+test-asan: $(STAMP)
+	$(PY) -m pip install --quiet "Cython>=3.0.10" "setuptools>=77"  # in-place builds need them
+	CFLAGS="-fsanitize=address -fno-omit-frame-pointer" LDFLAGS="-fsanitize=address" \
+		$(PY) setup.py -q build_ext --inplace --force
+	for isa in $$($(ASAN_RUN) $(PY) -c "from convkit import _kernels as k; \
+			print(*(v for v in k.built_variants() if k._cpu.supports(v)))"); do \
+		echo "AddressSanitizer, $$isa kernels:"; \
+		$(ASAN_RUN) CONVKIT_ISA=$$isa $(PY) -m pytest -q -p no:cacheprovider --capture=sys \
+			tests/test_kernel_bounds.py || exit 1; \
+	done
 	$(PY) setup.py -q build_ext --inplace --force
 	touch $(STAMP)
 

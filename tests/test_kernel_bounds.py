@@ -1,0 +1,148 @@
+"""Kernels at the edges of their arrays: inputs that end exactly where their buffer ends.
+
+Every compiled op reads an input view that starts at each item offset from a 64-byte boundary
+and ends on the last byte of its allocation, over small shapes that put borders, tails and
+partial tiles everywhere; results must match the NumPy oracles.
+
+In the normal suite this checks the offsets and shapes. ``make test-asan`` runs the same file on
+kernels built with AddressSanitizer, where a read or write one byte outside an array aborts
+the run: the check that no kernel leaves its arrays. The module imports no Keras (Keras on jax
+does not start under the sanitizer's runtime).
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+import reference_conv
+import reference_depthwise
+import reference_resample
+
+import convkit
+from convkit import ops
+from convkit.ops.resample import crop, upsample, zero_pad
+
+
+def ending_views(a):
+    """Copies of ``a`` that end on their allocation's last byte, one per start offset (in
+    items) from a 64-byte boundary, whatever the allocator's alignment."""
+    a = np.ascontiguousarray(a)
+    for lead in range(64 // a.itemsize):
+        buf = np.empty(a.size + lead, a.dtype)
+        view = buf[lead:].reshape(a.shape)
+        view[...] = a
+        yield view
+
+
+def _close(y, expected, dtype):
+    tol = 1e-10 if dtype == np.float64 else 2e-4
+    np.testing.assert_allclose(y, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_and_separable(dtype):
+    # channels one and several vectors wide (the aligned row path) and with a tail; rows of
+    # 1, 2, 3 and 9 pixels; the row-kernel sizes and a generic one; strides 1 and 2
+    rng = np.random.default_rng(0)
+    for c, ks, w, stride, pad in itertools.product(
+            (16, 32, 19), ((3, 3), (1, 3), (5, 5), (1, 5), (2, 3)), (1, 2, 3, 9), (1, 2),
+            ("same", "valid")):
+        if pad == "valid" and (w < ks[1] or 4 < ks[0]):
+            continue
+        x = rng.standard_normal((2, 4, w, c)).astype(dtype)
+        dk = rng.standard_normal((*ks, c, 1)).astype(dtype)
+        pk = rng.standard_normal((1, 1, c, 5)).astype(dtype)
+        kw = dict(strides=stride, padding=pad)
+        want_dw = reference_depthwise.depthwise_conv(x, dk, **kw)
+        want_sep = reference_depthwise.separable_conv(x, dk, pk, **kw)
+        for view in ending_views(x):
+            _close(ops.depthwise_conv(view, dk, **kw), want_dw, dtype)
+            _close(ops.separable_conv(view, dk, pk, **kw), want_sep, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depth_multiplier(dtype):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 3, 7, 8)).astype(dtype)
+    dk = rng.standard_normal((3, 3, 8, 3)).astype(dtype)
+    want = reference_depthwise.depthwise_conv(x, dk, padding="same")
+    for view in ending_views(x):
+        _close(ops.depthwise_conv(view, dk, padding="same"), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv(dtype):
+    # ranks 1-3; borders on every side; channel counts below, at and past a tile's width;
+    # groups; stride and dilation; inputs narrower than the kernel under "same"
+    rng = np.random.default_rng(2)
+    cases = [
+        ((1, 9, 3), (3, 3, 8), dict(padding="causal")),
+        ((2, 5, 4), (4, 4, 37), dict(padding="same", strides=2)),
+        ((1, 6, 7, 3), (3, 3, 3, 16), dict(padding="same")),
+        ((2, 5, 5, 8), (3, 3, 4, 6), dict(padding="same")),   # groups 2
+        ((1, 7, 6, 2), (3, 2, 2, 70), dict(padding="valid", dilation_rate=2)),
+        ((1, 2, 2, 5), (5, 5, 5, 9), dict(padding="same")),
+        ((1, 3, 4, 5, 2), (3, 3, 3, 2, 33), dict(padding="same")),
+    ]
+    for xshape, kshape, kw in cases:
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        b = rng.standard_normal(kshape[-1]).astype(dtype)
+        want = reference_conv.conv(x, k, bias=b, **kw)
+        for view in ending_views(x):
+            _close(ops.conv(view, k, bias=b, **kw), want, dtype)
+            first = np.moveaxis(view, -1, 1)   # channels_first input and output
+            got = ops.conv(np.ascontiguousarray(first), k, bias=b, data_format="channels_first",
+                           **kw)
+            _close(np.moveaxis(got, 1, -1), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_transpose(dtype):
+    rng = np.random.default_rng(3)
+    cases = [
+        ((2, 5, 3), (3, 6, 3), dict(strides=2, padding="same")),
+        ((1, 4, 3, 4), (3, 3, 5, 4), dict(strides=2, padding="valid", output_padding=1)),
+        ((1, 3, 3, 2), (2, 2, 17, 2), dict(strides=3, padding="same")),
+        ((1, 2, 3, 2, 3), (3, 3, 3, 4, 3), dict(strides=2, padding="same")),
+    ]
+    for xshape, kshape, kw in cases:
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        want = reference_conv.conv_transpose(x, k, **kw)
+        for view in ending_views(x):
+            _close(ops.conv_transpose(view, k, **kw), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_resample(dtype):
+    rng = np.random.default_rng(4)
+    for shape in [(1, 5, 3), (2, 3, 4, 5), (1, 2, 3, 2, 3)]:
+        x = rng.standard_normal(shape).astype(dtype)
+        rank = x.ndim - 2
+        pads = ((1, 2),) * rank
+        crops = ((1, 0),) * rank
+        want = [reference_resample.zero_pad(x, pads), reference_resample.crop(x, crops),
+                reference_resample.upsample(x, (2,) * rank),
+                reference_resample.upsample(x, (3,) * rank, interpolation="bilinear")
+                if rank == 2 else None]
+        for view in ending_views(x):
+            _close(zero_pad(view, pads), want[0], dtype)
+            _close(crop(view, crops), want[1], dtype)
+            _close(upsample(view, (2,) * rank), want[2], dtype)
+            if rank == 2:
+                _close(upsample(view, 3, interpolation="bilinear"), want[3], dtype)
+
+
+def test_two_threads_stay_inside():
+    # the parallel paths split rows and channel blocks differently: the same views, 2 threads
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 9, 70, 32)).astype(np.float32)
+    dk = rng.standard_normal((3, 3, 32, 1)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 32, 40)).astype(np.float32)
+    want_dw = reference_depthwise.depthwise_conv(x, dk, padding="same")
+    want = reference_conv.conv(x, k, padding="same")
+    with convkit.num_threads(2):
+        for view in ending_views(x):
+            _close(ops.depthwise_conv(view, dk, padding="same"), want_dw, np.float32)
+            _close(ops.conv(view, k, padding="same"), want, np.float32)
