@@ -48,13 +48,14 @@ test-asan: $(STAMP)
 	$(PY) -m pip install --quiet "Cython>=3.0.10" "setuptools>=77"  # in-place builds need them
 	CFLAGS="-fsanitize=address -fno-omit-frame-pointer" LDFLAGS="-fsanitize=address" \
 		$(PY) setup.py -q build_ext --inplace --force
+	status=0; \
 	for isa in $$($(ASAN_RUN) $(PY) -c "from convkit import _kernels as k; \
 			print(*(v for v in k.built_variants() if k._cpu.supports(v)))"); do \
 		echo "AddressSanitizer, $$isa kernels:"; \
 		$(ASAN_RUN) CONVKIT_ISA=$$isa $(PY) -m pytest -q -p no:cacheprovider --capture=sys \
-			tests/test_kernel_bounds.py || exit 1; \
-	done
-	$(PY) setup.py -q build_ext --inplace --force
+			tests/test_kernel_bounds.py || { status=1; break; }; \
+	done; \
+	$(PY) setup.py -q build_ext --inplace --force && exit $$status  # optimised again, pass or fail
 	touch $(STAMP)
 
 ## make bench: the benchmark suite against PyTorch CPU (installs the CPU build of torch)
