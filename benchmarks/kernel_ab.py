@@ -6,7 +6,11 @@ when the old and the new build run side by side, call after call. Build each var
 
     python benchmarks/kernel_ab.py old/_conv.so new/_conv.so [--cases conv3d conv2d_mid]
                                    [--threads 2] [--repeats 20]
-    python benchmarks/kernel_ab.py old/_depthwise.so new/_depthwise.so --cases sepconv2d
+    python benchmarks/kernel_ab.py old/_depthwise.so new/_depthwise.so --cases sepconv2d --cold
+
+``--cold`` writes a buffer twice the size of the last-level cache before every call, as the
+other peers of the benchmark suite do between convkit's calls: memory-bound kernels (depthwise,
+separable) rank differently with their data in L3 and without.
 
 Prints the median GFLOP/s (conv) or ms (depthwise cases) of each build, and whether the
 outputs are bit-identical. The modules must come from the same ISA copy as each other (they
@@ -49,12 +53,31 @@ def load_build(path: str, module: str):
     return mod
 
 
+COLD_BYTES = 64 * 2**20   # twice the 32 MB L3 of the machines we measure on
+
+
+class _Flush:
+    """Evicts the caches by writing a buffer larger than them (``--cold``)."""
+
+    def __init__(self, on: bool):
+        self.src = np.ones(COLD_BYTES // 4, np.float32) if on else None
+        self.dst = np.empty_like(self.src) if on else None
+
+    def __call__(self):
+        if self.src is not None:
+            np.copyto(self.dst, self.src)
+
+
+_flush = _Flush(False)
+
+
 def _alternate(calls: list, repeats: int, warmup: int = 2) -> tuple[list, list]:
     """Median seconds of each call, run in turn ``repeats`` times; outputs of the first round."""
     times = [[] for _ in calls]
     outs = []
     for r in range(warmup + repeats):
         for i, call in enumerate(calls):
+            _flush()
             t = time.perf_counter()
             y = call()
             dt = time.perf_counter() - t
@@ -125,6 +148,8 @@ def main(argv=None) -> int:
     parser.add_argument("--cases", nargs="*", default=None)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--cold", action="store_true",
+                        help="evict the caches before every call (as the suite's peers do)")
     args = parser.parse_args(argv)
     if len(args.builds) < 2:
         parser.error("give at least two builds")
@@ -138,8 +163,10 @@ def main(argv=None) -> int:
         parser.error(f"unknown cases for {module}: {unknown}; choose from {list(table)}")
     builds = [load_build(path, module) for path in args.builds]
     convkit.set_num_threads(args.threads)
-    print(f"{module}: {len(builds)} builds, {args.threads} threads, {args.repeats} repeats "
-          "(columns in the order given)")
+    global _flush
+    _flush = _Flush(args.cold)
+    print(f"{module}: {len(builds)} builds, {args.threads} threads, {args.repeats} repeats"
+          f"{', cold caches' if args.cold else ''} (columns in the order given)")
     run_case = conv_case if module == "_conv" else separable_case
     for case_id in cases:
         print(run_case(case_id, builds, args.repeats))

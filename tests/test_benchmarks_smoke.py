@@ -44,7 +44,7 @@ def test_kernel_ab_compares_two_copies_of_the_loaded_builds(tmp_path):
             copies.append(shutil.copy(so, tmp_path / name))
         proc = subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / "kernel_ab.py"), *copies, "--cases",
-             *cases, "--repeats", "1", "--threads", "1"],
+             *cases, "--repeats", "1", "--threads", "1", *(["--cold"] if so == dw_so else [])],
             capture_output=True, text=True, timeout=600, cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert proc.returncode == 0, proc.stderr[-3000:]
