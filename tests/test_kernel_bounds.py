@@ -17,21 +17,11 @@ import pytest
 import reference_conv
 import reference_depthwise
 import reference_resample
+from offset_views import ending_views
 
 import convkit
 from convkit import ops
 from convkit.ops.resample import crop, upsample, zero_pad
-
-
-def ending_views(a):
-    """Copies of ``a`` that end on their allocation's last byte, one per start offset (in
-    items) from a 64-byte boundary, whatever the allocator's alignment."""
-    a = np.ascontiguousarray(a)
-    for lead in range(64 // a.itemsize):
-        buf = np.empty(a.size + lead, a.dtype)
-        view = buf[lead:].reshape(a.shape)
-        view[...] = a
-        yield view
 
 
 def _close(y, expected, dtype):

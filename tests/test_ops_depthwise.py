@@ -18,8 +18,10 @@ import pytest
 import reference_depthwise as ref  # tests/ is on sys.path (rootdir-relative imports)
 from hypothesis import given
 from hypothesis import strategies as st
+from offset_views import ending_views
 
 import convkit
+import convkit.ops.depthwise as depthwise_module
 from convkit import _kernels
 from convkit.ops.depthwise import (
     PackedDepthwise,
@@ -278,23 +280,14 @@ def test_isa_variants_agree(dtype):
         _close(y[:, 0], expected, mag, 9, rtol)
 
 
-def _at_byte_offset(a, offset):
-    """A copy of ``a`` starting ``offset`` bytes past a 64-byte boundary."""
-    raw = np.empty(a.nbytes + 128, np.uint8)
-    start = (-raw.ctypes.data) % 64 + offset
-    out = raw[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
-    out[...] = a
-    return out
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_channel_phase_bit_identical(dtype, monkeypatch):
     # NumPy aligns to 16 bytes; for inputs off a vector boundary the row kernels start their
     # channel blocks at the first aligned channel and run the last block on into the next
-    # pixel. Every offset, on every ISA copy, must give the aligned input's bits exactly:
-    # rows of 1, 2 and 70 pixels (one run of 64 and a short one), channels one and several
-    # vectors wide, the four row-kernel sizes, bias and relu, depthwise and separable.
-    depthwise_module = __import__("convkit.ops.depthwise", fromlist=["_dw"])
+    # pixel. Every start offset, on every ISA copy, must give the same bits (the aligned
+    # input's among them): rows of 1, 2 and 70 pixels (one run of 64 and a short one),
+    # channels one and several vectors wide, the four row-kernel sizes, bias and relu,
+    # depthwise and separable.
     rng = np.random.default_rng(5)
     itemsize = np.dtype(dtype).itemsize
     for variant in _kernels.built_variants():
@@ -306,7 +299,7 @@ def test_channel_phase_bit_identical(dtype, monkeypatch):
         lanes = {"avx512": 64, "avx2": 32, "base": 16}[variant] // itemsize
         for channels in {lanes, 3 * lanes}:
             for ksize, width in [((3, 3), 70), ((1, 3), 2), ((5, 5), 9), ((1, 5), 1)]:
-                x = _at_byte_offset(rng.standard_normal((2, 4, width, channels)).astype(dtype), 0)
+                x = rng.standard_normal((2, 4, width, channels)).astype(dtype)
                 dk = rng.standard_normal((*ksize, channels, 1)).astype(dtype)
                 pk = rng.standard_normal((1, 1, channels, 5)).astype(dtype)
                 b = rng.standard_normal(channels).astype(dtype)
@@ -316,11 +309,10 @@ def test_channel_phase_bit_identical(dtype, monkeypatch):
                 if dtype == np.float64:
                     np.testing.assert_allclose(dw0, ref.depthwise_conv(x, dk, **kw),
                                                rtol=1e-12, atol=1e-12)
-                for offset in range(itemsize, 64, itemsize):
-                    xo = _at_byte_offset(x, offset)
-                    where = (variant, channels, ksize, offset)
-                    assert np.array_equal(depthwise_conv(xo, dk, **kw), dw0), where
-                    assert np.array_equal(separable_conv(xo, dk, pk, padding="same"),
+                for view in ending_views(x):
+                    where = (variant, channels, ksize, view.ctypes.data % 64)
+                    assert np.array_equal(depthwise_conv(view, dk, **kw), dw0), where
+                    assert np.array_equal(separable_conv(view, dk, pk, padding="same"),
                                           sep0), where
 
 
