@@ -61,39 +61,40 @@ def _act(y, activation):
     return np.where(y < 0, 0, y).astype(y.dtype)   # NaN stays NaN
 
 
-def depthwise_conv(x, kernel, strides=1, padding="valid", data_format="channels_last",
-                   dilation_rate=1, bias=None, activation=None):
-    """Reference depthwise conv; ``kernel`` is ``kernel_size + (C, M)``."""
+def _channels_last(x, data_format):
     x = np.asarray(x)
-    kernel = np.asarray(kernel)
-    rank = x.ndim - 2
-    if data_format == "channels_first":
-        x = np.moveaxis(x, 1, -1)
-    c, m = kernel.shape[-2:]
-    grouped = kernel.reshape(*kernel.shape[:rank], 1, c * m)
-    y = grouped_conv(x, grouped, _tuple(strides, rank), padding.lower(),
-                     _tuple(dilation_rate, rank), groups=c)
+    return np.moveaxis(x, 1, -1) if data_format == "channels_first" else x
+
+
+def _finish(y, bias, activation, data_format):
+    """Bias, activation, then back to ``data_format`` (``y`` is channels_last)."""
     if bias is not None:
         y = y + np.asarray(bias)
     y = _act(y, activation)
     if data_format == "channels_first":
         y = np.moveaxis(y, -1, 1)
     return np.ascontiguousarray(y)
+
+
+def depthwise_conv(x, kernel, strides=1, padding="valid", data_format="channels_last",
+                   dilation_rate=1, bias=None, activation=None):
+    """Reference depthwise conv; ``kernel`` is ``kernel_size + (C, M)``."""
+    x = _channels_last(x, data_format)
+    kernel = np.asarray(kernel)
+    rank = x.ndim - 2
+    c, m = kernel.shape[-2:]
+    grouped = kernel.reshape(*kernel.shape[:rank], 1, c * m)
+    y = grouped_conv(x, grouped, _tuple(strides, rank), padding.lower(),
+                     _tuple(dilation_rate, rank), groups=c)
+    return _finish(y, bias, activation, data_format)
 
 
 def separable_conv(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
                    data_format="channels_last", dilation_rate=1, bias=None, activation=None):
     """Reference separable conv: depthwise (no bias), 1x1 conv, bias, activation."""
-    x = np.asarray(x)
+    x = _channels_last(x, data_format)
     rank = x.ndim - 2
-    if data_format == "channels_first":
-        x = np.moveaxis(x, 1, -1)
     mid = depthwise_conv(x, depthwise_kernel, strides, padding, "channels_last", dilation_rate)
     y = grouped_conv(mid, np.asarray(pointwise_kernel), (1,) * rank, "valid", (1,) * rank,
                      groups=1)
-    if bias is not None:
-        y = y + np.asarray(bias)
-    y = _act(y, activation)
-    if data_format == "channels_first":
-        y = np.moveaxis(y, -1, 1)
-    return np.ascontiguousarray(y)
+    return _finish(y, bias, activation, data_format)
