@@ -56,28 +56,22 @@ def load_build(path: str, module: str):
 COLD_BYTES = 64 * 2**20   # twice the 32 MB L3 of the machines we measure on
 
 
-class _Flush:
-    """Evicts the caches by writing a buffer larger than them (``--cold``)."""
-
-    def __init__(self, on: bool):
-        self.src = np.ones(COLD_BYTES // 4, np.float32) if on else None
-        self.dst = np.empty_like(self.src) if on else None
-
-    def __call__(self):
-        if self.src is not None:
-            np.copyto(self.dst, self.src)
+def cache_evictor():
+    """A function that evicts the caches by writing a buffer larger than them (``--cold``)."""
+    src = np.ones(COLD_BYTES // 4, np.float32)
+    dst = np.empty_like(src)
+    return lambda: np.copyto(dst, src)
 
 
-_flush = _Flush(False)
-
-
-def _alternate(calls: list, repeats: int, warmup: int = 2) -> tuple[list, list]:
-    """Median seconds of each call, run in turn ``repeats`` times; outputs of the first round."""
+def _alternate(calls: list, repeats: int, before=None, warmup: int = 2) -> tuple[list, list]:
+    """Median seconds of each call, run in turn ``repeats`` times; outputs of the first round.
+    ``before`` (untimed) runs before every call."""
     times = [[] for _ in calls]
     outs = []
     for r in range(warmup + repeats):
         for i, call in enumerate(calls):
-            _flush()
+            if before is not None:
+                before()
             t = time.perf_counter()
             y = call()
             dt = time.perf_counter() - t
@@ -88,7 +82,7 @@ def _alternate(calls: list, repeats: int, warmup: int = 2) -> tuple[list, list]:
     return [statistics.median(t) for t in times], outs
 
 
-def conv_case(case_id: str, builds: list, repeats: int) -> str:
+def conv_case(case_id: str, builds: list, repeats: int, before=None) -> str:
     conv_module = sys.modules["convkit.ops.conv"]
     n, spatial, c, f, k, s, padding = CONV_CASES[case_id]
     rng = np.random.default_rng(0)
@@ -107,13 +101,13 @@ def conv_case(case_id: str, builds: list, repeats: int) -> str:
                 conv_module._conv = original
         return run
 
-    medians, outs = _alternate([call(mod) for mod in builds], repeats)
+    medians, outs = _alternate([call(mod) for mod in builds], repeats, before)
     flops = 2 * outs[0].size * k ** len(spatial) * c
     rates = "  ".join(f"{flops / m / 1e9:7.1f}" for m in medians)
     return f"{case_id:14s} {rates}  GFLOP/s  {_same(outs)}"
 
 
-def separable_case(case_id: str, builds: list, repeats: int) -> str:
+def separable_case(case_id: str, builds: list, repeats: int, before=None) -> str:
     depthwise_module = sys.modules["convkit.ops.depthwise"]
     n, spatial, c, f = SEPARABLE_CASES[case_id]
     rng = np.random.default_rng(0)
@@ -133,7 +127,7 @@ def separable_case(case_id: str, builds: list, repeats: int) -> str:
                 depthwise_module._dw = original
         return run
 
-    medians, outs = _alternate([call(mod) for mod in builds], repeats)
+    medians, outs = _alternate([call(mod) for mod in builds], repeats, before)
     times = "  ".join(f"{1e3 * m:7.3f}" for m in medians)
     return f"{case_id:14s} {times}  ms       {_same(outs)}"
 
@@ -163,13 +157,12 @@ def main(argv=None) -> int:
         parser.error(f"unknown cases for {module}: {unknown}; choose from {list(table)}")
     builds = [load_build(path, module) for path in args.builds]
     convkit.set_num_threads(args.threads)
-    global _flush
-    _flush = _Flush(args.cold)
+    before = cache_evictor() if args.cold else None
     print(f"{module}: {len(builds)} builds, {args.threads} threads, {args.repeats} repeats"
           f"{', cold caches' if args.cold else ''} (columns in the order given)")
     run_case = conv_case if module == "_conv" else separable_case
     for case_id in cases:
-        print(run_case(case_id, builds, args.repeats))
+        print(run_case(case_id, builds, args.repeats, before))
     return 0
 
 
