@@ -34,7 +34,8 @@ def _oracle():
     return reference_depthwise
 
 
-def _cases(quick: bool):
+def case_specs(quick: bool = False) -> list:
+    """The cases of BENCHMARKS.md as dicts (also read by ``kernel_ab.py``)."""
     if quick:
         return [
             dict(id="depthwise2d", kind="depthwise", batch=1, size=16, c=16, m=1, k=3,
@@ -112,7 +113,7 @@ def cases(quick: bool = False, torch=None, keras=None) -> list:
     """The depthwise and separable cases as harness :class:`Case` objects."""
     oracle = _oracle()
     out = []
-    for spec in _cases(quick):
+    for spec in case_specs(quick):
         work, peers = _peers(spec, torch, oracle, keras)
         shape = (f"b{spec['batch']} {spec['size']}x{spec['size']} C{spec['c']}"
                  + (f"->{spec['f']}" if spec.get("f") else "") + f" k{spec['k']} same")

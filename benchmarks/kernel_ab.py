@@ -31,18 +31,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
-from benchmarks import harness  # noqa: E402,F401  (OMP_WAIT_POLICY, as in run.py)
+
+# the suite's case tables; harness sets OMP_WAIT_POLICY, as for run.py
+from benchmarks import conv_ops, depthwise_ops, harness  # noqa: E402,F401
 from convkit import ops  # noqa: E402
 
-# id -> (batch, spatial, in channels, out channels, kernel, stride, padding): BENCHMARKS.md
-CONV_CASES = {
-    "conv2d_large": (8, (56, 56), 128, 128, 3, 1, "same"),
-    "conv2d_mid": (8, (64, 64), 32, 64, 3, 1, "same"),
-    "conv2d_stem": (1, (224, 224), 3, 64, 7, 2, "same"),
-    "conv2d_mnist": (32, (28, 28), 1, 32, 3, 1, "valid"),
-    "conv3d": (2, (32, 32, 32), 16, 32, 3, 1, "same"),
-}
-SEPARABLE_CASES = {"sepconv2d": (8, (64, 64), 64, 64), "depthwise2d": (8, (56, 56), 128, None)}
+# the suite's cases that run on each kernel module
+CONV_CASES = {k: v for k, v in conv_ops.CASES.items() if v[0] == "conv"}
+SEPARABLE_CASES = {spec["id"]: spec for spec in depthwise_ops.case_specs()}
 
 
 def load_build(path: str, module: str):
@@ -84,10 +80,11 @@ def _alternate(calls: list, repeats: int, before=None, warmup: int = 2) -> tuple
 
 def conv_case(case_id: str, builds: list, repeats: int, before=None) -> str:
     conv_module = sys.modules["convkit.ops.conv"]
-    n, spatial, c, f, k, s, padding = CONV_CASES[case_id]
+    _, n, spatial, c, f, k, s, padding, dtype, data_format, dilation = CONV_CASES[case_id]
     rng = np.random.default_rng(0)
-    x = rng.uniform(-1, 1, (n, *spatial, c)).astype(np.float32)
-    kernel = rng.uniform(-1, 1, (k,) * len(spatial) + (c, f)).astype(np.float32)
+    shape = (n, *spatial, c) if data_format == "channels_last" else (n, c, *spatial)
+    x = rng.uniform(-1, 1, shape).astype(dtype)
+    kernel = rng.uniform(-1, 1, (k,) * len(spatial) + (c, f)).astype(dtype)
     original = conv_module._conv
 
     def call(mod):
@@ -96,7 +93,7 @@ def conv_case(case_id: str, builds: list, repeats: int, before=None) -> str:
         def run():
             conv_module._conv = mod
             try:
-                return ops.conv(x, packed, s, padding)
+                return ops.conv(x, packed, s, padding, data_format, dilation)
             finally:
                 conv_module._conv = original
         return run
@@ -104,16 +101,18 @@ def conv_case(case_id: str, builds: list, repeats: int, before=None) -> str:
     medians, outs = _alternate([call(mod) for mod in builds], repeats, before)
     flops = 2 * outs[0].size * k ** len(spatial) * c
     rates = "  ".join(f"{flops / m / 1e9:7.1f}" for m in medians)
-    return f"{case_id:14s} {rates}  GFLOP/s  {_same(outs)}"
+    return f"{case_id:16s} {rates}  GFLOP/s  {_same(outs)}"
 
 
 def separable_case(case_id: str, builds: list, repeats: int, before=None) -> str:
     depthwise_module = sys.modules["convkit.ops.depthwise"]
-    n, spatial, c, f = SEPARABLE_CASES[case_id]
+    spec = SEPARABLE_CASES[case_id]
+    n, size, c, m, k = spec["batch"], spec["size"], spec["c"], spec["m"], spec["k"]
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((n, *spatial, c)).astype(np.float32)
-    dk = rng.standard_normal((3, 3, c, 1)).astype(np.float32)
-    pk = rng.standard_normal((1, 1, c, f)).astype(np.float32) if f else None
+    x = rng.standard_normal((n, size, size, c)).astype(spec["dtype"])
+    dk = rng.standard_normal((k, k, c, m)).astype(spec["dtype"])
+    pk = (rng.standard_normal((1, 1, c * m, spec["f"])).astype(spec["dtype"])
+          if spec["kind"] == "separable" else None)
     original = depthwise_module._dw
 
     def call(mod):
@@ -129,7 +128,7 @@ def separable_case(case_id: str, builds: list, repeats: int, before=None) -> str
 
     medians, outs = _alternate([call(mod) for mod in builds], repeats, before)
     times = "  ".join(f"{1e3 * m:7.3f}" for m in medians)
-    return f"{case_id:14s} {times}  ms       {_same(outs)}"
+    return f"{case_id:16s} {times}  ms       {_same(outs)}"
 
 
 def _same(outs: list) -> str:
