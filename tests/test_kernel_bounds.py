@@ -73,6 +73,10 @@ def test_conv(dtype):
         ((1, 7, 6, 2), (3, 2, 2, 70), dict(padding="valid", dilation_rate=2)),
         ((1, 2, 2, 5), (5, 5, 5, 9), dict(padding="same")),
         ((1, 3, 4, 5, 2), (3, 3, 3, 2, 33), dict(padding="same")),
+        # 8+ output rows: columns touching the W padding are tiled down the rows, reading
+        # only their in-range taps (merged kernel rows, then tap by tap under W dilation)
+        ((2, 8, 6, 4), (2, 5, 4, 40), dict(padding="same", strides=(1, 2))),
+        ((1, 9, 5, 3), (3, 3, 3, 16), dict(padding="same", dilation_rate=(1, 2))),
     ]
     for xshape, kshape, kw in cases:
         x = rng.standard_normal(xshape).astype(dtype)
@@ -95,6 +99,7 @@ def test_conv_transpose(dtype):
         ((1, 4, 3, 4), (3, 3, 5, 4), dict(strides=2, padding="valid", output_padding=1)),
         ((1, 3, 3, 2), (2, 2, 17, 2), dict(strides=3, padding="same")),
         ((1, 2, 3, 2, 3), (3, 3, 3, 4, 3), dict(strides=2, padding="same")),
+        ((1, 8, 4, 3), (3, 3, 5, 3), dict(strides=2, padding="same")),  # 8 rows per phase
     ]
     for xshape, kshape, kw in cases:
         x = rng.standard_normal(xshape).astype(dtype)

@@ -291,6 +291,45 @@ def test_bit_identical_across_thread_counts(shape, kshape, kw, dtype):
     assert np.array_equal(y1, y2) and np.array_equal(y1, y3)
 
 
+@given(w=st.integers(1, 40), kw=st.integers(1, 7), s=st.integers(1, 3), d=st.integers(1, 3),
+       padding=st.sampled_from(["same", "valid"]), rows=st.integers(6, 13),
+       groups=st.sampled_from([1, 1, 2]), cg=st.integers(1, 20),
+       fg=st.sampled_from([1, 5, 32, 64, 70]), dtype=st.sampled_from([np.float32, np.float64]))
+def test_edge_column_order_equals_row_by_row(w, kw, s, d, padding, rows, groups, cg, fg, dtype):
+    # With enough output rows the kernel tiles the output columns that see the W padding
+    # down the rows, reading only their taps inside the input; one row at a time (a Conv1D
+    # batch) it tiles along W with zero-padded copies. Same sums in the same order.
+    assume(padding == "same" or w >= (kw - 1) * d + 1)
+    rng = np.random.default_rng(w * 1000 + kw * 100 + cg)
+    x = rng.standard_normal((2, rows, w, groups * cg)).astype(dtype)
+    k = rng.standard_normal((kw, cg, groups * fg)).astype(dtype)
+    b = rng.standard_normal(groups * fg).astype(dtype)
+    kw_args = dict(padding=padding, bias=b, activation="relu")
+    by_rows = ops.conv(x.reshape(2 * rows, w, -1), k, s, dilation_rate=d, **kw_args)
+    whole = ops.conv(x, k[None], (1, s), dilation_rate=(1, d), **kw_args)
+    assert np.array_equal(whole, by_rows.reshape(whole.shape))
+
+
+@pytest.mark.parametrize("shape, kshape, kw", [
+    ((2, 9, 12, 5), (3, 5, 5, 33), dict(padding="same", dilation_rate=(1, 3))),
+    ((1, 8, 2, 3), (3, 3, 3, 7), dict(padding="same", dilation_rate=(2, 4))),  # W < kernel
+    ((2, 10, 17, 6), (3, 7, 3, 64), dict(padding="same", strides=(2, 3))),  # groups 2
+    ((1, 4, 5, 9, 4), (2, 3, 4, 4, 20), dict(padding="same", strides=(1, 1, 2))),
+    ((1, 3, 4, 30, 2), (1, 2, 3, 2, 9), dict(padding="valid", dilation_rate=(1, 1, 5))),
+    ((1, 12, 3), (4, 3, 40), dict(padding="causal", dilation_rate=2)),
+])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_padded_columns_match_oracle(shape, kshape, kw, data_format):
+    rng = np.random.default_rng(9)
+    x, k = rng.standard_normal(shape), rng.standard_normal(kshape)
+    if data_format == "channels_first":
+        x = to_first(x)
+    ours = ops.conv(x, k, data_format=data_format, **kw)
+    oracle = ref.conv(x, k, kw.get("strides", 1), kw["padding"], data_format,
+                      kw.get("dilation_rate", 1))
+    np.testing.assert_allclose(ours, oracle, **tol(k, 1e-12))
+
+
 _VARIANT_SCRIPT = r"""
 import json, sys
 import numpy as np
