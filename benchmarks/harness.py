@@ -25,6 +25,11 @@ from dataclasses import dataclass, field
 # convkit's, torch's and OpenBLAS's spinning threads steal each other's slices. Passive
 # waiting is set before any of them is imported (the runner prints the policy it used).
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+# OpenBLAS's own pool (NumPy's matmul: the NumPy reference, the sgemm limit) ignores that and
+# spins up to 2**28 cycles after every call, so whichever peer ran next shared the cores with
+# it: torch's conv1d_causal measured 6.4 ms after the NumPy reference and 2.4 ms without.
+# 2**4 cycles: its threads sleep as soon as their work is done.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 import numpy as np  # noqa: E402
 

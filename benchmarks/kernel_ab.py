@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
 
-# the suite's case tables; harness sets OMP_WAIT_POLICY, as for run.py
+# the suite's case tables; harness sets the thread wait policies, as for run.py
 from benchmarks import conv_ops, depthwise_ops, harness  # noqa: E402,F401
 from convkit import ops  # noqa: E402
 

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
-from benchmarks import harness  # noqa: E402  (sets OMP_WAIT_POLICY before imports below)
+from benchmarks import harness  # noqa: E402  (sets the thread wait policies before the imports below)
 
 PROVIDERS = ("benchmarks.conv_ops", "benchmarks.depthwise_ops", "benchmarks.memory_ops")
 MEMORY_TARGET_PCT = 70.0
@@ -87,10 +87,12 @@ def run(quick=False, n_threads=2, repeats=20, only=None, keras_peer=True, log=pr
         "quick": quick, "convkit": convkit.__version__, "isa": convkit._kernels.ISA,
         "numpy": np.__version__, "torch": getattr(torch, "__version__", None),
         "keras": getattr(keras, "__version__", None),
-        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), **limits}
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "openblas_thread_timeout": os.environ.get("OPENBLAS_THREAD_TIMEOUT"), **limits}
     log(f"peers: convkit {meta['convkit']} (ISA {meta['isa']}), numpy {meta['numpy']}"
         f", torch {meta['torch'] or 'not installed'}, keras/jax {meta['keras'] or 'not used'}; "
-        f"threads {n_threads}, repeats {repeats}, OMP_WAIT_POLICY={meta['omp_wait_policy']}")
+        f"threads {n_threads}, repeats {repeats}, OMP_WAIT_POLICY={meta['omp_wait_policy']}, "
+        f"OPENBLAS_THREAD_TIMEOUT={meta['openblas_thread_timeout']}")
     log(f"limits: sgemm {limits['sgemm_gflops']:.1f} GFLOP/s, copy {limits['copy_gbps']:.1f} GB/s")
     log(_header())
     rows = []
