@@ -86,7 +86,10 @@ def test_version_and_show_config():
 
 
 @pytest.mark.parametrize("shape", [(3, 5, 7, 9), (2, 300, 40, 50), (1, 1, 1, 1), (2, 3, 1000),
-                                   (4, 700, 3, 5, 2), (0, 3, 4, 4)])
+                                   (4, 700, 3, 5, 2), (0, 3, 4, 4),
+                                   # 4-byte words move in 8 x 8 register blocks: exact
+                                   # blocks, and rims of 1-7 on either side
+                                   (1, 16, 4, 6), (2, 9, 3, 17), (1, 263, 7, 9)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8, np.int16, np.bool_])
 def test_layout_transposes_round_trip(shape, dtype):
     from convkit.ops import _arrays
