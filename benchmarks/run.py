@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
-from benchmarks import harness  # noqa: E402  (sets the thread wait policies before the imports below)
+from benchmarks import harness  # noqa: E402  (sets the thread wait policies first)
 
 PROVIDERS = ("benchmarks.conv_ops", "benchmarks.depthwise_ops", "benchmarks.memory_ops")
 MEMORY_TARGET_PCT = 70.0
