@@ -25,6 +25,7 @@ from convkit.ops.conv import pack_conv_kernel
 sys.path.insert(0, os.path.dirname(__file__))
 import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
 import reference_conv as ref  # noqa: E402
+from nonfinite import NONFINITE, assert_same_nonfinite, poison  # noqa: E402
 
 
 def tol(kernel, scale):
@@ -112,6 +113,43 @@ def test_conv_float64_matches_oracle(case):
                       case["dilation"], b)
     assert ours.dtype == np.float64
     np.testing.assert_allclose(ours, np.maximum(oracle, 0), **tol(k, 1e-12))
+
+
+@given(conv_cases(), st.sampled_from(NONFINITE), st.integers(1, 3))
+def test_nonfinite_weights_multiply_the_padding(case, value, count):
+    """inf/NaN weights meet the zero padding (0 * inf = NaN) as in the explicitly padding
+    oracle, whatever the tiling. (Keras on jax is no oracle here: XLA drops some padding
+    products and not others, e.g. a "same" Conv1D with kernel 2 and inf at tap 1 gives a
+    finite last output, with kernel 4 and inf at tap 3 a NaN one.)"""
+    x, k, b = make_arrays(case, np.float32)
+    k = poison(k, case["seed"], value, count)
+    args = (case["strides"], case["padding"], case["data_format"], case["dilation"])
+    expected = ref.conv(x.astype(np.float64), k.astype(np.float64), *args, b)
+    assert_same_nonfinite(ops.conv(x, k, *args, bias=b), expected, **tol(k, 1e-5))
+    assert_same_nonfinite(ops.conv(x.astype(np.float64), k.astype(np.float64), *args, bias=b,
+                                   activation="relu"),
+                          np.where(expected < 0, 0, expected), **tol(k, 1e-12))
+
+
+@pytest.mark.parametrize("shape, kshape, padding", [
+    ((2, 20, 3), (3, 3, 4), "causal"), ((2, 20, 3), (5, 3, 4), "same"),
+    ((1, 16, 16, 3), (3, 3, 3, 8), "same"), ((2, 9, 24, 2), (1, 5, 2, 40), "same"),
+    ((1, 10, 10, 10, 2), (3, 3, 3, 2, 16), "same")])
+def test_inf_weight_reaches_every_output_of_its_filter(shape, kshape, padding):
+    """Tap 0 of filter 1 meets every output: real input (x * inf) or padding (0 * inf). The
+    images have enough rows for the edge-column tile order, which skips the W padding; odd
+    kernels padded on both sides, where Keras multiplies the padding too."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 1, shape).astype(np.float32)
+    k = rng.uniform(-1, 1, kshape).astype(np.float32)
+    k[(0,) * (k.ndim - 1) + (1,)] = np.inf
+    y = ops.conv(x, pack_conv_kernel(k), padding=padding)
+    assert not np.isfinite(y[..., 1]).any()
+    assert np.isfinite(np.delete(y, 1, axis=-1)).all()
+    rank = len(shape) - 2
+    case = dict(padding=padding, strides=(1,) * rank, dilation=(1,) * rank, ks=kshape[:rank],
+                data_format="channels_last", rank=rank)
+    assert_same_nonfinite(y, keras_conv(x, k, case, None), **tol(k, 1e-5))
 
 
 # KERAS_PARITY §2.2: (n, k, s, d) -> (pad before, pad after)

@@ -20,6 +20,7 @@ from convkit.ops.conv_transpose import pack_conv_transpose_kernel
 sys.path.insert(0, os.path.dirname(__file__))
 import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
 import reference_conv as ref  # noqa: E402
+from nonfinite import NONFINITE, assert_same_nonfinite, poison  # noqa: E402
 
 
 def tol(kernel, scale):
@@ -98,6 +99,41 @@ def test_conv_transpose_float64_matches_oracle(case):
     oracle = call(ref.conv_transpose, x, k, case, bias=b)
     assert ours.shape == oracle.shape and ours.dtype == np.float64
     np.testing.assert_allclose(ours, np.maximum(oracle, 0), **tol(k, 1e-12))
+
+
+@given(transpose_cases(), st.sampled_from(NONFINITE), st.integers(1, 3))
+def test_nonfinite_weights_reach_the_outputs_of_real_inputs(case, value, count):
+    """An inf/NaN weight reaches exactly the outputs its products with real inputs reach,
+    as in the scatter-defined oracle (the phase kernels alone would also multiply some of
+    the zeros between and around the inputs, depending on the tiling)."""
+    x, k, b = make_arrays(case, np.float32)
+    k = poison(k, case["seed"], value, count)
+    expected = call(ref.conv_transpose, x.astype(np.float64), k.astype(np.float64), case,
+                    bias=b)
+    assert_same_nonfinite(call(ops.conv_transpose, x, k, case, bias=b), expected,
+                          **tol(k, 1e-5))
+    ours = call(ops.conv_transpose, x.astype(np.float64), pack_conv_transpose_kernel(
+        k.astype(np.float64), case["strides"], case["dilation"]), case, bias=b,
+        activation="relu")
+    assert_same_nonfinite(ours, np.where(expected < 0, 0, expected), **tol(k, 1e-12))
+
+
+@pytest.mark.parametrize("shape, ks, strides, padding, output_padding", [
+    ((2, 7, 3), (3,), 2, "valid", None), ((2, 7, 3), (4,), 3, "same", 1),
+    ((1, 12, 10, 3), (3, 3), 2, "same", None), ((2, 7, 6, 3), (4, 3), (2, 3), "valid", (1, 2)),
+    ((1, 9, 9, 3), (3, 3), (2, 1), "same", None)])
+def test_nonfinite_weights_match_keras_strided(shape, ks, strides, padding, output_padding):
+    """XLA computes 1-D/2-D strided transposed convs (dilation 1) from real inputs only, like
+    the oracle (its stride-1 and 3-D ones multiply the padding and inserted zeros too)."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, shape).astype(np.float32)
+    k = rng.uniform(-1, 1, (*ks, 5, 3)).astype(np.float32)
+    k[(0,) * len(ks) + (1, 2)] = np.inf
+    k[(-1,) * len(ks) + (3, 0)] = np.nan
+    y = ops.conv_transpose(x, k, strides, padding, output_padding)
+    expected = np.asarray(keras.ops.conv_transpose(x, k, strides, padding, output_padding))
+    assert_same_nonfinite(y, expected, **tol(k, 1e-5))
+    assert not np.isfinite(y).all() and np.isfinite(y).any()
 
 
 # KERAS_PARITY §3.2: 1-D input [1, 0, 0], kernel taps 1..k

@@ -18,6 +18,7 @@ import pytest
 import reference_depthwise as ref  # tests/ is on sys.path (rootdir-relative imports)
 from hypothesis import given
 from hypothesis import strategies as st
+from nonfinite import NONFINITE, assert_same_nonfinite, poison
 from offset_views import ending_views
 
 import convkit
@@ -424,6 +425,47 @@ def test_nan_propagates():
         assert np.isnan(y).sum() == 9
         z = separable_conv(x, k, np.ones((1, 1, 20, 5)), padding="same", activation=act)
         assert np.isnan(z[0, 3:6, 3:6]).all() and np.isnan(z).sum() == 45
+
+
+@given(cfg=configs(ranks=(1, 2, 3)), value=st.sampled_from(NONFINITE), relu=st.booleans())
+def test_nonfinite_weights_multiply_the_padding(cfg, value, relu):
+    """inf/NaN depthwise weights meet the zero padding (0 * inf = NaN) as in the explicitly
+    padding oracle, in both ops, whatever the tiling (see test_ops_conv for why not Keras)."""
+    x, dk, pk = _arrays(cfg, np.float32)
+    dk = poison(dk, cfg["seed"], value)
+    kw = _kw(cfg)
+    act = "relu" if relu else None
+    x64, dk64, pk64 = (a.astype(np.float64) for a in (x, dk, pk))
+    taps = math.prod(cfg["kernel_size"])
+    for y, expected, mag, terms in [
+            (depthwise_conv(x, dk, **kw, activation=act),
+             ref.depthwise_conv(x64, dk64, **kw, activation=act),
+             _dw_magnitude(x, dk, None, **kw), taps),
+            (separable_conv(x, dk, pk, **kw, activation=act),
+             ref.separable_conv(x64, dk64, pk64, **kw, activation=act),
+             _sep_magnitude(x, dk, pk, None, **kw), taps * dk.shape[-2] * dk.shape[-1])]:
+        finite = assert_same_nonfinite(y, expected)
+        _close(y[finite], expected[finite], mag[finite], terms, 1e-5)
+
+
+@pytest.mark.parametrize("shape, ks", [((2, 30, 5), (3,)), ((1, 16, 16, 5), (3, 3)),
+                                       ((2, 9, 24, 5), (1, 5))])
+def test_inf_weight_reaches_every_output_of_its_channel(shape, ks):
+    """Tap 0 of channel 1 meets every output: real input (x * inf) or padding (0 * inf); as
+    Keras computes it for these odd kernels padded on both sides."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 1, shape).astype(np.float32)
+    dk = rng.uniform(-1, 1, (*ks, 5, 1)).astype(np.float32)
+    dk[(0,) * len(ks) + (1, 0)] = np.inf
+    pk = rng.uniform(-1, 1, (*(1,) * len(ks), 5, 4)).astype(np.float32)
+    y = depthwise_conv(x, pack_depthwise_kernel(dk), padding="same")
+    assert not np.isfinite(y[..., 1]).any()
+    assert np.isfinite(np.delete(y, 1, axis=-1)).all()
+    assert_same_nonfinite(y, keras.ops.depthwise_conv(x, dk, padding="same"), rtol=1e-4,
+                          atol=1e-5)
+    z = separable_conv(x, dk, pk, padding="same")
+    assert not np.isfinite(z).any()
+    assert_same_nonfinite(z, keras.ops.separable_conv(x, dk, pk, padding="same"))
 
 
 def test_relu_and_linear():

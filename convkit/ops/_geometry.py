@@ -5,7 +5,9 @@ per spatial axis, padded to three axes (``D, H, W``) with singleton leading axes
 2-D, so every rank runs the same kernel.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from . import shapes
 from .arguments import standardize_padding, standardize_tuple
@@ -59,3 +61,24 @@ def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
         in_spatial=_pad3(in_spatial, 1), out_spatial=_pad3(out, 1),
         kernel_spatial=_pad3(kernel_spatial, 1), strides=_pad3(strides, 1),
         dilation=_pad3(dilation, 1), pad_before=_pad3(before, 0), _rank=rank)
+
+
+def with_explicit_padding(x5, geo: ConvGeometry) -> tuple:
+    """``(x5, geo)`` with the padding written into a copy of ``x5`` and ``pad_before`` zero.
+
+    For kernels holding inf or NaN. The compute kernels skip taps that fall in the padding
+    (products with zeros), so ``0 * inf = NaN`` would never happen there, and where it did
+    would depend on the tiling. Keras defines the padding as zeros that are multiplied (XLA
+    does so wherever the kernel fits the input and is padded on both sides; it drops some of
+    those products elsewhere): on an explicitly padded input every tap is in range, so the
+    kernels compute every product. Returns the arguments unchanged when there is no padding.
+    """
+    pads = []
+    for n, o, k, s, d, before in zip(geo.in_spatial, geo.out_spatial, geo.kernel_spatial,
+                                     geo.strides, geo.dilation, geo.pad_before, strict=True):
+        reach = (o - 1) * s + (k - 1) * d + 1  # input extent the outputs read, padding included
+        pads.append((before, max(0, reach - before - n)))
+    if not any(b or a for b, a in pads):
+        return x5, geo
+    padded = np.pad(x5, [(0, 0), *pads, (0, 0)])
+    return padded, replace(geo, in_spatial=tuple(padded.shape[1:4]), pad_before=(0, 0, 0))

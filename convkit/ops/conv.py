@@ -11,7 +11,7 @@ import numpy as np
 from .. import _kernels
 from .._threads import get_num_threads
 from . import _arrays
-from ._geometry import conv_geometry
+from ._geometry import conv_geometry, with_explicit_padding
 from .arguments import standardize_data_format
 
 _conv = _kernels.load("_conv")
@@ -100,6 +100,8 @@ class CastKernel:
         self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
         self.kernel.setflags(write=False)
         self.dtype = dtype
+        # inf/NaN weights make padding matter: 0 * inf is NaN (see with_explicit_padding)
+        self.finite = bool(np.isfinite(self.kernel).all())
         self._cache = {}
 
     @classmethod
@@ -332,6 +334,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     if out.size:
         if packed_kernel is None:
             packed_kernel = PackedConvKernel(k, dtype)
+        if not packed_kernel.finite:
+            x5, geo = with_explicit_padding(x5, geo)
         p = packed_kernel.packed(groups)
         macs = out.size * int(np.prod(geo.kernel_spatial)) * cg
         run_direct(x5, p, packed_bias(b, filters, p, dtype), out,

@@ -22,6 +22,7 @@ from .conv import (
     CastKernel,
     _activation_code,
     check_bias,
+    conv,
     direct_geometry,
     direct_output,
     kernel_threads,
@@ -179,6 +180,10 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         return out
     if packed is None:
         packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
+    if not packed.finite:
+        out[...] = _scatter_by_tap(x5, packed.kernel, s3, d3, c3, o3, b, relu, rank,
+                                   data_format)
+        return out
     # every phase's geometry, weights and bias, run as one task list (one parallel region)
     geoms, weights, biases, macs = [], [], [], 0
     w_off = b_off = 0
@@ -214,3 +219,31 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         run_geometries(x5, p, np.concatenate(weights), np.concatenate(biases), out,
                        np.array(geoms, dtype=np.intp), kernel_threads(macs, n_threads))
     return out
+
+
+def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -> np.ndarray:
+    """The transposed conv as its definition: ``x[i] @ K[t]`` added into ``full[i*s + t*d]``,
+    tap by tap (a 1x1 conv each), then cropped; for kernels holding inf or NaN.
+
+    The phase kernels skip products with the zeros between and around the inputs only where a
+    whole tile's taps fall outside, so ``0 * inf = NaN`` would appear in some outputs and not
+    others, by tiling. Here only products of real inputs exist (NumPy oracle, PyTorch, and
+    XLA's 1-D/2-D strided transposed convs agree; XLA's 3-D and stride-1 ones also multiply
+    the inserted zeros). Slow, and only taken for non-finite weights.
+    """
+    k5 = kernel.reshape((1,) * (5 - kernel.ndim) + kernel.shape)
+    n_in = x5.shape[1:4]
+    full_sp = [max((n - 1) * s + (k - 1) * d + 1, c + o)
+               for n, k, s, d, c, o in zip(n_in, k5.shape[:3], s3, d3, c3, o3, strict=True)]
+    full = np.zeros((x5.shape[0], *full_sp, k5.shape[-2]), dtype=x5.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN here, as in kernels
+        for tap in np.ndindex(*k5.shape[:3]):
+            window = tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
+                           for t, d, s, n in zip(tap, d3, s3, n_in, strict=True))
+            full[(slice(None), *window)] += conv(x5, k5[tap].T[None, None, None])
+        y5 = full[(slice(None), *(slice(c, c + o) for c, o in zip(c3, o3, strict=True)))]
+        if bias is not None:
+            y5 = y5 + bias
+    if relu:
+        y5 = np.where(y5 < 0, y5.dtype.type(0), y5)  # NaN and -0.0 kept, as the kernels' relu
+    return _arrays.from_kernel_layout(np.ascontiguousarray(y5), rank, data_format)

@@ -22,7 +22,7 @@ from ._arrays import (
     spatial_shape,
     to_kernel_layout,
 )
-from ._geometry import conv_geometry
+from ._geometry import conv_geometry, with_explicit_padding
 from .arguments import standardize_data_format, standardize_padding
 
 _dw = _kernels.load("_depthwise")
@@ -143,6 +143,8 @@ def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra
     if packed is None or packed.weights.dtype != dtype:
         packed = pack_depthwise_kernel(k if k is not None else _unpack(packed), dtype)
     x5 = to_kernel_layout(np.ascontiguousarray(x, dtype=dtype), data_format)
+    if x5.size and min(geo.out_spatial) > 0 and not np.isfinite(packed.weights).all():
+        x5, geo = with_explicit_padding(x5, geo)
     return x5, packed, geo, dtype, rank, data_format
 
 
