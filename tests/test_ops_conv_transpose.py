@@ -130,10 +130,16 @@ def test_nonfinite_weights_match_keras_strided(shape, ks, strides, padding, outp
     k = rng.uniform(-1, 1, (*ks, 5, 3)).astype(np.float32)
     k[(0,) * len(ks) + (1, 2)] = np.inf
     k[(-1,) * len(ks) + (3, 0)] = np.nan
-    y = ops.conv_transpose(x, k, strides, padding, output_padding)
+    y = ops.conv_transpose(x, k, strides, padding, output_padding, "channels_last")
     expected = np.asarray(keras.ops.conv_transpose(x, k, strides, padding, output_padding))
     assert_same_nonfinite(y, expected, **tol(k, 1e-5))
     assert not np.isfinite(y).all() and np.isfinite(y).any()
+    convkit.config.set_image_data_format("channels_first")  # the default must not leak in
+    try:
+        again = ops.conv_transpose(x, k, strides, padding, output_padding, "channels_last")
+    finally:
+        convkit.config.set_image_data_format("channels_last")
+    np.testing.assert_array_equal(again, y)
 
 
 # KERAS_PARITY §3.2: 1-D input [1, 0, 0], kernel taps 1..k

@@ -240,7 +240,8 @@ def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -
         for tap in np.ndindex(*k5.shape[:3]):
             window = tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
                            for t, d, s, n in zip(tap, d3, s3, n_in, strict=True))
-            full[(slice(None), *window)] += conv(x5, k5[tap].T[None, None, None])
+            full[(slice(None), *window)] += conv(x5, k5[tap].T[None, None, None],
+                                                 data_format="channels_last")
         y5 = full[(slice(None), *(slice(c, c + o) for c, o in zip(c3, o3, strict=True)))]
         if bias is not None:
             y5 = y5 + bias
