@@ -8,15 +8,19 @@ from convkit.widgets.scene import (
     ResampleComputation,
     ResampleConfig,
     SceneError,
+    SeparableComputation,
+    SeparableConfig,
     TransposedComputation,
     TransposedConfig,
 )
 from convkit.widgets.scene.conv import receptive_field
 from convkit.widgets.scene.resample import axis_taps
+from convkit.widgets.scene.separable import cost_comparison
 from hypothesis import given
 from hypothesis import strategies as st
 from widget_cases import transposed_cases
 
+import convkit
 from convkit import ops
 from convkit.ops import shapes
 
@@ -210,3 +214,38 @@ def test_crop_pad_nearest_taps_reproduce_ops(rank, operation):
         assert sc.reconstructed == sc.value
         if operation == "pad":
             assert (not sc.taps) == bool(comp.out_mask[sc.position])
+
+
+def _scene_numbers():
+    """Every array and count the scenes show, for settings that touch every op they call."""
+    x = np.arange(1.0, 37.0).reshape(6, 6) % 7 - 3
+    conv = [ConvComputation(ConvConfig(kernel_size=3, padding=p), x)
+            for p in ("same", "full", "valid")]
+    transposed = TransposedComputation(TransposedConfig(kernel_size=3, strides=2,
+                                                        padding="same"), x[:2, :2])
+    separable = SeparableComputation(SeparableConfig(kernel_size=3, padding="same",
+                                                     filters=4), np.stack([x, -x, x], -1))
+    resample = [ResampleComputation(ResampleConfig(op, rank=2, amounts=((1, 0), (0, 1)),
+                                                   size=2, interpolation="bilinear"), x)
+                for op in ("crop", "pad", "upsample")]
+    arrays = [a for c in conv for a in (c.output, c.padded)]
+    arrays += [transposed.output, transposed.zero_insertion, transposed.inserted]
+    arrays += [separable.depthwise, separable.output, separable.composed, separable.padded]
+    arrays += [r.output for r in resample]
+    costs = cost_comparison(SeparableConfig(kernel_size=3, padding="valid", filters=4),
+                            (6, 6), 3)
+    return arrays, costs
+
+
+def test_scenes_ignore_a_channels_first_session_default():
+    """A class that set channels_first for its own layers still sees the same scenes."""
+    arrays, costs = _scene_numbers()
+    convkit.config.set_image_data_format("channels_first")
+    try:
+        arrays_cf, costs_cf = _scene_numbers()
+    finally:
+        convkit.config.set_image_data_format("channels_last")
+    assert len(arrays) == len(arrays_cf)
+    for a, b in zip(arrays, arrays_cf, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert costs == costs_cf

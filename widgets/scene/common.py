@@ -2,6 +2,10 @@
 
 import numpy as np
 
+# Scenes hold (…, channels) arrays, so every op and layer they call is told so: a session that
+# set convkit.config.set_image_data_format("channels_first") must not reinterpret them.
+CHANNELS_LAST = {"data_format": "channels_last"}
+
 
 class SceneError(ValueError):
     """An impossible setting: the op's own message plus a plain sentence for the banner.
@@ -107,5 +111,5 @@ def axis_text(index) -> str:
     return str(index[0]) if len(index) == 1 else "(" + ", ".join(map(str, index)) + ")"
 
 
-__all__ = ["SceneError", "CaptionedScene", "fmt", "fmt_full", "signed_term", "as_tuple",
-           "normalise_conv_config", "window_indices", "call_op", "axis_text"]
+__all__ = ["CHANNELS_LAST", "SceneError", "CaptionedScene", "fmt", "fmt_full", "signed_term",
+           "as_tuple", "normalise_conv_config", "window_indices", "call_op", "axis_text"]

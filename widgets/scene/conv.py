@@ -16,6 +16,7 @@ from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
 from .common import (
+    CHANNELS_LAST,
     CaptionedScene,
     SceneError,
     axis_text,
@@ -195,15 +196,17 @@ class ConvComputation:
                               zip(n, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
         bias_arg = self.bias if cfg.use_bias else None
         if cfg.padding in ("full", "explicit"):
-            padded_batch = call_op(ops.zero_pad, x[None], self.pads, explain=explain)
+            padded_batch = call_op(ops.zero_pad, x[None], self.pads, **CHANNELS_LAST,
+                                   explain=explain)
             out = call_op(ops.conv, padded_batch, self.kernel, strides=cfg.strides,
                           padding="valid", dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                          activation=cfg.activation, explain=explain)
+                          activation=cfg.activation, **CHANNELS_LAST, explain=explain)
         else:
             out = call_op(ops.conv, x[None], self.kernel, strides=cfg.strides,
                           padding=cfg.padding, dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                          activation=cfg.activation, explain=explain)
-            padded_batch = call_op(ops.zero_pad, x[None], self.pads, explain=explain)
+                          activation=cfg.activation, **CHANNELS_LAST, explain=explain)
+            padded_batch = call_op(ops.zero_pad, x[None], self.pads, **CHANNELS_LAST,
+                                   explain=explain)
         self.output = np.asarray(out)[0]
         self.padded = np.asarray(padded_batch)[0]
         self.pad_mask = np.ones(self.padded.shape[:-1], dtype=bool)

@@ -17,6 +17,8 @@ import numpy as np
 
 from convkit import ops
 
+from .common import CHANNELS_LAST
+
 #: The matrix view is drawn only for tiny sizes: a forward input ≤ 4×4 and output ≤ 3×3.
 MAX_INPUT = 4
 MAX_OUTPUT = 3
@@ -81,7 +83,8 @@ def conv_matrix(in_spatial, kernel, strides, padding, dilation_rate) -> np.ndarr
         e = np.zeros(n, np.float64)
         e[j] = 1.0
         y = ops.conv(e.reshape((1, *in_spatial, 1)), kernel.astype(np.float64),
-                     strides=strides, padding=padding, dilation_rate=dilation_rate)
+                     strides=strides, padding=padding, dilation_rate=dilation_rate,
+                     **CHANNELS_LAST)
         columns.append(np.asarray(y).ravel())
     return np.stack(columns, axis=1)
 

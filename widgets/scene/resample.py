@@ -14,7 +14,7 @@ import numpy as np
 
 from convkit import ops
 
-from .common import CaptionedScene, SceneError, as_tuple, axis_text, call_op, fmt
+from .common import CHANNELS_LAST, CaptionedScene, SceneError, as_tuple, axis_text, call_op, fmt
 
 OPERATIONS = ("crop", "pad", "upsample")
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
@@ -155,12 +155,12 @@ class ResampleComputation:
             return "convkit refuses these settings; the message above names the argument."
 
         if cfg.operation == "crop":
-            out = call_op(ops.crop, x[None], cfg.amounts, explain=explain)
+            out = call_op(ops.crop, x[None], cfg.amounts, **CHANNELS_LAST, explain=explain)
         elif cfg.operation == "pad":
-            out = call_op(ops.zero_pad, x[None], cfg.amounts, explain=explain)
+            out = call_op(ops.zero_pad, x[None], cfg.amounts, **CHANNELS_LAST, explain=explain)
         else:
             out = call_op(ops.upsample, x[None], cfg.size, interpolation=cfg.interpolation,
-                          explain=explain)
+                          **CHANNELS_LAST, explain=explain)
         self.output = np.asarray(out)[0]
         self.in_mask = np.zeros(n, dtype=bool)
         self.out_mask = np.zeros(self.output.shape[:-1], dtype=bool)

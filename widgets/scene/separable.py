@@ -16,6 +16,7 @@ from convkit import layers, ops
 from convkit.ops import shapes
 
 from .common import (
+    CHANNELS_LAST,
     CaptionedScene,
     SceneError,
     axis_text,
@@ -169,7 +170,8 @@ class SeparableComputation:
         if bias is None:
             bias = np.arange(1, F + 1) if cfg.use_bias else np.zeros(F)
         self.bias = (np.asarray(bias, np.float32) if cfg.use_bias else np.zeros(F, np.float32))
-        kw = dict(strides=cfg.strides, padding=cfg.padding, dilation_rate=cfg.dilation_rate)
+        kw = dict(strides=cfg.strides, padding=cfg.padding, dilation_rate=cfg.dilation_rate,
+                  **CHANNELS_LAST)
         self.depthwise = np.asarray(call_op(ops.depthwise_conv, x[None],
                                             self.depthwise_kernel, explain=_explain, **kw))[0]
         bias_arg = self.bias if cfg.use_bias else None
@@ -179,12 +181,12 @@ class SeparableComputation:
         # the two-stage route: the depthwise maps through a 1×1 ops.conv
         self.composed = np.asarray(call_op(ops.conv, self.depthwise[None],
                                            self.pointwise_kernel, bias=bias_arg,
-                                           explain=_explain))[0]
+                                           **CHANNELS_LAST, explain=_explain))[0]
         self.identical = bool(self.composed.shape == self.output.shape and np.allclose(
             self.composed, self.output, rtol=1e-5, atol=1e-4))
         self.pads = tuple(shapes.conv_padding(m, k, s, d, cfg.padding) for m, k, s, d in
                           zip(n, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
-        self.padded = np.asarray(ops.zero_pad(x[None], self.pads))[0]
+        self.padded = np.asarray(ops.zero_pad(x[None], self.pads, **CHANNELS_LAST))[0]
         self.pad_mask = np.ones(self.padded.shape[:2], dtype=bool)
         self.pad_mask[tuple(slice(b, b + m) for (b, _), m in
                             zip(self.pads, n, strict=False))] = False
@@ -279,13 +281,15 @@ def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
     k = math.prod(cfg.kernel_size)
     C, M, F, g = channels, cfg.depth_multiplier, cfg.filters, cfg.groups
     shape = (None, *spatial, channels)
-    common = dict(kernel_size=cfg.kernel_size, padding=cfg.padding, use_bias=cfg.use_bias)
+    common = dict(kernel_size=cfg.kernel_size, padding=cfg.padding, use_bias=cfg.use_bias,
+                  **CHANNELS_LAST)
     sep = layers.SeparableConv2D(F, strides=cfg.strides, dilation_rate=cfg.dilation_rate,
                                  depth_multiplier=M, **common)
     out = {"separable": _params(sep, shape),
            "depthwise": _params(layers.DepthwiseConv2D(
                strides=cfg.strides, dilation_rate=cfg.dilation_rate, depth_multiplier=M,
-               use_bias=False, kernel_size=cfg.kernel_size, padding=cfg.padding), shape)}
+               use_bias=False, kernel_size=cfg.kernel_size, padding=cfg.padding,
+               **CHANNELS_LAST), shape)}
     out_spatial = sep.compute_output_shape(shape)[1:3]
     positions = math.prod(out_spatial)
     b = f" + {F}" if cfg.use_bias else ""

@@ -15,7 +15,15 @@ from convkit import ops
 from convkit.ops import shapes
 from convkit.ops.arguments import check_strides_dilation
 
-from .common import CaptionedScene, SceneError, axis_text, call_op, fmt, normalise_conv_config
+from .common import (
+    CHANNELS_LAST,
+    CaptionedScene,
+    SceneError,
+    axis_text,
+    call_op,
+    fmt,
+    normalise_conv_config,
+)
 from .conv import STRIDE_DILATION_SENTENCE
 from .matrix import matrix_view
 
@@ -126,7 +134,7 @@ class TransposedComputation:
         self.output = np.asarray(call_op(
             ops.conv_transpose, x[None], self.kernel, cfg.strides, padding=cfg.padding,
             output_padding=cfg.output_padding, dilation_rate=cfg.dilation_rate,
-            explain=_explain))[0]
+            **CHANNELS_LAST, explain=_explain))[0]
         n = x.shape[:-1]
         self.in_spatial = n
         ops_ = cfg.output_padding or (None,) * cfg.rank
@@ -191,7 +199,7 @@ class TransposedComputation:
         hi = tuple(out + e - 1 - b - L for out, e, b, L in
                    zip(self.out_spatial, self.ek, lo, dilated_shape, strict=False))
         pads = tuple((b, max(a, 0)) for b, a in zip(lo, hi, strict=False))
-        padded = np.asarray(ops.zero_pad(z[None], pads))[0]
+        padded = np.asarray(ops.zero_pad(z[None], pads, **CHANNELS_LAST))[0]
         kind = np.pad(kind, pads, constant_values=2)
         # a negative "after" means the output ends before the last unit: trim the end
         keep = tuple(slice(0, P + min(a, 0)) for P, a in zip(padded.shape[:-1], hi, strict=False))
@@ -204,7 +212,7 @@ class TransposedComputation:
         self.flipped_kernel = flipped  # (k…, C, F): the forward layout, spatially flipped
         self.zero_insertion = np.asarray(ops.conv(
             self.inserted[None], flipped, strides=1, padding="valid",
-            dilation_rate=cfg.dilation_rate))[0]
+            dilation_rate=cfg.dilation_rate, **CHANNELS_LAST))[0]
 
     # ---- the output_padding ambiguity strip ----
     def _ambiguity(self) -> list:
