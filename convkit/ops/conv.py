@@ -289,6 +289,12 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         A new C-contiguous array, float64 if ``inputs`` or ``kernel`` is float64 (or the packed
         kernel's dtype), else float32.
 
+    Notes
+    -----
+    Padding is zeros that are multiplied: an inf or NaN weight gives NaN wherever it meets
+    the padding (``0 * inf``), as in the NumPy definition and Keras. Such kernels take a
+    slower path with the input padded explicitly.
+
     Examples
     --------
     >>> import numpy as np

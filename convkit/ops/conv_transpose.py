@@ -125,6 +125,13 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     numpy.ndarray
         New C-contiguous array; zero-length output axes give an empty array (no error).
 
+    Notes
+    -----
+    An inf or NaN weight reaches exactly the outputs its products with real inputs reach,
+    by the definition ``full[i*s + t*d] += x[i] @ K[t]``. XLA's strided 1-D/2-D transposed
+    convs agree (Keras on jax); its stride-1 and 3-D ones, and PyTorch on some edge rows,
+    also multiply inserted or padding zeros. Such kernels take a slower path, tap by tap.
+
     Examples
     --------
     >>> import numpy as np
@@ -227,9 +234,9 @@ def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -
 
     The phase kernels skip products with the zeros between and around the inputs only where a
     whole tile's taps fall outside, so ``0 * inf = NaN`` would appear in some outputs and not
-    others, by tiling. Here only products of real inputs exist (NumPy oracle, PyTorch, and
-    XLA's 1-D/2-D strided transposed convs agree; XLA's 3-D and stride-1 ones also multiply
-    the inserted zeros). Slow, and only taken for non-finite weights.
+    others, by tiling. Here only products of real inputs exist, as in the NumPy oracle (see
+    :func:`conv_transpose` for how XLA and PyTorch compare). Slow, and only taken for
+    non-finite weights.
     """
     k5 = kernel.reshape((1,) * (5 - kernel.ndim) + kernel.shape)
     n_in = x5.shape[1:4]

@@ -181,6 +181,12 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
         New C-contiguous array with ``C * depth_multiplier`` channels; output channel
         ``c * depth_multiplier + m``. float64 if any operand is float64, else float32.
 
+    Notes
+    -----
+    Padding is zeros that are multiplied: an inf or NaN weight gives NaN wherever it meets
+    the padding, as in Keras (such kernels take a slower, explicitly padded path). The same
+    holds for :func:`separable_conv`.
+
     Examples
     --------
     >>> import numpy as np
