@@ -7,10 +7,9 @@ per spatial axis, padded to three axes (``D, H, W``) with singleton leading axes
 
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from . import shapes
 from .arguments import standardize_padding, standardize_tuple
+from .resample import zero_pad
 
 
 @dataclass(frozen=True)
@@ -80,5 +79,5 @@ def with_explicit_padding(x5, geo: ConvGeometry) -> tuple:
         pads.append((before, max(0, reach - before - n)))
     if not any(b or a for b, a in pads):
         return x5, geo
-    padded = np.pad(x5, [(0, 0), *pads, (0, 0)])
+    padded = zero_pad(x5, pads, "channels_last")
     return padded, replace(geo, in_spatial=tuple(padded.shape[1:4]), pad_before=(0, 0, 0))
