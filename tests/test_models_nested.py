@@ -60,6 +60,10 @@ def test_models_are_layers():
     import convkit
 
     assert convkit.models.Sequential is convkit.Sequential is Sequential
+    # the weight API is Layer's, inherited, not written again for models
+    for name in ("weights", "trainable_weights", "non_trainable_weights", "get_weights",
+                 "set_weights", "count_params", "losses", "trainable"):
+        assert name not in vars(Sequential) and name not in vars(Model), name
 
 
 @pytest.mark.parametrize("route", ["input_shape", "build", "first_call"])
@@ -151,7 +155,8 @@ def test_config_matches_keras_nested_format():
         _normalised(keras.saving.serialize_keras_object(keras_model))
 
 
-def test_unbuilt_nested_config_matches_keras():
+def _unbuilt_pair():
+    """The same unbuilt nested model in convkit and in Keras."""
     import keras
 
     ours = Sequential([layers.Conv2D(2, 1, name="a"),
@@ -159,6 +164,11 @@ def test_unbuilt_nested_config_matches_keras():
     theirs = keras.Sequential([keras.layers.Conv2D(2, 1, name="a"),
                                keras.Sequential([keras.layers.Conv2D(4, 3, name="b")],
                                                 name="in")], name="lazy")
+    return ours, theirs
+
+
+def test_unbuilt_nested_config_matches_keras():
+    ours, theirs = _unbuilt_pair()
     assert _normalised(ours.get_config()) == _normalised(theirs.get_config())
     assert "build_input_shape" not in ours.get_config()
 
@@ -216,13 +226,7 @@ def test_summary_shows_a_nested_model_as_one_row_like_keras():
 
 
 def test_summary_of_an_unbuilt_nested_model_like_keras():
-    import keras
-
-    ours = Sequential([layers.Conv2D(2, 1, name="a"),
-                       Sequential([layers.Conv2D(4, 3, name="b")], name="in")], name="lazy")
-    theirs = keras.Sequential([keras.layers.Conv2D(2, 1, name="a"),
-                               keras.Sequential([keras.layers.Conv2D(4, 3, name="b")],
-                                                name="in")], name="lazy")
+    ours, theirs = _unbuilt_pair()
     a, b = [], []
     ours.summary(print_fn=a.append)
     theirs.summary(print_fn=lambda line, **kwargs: b.append(line))
@@ -313,6 +317,8 @@ def test_add_rejects_the_model_itself_and_pop_keeps_shapes():
     model = _nested()
     with pytest.raises(ValueError, match="cannot be added to itself"):
         model.add(model)
+    with pytest.raises(ValueError, match="nor to a model inside it"):
+        model.layers[3].layers[1].add(model)
     last = model.pop()
     assert last.name == "last" and model.output_shape == (None, 8, 8, 3)
     model.add(layers.Conv2D(5, 1, name="wider"))

@@ -116,6 +116,32 @@ class Model(Layer):
 
         A nested model is one row, as in Keras: ``name (Sequential)``, its output shape and
         all its parameters.
+
+        Parameters
+        ----------
+        print_fn : callable, optional
+            Receives the whole table as one string (default: ``print``).
+        line_length : int
+            Table width; long names or shapes widen their column.
+
+        Examples
+        --------
+        >>> from convkit import layers, models
+        >>> block = models.Sequential([layers.Conv1D(2, 3, name="conv")], name="block")
+        >>> net = models.Sequential([layers.ZeroPadding1D(1, input_shape=(8, 1), name="pad"),
+        ...                          block], name="net")
+        >>> net.summary(line_length=64)
+        Model: "net"
+        ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┓
+        ┃ Layer (type)                 ┃ Output Shape         ┃      Param # ┃
+        ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━┩
+        │ pad (ZeroPadding1D)          │ (None, 10, 1)        │            0 │
+        ├──────────────────────────────┼──────────────────────┼──────────────┤
+        │ block (Sequential)           │ (None, 8, 2)         │            8 │
+        └──────────────────────────────┴──────────────────────┴──────────────┘
+         Total params: 8 (32.00 B)
+         Trainable params: 8 (32.00 B)
+         Non-trainable params: 0 (0.00 B)
         """
         (print_fn or print)(render_summary(self, self._layer_output_shapes(), line_length))
 

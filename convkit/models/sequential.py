@@ -60,8 +60,9 @@ class Sequential(Model):
         if not isinstance(layer, Layer):
             raise TypeError("Only instances of `convkit.layers.Layer` can be added to a "
                             f"Sequential model. Received: {layer!r} (of type {type(layer)})")
-        if layer is self:
-            raise ValueError(f"A model cannot be added to itself. Received: {layer!r}")
+        if any(sub is self for sub in layer._flatten_layers()):
+            raise ValueError(f"A model cannot be added to itself, nor to a model inside it. "
+                             f"Received: {layer!r}")
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(f"All layers added to a Sequential model should have unique "
                              f"names. Name '{layer.name}' is already the name of a layer in "
