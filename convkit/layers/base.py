@@ -22,7 +22,7 @@ from .variable import Variable
 _BASE_KWARGS = ("name", "dtype", "trainable", "autocast", "input_shape", "batch_input_shape",
                 "input_dim")
 _name_counts: dict = {}
-_scopes = threading.local()  # per thread: layers several Python threads build at once differ
+_scopes = threading.local()  # one stack per thread: models built in parallel keep their paths
 
 
 @contextlib.contextmanager
