@@ -3,9 +3,15 @@
 A layer holds arguments and weights and calls :mod:`convkit.ops` for the arithmetic. It is
 built lazily on its first call (or by :meth:`Layer.build`), which creates the weights and pins
 the channel axis; later calls may change batch and spatial sizes, not the channel count.
+
+A layer may own sub-layers (a model is a layer whose sub-layers are its layers): the weight
+API, ``losses`` and ``trainable`` reach them through one hook, :meth:`Layer._sublayers`.
 """
 
+import contextlib
+import inspect
 import re
+import threading
 
 import numpy as np
 
@@ -16,6 +22,39 @@ from .variable import Variable
 _BASE_KWARGS = ("name", "dtype", "trainable", "autocast", "input_shape", "batch_input_shape",
                 "input_dim")
 _name_counts: dict = {}
+_scopes = threading.local()  # one stack per thread: models built in parallel keep their paths
+
+
+@contextlib.contextmanager
+def name_scope(layer):
+    """Prefix the paths of weights created inside with ``layer.name`` (Keras's name scopes).
+
+    A layer opens its scope while it builds; a model building its layers is an enclosing scope,
+    so a weight's path reads ``outer/inner/conv2d/kernel``. Re-entering the innermost layer's
+    own scope adds nothing.
+
+    Examples
+    --------
+    >>> from convkit import layers
+    >>> conv = layers.Conv1D(2, 3, name="c")
+    >>> with name_scope(layers.ZeroPadding1D(name="outer")):
+    ...     conv.build((None, 8, 1))
+    >>> conv.kernel.path
+    'outer/c/kernel'
+    """
+    stack = _scopes.__dict__.setdefault("stack", [])
+    if stack and stack[-1] is layer:
+        yield
+        return
+    stack.append(layer)
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _scope_path(name: str) -> str:
+    return "/".join([*(layer.name for layer in getattr(_scopes, "stack", ())), name])
 
 
 def to_snake_case(name: str) -> str:
@@ -61,6 +100,17 @@ def _shape_tuple(shape, name: str) -> tuple:
     return tuple(None if d is None else int(d) for d in items)
 
 
+def _unique(variables) -> list:
+    """``variables`` without repeats (a layer shared by two models holds its weights once)."""
+    seen: set = set()
+    kept = []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            kept.append(v)
+    return kept
+
+
 class Layer:
     """Base class: weights, lazy build, input checks, config, losses and constraints.
 
@@ -77,13 +127,40 @@ class Layer:
         The input shape without the batch axis, for the first layer of a
         :class:`~convkit.models.Sequential` model.
 
+    Notes
+    -----
     Subclasses set ``input_ndim`` (the exact rank of their inputs) and implement
-    ``build``/``call``/``compute_output_shape``/``get_config``.
+    ``_build``/``call``/``compute_output_shape``/``get_config``. A ``call`` that takes a
+    ``training`` argument receives the one given to ``__call__`` (Keras's convention): True in a
+    training step, False in ``predict`` and evaluation, None when the caller does not say.
+
+    A layer made of other layers returns them from ``_sublayers()``: ``weights`` (and
+    ``get_weights``/``set_weights``, ``count_params``), ``trainable_weights``, ``losses`` and
+    the ``trainable`` switch then cover them too, in Keras's order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import layers
+    >>> conv = layers.Conv1D(2, 3, name="conv")
+    >>> conv(np.ones((1, 8, 1))).shape
+    (1, 6, 2)
+    >>> [w.path for w in conv.weights], conv.count_params()
+    (['conv/kernel', 'conv/bias'], 8)
+    >>> conv.trainable = False
+    >>> conv.trainable_weights, len(conv.non_trainable_weights)
+    ([], 2)
     """
 
     input_ndim: int = None  # exact input rank, including batch
     # whether the channel axis is pinned at build (weights depend on it)
     pins_channels: bool = True
+    _keras_module = "keras.layers"  # the "module" entry of this class's serialised dict
+    _call_has_training_arg = False  # set per subclass from its call() signature
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._call_has_training_arg = "training" in inspect.signature(cls.call).parameters
 
     def __init__(self, activity_regularizer=None, **kwargs):
         unknown = {k: v for k, v in kwargs.items() if k not in _BASE_KWARGS}
@@ -107,7 +184,7 @@ class Layer:
             self._batch_input_shape = (None, *_shape_tuple(input_shape, "input_shape"))
         else:
             self._batch_input_shape = None
-        self._weights: list = []
+        self._weights: list = []  # this layer's own weights, in creation order
         self._activity_losses: list = []
         self._pinned_channels = None
         self._build_input_shape = None
@@ -129,38 +206,73 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        # as in Keras, (un)freezing a layer made of layers (un)freezes every one of them
         self._trainable = bool(value)
-
-    @property
-    def weights(self) -> list:
-        """Every weight, in creation order (the order of :meth:`get_weights`)."""
-        return list(self._weights)
-
-    @property
-    def trainable_weights(self) -> list:
-        if not self._trainable:
-            return []
-        return [w for w in self._weights if w.trainable]
-
-    @property
-    def non_trainable_weights(self) -> list:
-        if not self._trainable:
-            return list(self._weights)
-        return [w for w in self._weights if not w.trainable]
+        for layer in self._sublayers():
+            layer.trainable = value
 
     @property
     def input_shape(self):
         """The ``input_shape=`` given at construction, with a ``None`` batch, or None."""
         return self._batch_input_shape
 
-    @property
-    def losses(self) -> list:
-        """Activity losses of the last call, then weight penalties recomputed now (§1.8)."""
-        penalties = [float(w.regularizer(w.value)) for w in self.trainable_weights
-                     if w.regularizer is not None]
-        return list(self._activity_losses) + penalties
+    # ----------------------------------------------------------------- sub-layers
+    def _sublayers(self) -> list:
+        """The layers this one is made of, in order (a model's layers); none by default.
+
+        The one hook through which weights, losses and ``trainable`` reach nested layers.
+        """
+        return []
+
+    def _flatten_layers(self) -> list:
+        """This layer, then each sub-layer depth first, every layer once."""
+        seen: set = set()
+        order: list = []
+
+        def visit(layer):
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                order.append(layer)
+                for sub in layer._sublayers():
+                    visit(sub)
+
+        visit(self)
+        return order
 
     # ----------------------------------------------------------------- weights
+    @property
+    def weights(self) -> list:
+        """Every weight: this layer's own (trainable ones first, each group in creation
+        order, as Keras lists them), then each sub-layer's. The order of :meth:`get_weights`."""
+        return _unique(w for layer in self._flatten_layers()
+                       for group in (True, False)
+                       for w in layer._weights if bool(w.trainable) is group)
+
+    @property
+    def trainable_weights(self) -> list:
+        """The weights an optimizer updates: none when the layer is frozen."""
+        if not self._trainable:
+            return []
+        own = [w for w in self._weights if w.trainable]
+        return _unique(own + [w for layer in self._sublayers() for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self._trainable:
+            return self.weights
+        own = [w for w in self._weights if not w.trainable]
+        return _unique(own + [w for layer in self._sublayers()
+                              for w in layer.non_trainable_weights])
+
+    @property
+    def losses(self) -> list:
+        """Activity losses of the last call (this layer's, then its sub-layers'), then weight
+        penalties of the trainable weights, recomputed now (§1.8)."""
+        activity = [loss for layer in self._flatten_layers() for loss in layer._activity_losses]
+        penalties = [float(w.regularizer(w.value)) for w in self.trainable_weights
+                     if w.regularizer is not None]
+        return activity + penalties
+
     def add_weight(self, name, shape, initializer, regularizer=None, constraint=None,
                    trainable=True) -> Variable:
         """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras (D4)."""
@@ -169,28 +281,32 @@ class Layer:
         init = initializers.get(initializer) if initializer is not None else \
             initializers.get("glorot_uniform")
         value = np.asarray(init(tuple(shape), dtype=self.dtype), dtype=self._dtype)
-        var = Variable(value, name=name, path=f"{self.name}/{name}", trainable=trainable,
+        with name_scope(self):
+            path = _scope_path(name)
+        var = Variable(value, name=name, path=path, trainable=trainable,
                        regularizer=regularizer, constraint=constraint)
         self._weights.append(var)
         return var
 
     def get_weights(self) -> list:
         """Copies of the weights' values, in Keras's order."""
-        return [w.numpy() for w in self._weights]
+        return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Set every weight from a list of arrays (shapes checked, values cast)."""
+        variables = self.weights
         weights = list(weights)
-        if len(weights) != len(self._weights):
+        if len(weights) != len(variables):
             raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a "
                              f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(self._weights)} weights.")
+                             f"expecting {len(variables)} weights.")
         arrays = [np.asarray(v) for v in weights]
-        for var, arr in zip(self._weights, arrays):
+        for i, (var, arr) in enumerate(zip(variables, arrays)):
             if tuple(var.shape) != tuple(arr.shape):
                 raise ValueError(f"Layer {self.name} weight shape {var.shape} is not "
-                                 f"compatible with provided weight shape {arr.shape}.")
-        for var, arr in zip(self._weights, arrays):
+                                 f"compatible with provided weight shape {arr.shape} "
+                                 f"(weight {i}, '{var.path}').")
+        for var, arr in zip(variables, arrays):
             var.assign(arr)
 
     def count_params(self) -> int:
@@ -198,11 +314,11 @@ class Layer:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but "
                              "the layer isn't built. You can build it manually via: "
                              "`layer.build(input_shape)`.")
-        return int(sum(np.prod(w.shape, dtype=np.int64) for w in self._weights))
+        return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
 
     def apply_constraints(self) -> None:
         """Apply each weight's constraint in place (what an optimizer does after a step, D5)."""
-        for w in self._weights:
+        for w in self.weights:
             if w.constraint is not None:
                 w.assign(w.constraint(w.value))
 
@@ -211,7 +327,8 @@ class Layer:
         """Create the weights for inputs of ``input_shape`` (batch first; None allowed)."""
         shape = _shape_tuple(input_shape, "input_shape")
         self._check_input_shape(shape)
-        self._build(shape)
+        with name_scope(self):
+            self._build(shape)
         self._build_input_shape = shape
         if self.pins_channels:
             self._pinned_channels = shape[self._channel_axis()]
@@ -241,13 +358,26 @@ class Layer:
         """Dtype rule for this layer's inputs. Default: cast to the layer dtype (D2)."""
         return _arrays.as_float(inputs, self._dtype)
 
-    def __call__(self, inputs):
+    def _prepare_inputs(self, inputs) -> np.ndarray:
+        """Convert and check ``inputs``, building the layer on first use: the first step of
+        every method that takes inputs."""
         x = self._convert_input(inputs)
         self._check_input_shape(x.shape)
         if not self.built:
             self.build(x.shape)
+        return x
+
+    def __call__(self, inputs, training=None):
+        """Apply the layer to ``inputs`` (building it on the first call).
+
+        ``training`` (True, False or None) reaches ``call`` when ``call`` takes it.
+        """
+        if training is not None and not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"`training` must be True, False or None. "
+                            f"Received: training={training!r}")
+        x = self._prepare_inputs(inputs)
         self._activity_losses = []
-        y = self.call(x)
+        y = self.call(x, training=training) if self._call_has_training_arg else self.call(x)
         if self.activity_regularizer is not None:
             batch = y.shape[0] if y.ndim else 1
             penalty = float(self.activity_regularizer(y))
@@ -260,6 +390,11 @@ class Layer:
     def compute_output_shape(self, input_shape) -> tuple:
         raise NotImplementedError(f"{type(self).__name__} must implement "
                                   "compute_output_shape()")
+
+    # The backward pass, ``backward(inputs, output_gradient)`` returning
+    # ``(input_gradient, weight_gradients)`` with one gradient per ``trainable_weights`` entry,
+    # belongs beside ``__call__``: it starts with ``_prepare_inputs`` as ``__call__`` does, and a
+    # model's walks the ``(layer, input)`` pairs its forward pass yields, last layer first.
 
     # ----------------------------------------------------------------- config
     def get_config(self) -> dict:
@@ -274,6 +409,18 @@ class Layer:
     def from_config(cls, config: dict):
         """Rebuild a layer from :meth:`get_config`'s output (serialised sub-objects included)."""
         return cls(**config)
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` once built with a known input shape, else None (Keras's
+        ``build_config`` entry)."""
+        if self.built and self._build_input_shape is not None:
+            return {"input_shape": self._build_input_shape}
+        return None
+
+    def build_from_config(self, config) -> None:
+        """Build from :meth:`get_build_config`'s dict; an already built layer stays as it is."""
+        if config and config.get("input_shape") is not None and not self.built:
+            self.build(config["input_shape"])
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,22 +1,40 @@
-"""Layer (de)serialisation in Keras's dict form, for Sequential configs and user code."""
+"""Layer (de)serialisation in Keras's dict form, for model configs and user code.
+
+A model is a layer, so a model nested in a model is one more entry of the same shape; models
+register their classes here from the floor above.
+"""
 
 _REGISTRY: dict = {}
 
 
 def register(*classes) -> None:
-    """Make layer classes known to :func:`deserialize` by their class name."""
+    """Make layer (and model) classes known to :func:`deserialize` by their class name."""
     for cls in classes:
         _REGISTRY[cls.__name__] = cls
 
 
 def serialize(layer) -> dict:
-    """``{'module': 'keras.layers', 'class_name': ..., 'config': ..., 'registered_name': None}``,
-    plus ``build_config`` once the layer is built with a known input shape."""
-    out = {"module": "keras.layers", "class_name": type(layer).__name__,
+    """The dict ``keras.saving.serialize_keras_object`` writes for ``layer``.
+
+    ``{'module', 'class_name', 'config', 'registered_name'}``, plus ``build_config`` once the
+    layer is built with a known input shape, plus ``compile_config`` for a model.
+
+    Examples
+    --------
+    >>> from convkit import layers
+    >>> entry = serialize(layers.UpSampling1D(3, name="up"))
+    >>> entry["module"], entry["class_name"], entry["config"]["size"], "build_config" in entry
+    ('keras.layers', 'UpSampling1D', 3, False)
+    """
+    out = {"module": layer._keras_module, "class_name": type(layer).__name__,
            "config": layer.get_config(), "registered_name": None}
-    build_shape = getattr(layer, "_build_input_shape", None)
-    if layer.built and build_shape is not None:
-        out["build_config"] = {"input_shape": build_shape}
+    build_config = layer.get_build_config()
+    if build_config is not None:
+        out["build_config"] = build_config
+    if hasattr(layer, "get_compile_config"):
+        compile_config = layer.get_compile_config()
+        if compile_config is not None:
+            out["compile_config"] = compile_config
     return out
 
 
@@ -25,13 +43,8 @@ def deserialize(config: dict):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected a serialised layer dict with a 'class_name' key. "
                          f"Received: {config!r}")
-    name = config["class_name"]
-    if name not in _REGISTRY:
-        raise ValueError(f"Unknown layer class '{name}'. Known: {sorted(_REGISTRY)}")
-    layer = _REGISTRY[name].from_config(dict(config.get("config", {})))
-    build = config.get("build_config")
-    if build and build.get("input_shape") is not None:
-        layer.build(build["input_shape"])
+    layer = get(config["class_name"]).from_config(dict(config.get("config", {})))
+    layer.build_from_config(config.get("build_config"))
     return layer
 
 
