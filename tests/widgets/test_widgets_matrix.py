@@ -7,10 +7,10 @@ from convkit.widgets import TransposedConvExplorer
 from convkit.widgets.scene import TransposedComputation, TransposedConfig
 from convkit.widgets.scene.matrix import conv_matrix, matrix_view
 from hypothesis import given
-from widget_cases import transposed_cases
 
 from convkit import ops
 from convkit.ops import shapes
+from tests.support.widget_cases import transposed_cases
 
 SVG = "{http://www.w3.org/2000/svg}"
 

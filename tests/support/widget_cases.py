@@ -1,8 +1,6 @@
 """Hypothesis strategies that more than one widget test draws from.
 
-Imported by module name (``from widget_cases import ...``): pytest's rootdir imports put this
-folder on ``sys.path``, as they put ``tests/`` there for ``reference_conv``. Fixtures cannot
-feed ``@given``, so this cannot live in conftest.py.
+Fixtures cannot feed ``@given``, so these live here rather than in ``tests/widgets/conftest.py``.
 """
 
 from hypothesis import strategies as st
