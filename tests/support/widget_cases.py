@@ -1,9 +1,23 @@
-"""Hypothesis strategies that more than one widget test draws from.
+"""What more than one widget test draws from: the explorer classes and hypothesis strategies.
 
-Fixtures cannot feed ``@given``, so these live here rather than in ``tests/widgets/conftest.py``.
+Fixtures cannot feed ``@given`` or ``parametrize``, so these live here rather than in
+``tests/widgets/conftest.py``.
 """
 
+from convkit.widgets import (
+    ConvExplorer,
+    ImageFilterLab,
+    ResampleExplorer,
+    SeparableExplorer,
+    TransposedConvExplorer,
+)
 from hypothesis import strategies as st
+
+#: every explorer, for the rules each of them keeps (one render per action, no leaks, ...)
+EXPLORERS = (ConvExplorer, TransposedConvExplorer, ResampleExplorer, SeparableExplorer,
+             ImageFilterLab)
+#: the explorers whose main view is an SVG (ImageFilterLab's is a PNG of the photo)
+SVG_EXPLORERS = EXPLORERS[:4]
 
 
 @st.composite
