@@ -11,9 +11,9 @@ from .. import samples
 from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
 from ..render import Drawing, png_bytes, to_rgb, to_svg, without_text
 from ..render.grid import grid, outline
-from ..scene.common import fmt
 from ..scene.conv import ConvComputation, ConvConfig
 from ..scene.filters import DESCRIPTIONS, PRESET_NAMES, kernel_for
+from ..scene.text import fmt
 from .base import Explorer, dropdown_row
 
 SOURCES = ("Grace Hopper", "MRI slice", "checkerboard", "letter A", "edge")
