@@ -95,10 +95,14 @@ def erfc(x: np.ndarray) -> np.ndarray:
 
     Examples
     --------
+    >>> import math
     >>> import numpy as np
     >>> from convkit._special import erfc
-    >>> erfc(np.array([-1.0, 0.0, 1.0])).round(6)
-    array([1.842701, 1.      , 0.157299])
+    >>> x = np.array([-1.0, 0.0, 1.0, 2.0])
+    >>> erfc(x).round(6)
+    array([1.842701, 1.      , 0.157299, 0.004678])
+    >>> bool(np.allclose(erfc(x), [math.erfc(v) for v in x], rtol=1e-12, atol=0))
+    True
     """
     return _blockwise(x, _erfc_block)
 
