@@ -142,6 +142,13 @@ def layer_arg(values, rank: int):
     return values[0] if rank == 1 else values
 
 
+def layer_args(config) -> tuple:
+    """``(kernel_size, strides, dilation_rate)`` of a conv config as a Keras layer spells
+    them (see :func:`layer_arg`)."""
+    return tuple(layer_arg(v, config.rank)
+                 for v in (config.kernel_size, config.strides, config.dilation_rate))
+
+
 def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
     """Call a convkit op, turning its ValueError into a :class:`SceneError` for the banner."""
     try:
@@ -154,4 +161,4 @@ def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
 __all__ = ["CHANNELS_LAST", "STRIDE_DILATION_SENTENCE", "SceneError", "CaptionedScene",
            "as_tuple", "normalise_conv_config", "window_indices", "channels_last_input",
            "check_input_rank", "check_conv_strides_dilation", "effective_kernels", "conv_pads",
-           "padding_mask", "clamp", "step_position", "layer_arg", "call_op"]
+           "padding_mask", "clamp", "step_position", "layer_arg", "layer_args", "call_op"]

@@ -278,8 +278,7 @@ class ConvComputation:
         """The equivalent convkit op call, convkit layer and Keras layer for this config."""
         cfg = self.config
         r = cfg.rank
-        k, s, d = (common.layer_arg(v, r)
-                   for v in (cfg.kernel_size, cfg.strides, cfg.dilation_rate))
+        k, s, d = common.layer_args(cfg)
         filters = self.kernel.shape[-1]
         if cfg.padding in ("full", "explicit"):
             pad = common.layer_arg(self.pads, r)

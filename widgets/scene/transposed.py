@@ -22,12 +22,11 @@ from .text import axis_text, fmt
 
 @dataclass(frozen=True)
 class TransposedConfig:
-    """A Conv1DTranspose/Conv2DTranspose configuration.
+    """A Conv1DTranspose/Conv2DTranspose configuration: ``rank``, ``kernel_size``,
+    ``strides`` (default 2 here) and ``dilation_rate`` as in :class:`.ConvConfig`, plus:
 
     Parameters
     ----------
-    rank : {1, 2}
-    kernel_size, strides, dilation_rate : int or tuple of ints
     padding : {"valid", "same"}
     output_padding : None, int or tuple of ints
         Each entry must be < the stride on its axis.
@@ -219,10 +218,10 @@ class TransposedComputation:
         return rows
 
     def code(self) -> dict:
+        """The equivalent convkit op call, convkit layer and Keras layer for this config."""
         cfg = self.config
+        k, s, d = common.layer_args(cfg)
         r = cfg.rank
-        k, s, d = (common.layer_arg(v, r)
-                   for v in (cfg.kernel_size, cfg.strides, cfg.dilation_rate))
         op = None if cfg.output_padding is None else common.layer_arg(cfg.output_padding, r)
         args = (f"strides={s}, padding='{cfg.padding}', output_padding={op}, "
                 f"dilation_rate={d}")
