@@ -12,11 +12,9 @@ output size and FLOPs), causal is ``F.pad`` + a valid conv, and the transposed c
 ``padding=1, output_padding=1`` (same output size, different alignment).
 
 Run through ``benchmarks/run.py`` (``--only conv2d_large ...``); Keras on jax is a float32
-peer where installed; the NumPy oracle (``tests/reference_conv.py``) is timed once when slow.
+peer where installed; the NumPy oracle (``tests/support/reference_conv.py``) is timed once when
+slow.
 """
-
-import os
-import sys
 
 import numpy as np
 
@@ -27,13 +25,10 @@ from convkit.ops.conv_transpose import pack_conv_transpose_kernel
 
 torch = F = None  # bound by cases() to the torch module the runner found
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-try:
-    import reference_conv as oracle
+try:  # the oracle lives with the tests (the repository root is on sys.path, as for run.py)
+    from tests.support import reference_conv as oracle
 except ImportError:
     oracle = None
-finally:
-    sys.path.pop(0)
 
 # id -> (kind, batch, spatial, cin, cout, kernel, stride, padding, dtype, data_format, dilation)
 CASES = {

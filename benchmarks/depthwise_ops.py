@@ -7,30 +7,22 @@ GFLOP/s (2 x multiply-adds / median time) and GB/s (input + output + weights byt
 time). PyTorch uses ``F.conv2d(groups=C)`` on ``channels_last`` tensors (oneDNN's fast path)
 under ``torch.inference_mode()``, followed by a 1x1 conv for separable. Keras on jax
 (``keras.ops.depthwise_conv`` / ``separable_conv``) is a peer when installed. The NumPy
-oracle (``tests/reference_depthwise.py``) is slow: the harness times it once when it is.
+oracle (``tests/support/reference_depthwise.py``) is slow: the harness times it once when it is.
 
 Run through ``benchmarks/run.py`` (``--only depthwise2d sepconv2d``).
 """
-
-import os
-import sys
 
 import numpy as np
 
 from benchmarks.harness import Case
 from convkit.ops.depthwise import depthwise_conv, separable_conv
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-
 
 def _oracle():
-    sys.path.insert(0, os.path.join(_HERE, os.pardir, "tests"))
-    try:
-        import reference_depthwise
+    try:  # the oracle lives with the tests (the repository root is on sys.path, as for run.py)
+        from tests.support import reference_depthwise
     except ImportError:
         return None
-    finally:
-        sys.path.pop(0)
     return reference_depthwise
 
 

@@ -179,12 +179,8 @@ class MinMaxNorm(Constraint):
         return w * (desired / (config.epsilon() + norms))
 
     def get_config(self) -> dict[str, Any]:
-        return {
-            "min_value": self.min_value,
-            "max_value": self.max_value,
-            "rate": self.rate,
-            "axis": self.axis,
-        }
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
+                "axis": self.axis}
 
 
 # Keras's Python-level aliases.

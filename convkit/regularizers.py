@@ -41,6 +41,12 @@ def _validate_factor(value: Any, name: str) -> float:
     return float(value)
 
 
+def _factor(value: Any, name: str, default: float) -> float:
+    """A constructor's factor: ``None`` means ``default`` (as in Keras), anything else must
+    pass :func:`_validate_factor`."""
+    return _validate_factor(default if value is None else value, name)
+
+
 def _float32(value: float) -> float:
     # Keras keeps L1.l1 and OrthogonalRegularizer.factor as float32 tensors, which shows
     # in their configs (0.01 -> 0.009999999776482582) and in the penalty.
@@ -98,8 +104,8 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _validate_factor(0.0 if l1 is None else l1, "l1")
-        self.l2 = _validate_factor(0.0 if l2 is None else l2, "l2")
+        self.l1 = _factor(l1, "l1", 0.0)
+        self.l2 = _factor(l2, "l2", 0.0)
 
     def __call__(self, x: ArrayLike) -> float:
         w = _flat64(x)
@@ -115,20 +121,19 @@ class L1L2(Regularizer):
 
 
 class L1(Regularizer):
-    """``l1 * sum(|x|)``.
-
-    ``l1`` is kept rounded to float32, as Keras does: ``L1().get_config()`` is
-    ``{'l1': 0.009999999776482582}``.
+    """``l1 * sum(|x|)``, with ``l1`` kept rounded to float32 as Keras does (see the config).
 
     Examples
     --------
     >>> from convkit.regularizers import L1
     >>> L1(0.5)([1.0, -2.0])
     1.5
+    >>> L1().get_config()
+    {'l1': 0.009999999776482582}
     """
 
     def __init__(self, l1: float = 0.01) -> None:
-        self.l1 = _float32(_validate_factor(0.01 if l1 is None else l1, "l1"))
+        self.l1 = _float32(_factor(l1, "l1", 0.01))
 
     def __call__(self, x: ArrayLike) -> float:
         return self.l1 * float(np.sum(np.abs(_flat64(x))))
@@ -148,7 +153,7 @@ class L2(Regularizer):
     """
 
     def __init__(self, l2: float = 0.01) -> None:
-        self.l2 = _validate_factor(0.01 if l2 is None else l2, "l2")
+        self.l2 = _factor(l2, "l2", 0.01)
 
     def __call__(self, x: ArrayLike) -> float:
         w = _flat64(x)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from convkit import _special, activations
+from tests.support.keras_family import assert_doctests_pass
 
 # Every activation name Keras 3.15 exports (KERAS_PARITY §1.5).
 KERAS_NAMES = [
@@ -348,7 +349,4 @@ def test_linear_returns_float_input_unchanged():
 
 
 def test_docstring_examples_run():
-    for module in (activations, _special):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.attempted > 0
-        assert result.failed == 0
+    assert_doctests_pass(activations, _special, optionflags=doctest.ELLIPSIS)

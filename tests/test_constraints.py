@@ -4,8 +4,6 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest
-
 import jax
 import keras
 import numpy as np
@@ -15,6 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from convkit import constraints
+from tests.support.keras_family import (
+    assert_aliases_match,
+    assert_doctests_pass,
+    assert_get_error_text,
+    assert_get_rejects,
+    assert_round_trips_with_keras,
+)
 
 # Conv1D, Conv2D, Conv3D, Conv2DTranspose-like and Dense kernels with the axes people use.
 KERNELS = [
@@ -156,15 +161,7 @@ CONFIG_CASES = [
 
 @pytest.mark.parametrize("name, kwargs", CONFIG_CASES)
 def test_config_and_serialisation_match_keras(name, kwargs):
-    ours = getattr(constraints, name)(**kwargs)
-    theirs = getattr(keras.constraints, name)(**kwargs)
-    assert ours.get_config() == theirs.get_config()
-    assert constraints.serialize(ours) == keras.constraints.serialize(theirs)
-    back = constraints.deserialize(keras.constraints.serialize(theirs))
-    assert type(back) is type(ours) and back.get_config() == ours.get_config()
-    assert keras.constraints.deserialize(constraints.serialize(ours)).get_config() == (
-        ours.get_config())
-    assert constraints.get(constraints.serialize(ours)).get_config() == ours.get_config()
+    assert_round_trips_with_keras(constraints, keras.constraints, name, kwargs)
 
 
 def test_serialised_form_text():
@@ -185,10 +182,7 @@ def test_get_accepts_keras_strings(name):
 @pytest.mark.parametrize("bad", ["maxnorm", "max-norm", "Max_Norm", "nonneg", 1, 2.0,
                                  {"class_name": "Clip", "config": {}}])
 def test_get_rejects_other_identifiers(bad):
-    with pytest.raises(ValueError, match="Could not interpret constraint identifier"):
-        constraints.get(bad)
-    with pytest.raises(ValueError):
-        keras.constraints.get(bad)
+    assert_get_rejects(constraints, keras.constraints, bad, "constraint")
 
 
 def test_get_identifier_kinds_and_error_text():
@@ -201,17 +195,13 @@ def test_get_identifier_kinds_and_error_text():
         return np.clip(w, -1, 1)
 
     assert constraints.get(clip) is clip
-    with pytest.raises(ValueError) as info:
-        constraints.get("maxnorm")
-    assert str(info.value) == "Could not interpret constraint identifier: maxnorm"
+    assert_get_error_text(constraints, "maxnorm", "constraint")
 
 
 def test_python_level_aliases_match_keras():
-    for n in ("max_norm", "non_neg", "unit_norm", "min_max_norm"):
-        assert getattr(constraints, n).__name__ == getattr(keras.constraints, n).__name__
+    assert_aliases_match(constraints, keras.constraints,
+                         ("max_norm", "non_neg", "unit_norm", "min_max_norm"))
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(constraints)
-    assert result.attempted > 0
-    assert result.failed == 0
+    assert_doctests_pass(constraints)

@@ -5,7 +5,6 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest
 import math
 import random
 
@@ -20,6 +19,7 @@ from keras.src.initializers.random_initializers import (
 )
 
 from convkit import initializers, utils
+from tests.support.keras_family import assert_doctests_pass, assert_get_error_text
 
 RANDOM = ["RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
           "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
@@ -373,9 +373,7 @@ def test_get_rejects_unknown_identifiers(bad):
 
 
 def test_get_error_text():
-    with pytest.raises(ValueError) as info:
-        initializers.get("Foo")
-    assert str(info.value) == "Could not interpret initializer identifier: Foo"
+    assert_get_error_text(initializers, "Foo", "initializer")
 
 
 def test_variance_scaling_validation():
@@ -392,7 +390,4 @@ def test_variance_scaling_validation():
 
 
 def test_docstring_examples_run():
-    for module in (initializers, utils):
-        result = doctest.testmod(module)
-        assert result.attempted > 0
-        assert result.failed == 0
+    assert_doctests_pass(initializers, utils)

@@ -14,14 +14,12 @@ import itertools
 
 import numpy as np
 import pytest
-import reference_conv
-import reference_depthwise
-import reference_resample
-from offset_views import ending_views
 
 import convkit
 from convkit import ops
 from convkit.ops.resample import crop, upsample, zero_pad
+from tests.support import reference_conv, reference_depthwise, reference_resample
+from tests.support.offset_views import ending_views
 
 
 def _close(y, expected, dtype):

@@ -6,7 +6,7 @@ import pytest
 
 import convkit
 from convkit import constraints, layers, regularizers
-from tests.keras_oracle import keras_layer
+from tests.support.keras_oracle import keras_layer
 
 
 def test_unknown_kwargs_rejected_with_class_name():

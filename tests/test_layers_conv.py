@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convkit import layers
-from tests.keras_oracle import assert_close, config_without_name, keras_layer, run_keras
+from tests.support.keras_oracle import assert_close, config_without_name, keras_layer, run_keras
 
 FORMATS = ("channels_last", "channels_first")
 RANK_OF = {"Conv1D": 1, "Conv2D": 2, "Conv3D": 3, "Conv1DTranspose": 1, "Conv2DTranspose": 2,
@@ -125,7 +125,7 @@ def test_float64_layers_compute_in_float64():
     layer = layers.Conv2D(4, 3, dtype="float64", padding="same")
     y = layer(x)
     assert y.dtype == np.float64 and layer.kernel.dtype == "float64"
-    from tests.reference_conv import conv as ref_conv
+    from tests.support.reference_conv import conv as ref_conv
     expected = ref_conv(x, layer.kernel.numpy(), padding="same") + layer.bias.numpy()
     np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convkit import layers
-from tests.keras_oracle import assert_close, config_without_name, keras_layer, run_keras
+from tests.support.keras_oracle import assert_close, config_without_name, keras_layer, run_keras
 
 FORMATS = ("channels_last", "channels_first")
 

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 
+import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -21,11 +22,8 @@ from hypothesis import strategies as st
 import convkit
 from convkit import _kernels, ops
 from convkit.ops.conv import pack_conv_kernel
-
-sys.path.insert(0, os.path.dirname(__file__))
-import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
-import reference_conv as ref  # noqa: E402
-from nonfinite import NONFINITE, assert_same_nonfinite, poison  # noqa: E402
+from tests.support import reference_conv as ref
+from tests.support.nonfinite import NONFINITE, assert_same_nonfinite, poison
 
 
 def tol(kernel, scale):

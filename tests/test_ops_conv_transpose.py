@@ -5,9 +5,7 @@ products, so ``rtol = atol = 1e-5 * sqrt(R)`` against Keras (float32) and 1e-12 
 float64 oracle.
 """
 
-import os
-import sys
-
+import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -16,11 +14,8 @@ from hypothesis import strategies as st
 import convkit
 from convkit import ops
 from convkit.ops.conv_transpose import pack_conv_transpose_kernel
-
-sys.path.insert(0, os.path.dirname(__file__))
-import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
-import reference_conv as ref  # noqa: E402
-from nonfinite import NONFINITE, assert_same_nonfinite, poison  # noqa: E402
+from tests.support import reference_conv as ref
+from tests.support.nonfinite import NONFINITE, assert_same_nonfinite, poison
 
 
 def tol(kernel, scale):

@@ -15,11 +15,8 @@ import math
 import keras  # noqa: E402  (the test extra installs it; KERAS_BACKEND set above)
 import numpy as np
 import pytest
-import reference_depthwise as ref  # tests/ is on sys.path (rootdir-relative imports)
 from hypothesis import given
 from hypothesis import strategies as st
-from nonfinite import NONFINITE, assert_same_nonfinite, poison
-from offset_views import ending_views
 
 import convkit
 import convkit.ops.depthwise as depthwise_module
@@ -30,6 +27,9 @@ from convkit.ops.depthwise import (
     pack_depthwise_kernel,
     separable_conv,
 )
+from tests.support import reference_depthwise as ref
+from tests.support.nonfinite import NONFINITE, assert_same_nonfinite, poison
+from tests.support.offset_views import ending_views
 
 # ---------------------------------------------------------------- helpers
 

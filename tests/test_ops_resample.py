@@ -2,13 +2,13 @@
 
 import numpy as np
 import pytest
-import reference_resample as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import convkit
 from convkit import ops
 from convkit.ops.resample import INTERPOLATIONS
+from tests.support import reference_resample as ref
 
 EXACT_DTYPES = ["bool", "int8", "uint8", "uint16", "int32", "int64", "uint64", "float16",
                 "float32", "float64"]

@@ -4,8 +4,6 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import doctest
-
 import keras
 import numpy as np
 import pytest
@@ -14,6 +12,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from convkit import regularizers
+from tests.support.keras_family import (
+    assert_aliases_match,
+    assert_doctests_pass,
+    assert_get_error_text,
+    assert_get_rejects,
+    assert_round_trips_with_keras,
+)
 
 KERNEL_SHAPES = [(3, 3, 4, 8), (5, 6, 7), (2, 2, 2, 3, 4), (16, 10), (7,)]
 CASES = [
@@ -50,15 +55,7 @@ def test_value_matches_keras(name, kwargs, shape):
 
 @pytest.mark.parametrize("name, kwargs", CASES)
 def test_config_and_serialisation_match_keras(name, kwargs):
-    ours = getattr(regularizers, name)(**kwargs)
-    theirs = getattr(keras.regularizers, name)(**kwargs)
-    assert ours.get_config() == theirs.get_config()
-    assert regularizers.serialize(ours) == keras.regularizers.serialize(theirs)
-    back = regularizers.deserialize(keras.regularizers.serialize(theirs))
-    assert type(back) is type(ours) and back.get_config() == ours.get_config()
-    into_keras = keras.regularizers.deserialize(regularizers.serialize(ours))
-    assert into_keras.get_config() == ours.get_config()
-    assert type(ours).from_config(ours.get_config()).get_config() == ours.get_config()
+    assert_round_trips_with_keras(regularizers, keras.regularizers, name, kwargs)
 
 
 def test_float32_rounding_of_l1_and_factor():
@@ -152,10 +149,7 @@ def test_get_accepts_keras_strings(name):
 @pytest.mark.parametrize("bad", ["l1_l2", "L1_L2", "orthogonal", "ortho", "Orthogonal", 3,
                                  {"class_name": "L3", "config": {}}])
 def test_get_rejects_other_identifiers(bad):
-    with pytest.raises(ValueError, match="Could not interpret regularizer identifier"):
-        regularizers.get(bad)
-    with pytest.raises(ValueError):
-        keras.regularizers.get(bad)
+    assert_get_rejects(regularizers, keras.regularizers, bad, "regularizer")
 
 
 def test_get_identifier_kinds_and_error_text():
@@ -169,14 +163,12 @@ def test_get_identifier_kinds_and_error_text():
 
     assert regularizers.get(custom) is custom
     assert regularizers.get({"class_name": "L2", "config": {"l2": 0.5}}).l2 == 0.5
-    with pytest.raises(ValueError) as info:
-        regularizers.get("l1_l2")
-    assert str(info.value) == "Could not interpret regularizer identifier: l1_l2"
+    assert_get_error_text(regularizers, "l1_l2", "regularizer")
 
 
 def test_python_level_aliases_match_keras():
-    for n in ("l1", "l2", "l1_l2", "orthogonal_regularizer"):
-        assert getattr(regularizers, n).__name__ == getattr(keras.regularizers, n).__name__
+    assert_aliases_match(regularizers, keras.regularizers,
+                         ("l1", "l2", "l1_l2", "orthogonal_regularizer"))
 
 
 def test_base_class_get_config_is_abstract():
@@ -199,6 +191,4 @@ def test_custom_subclass_serialises_like_keras():
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(regularizers)
-    assert result.attempted > 0
-    assert result.failed == 0
+    assert_doctests_pass(regularizers)

@@ -1,5 +1,6 @@
-"""Helpers shared by the activation modules: the dtype rule (``_prep``, ``_done``),
-warning-free evaluation (``_quiet``) and the overflow-free sigmoid and softplus kernels.
+"""Helpers shared by the activation modules: the :func:`_activation` decorator (the dtype
+rule of ``_prep`` and warning-free evaluation around every formula) and the overflow-free
+sigmoid and softplus kernels.
 """
 
 from __future__ import annotations
@@ -29,24 +30,24 @@ def _prep(x: ArrayLike) -> tuple[np.ndarray, np.dtype]:
     return arr.astype(np.float32), np.dtype(np.float32)
 
 
-def _done(y: Any, dtype: np.dtype) -> np.ndarray:
-    return np.asarray(y).astype(dtype, copy=False)
+def _activation(formula: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """Make a public activation of ``formula(x, *args)``, which sees the working array of
+    :func:`_prep` and whose result is returned in the output dtype (without a copy when it
+    already has it).
 
-
-def _quiet(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """Evaluate ``fn`` with NumPy's floating-point warnings off.
-
-    Overflow to inf, inf - inf and 0 * inf give the IEEE results Keras gives (silently);
-    the formulas avoid them for finite inputs, but unused ``np.where`` branches and
-    infinite inputs can still raise the flags.
+    The formula runs with NumPy's floating-point warnings off: overflow to inf, inf - inf
+    and 0 * inf give the IEEE results Keras gives (silently); the formulas avoid them for
+    finite inputs, but unused ``np.where`` branches and infinite inputs can still raise the
+    flags.
     """
 
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> np.ndarray:
+    @functools.wraps(formula)
+    def activation(x: ArrayLike, *args: Any, **kwargs: Any) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
+            x, dtype = _prep(x)
+            return np.asarray(formula(x, *args, **kwargs)).astype(dtype, copy=False)
 
-    return wrapper
+    return activation
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from convkit.activations._common import _done, _prep, _quiet, _sigmoid
+from convkit.activations._common import _activation, _sigmoid
 
 __all__ = [
     "glu", "log_softmax", "softmax", "sparsemax",
 ]
 
 
-@_quiet
+@_activation
 def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray:
     """Softmax along ``axis`` (an int, a tuple of ints, or None for all axes).
 
@@ -29,12 +29,11 @@ def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray
     >>> softmax([1000.0, 1000.0])
     array([0.5, 0.5], dtype=float32)
     """
-    x, dtype = _prep(x)
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return _done(e / np.sum(e, axis=axis, keepdims=True), dtype)
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
-@_quiet
+@_activation
 def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray:
     """Logarithm of :func:`softmax`, computed stably as ``s - log(sum(exp(s)))``,
     ``s = x - max(x)``.
@@ -45,13 +44,12 @@ def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.nda
     >>> log_softmax([0.0, 0.0])
     array([-0.6931472, -0.6931472], dtype=float32)
     """
-    x, dtype = _prep(x)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     lse = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    return _done(shifted - lse, dtype)
+    return shifted - lse
 
 
-@_quiet
+@_activation
 def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Sparsemax (Martins & Astudillo, 2016): Euclidean projection of ``x`` onto the
     probability simplex along ``axis``; the result is non-negative, sums to 1 and is often
@@ -67,7 +65,6 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     >>> sparsemax([0.0, 0.5, 1.0])
     array([0.  , 0.25, 0.75], dtype=float32)
     """
-    x, dtype = _prep(x)
     # Shift-invariant; removing the maximum keeps the cumulative sums small and accurate.
     z = x - np.max(x, axis=axis, keepdims=True)
     z_sorted = np.flip(np.sort(z, axis=axis), axis=axis)
@@ -78,10 +75,10 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     support = 1 + rank * z_sorted > cumsum
     k = np.sum(support, axis=axis, keepdims=True)
     tau = (np.take_along_axis(cumsum, k - 1, axis=axis) - 1) / k.astype(z.dtype)
-    return _done(np.maximum(z - tau, 0), dtype)
+    return np.maximum(z - tau, 0)
 
 
-@_quiet
+@_activation
 def glu(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Gated linear unit: split ``x`` in halves ``a, b`` along ``axis``, return
     ``a * sigmoid(b)``.
@@ -97,10 +94,9 @@ def glu(x: ArrayLike, axis: int = -1) -> np.ndarray:
     >>> glu([-1.0, 0.0, 1.0, 1.0])
     array([-0.7310586,  0.       ], dtype=float32)
     """
-    x, dtype = _prep(x)
     if x.shape[axis] % 2:
         raise ValueError(
             f"axis size must be divisible by 2. Received: x.shape={x.shape} with axis={axis}"
         )
     a, b = np.split(x, 2, axis=axis)
-    return _done(a * _sigmoid(b), dtype)
+    return a * _sigmoid(b)

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from convkit._special import gelu_exact
-from convkit.activations._common import _done, _prep, _quiet, _sigmoid, _softplus
+from convkit.activations._common import _activation, _sigmoid, _softplus
 
 __all__ = [
     "celu", "elu", "exponential", "gelu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
@@ -27,7 +27,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-@_quiet
+@_activation
 def relu(
     x: ArrayLike,
     negative_slope: float = 0.0,
@@ -64,9 +64,8 @@ def relu(
     >>> relu([-10.0, -5.0, 0.0, 5.0, 10.0], negative_slope=0.5)
     array([-5. , -2.5,  0. ,  5. , 10. ], dtype=float32)
     """
-    x, dtype = _prep(x)
     if negative_slope != 0.0 and max_value is None and threshold == 0:
-        return leaky_relu(x, negative_slope).astype(dtype, copy=False)
+        return leaky_relu(x, negative_slope)
     if threshold != 0:
         y = np.where(x > threshold, x, 0)
     else:
@@ -75,10 +74,10 @@ def relu(
         y = np.clip(y, 0, max_value)
     if negative_slope != 0.0:
         y = y - negative_slope * np.maximum(threshold - x, 0)
-    return _done(y, dtype)
+    return y
 
 
-@_quiet
+@_activation
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> np.ndarray:
     """Leaky ReLU: ``x`` where ``x >= 0``, ``negative_slope * x`` elsewhere.
 
@@ -88,11 +87,10 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> np.ndarray:
     >>> leaky_relu([-2.0, 3.0])
     array([-0.4,  3. ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.where(x >= 0, x, negative_slope * x), dtype)
+    return np.where(x >= 0, x, negative_slope * x)
 
 
-@_quiet
+@_activation
 def relu6(x: ArrayLike) -> np.ndarray:
     """ReLU capped at 6: ``min(max(x, 0), 6)``.
 
@@ -102,11 +100,10 @@ def relu6(x: ArrayLike) -> np.ndarray:
     >>> relu6([-1.0, 3.0, 9.0])
     array([0., 3., 6.], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.clip(x, 0, 6), dtype)
+    return np.clip(x, 0, 6)
 
 
-@_quiet
+@_activation
 def elu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
 
@@ -116,11 +113,10 @@ def elu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
     >>> elu([-1.0, 2.0])
     array([-0.63212055,  2.        ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))), dtype)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
 
 
-@_quiet
+@_activation
 def selu(x: ArrayLike) -> np.ndarray:
     """Scaled ELU: ``scale * elu(x, alpha)`` with Klambauer et al.'s constants
     (alpha ≈ 1.6733, scale ≈ 1.0507).
@@ -131,11 +127,10 @@ def selu(x: ArrayLike) -> np.ndarray:
     >>> selu([-1.0, 1.0])
     array([-1.1113307,  1.050701 ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(_SELU_SCALE * elu(x, _SELU_ALPHA), dtype)
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
 
 
-@_quiet
+@_activation
 def celu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``.
 
@@ -145,11 +140,10 @@ def celu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
     >>> celu([-2.0, 2.0], alpha=2.0)
     array([-1.2642411,  2.       ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0) / alpha), dtype)
+    return np.maximum(x, 0) + alpha * np.expm1(np.minimum(x, 0) / alpha)
 
 
-@_quiet
+@_activation
 def softplus(x: ArrayLike) -> np.ndarray:
     """Softplus ``log(1 + exp(x))``, as ``max(x, 0) + log1p(exp(-|x|))`` so it never
     overflows.
@@ -160,11 +154,10 @@ def softplus(x: ArrayLike) -> np.ndarray:
     >>> softplus([-10000.0, 0.0, 10000.0])
     array([0.000000e+00, 6.931472e-01, 1.000000e+04], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(_softplus(x), dtype)
+    return _softplus(x)
 
 
-@_quiet
+@_activation
 def softsign(x: ArrayLike) -> np.ndarray:
     """Softsign ``x / (|x| + 1)``.
 
@@ -174,11 +167,10 @@ def softsign(x: ArrayLike) -> np.ndarray:
     >>> softsign([-1.0, 3.0])
     array([-0.5 ,  0.75], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(x / (np.abs(x) + 1), dtype)
+    return x / (np.abs(x) + 1)
 
 
-@_quiet
+@_activation
 def soft_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """Soft shrinkage: ``x - threshold`` above ``threshold``, ``x + threshold`` below
     ``-threshold``, 0 in between.
@@ -189,12 +181,11 @@ def soft_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     >>> soft_shrink([-2.0, 0.25, 2.0])
     array([-1.5,  0. ,  1.5], dtype=float32)
     """
-    x, dtype = _prep(x)
     y = np.where(x > threshold, x - threshold, np.where(x < -threshold, x + threshold, 0))
-    return _done(y, dtype)
+    return y
 
 
-@_quiet
+@_activation
 def sparse_plus(x: ArrayLike) -> np.ndarray:
     """SparsePlus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``, ``x`` for ``x >= 1``.
 
@@ -204,12 +195,11 @@ def sparse_plus(x: ArrayLike) -> np.ndarray:
     >>> sparse_plus([-2.0, 0.0, 2.0])
     array([0.  , 0.25, 2.  ], dtype=float32)
     """
-    x, dtype = _prep(x)
     mid = np.square(np.clip(x, -1, 1) + 1) / 4  # clipped: no overflow in the unused branch
-    return _done(np.where(x <= -1, 0, np.where(x >= 1, x, mid)), dtype)
+    return np.where(x <= -1, 0, np.where(x >= 1, x, mid))
 
 
-@_quiet
+@_activation
 def sigmoid(x: ArrayLike) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, evaluated through ``exp(-|x|)`` so that it
     never overflows.
@@ -220,11 +210,10 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     >>> sigmoid([-10000.0, 0.0, 10000.0])
     array([0. , 0.5, 1. ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(_sigmoid(x), dtype)
+    return _sigmoid(x)
 
 
-@_quiet
+@_activation
 def silu(x: ArrayLike) -> np.ndarray:
     """SiLU / swish: ``x * sigmoid(x)``. ``swish`` is the same function.
 
@@ -234,14 +223,13 @@ def silu(x: ArrayLike) -> np.ndarray:
     >>> silu([-1.0, 0.0, 1.0])
     array([-0.2689414,  0.       ,  0.7310586], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(x * _sigmoid(x), dtype)
+    return x * _sigmoid(x)
 
 
 swish = silu
 
 
-@_quiet
+@_activation
 def squareplus(x: ArrayLike, b: float = 4) -> np.ndarray:
     """Squareplus ``(x + sqrt(x**2 + b)) / 2``.
 
@@ -254,16 +242,15 @@ def squareplus(x: ArrayLike, b: float = 4) -> np.ndarray:
     >>> squareplus([-1.5, 0.0, 1.5])
     array([0.5, 1. , 2. ], dtype=float32)
     """
-    x, dtype = _prep(x)
     if b >= 0:
         root = np.hypot(x, math.sqrt(b))  # sqrt(x**2 + b) without overflowing x**2
         half = np.where(x >= 0, x / 2 + root / 2, (b / 4) / (root / 2 - x / 2))
     else:  # not a smooth ReLU any more; keep the textbook formula
         half = (x + np.sqrt(np.square(x) + b)) / 2
-    return _done(half, dtype)
+    return half
 
 
-@_quiet
+@_activation
 def gelu(x: ArrayLike, approximate: bool = False) -> np.ndarray:
     """Gaussian error linear unit ``x * P(X <= x)``, ``X ~ N(0, 1)``.
 
@@ -279,15 +266,14 @@ def gelu(x: ArrayLike, approximate: bool = False) -> np.ndarray:
     >>> gelu([-1.0, 0.0, 1.0], approximate=True)
     array([-0.158808,  0.      ,  0.841192], dtype=float32)
     """
-    x, dtype = _prep(x)
     if approximate:
         c = np.sqrt(2 / np.pi).astype(x.dtype)
         inner = c * (x + 0.044715 * (x * x * x))  # inf only where tanh is +-1 anyway
-        return _done(x * (0.5 * (1 + np.tanh(inner))), dtype)
-    return _done(gelu_exact(x), dtype)
+        return x * (0.5 * (1 + np.tanh(inner)))
+    return gelu_exact(x)
 
 
-@_quiet
+@_activation
 def tanh(x: ArrayLike) -> np.ndarray:
     """Hyperbolic tangent.
 
@@ -297,11 +283,10 @@ def tanh(x: ArrayLike) -> np.ndarray:
     >>> tanh([0.0, 10000.0])
     array([0., 1.], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.tanh(x), dtype)
+    return np.tanh(x)
 
 
-@_quiet
+@_activation
 def tanh_shrink(x: ArrayLike) -> np.ndarray:
     """Tanh shrink ``x - tanh(x)``.
 
@@ -311,11 +296,10 @@ def tanh_shrink(x: ArrayLike) -> np.ndarray:
     >>> tanh_shrink([0.0, 2.0])
     array([0.       , 1.0359724], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(x - np.tanh(x), dtype)
+    return x - np.tanh(x)
 
 
-@_quiet
+@_activation
 def hard_tanh(x: ArrayLike) -> np.ndarray:
     """Hard tanh: ``x`` clipped to ``[-1, 1]``.
 
@@ -325,11 +309,10 @@ def hard_tanh(x: ArrayLike) -> np.ndarray:
     >>> hard_tanh([-3.0, 0.5, 3.0])
     array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.clip(x, -1, 1), dtype)
+    return np.clip(x, -1, 1)
 
 
-@_quiet
+@_activation
 def hard_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """Hard shrinkage: ``x`` where ``|x| > threshold``, 0 elsewhere.
 
@@ -339,11 +322,10 @@ def hard_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     >>> hard_shrink([-1.0, 0.25, 1.0])
     array([-1.,  0.,  1.], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.where(np.abs(x) > threshold, x, 0), dtype)
+    return np.where(np.abs(x) > threshold, x, 0)
 
 
-@_quiet
+@_activation
 def threshold(x: ArrayLike, threshold: float, default_value: float) -> np.ndarray:
     """``x`` where ``x > threshold``, ``default_value`` elsewhere (both arguments required,
     as in Keras).
@@ -354,11 +336,10 @@ def threshold(x: ArrayLike, threshold: float, default_value: float) -> np.ndarra
     >>> threshold([-1.0, 0.5, 2.0], 1.0, -9.0)
     array([-9., -9.,  2.], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.where(x > threshold, x, default_value), dtype)
+    return np.where(x > threshold, x, default_value)
 
 
-@_quiet
+@_activation
 def exponential(x: ArrayLike) -> np.ndarray:
     """Exponential ``exp(x)``; overflow gives ``inf`` silently, as in Keras.
 
@@ -368,11 +349,10 @@ def exponential(x: ArrayLike) -> np.ndarray:
     >>> exponential([0.0, 1.0])
     array([1.      , 2.718282], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.exp(x), dtype)
+    return np.exp(x)
 
 
-@_quiet
+@_activation
 def hard_sigmoid(x: ArrayLike) -> np.ndarray:
     """Piecewise-linear sigmoid ``clip(x + 3, 0, 6) / 6``.
 
@@ -382,11 +362,10 @@ def hard_sigmoid(x: ArrayLike) -> np.ndarray:
     >>> hard_sigmoid([-4.0, 0.0, 1.5, 4.0])
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(np.clip(x + 3, 0, 6) / 6, dtype)
+    return np.clip(x + 3, 0, 6) / 6
 
 
-@_quiet
+@_activation
 def hard_silu(x: ArrayLike) -> np.ndarray:
     """Hard SiLU / hard swish: ``x * hard_sigmoid(x)``. ``hard_swish`` is the same function.
 
@@ -396,14 +375,13 @@ def hard_silu(x: ArrayLike) -> np.ndarray:
     >>> hard_silu([-4.0, 1.5, 4.0])
     array([-0.   ,  1.125,  4.   ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(x * (np.clip(x + 3, 0, 6) / 6), dtype)
+    return x * (np.clip(x + 3, 0, 6) / 6)
 
 
 hard_swish = hard_silu
 
 
-@_quiet
+@_activation
 def log_sigmoid(x: ArrayLike) -> np.ndarray:
     """``log(sigmoid(x)) = -softplus(-x)``, finite for every finite input.
 
@@ -413,11 +391,10 @@ def log_sigmoid(x: ArrayLike) -> np.ndarray:
     >>> log_sigmoid([-10000.0, 0.0])
     array([-1.000000e+04, -6.931472e-01], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(-_softplus(-x), dtype)
+    return -_softplus(-x)
 
 
-@_quiet
+@_activation
 def sparse_sigmoid(x: ArrayLike) -> np.ndarray:
     """Sparse sigmoid ``clip((x + 1) / 2, 0, 1)``.
 
@@ -427,11 +404,10 @@ def sparse_sigmoid(x: ArrayLike) -> np.ndarray:
     >>> sparse_sigmoid([-2.0, 0.0, 0.5, 2.0])
     array([0.  , 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(0.5 * np.clip(x + 1, 0, 2), dtype)
+    return 0.5 * np.clip(x + 1, 0, 2)
 
 
-@_quiet
+@_activation
 def linear(x: ArrayLike) -> np.ndarray:
     """Identity. A float array is returned as is (no copy).
 
@@ -441,11 +417,10 @@ def linear(x: ArrayLike) -> np.ndarray:
     >>> linear([1.0, -2.0])
     array([ 1., -2.], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(x, dtype)
+    return x
 
 
-@_quiet
+@_activation
 def mish(x: ArrayLike) -> np.ndarray:
     """Mish ``x * tanh(softplus(x))``.
 
@@ -455,5 +430,4 @@ def mish(x: ArrayLike) -> np.ndarray:
     >>> mish([-1.0, 0.0, 1.0])
     array([-0.3034014,  0.       ,  0.8650984], dtype=float32)
     """
-    x, dtype = _prep(x)
-    return _done(x * np.tanh(_softplus(x)), dtype)
+    return x * np.tanh(_softplus(x))

@@ -38,7 +38,30 @@ def _truncated_unit_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> 
     return out
 
 
-class RandomNormal(_RandomInitializer):
+class _MeanStddev(_RandomInitializer):
+    """``mean + stddev * z`` for unit draws ``z`` of :meth:`_unit_draws` (the normal pair)."""
+
+    def __init__(
+        self, mean: float = 0.0, stddev: float = 0.05,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.mean = mean
+        self.stddev = stddev
+        super().__init__(seed=seed)
+
+    def _unit_draws(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
+        dt = _dtype(dtype, self)
+        values = self._unit_draws(self._rng(), _shape(shape))
+        return (values * self.stddev + self.mean).astype(dt)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+class RandomNormal(_MeanStddev):
     """Normal distribution ``N(mean, stddev**2)``.
 
     Examples
@@ -49,24 +72,11 @@ class RandomNormal(_RandomInitializer):
     True
     """
 
-    def __init__(
-        self, mean: float = 0.0, stddev: float = 0.05,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self.mean = mean
-        self.stddev = stddev
-        super().__init__(seed=seed)
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        dt = _dtype(dtype, self)
-        values = self._rng().standard_normal(_shape(shape)) * self.stddev + self.mean
-        return values.astype(dt)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+    def _unit_draws(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return rng.standard_normal(shape)
 
 
-class TruncatedNormal(_RandomInitializer):
+class TruncatedNormal(_MeanStddev):
     """Normal ``N(mean, stddev**2)`` with values beyond two ``stddev`` redrawn.
 
     Examples
@@ -77,21 +87,8 @@ class TruncatedNormal(_RandomInitializer):
     True
     """
 
-    def __init__(
-        self, mean: float = 0.0, stddev: float = 0.05,
-        seed: int | np.random.Generator | None = None,
-    ) -> None:
-        self.mean = mean
-        self.stddev = stddev
-        super().__init__(seed=seed)
-
-    def __call__(self, shape: Sequence[int], dtype: DTypeLike = None) -> np.ndarray:
-        dt = _dtype(dtype, self)
-        values = _truncated_unit_normal(self._rng(), _shape(shape))
-        return (values * self.stddev + self.mean).astype(dt)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+    def _unit_draws(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        return _truncated_unit_normal(rng, shape)
 
 
 class RandomUniform(_RandomInitializer):

@@ -1,29 +1,18 @@
 """Projector and screen-reader details: high contrast, one visible caption, clear labels."""
 
 import io
-import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from convkit.widgets import (
-    ConvExplorer,
-    ImageFilterLab,
-    ResampleExplorer,
-    SeparableExplorer,
-    TransposedConvExplorer,
-)
+from convkit.widgets import ConvExplorer, ImageFilterLab
 from convkit.widgets.render import scene_svg
 from PIL import Image
 
-SVG = "{http://www.w3.org/2000/svg}"
+from tests.support.svg import SVG, svg_root, svg_texts
+from tests.support.widget_cases import EXPLORERS, SVG_EXPLORERS
 
 
-def svg_texts(value):
-    return [t.text for t in ET.fromstring(value).iter(f"{SVG}text")]
-
-
-@pytest.mark.parametrize("cls", [ConvExplorer, TransposedConvExplorer, ResampleExplorer,
-                                 SeparableExplorer, ImageFilterLab])
+@pytest.mark.parametrize("cls", EXPLORERS)
 def test_high_contrast_toggle_rerenders_once_bigger_and_bolder(cls):
     ex = cls()
     try:
@@ -40,7 +29,7 @@ def test_high_contrast_toggle_rerenders_once_bigger_and_bolder(cls):
             assert "stroke-width:5" in ex.magnifier.value
         else:
             assert ex.view.value != normal_view
-            root = ET.fromstring(ex.view.value)
+            root = svg_root(ex.view.value)
             assert "stroke-width:5" in root.find(f"{SVG}style").text
             fills = {t.get("fill") for t in root.iter(f"{SVG}text")}
             assert fills == {"#000000"}  # black text everywhere
@@ -51,13 +40,12 @@ def test_high_contrast_toggle_rerenders_once_bigger_and_bolder(cls):
         ex.close()
 
 
-@pytest.mark.parametrize("cls", [ConvExplorer, TransposedConvExplorer, ResampleExplorer,
-                                 SeparableExplorer])
+@pytest.mark.parametrize("cls", SVG_EXPLORERS)
 def test_caption_is_visible_once_and_kept_as_aria_label_and_in_exports(cls):
     ex = cls()
     try:
         scene = ex._scene(ex.toolbar.step.value)
-        root = ET.fromstring(ex.view.value)
+        root = svg_root(ex.view.value)
         assert root.get("aria-label") == scene.caption
         assert scene.caption not in svg_texts(ex.view.value)  # not printed in the picture
         assert ex.toolbar.caption.value.count(scene.caption) == 1  # printed once, as HTML

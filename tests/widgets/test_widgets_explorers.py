@@ -1,7 +1,6 @@
 """T1: explorers headless — control values in, scene/SVG/PNG out, in place, no leaks."""
 
 import io
-import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -9,22 +8,13 @@ from convkit.widgets import (
     ConvExplorer,
     ImageFilterLab,
     ResampleExplorer,
-    SeparableExplorer,
     TransposedConvExplorer,
 )
 from PIL import Image
 
 from convkit import ops
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def svg_root(html_value: str) -> ET.Element:
-    return ET.fromstring(html_value)
-
-
-def window_rects(root) -> list:
-    return [r for r in root.iter(f"{SVG}rect") if r.get("class") == "window"]
+from tests.support.svg import SVG, class_rects, svg_root
+from tests.support.widget_cases import EXPLORERS
 
 
 def test_conv_explorer_step_and_parameter_updates_in_place():
@@ -35,7 +25,7 @@ def test_conv_explorer_step_and_parameter_updates_in_place():
         view = ex.view
         root = svg_root(view.value)
         assert root.get("role") == "img"
-        assert len(window_rects(root)) == 9  # one outline per tap
+        assert len(class_rects(root, "window")) == 9  # one outline per tap
         assert root.get("aria-label").startswith("Step 1 of 9")
         assert root.get("aria-label") in ex.toolbar.caption.value
         # SVG paints a rect without fill black: every rect must say fill or class
@@ -105,7 +95,7 @@ def test_conv_explorer_inspect_modes_outline_cells():
         ex.inspect_row.value = 2
         ex.inspect_col.value = 2
         root = svg_root(ex.view.value)
-        inspected = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "inspect"]
+        inspected = class_rects(root, "inspect")
         fed = ex.comp.outputs_fed_by((2, 2))
         assert len(inspected) == 1 + len(fed) == 5  # the centre cell feeds all 4 outputs
         ex.inspect.value = "weight → inputs"
@@ -130,8 +120,7 @@ def test_presets_reproduce_conv_arithmetic_shapes():
         ex.close()
 
 
-@pytest.mark.parametrize("cls", [ConvExplorer, TransposedConvExplorer, ResampleExplorer,
-                                 ImageFilterLab, SeparableExplorer])
+@pytest.mark.parametrize("cls", EXPLORERS)
 def test_no_widget_leak_over_100_updates_and_close_releases_all(cls, widget_count):
     n_widgets = widget_count
     start = n_widgets()

@@ -1,18 +1,15 @@
 """The transposed conv as Cᵀ: C built from impulses through ops.conv, Cᵀ·x vs conv_transpose."""
 
-import xml.etree.ElementTree as ET
-
 import numpy as np
 from convkit.widgets import TransposedConvExplorer
 from convkit.widgets.scene import TransposedComputation, TransposedConfig
 from convkit.widgets.scene.matrix import conv_matrix, matrix_view
 from hypothesis import given
-from widget_cases import transposed_cases
 
 from convkit import ops
 from convkit.ops import shapes
-
-SVG = "{http://www.w3.org/2000/svg}"
+from tests.support.svg import class_rects, svg_root
+from tests.support.widget_cases import transposed_cases
 
 
 @given(transposed_cases(max_kernel=3, max_stride=2, max_dilation=2, max_size=3))
@@ -57,8 +54,7 @@ def test_explorer_draws_c_and_ct_with_the_current_row_and_column():
         assert "Matrix view:</b> Cᵀ · x equals" in ex.strip.value
 
         def current_cells():
-            root = ET.fromstring(ex.view.value)
-            return [r for r in root.iter(f"{SVG}rect") if r.get("class") == "current"]
+            return class_rects(svg_root(ex.view.value), "current")
 
         # the input cell + row i of C (16) + column i of Cᵀ (16) + x[i]
         assert len(current_cells()) == 1 + 16 + 16 + 1

@@ -18,11 +18,11 @@ from convkit.widgets.scene.resample import axis_taps
 from convkit.widgets.scene.separable import cost_comparison
 from hypothesis import given
 from hypothesis import strategies as st
-from widget_cases import transposed_cases
 
 import convkit
 from convkit import ops
 from convkit.ops import shapes
+from tests.support.widget_cases import transposed_cases
 
 
 @st.composite

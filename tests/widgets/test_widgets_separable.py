@@ -1,7 +1,5 @@
 """SeparableExplorer: T0 (scene vs ops and layers) and T1 (headless widget behaviour)."""
 
-import xml.etree.ElementTree as ET
-
 import numpy as np
 import pytest
 from convkit.widgets import SeparableExplorer
@@ -17,12 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from convkit import layers, ops
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def rects(html_value, cls):
-    return [r for r in ET.fromstring(html_value).iter(f"{SVG}rect") if r.get("class") == cls]
+from tests.support.svg import class_rects, svg_root
 
 
 @st.composite
@@ -132,17 +125,17 @@ def test_separable_explorer_renders_both_stages_in_place():
         assert ex.render_count == 1
         assert ex.toolbar.step.max == ex.comp.n_steps - 1 == 8
         view = ex.view
-        assert len(rects(view.value, "window")) == 9 * 2  # the window in every channel
+        root = svg_root(view.value)
+        assert len(class_rects(root, "window")) == 9 * 2  # the window in every channel
         # current: 4 depthwise maps + 4 pointwise column cells + the output cell
-        assert len(rects(view.value, "current")) == 4 + 4 + 1
-        root = ET.fromstring(view.value)
+        assert len(class_rects(root, "current")) == 4 + 4 + 1
         assert root.get("aria-label") in ex.toolbar.caption.value
         assert "identical ✓" in view.value
         assert "SeparableConv2D" in ex.costs.value and str(ex.comp.costs["plain"]) in \
             ex.costs.value
         ex.toolbar.step.value = 4
         assert ex.render_count == 2 and ex.view is view
-        assert "Step 5 of 9" in ET.fromstring(ex.view.value).get("aria-label")
+        assert "Step 5 of 9" in svg_root(ex.view.value).get("aria-label")
         ex.filter_index.value = 2
         assert ex.render_count == 3
         assert "[f=2]" in ex.toolbar.formula.value

@@ -7,6 +7,7 @@ Controls → :meth:`Explorer._compute` (calls convkit's ops through a scene buil
 """
 
 import ipywidgets as W
+import numpy as np
 
 from ..render import high_contrast, png_bytes, scene_rgb, scene_svg
 from ..scene import SceneError
@@ -52,6 +53,26 @@ class Explorer(W.VBox, Owner):
         """A labelled control this explorer owns; "auto" width keeps rows of them compact."""
         return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
                         **kwargs)
+
+    def _slider(self, description, tooltip, low: int, high: int, value: int):
+        """An integer slider from ``low`` to ``high``, the control most settings are."""
+        return self._control(W.IntSlider, description, tooltip, min=low, max=high, value=value)
+
+    def _axis_sliders(self, name, rows_tooltip, cols_tooltip, low: int, high: int, value: int):
+        """The ``"<name> h"`` (rows) and ``"<name> w"`` (columns) sliders of a per-axis
+        setting, both from ``low`` to ``high``."""
+        return (self._slider(f"{name} h", rows_tooltip, low, high, value),
+                self._slider(f"{name} w", cols_tooltip, low, high, value))
+
+    @staticmethod
+    def _user_input(x):
+        """The learner's own array as float32, or None when the explorer draws its samples."""
+        return None if x is None else np.asarray(x, dtype=np.float32)
+
+    def _show_seed_for_random_ints(self):
+        """For explorers with ``source`` and ``seed`` controls: the seed only matters to the
+        random-ints source, so it is hidden for the others."""
+        self.seed.layout.display = None if self.source.value == "random ints" else "none"
 
     def _cell_control(self, value: int):
         """The projector's cell-size slider; assigned to ``self.cell``, :meth:`_render_kwargs`

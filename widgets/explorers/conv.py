@@ -50,7 +50,7 @@ class ConvExplorer(Explorer):
                  channels: int = 1, filters: int = 1, source: str = "ramp", seed: int = 0,
                  use_bias: bool = True, bias: int = 1, cell: int = 30):
         super().__init__()
-        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        self._user_x = self._user_input(x)
         lab = self._control
         self.rank = lab(W.ToggleButtons, "rank", "1-D signals (Conv1D) or 2-D images (Conv2D)",
                         options=[("2D", 2), ("1D", 1)], value=rank)
@@ -59,43 +59,33 @@ class ConvExplorer(Explorer):
         self.source = lab(W.Dropdown, "input", "where the numbers come from",
                           options=samples.SOURCES_2D if rank == 2 else samples.SOURCES_1D,
                           value=source)
-        self.seed = lab(W.IntSlider, "seed", "default_rng(seed) for random ints", min=0,
-                        max=99, value=seed)
-        self.height = lab(W.IntSlider, "input height", "rows of the input", min=1, max=16,
-                          value=size)
-        self.width = lab(W.IntSlider, "input width", "columns (1-D: length)", min=1, max=64,
-                         value=size)
+        self.seed = self._slider("seed", "default_rng(seed) for random ints", 0, 99, seed)
+        self.height = self._slider("input height", "rows of the input", 1, 16, size)
+        self.width = self._slider("input width", "columns (1-D: length)", 1, 64, size)
         self.lock = lab(W.Checkbox, "square (lock axes)", "one value for both axes",
                         value=True)
-        self.kernel_h = lab(W.IntSlider, "kernel h", "kernel rows", min=1, max=5,
-                            value=kernel_size)
-        self.kernel_w = lab(W.IntSlider, "kernel w", "kernel columns (1-D: taps)", min=1,
-                            max=5, value=kernel_size)
-        self.stride_h = lab(W.IntSlider, "stride h", "how far the window jumps (rows)",
-                            min=1, max=4, value=strides)
-        self.stride_w = lab(W.IntSlider, "stride w", "how far the window jumps (cols)",
-                            min=1, max=4, value=strides)
-        self.dilation_h = lab(W.IntSlider, "dilation h", "holes between taps (rows)", min=1,
-                              max=4, value=dilation_rate)
-        self.dilation_w = lab(W.IntSlider, "dilation w", "holes between taps (cols)", min=1,
-                              max=4, value=dilation_rate)
+        self.kernel_h, self.kernel_w = self._axis_sliders(
+            "kernel", "kernel rows", "kernel columns (1-D: taps)", 1, 5, kernel_size)
+        self.stride_h, self.stride_w = self._axis_sliders(
+            "stride", "how far the window jumps (rows)", "how far the window jumps (cols)", 1,
+            4, strides)
+        self.dilation_h, self.dilation_w = self._axis_sliders(
+            "dilation", "holes between taps (rows)", "holes between taps (cols)", 1, 4,
+            dilation_rate)
         self.padding = lab(W.Dropdown, "padding", "how the border is handled",
                            options=PADDINGS, value=padding)
-        self.pad_amount = lab(W.IntSlider, "p (explicit)", "zeros per side for explicit",
-                              min=0, max=4, value=1)
-        self.channels = lab(W.IntSlider, "channels", "input channels C", min=1, max=3,
-                            value=channels)
-        self.filters = lab(W.IntSlider, "filters", "output channels F", min=1, max=3,
-                           value=filters)
-        self.filter_index = lab(W.IntSlider, "show filter", "which filter's output is drawn",
-                                min=0, max=filters - 1, value=0)
+        self.pad_amount = self._slider("p (explicit)", "zeros per side for explicit", 0, 4, 1)
+        self.channels = self._slider("channels", "input channels C", 1, 3, channels)
+        self.filters = self._slider("filters", "output channels F", 1, 3, filters)
+        self.filter_index = self._slider("show filter", "which filter's output is drawn", 0,
+                                         filters - 1, 0)
         self.use_bias = lab(W.Checkbox, "use bias", "add a bias after the sum", value=use_bias)
-        self.bias = lab(W.IntSlider, "b", "the bias value, added to every output of the filter",
-                        min=-3, max=3, value=bias)
+        self.bias = self._slider("b", "the bias value, added to every output of the filter",
+                                 -3, 3, bias)
         self.inspect = lab(W.ToggleButtons, "inspect", "what to trace (keyboard: arrows)",
                            options=INSPECT_MODES, value=INSPECT_MODES[0])
-        self.inspect_row = lab(W.IntSlider, "row", "inspected row", min=0, max=0, value=0)
-        self.inspect_col = lab(W.IntSlider, "col", "inspected column", min=0, max=0, value=0)
+        self.inspect_row = self._slider("row", "inspected row", 0, 0, 0)
+        self.inspect_col = self._slider("col", "inspected column", 0, 0, 0)
         self.cell = self._cell_control(cell)
         self._watch(self.rank, self.source, self.seed, self.height, self.width, self.lock,
                     self.kernel_h, self.kernel_w, self.stride_h, self.stride_w,
@@ -156,7 +146,7 @@ class ConvExplorer(Explorer):
             c.layout.display = hide
         self.width.max = 64 if one_d else 16
         self.pad_amount.layout.display = None if self.padding.value == "explicit" else "none"
-        self.seed.layout.display = None if self.source.value == "random ints" else "none"
+        self._show_seed_for_random_ints()
         self.filter_index.max = self.filters.value - 1
         self.bias.disabled = not self.use_bias.value
 

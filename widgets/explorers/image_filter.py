@@ -11,9 +11,9 @@ from .. import samples
 from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
 from ..render import Drawing, png_bytes, to_rgb, to_svg, without_text
 from ..render.grid import grid, outline
-from ..scene.common import fmt
 from ..scene.conv import ConvComputation, ConvConfig
 from ..scene.filters import DESCRIPTIONS, PRESET_NAMES, kernel_for
+from ..scene.text import fmt
 from .base import Explorer, dropdown_row
 
 SOURCES = ("Grace Hopper", "MRI slice", "checkerboard", "letter A", "edge")
@@ -42,7 +42,7 @@ class ImageFilterLab(Explorer):
     def __init__(self, image=None, *, size: int = 64, preset: str = "Sobel x",
                  kernel_size: int = 3, scale: int = 4):
         super().__init__()
-        self._user_x = None if image is None else np.asarray(image, dtype=np.float32)
+        self._user_x = self._user_input(image)
         lab = self._control
         self.source = lab(W.Dropdown, "photo", "offline sample images (or upload below)",
                           options=SOURCES, value="Grace Hopper")
@@ -58,13 +58,12 @@ class ImageFilterLab(Explorer):
                                   layout=W.Layout(width="64px")) for _ in range(25)]
         self.weight_grid = self.make(W.GridBox, self.weights, layout=W.Layout(
             grid_template_columns="repeat(5, 68px)", grid_gap="2px"))
-        self.stride = lab(W.IntSlider, "stride", "window jump", min=1, max=4, value=1)
-        self.dilation = lab(W.IntSlider, "dilation", "holes between taps", min=1, max=4,
-                            value=1)
+        self.stride = self._slider("stride", "window jump", 1, 4, 1)
+        self.dilation = self._slider("dilation", "holes between taps", 1, 4, 1)
         self.padding = lab(W.Dropdown, "padding", "valid shrinks, same keeps the size",
                            options=("same", "valid"), value="same")
         self.relu = lab(W.Checkbox, "ReLU", "keep only positive responses", value=False)
-        self.scale = lab(W.IntSlider, "zoom", "pixels per cell", min=2, max=8, value=scale)
+        self.scale = self._slider("zoom", "pixels per cell", 2, 8, scale)
         self.magnifier = self.make(W.HTML, value="")
         self.image.layout.display = None
         self._apply_preset(preset)

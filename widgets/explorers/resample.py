@@ -33,22 +33,20 @@ class ResampleExplorer(Explorer):
                  factor: int = 2, before: int = 1, after: int = 1,
                  interpolation: str = "bilinear", cell: int = 30):
         super().__init__()
-        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        self._user_x = self._user_input(x)
         lab = self._control
         self.operation = lab(W.ToggleButtons, "layer", "which reshaping layer", options=_OPS,
                              value=operation)
         self.rank = lab(W.ToggleButtons, "rank", "1-D, 2-D or 3-D",
                         options=[("1D", 1), ("2D", 2), ("3D", 3)], value=rank)
-        self.size = lab(W.IntSlider, "input size", "side of the input", min=1, max=8,
-                        value=size)
-        self.factor = lab(W.IntSlider, "size (factor)", "UpSampling factor per axis", min=1,
-                          max=4, value=factor)
+        self.size = self._slider("input size", "side of the input", 1, 8, size)
+        self.factor = self._slider("size (factor)", "UpSampling factor per axis", 1, 4, factor)
         self.interpolation = lab(W.Dropdown, "interpolation", "UpSampling2D only",
                                  options=INTERPOLATIONS, value=interpolation)
-        self.before = lab(W.IntSlider, "before", "cells added/removed at the start (top/left/"
-                          "front)", min=0, max=4, value=before)
-        self.after = lab(W.IntSlider, "after", "cells added/removed at the end (bottom/right/"
-                         "back)", min=0, max=4, value=after)
+        self.before = self._slider(
+            "before", "cells added/removed at the start (top/left/front)", 0, 4, before)
+        self.after = self._slider(
+            "after", "cells added/removed at the end (bottom/right/back)", 0, 4, after)
         self.source = lab(W.Dropdown, "input", "the numbers", options=("ramp", "impulse",
                                                                      "random ints"), value="ramp")
         self.cell = self._cell_control(cell)

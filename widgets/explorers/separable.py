@@ -40,27 +40,21 @@ class SeparableExplorer(Explorer):
                  use_bias: bool = True, source: str = "random ints", seed: int = 0,
                  cell: int = 28):
         super().__init__()
-        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        self._user_x = self._user_input(x)
         lab = self._control
         self.source = lab(W.Dropdown, "input", "where the numbers come from",
                           options=samples.SOURCES_2D, value=source)
-        self.seed = lab(W.IntSlider, "seed", "default_rng(seed) for random numbers", min=0,
-                        max=99, value=seed)
-        self.size = lab(W.IntSlider, "input size", "side of the input", min=2, max=8,
-                        value=size)
-        self.channels = lab(W.IntSlider, "channels C", "input channels", min=1, max=4,
-                            value=channels)
-        self.depth_multiplier = lab(W.IntSlider, "depth_multiplier M",
-                                    "depthwise kernels per input channel", min=1, max=3,
-                                    value=depth_multiplier)
-        self.filters = lab(W.IntSlider, "filters F", "output channels of the 1×1 stage",
-                           min=1, max=4, value=filters)
-        self.kernel_size = lab(W.IntSlider, "kernel", "depthwise kernel side k", min=1, max=4,
-                               value=kernel_size)
-        self.strides = lab(W.IntSlider, "stride", "how far the window jumps", min=1, max=3,
-                           value=strides)
-        self.dilation = lab(W.IntSlider, "dilation", "holes between taps", min=1, max=3,
-                            value=dilation_rate)
+        self.seed = self._slider("seed", "default_rng(seed) for random numbers", 0, 99, seed)
+        self.size = self._slider("input size", "side of the input", 2, 8, size)
+        self.channels = self._slider("channels C", "input channels", 1, 4, channels)
+        self.depth_multiplier = self._slider("depth_multiplier M",
+                                             "depthwise kernels per input channel", 1, 3,
+                                             depth_multiplier)
+        self.filters = self._slider("filters F", "output channels of the 1×1 stage", 1, 4,
+                                    filters)
+        self.kernel_size = self._slider("kernel", "depthwise kernel side k", 1, 4, kernel_size)
+        self.strides = self._slider("stride", "how far the window jumps", 1, 3, strides)
+        self.dilation = self._slider("dilation", "holes between taps", 1, 3, dilation_rate)
         self.padding = lab(W.Dropdown, "padding", "valid shrinks, same keeps ⌈n/s⌉",
                            options=PADDINGS, value=padding)
         self.use_bias = lab(W.Checkbox, "use bias", "a bias per output channel, after the mix",
@@ -68,8 +62,8 @@ class SeparableExplorer(Explorer):
         self.groups = lab(W.SelectionSlider, "Conv2D groups",
                           "groups of the plain Conv2D compared below (divisors of C)",
                           options=divisors(channels), value=groups)
-        self.filter_index = lab(W.IntSlider, "show output ch", "which output channel is drawn",
-                                min=0, max=filters - 1, value=0)
+        self.filter_index = self._slider("show output ch", "which output channel is drawn", 0,
+                                         filters - 1, 0)
         self.cell = self._cell_control(cell)
         self.costs = self.make(W.HTML, value="")
         self._watch(self.source, self.seed, self.size, self.channels, self.depth_multiplier,
@@ -96,7 +90,7 @@ class SeparableExplorer(Explorer):
             self.groups.options = options
             self.groups.value = keep
         self.filter_index.max = self.filters.value - 1
-        self.seed.layout.display = None if self.source.value == "random ints" else "none"
+        self._show_seed_for_random_ints()
 
     def _input(self):
         if self._user_x is not None:

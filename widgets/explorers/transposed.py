@@ -7,7 +7,6 @@ from ``convkit.ops.conv_transpose`` (see :mod:`convkit.widgets.scene.transposed`
 import html
 
 import ipywidgets as W
-import numpy as np
 
 from .. import samples
 from ..scene.transposed import TransposedComputation, TransposedConfig
@@ -37,18 +36,14 @@ class TransposedConvExplorer(Explorer):
                  strides: int = 2, dilation_rate: int = 1, padding: str = "valid",
                  output_padding=None, cell: int = 30):
         super().__init__()
-        self._user_x = None if x is None else np.asarray(x, dtype=np.float32)
+        self._user_x = self._user_input(x)
         lab = self._control
         self.rank = lab(W.ToggleButtons, "rank", "Conv1DTranspose or Conv2DTranspose",
                         options=[("2D", 2), ("1D", 1)], value=rank)
-        self.size = lab(W.IntSlider, "input size", "the small map being upsampled", min=1,
-                        max=6, value=size)
-        self.kernel_size = lab(W.IntSlider, "kernel", "kernel side k", min=1, max=5,
-                               value=kernel_size)
-        self.strides = lab(W.IntSlider, "stride", "spacing of the stamps", min=1, max=4,
-                           value=strides)
-        self.dilation = lab(W.IntSlider, "dilation", "holes inside each stamp", min=1, max=3,
-                            value=dilation_rate)
+        self.size = self._slider("input size", "the small map being upsampled", 1, 6, size)
+        self.kernel_size = self._slider("kernel", "kernel side k", 1, 5, kernel_size)
+        self.strides = self._slider("stride", "spacing of the stamps", 1, 4, strides)
+        self.dilation = self._slider("dilation", "holes inside each stamp", 1, 3, dilation_rate)
         self.padding = lab(W.Dropdown, "padding", "valid keeps the full scatter; same crops",
                            options=("valid", "same"), value=padding)
         self.output_padding = lab(

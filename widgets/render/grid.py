@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..palette import ROLE, diverging_rgb, text_colour
-from ..scene.common import fmt, fmt_full
+from ..scene.text import fmt, fmt_full
 
 #: Above this many cells along an axis, grids are drawn as images without numbers.
 MAX_NUMBERED = 16

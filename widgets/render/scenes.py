@@ -9,7 +9,7 @@ under the panes so an exported frame explains itself.
 import numpy as np
 
 from ..palette import ROLE, diverging_scale, legend_text
-from ..scene.common import fmt
+from ..scene.text import fmt
 from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, without_text
 from .grid import MAX_NUMBERED, as2d, grid, outline, stems
 from .matrix import matrix_pane

@@ -10,7 +10,7 @@ whether depthwise → 1×1 ``ops.conv`` equals ``ops.separable_conv``.
 import numpy as np
 
 from ..palette import ROLE, diverging_scale, legend_text
-from ..scene.common import fmt
+from ..scene.text import fmt
 from .drawing import Drawing
 from .grid import MAX_NUMBERED, grid, outline
 

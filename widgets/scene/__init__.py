@@ -11,10 +11,11 @@ Examples
 (4, (0, 0))
 """
 
-from .common import SceneError, fmt
+from .common import SceneError
 from .conv import ConvComputation, ConvConfig, ConvScene
 from .resample import ResampleComputation, ResampleConfig, ResampleScene
 from .separable import SeparableComputation, SeparableConfig, SeparableScene
+from .text import fmt
 from .transposed import TransposedComputation, TransposedConfig, TransposedScene
 
 __all__ = ["SceneError", "fmt", "ConvConfig", "ConvComputation", "ConvScene",

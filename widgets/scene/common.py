@@ -1,10 +1,22 @@
-"""What every scene shares: the error a banner shows, number formatting, op calls."""
+"""What every scene shares: the error a banner shows, op calls, and the geometry of a window
+stepping over a padded input (conv, separable and transposed scenes). Numbers and positions
+are written by :mod:`.text`."""
 
 import numpy as np
+
+from convkit.ops import shapes
+from convkit.ops.arguments import check_strides_dilation
 
 # Scenes hold (…, channels) arrays, so every op and layer they call is told so: a session that
 # set convkit.config.set_image_data_format("channels_first") must not reinterpret them.
 CHANNELS_LAST = {"data_format": "channels_last"}
+
+
+STRIDE_DILATION_SENTENCE = (
+    "Keras's Conv layers accept a stride above 1 or a dilation above 1, never both: TensorFlow "
+    "computed dilated convolutions by regrouping the input into dilation-spaced blocks, which "
+    "only works at unit stride, and Keras kept the rule on every backend (DepthwiseConv2D and "
+    "SeparableConv2D do allow both).")
 
 
 class SceneError(ValueError):
@@ -39,33 +51,6 @@ class CaptionedScene:
         return self.caption
 
 
-def fmt(value) -> str:
-    """Short label for a cell: integers without decimals, others with up to 2.
-
-    Examples
-    --------
-    >>> fmt(3.0), fmt(-0.5), fmt(1.23456), fmt(-0.0)
-    ('3', '-0.5', '1.23', '0')
-    """
-    v = float(value)
-    if not np.isfinite(v):
-        return str(v)
-    if abs(v - round(v)) < 1e-6:
-        return str(int(round(v)))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def fmt_full(value) -> str:
-    """Tooltip precision (6 significant digits)."""
-    return f"{float(value):.6g}"
-
-
-def signed_term(value) -> str:
-    """A factor in a formula, parenthesised when negative: ``(−2)``."""
-    text = fmt(value)
-    return f"({text.replace('-', '−')})" if text.startswith("-") else text
-
-
 def as_tuple(value, rank: int) -> tuple:
     """An int or a sequence → a ``rank``-tuple of ints (user-facing convenience)."""
     if isinstance(value, (int, np.integer)):
@@ -96,6 +81,74 @@ def window_indices(config, position) -> tuple:
                      strict=False))
 
 
+def channels_last_input(x, rank: int) -> np.ndarray:
+    """``x`` as float32 with a channel axis last: a ``rank``-D array becomes one channel."""
+    x = np.asarray(x, dtype=np.float32)
+    return x[..., None] if x.ndim == rank else x
+
+
+def check_input_rank(x: np.ndarray, rank: int, explanation: str) -> None:
+    """Refuse an input that is not ``rank`` spatial axes plus channels (after
+    :func:`channels_last_input`), with ``explanation`` for the banner."""
+    if x.ndim != rank + 1:
+        raise SceneError(f"expected an input of rank {rank} or {rank + 1}, received shape "
+                         f"{x.shape}", explanation)
+
+
+def check_conv_strides_dilation(config) -> None:
+    """The Conv layers' rule (a stride or a dilation above 1, never both), checked before any
+    op runs, as a :class:`SceneError` with :data:`STRIDE_DILATION_SENTENCE`."""
+    try:
+        check_strides_dilation(config.strides, config.dilation_rate)
+    except ValueError as exc:
+        raise SceneError(str(exc), STRIDE_DILATION_SENTENCE) from exc
+
+
+def effective_kernels(config) -> tuple:
+    """Per axis, the dilated kernel's span k̂ = k + (k − 1)(d − 1)."""
+    return tuple(shapes.effective_kernel(k, d)
+                 for k, d in zip(config.kernel_size, config.dilation_rate, strict=False))
+
+
+def conv_pads(config, spatial) -> tuple:
+    """Per axis, the (before, after) zeros ``ops.conv`` adds for ``config.padding``."""
+    return tuple(shapes.conv_padding(m, k, s, d, config.padding) for m, k, s, d in
+                 zip(spatial, config.kernel_size, config.strides, config.dilation_rate,
+                     strict=False))
+
+
+def padding_mask(padded_spatial, pads, spatial) -> np.ndarray:
+    """True on the cells of a padded array that padding added: all but the ``spatial`` block
+    after the ``before`` zeros of each axis."""
+    mask = np.ones(padded_spatial, dtype=bool)
+    mask[tuple(slice(b, b + m) for (b, _), m in zip(pads, spatial, strict=False))] = False
+    return mask
+
+
+def clamp(index, count: int) -> int:
+    """``index`` as an int in ``[0, count - 1]`` (0 when ``count`` is 0)."""
+    return int(min(max(index, 0), max(count - 1, 0)))
+
+
+def step_position(step, n_steps: int, shape) -> tuple:
+    """``(step, position)``: the step clamped to the scene's range and the row-major
+    position in ``shape`` it stands for."""
+    step = clamp(step, n_steps)
+    return step, tuple(int(i) for i in np.unravel_index(step, shape))
+
+
+def layer_arg(values, rank: int):
+    """A per-axis tuple as a Keras layer argument spells it: the bare value in 1-D."""
+    return values[0] if rank == 1 else values
+
+
+def layer_args(config) -> tuple:
+    """``(kernel_size, strides, dilation_rate)`` of a conv config as a Keras layer spells
+    them (see :func:`layer_arg`)."""
+    return tuple(layer_arg(v, config.rank)
+                 for v in (config.kernel_size, config.strides, config.dilation_rate))
+
+
 def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
     """Call a convkit op, turning its ValueError into a :class:`SceneError` for the banner."""
     try:
@@ -105,11 +158,7 @@ def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
         raise SceneError(str(exc), sentence) from exc
 
 
-def axis_text(index) -> str:
-    """``(1, 2)`` → ``"(1, 2)"``; ``(3,)`` → ``"3"`` (1-D positions read better bare)."""
-    index = tuple(int(i) for i in index)
-    return str(index[0]) if len(index) == 1 else "(" + ", ".join(map(str, index)) + ")"
-
-
-__all__ = ["CHANNELS_LAST", "SceneError", "CaptionedScene", "fmt", "fmt_full", "signed_term",
-           "as_tuple", "normalise_conv_config", "window_indices", "call_op", "axis_text"]
+__all__ = ["CHANNELS_LAST", "STRIDE_DILATION_SENTENCE", "SceneError", "CaptionedScene",
+           "as_tuple", "normalise_conv_config", "window_indices", "channels_last_input",
+           "check_input_rank", "check_conv_strides_dilation", "effective_kernels", "conv_pads",
+           "padding_mask", "clamp", "step_position", "layer_arg", "layer_args", "call_op"]

@@ -12,28 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from convkit import ops
-from convkit.ops import shapes
-from convkit.ops.arguments import check_strides_dilation
 
-from .common import (
-    CHANNELS_LAST,
-    CaptionedScene,
-    SceneError,
-    axis_text,
-    call_op,
-    fmt,
-    normalise_conv_config,
-    signed_term,
-    window_indices,
-)
+from . import common
+from .common import CHANNELS_LAST, STRIDE_DILATION_SENTENCE, CaptionedScene, SceneError
+from .text import axis_text, fmt, signed_term
 
 PADDINGS = ("valid", "same", "causal", "full", "explicit")
-
-STRIDE_DILATION_SENTENCE = (
-    "Keras's Conv layers accept a stride above 1 or a dilation above 1, never both: TensorFlow "
-    "computed dilated convolutions by regrouping the input into dilation-spaced blocks, which "
-    "only works at unit stride, and Keras kept the rule on every backend (DepthwiseConv2D and "
-    "SeparableConv2D do allow both).")
 
 
 @dataclass(frozen=True)
@@ -70,7 +54,7 @@ class ConvConfig:
     activation: str | None = None
 
     def __post_init__(self):
-        normalise_conv_config(self, self.rank)
+        common.normalise_conv_config(self, self.rank)
 
 
 def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed: int = 0):
@@ -91,8 +75,7 @@ def _plain_sentence(cfg: ConvConfig, n: tuple):
         if cfg.padding == "causal" and cfg.rank != 1:
             return ("Causal padding exists for Conv1D only: it pads the time axis on the left "
                     "so no output sees the future, and an image has no time direction.")
-        eks = [shapes.effective_kernel(k, d)
-               for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False)]
+        eks = common.effective_kernels(cfg)
         if any(e > m for e, m in zip(eks, n, strict=False)):
             return (f"The dilated kernel spans k̂ = {'×'.join(map(str, eks))} cells but the input "
                     f"is only {'×'.join(map(str, n))}, so not one window fits: use "
@@ -155,14 +138,9 @@ class ConvComputation:
 
     def __init__(self, config: ConvConfig, x, kernel=None, bias=None):
         cfg = self.config = config
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim == cfg.rank:
-            x = x[..., None]
-        if x.ndim != cfg.rank + 1:
-            raise SceneError(f"expected an input of rank {cfg.rank} or {cfg.rank + 1}, "
-                             f"received shape {x.shape}",
-                             "The array must be a signal (1-D) or an image (2-D), with an "
-                             "optional channel axis last.")
+        x = common.channels_last_input(x, cfg.rank)
+        common.check_input_rank(x, cfg.rank, "The array must be a signal (1-D) or an image "
+                                "(2-D), with an optional channel axis last.")
         self.x = x
         n = x.shape[:-1]
         channels = x.shape[-1]
@@ -176,15 +154,9 @@ class ConvComputation:
         if cfg.padding not in PADDINGS:
             raise SceneError(f"padding={cfg.padding!r} is not one of {PADDINGS}",
                              "Choose valid, same, causal (1-D only), full or explicit.")
-        try:
-            # the layer's own rule (Conv1D/2D constructors), before any op is called
-            check_strides_dilation(cfg.strides, cfg.dilation_rate)
-        except ValueError as exc:
-            raise SceneError(str(exc), STRIDE_DILATION_SENTENCE) from exc
+        common.check_conv_strides_dilation(cfg)  # the Conv1D/2D constructors' rule
         explain = _plain_sentence(cfg, n)
-        eks = tuple(shapes.effective_kernel(k, d)
-                    for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False))
-        self.effective_kernel = eks
+        eks = self.effective_kernel = common.effective_kernels(cfg)
         if cfg.padding == "full":
             self.pads = tuple((e - 1, e - 1) for e in eks)
         elif cfg.padding == "explicit":
@@ -192,26 +164,25 @@ class ConvComputation:
         elif cfg.padding == "causal" and cfg.rank != 1:
             self.pads = tuple((0, 0) for _ in n)  # ops.conv below raises: the banner explains
         else:
-            self.pads = tuple(shapes.conv_padding(m, k, s, d, cfg.padding) for m, k, s, d in
-                              zip(n, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+            self.pads = common.conv_pads(cfg, n)
         bias_arg = self.bias if cfg.use_bias else None
         if cfg.padding in ("full", "explicit"):
-            padded_batch = call_op(ops.zero_pad, x[None], self.pads, **CHANNELS_LAST,
-                                   explain=explain)
-            out = call_op(ops.conv, padded_batch, self.kernel, strides=cfg.strides,
-                          padding="valid", dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                          activation=cfg.activation, **CHANNELS_LAST, explain=explain)
+            padded_batch = common.call_op(ops.zero_pad, x[None], self.pads,
+                                          **CHANNELS_LAST, explain=explain)
+            out = common.call_op(ops.conv, padded_batch, self.kernel, strides=cfg.strides,
+                                 padding="valid", dilation_rate=cfg.dilation_rate, bias=bias_arg,
+                                 activation=cfg.activation, **CHANNELS_LAST,
+                                 explain=explain)
         else:
-            out = call_op(ops.conv, x[None], self.kernel, strides=cfg.strides,
-                          padding=cfg.padding, dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                          activation=cfg.activation, **CHANNELS_LAST, explain=explain)
-            padded_batch = call_op(ops.zero_pad, x[None], self.pads, **CHANNELS_LAST,
-                                   explain=explain)
+            out = common.call_op(ops.conv, x[None], self.kernel, strides=cfg.strides,
+                                 padding=cfg.padding, dilation_rate=cfg.dilation_rate,
+                                 bias=bias_arg, activation=cfg.activation,
+                                 **CHANNELS_LAST, explain=explain)
+            padded_batch = common.call_op(ops.zero_pad, x[None], self.pads,
+                                          **CHANNELS_LAST, explain=explain)
         self.output = np.asarray(out)[0]
         self.padded = np.asarray(padded_batch)[0]
-        self.pad_mask = np.ones(self.padded.shape[:-1], dtype=bool)
-        interior = tuple(slice(b, b + m) for (b, _), m in zip(self.pads, n, strict=False))
-        self.pad_mask[interior] = False
+        self.pad_mask = common.padding_mask(self.padded.shape[:-1], self.pads, n)
         self.out_spatial = self.output.shape[:-1]
         self.n_steps = int(np.prod(self.out_spatial))
         self.in_spatial = n
@@ -219,7 +190,7 @@ class ConvComputation:
     # ---- geometry (index arithmetic only; the numbers come from ops) ----
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every tap, per axis, for output ``position``."""
-        return window_indices(self.config, position)
+        return common.window_indices(self.config, position)
 
     def outputs_fed_by(self, padded_index: tuple) -> list:
         """Inspect input → outputs: ``[(output position, tap), ...]`` that read this cell.
@@ -307,11 +278,10 @@ class ConvComputation:
         """The equivalent convkit op call, convkit layer and Keras layer for this config."""
         cfg = self.config
         r = cfg.rank
-        k, s, d = (v[0] if r == 1 else v for v in
-                   (cfg.kernel_size, cfg.strides, cfg.dilation_rate))
+        k, s, d = common.layer_args(cfg)
         filters = self.kernel.shape[-1]
         if cfg.padding in ("full", "explicit"):
-            pad = self.pads[0] if r == 1 else self.pads
+            pad = common.layer_arg(self.pads, r)
             op = (f"y = convkit.ops.conv(convkit.ops.zero_pad(x, {self.pads}), kernel, "
                   f"strides={s}, padding='valid', dilation_rate={d}, bias=bias)")
             layer = (f"[ZeroPadding{r}D({pad}), Conv{r}D(filters={filters}, kernel_size={k}, "
@@ -327,9 +297,8 @@ class ConvComputation:
     # ---- one step ----
     def scene(self, step: int, filter_index: int = 0) -> ConvScene:
         """The scene of output cell number ``step`` (row-major) for filter ``filter_index``."""
-        step = int(min(max(step, 0), self.n_steps - 1))
-        f = int(min(max(filter_index, 0), self.kernel.shape[-1] - 1))
-        position = tuple(int(i) for i in np.unravel_index(step, self.out_spatial))
+        step, position = common.step_position(step, self.n_steps, self.out_spatial)
+        f = common.clamp(filter_index, self.kernel.shape[-1])
         window = self.window(position)
         patch = self.padded[np.ix_(*window, np.arange(self.padded.shape[-1]))]
         weights = self.kernel[..., f]

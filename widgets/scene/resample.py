@@ -14,7 +14,9 @@ import numpy as np
 
 from convkit import ops
 
-from .common import CHANNELS_LAST, CaptionedScene, SceneError, as_tuple, axis_text, call_op, fmt
+from . import common
+from .common import CHANNELS_LAST, CaptionedScene, SceneError
+from .text import axis_text, fmt
 
 OPERATIONS = ("crop", "pad", "upsample")
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
@@ -49,7 +51,7 @@ class ResampleConfig:
     interpolation: str = "nearest"
 
     def __post_init__(self):
-        object.__setattr__(self, "size", as_tuple(self.size, self.rank))
+        object.__setattr__(self, "size", common.as_tuple(self.size, self.rank))
         amounts = self.amounts
         if isinstance(amounts, (int, np.integer)):
             amounts = ((int(amounts), int(amounts)),) * self.rank
@@ -134,10 +136,7 @@ class ResampleComputation:
 
     def __init__(self, config: ResampleConfig, x):
         cfg = self.config = config
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim == cfg.rank:
-            x = x[..., None]
-        self.x = x
+        x = self.x = common.channels_last_input(x, cfg.rank)
         n = x.shape[:-1]
         if cfg.operation not in OPERATIONS:
             raise SceneError(f"operation={cfg.operation!r} is not one of {OPERATIONS}",
@@ -155,23 +154,23 @@ class ResampleComputation:
             return "convkit refuses these settings; the message above names the argument."
 
         if cfg.operation == "crop":
-            out = call_op(ops.crop, x[None], cfg.amounts, **CHANNELS_LAST, explain=explain)
+            out = common.call_op(ops.crop, x[None], cfg.amounts, **CHANNELS_LAST,
+                                 explain=explain)
         elif cfg.operation == "pad":
-            out = call_op(ops.zero_pad, x[None], cfg.amounts, **CHANNELS_LAST, explain=explain)
+            out = common.call_op(ops.zero_pad, x[None], cfg.amounts, **CHANNELS_LAST,
+                                 explain=explain)
         else:
-            out = call_op(ops.upsample, x[None], cfg.size, interpolation=cfg.interpolation,
-                          **CHANNELS_LAST, explain=explain)
+            out = common.call_op(ops.upsample, x[None], cfg.size,
+                                 interpolation=cfg.interpolation, **CHANNELS_LAST,
+                                 explain=explain)
         self.output = np.asarray(out)[0]
+        out_spatial = self.output.shape[:-1]
         self.in_mask = np.zeros(n, dtype=bool)
-        self.out_mask = np.zeros(self.output.shape[:-1], dtype=bool)
-        if cfg.operation == "crop":
-            self.in_mask[...] = True
-            kept = tuple(slice(b, m - a) for (b, a), m in zip(cfg.amounts, n, strict=False))
-            self.in_mask[kept] = False
+        self.out_mask = np.zeros(out_spatial, dtype=bool)
+        if cfg.operation == "crop":  # the removed cells: what padding the output back would add
+            self.in_mask = common.padding_mask(n, cfg.amounts, out_spatial)
         elif cfg.operation == "pad":
-            self.out_mask[...] = True
-            kept = tuple(slice(b, b + m) for (b, _), m in zip(cfg.amounts, n, strict=False))
-            self.out_mask[kept] = False
+            self.out_mask = common.padding_mask(out_spatial, cfg.amounts, n)
         self.n_steps = int(np.prod(self.output.shape[:-1]))
 
     def taps(self, position: tuple) -> list:
@@ -194,14 +193,14 @@ class ResampleComputation:
         r = cfg.rank
         name = f"{_LAYER[cfg.operation]}{r}D"
         if cfg.operation == "upsample":
-            size = cfg.size[0] if r == 1 else cfg.size
+            size = common.layer_arg(cfg.size, r)
             interp = f", interpolation='{cfg.interpolation}'" if r == 2 else ""
             layer = f"{name}(size={size}{interp})"
             op = (f"y = convkit.ops.upsample(x, size={cfg.size}, "
                   f"interpolation='{cfg.interpolation}')")
         else:
             arg = "cropping" if cfg.operation == "crop" else "padding"
-            amounts = cfg.amounts[0] if r == 1 else cfg.amounts
+            amounts = common.layer_arg(cfg.amounts, r)
             layer = f"{name}({arg}={amounts})"
             fn = "crop" if cfg.operation == "crop" else "zero_pad"
             op = f"y = convkit.ops.{fn}(x, {cfg.amounts})"
@@ -223,8 +222,7 @@ class ResampleComputation:
 
     def scene(self, step: int) -> ResampleScene:
         """The scene of output cell number ``step`` (row-major), channel 0."""
-        step = int(min(max(step, 0), self.n_steps - 1))
-        position = tuple(int(i) for i in np.unravel_index(step, self.output.shape[:-1]))
+        step, position = common.step_position(step, self.n_steps, self.output.shape[:-1])
         taps = self.taps(position)
         value = float(self.output[position + (0,)])
         recon = float(sum(w * float(self.x[idx + (0,)]) for idx, w in taps))

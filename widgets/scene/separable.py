@@ -13,20 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from convkit import layers, ops
-from convkit.ops import shapes
 
-from .common import (
-    CHANNELS_LAST,
-    CaptionedScene,
-    SceneError,
-    axis_text,
-    call_op,
-    fmt,
-    normalise_conv_config,
-    signed_term,
-    window_indices,
-)
+from . import common
+from .common import CHANNELS_LAST, CaptionedScene, SceneError
 from .conv import default_kernel
+from .text import axis_text, fmt, signed_term
 
 PADDINGS = ("valid", "same")
 
@@ -65,7 +56,7 @@ class SeparableConfig:
     groups: int = 1
 
     def __post_init__(self):
-        normalise_conv_config(self, 2)
+        common.normalise_conv_config(self, 2)
 
 
 def divisors(n: int) -> list:
@@ -149,12 +140,9 @@ class SeparableComputation:
     def __init__(self, config: SeparableConfig, x, depthwise_kernel=None,
                  pointwise_kernel=None, bias=None, seed: int = 0):
         cfg = self.config = config
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim == 2:
-            x = x[..., None]
-        if x.ndim != 3:
-            raise SceneError(f"expected an input of rank 2 or 3, received shape {x.shape}",
-                             "The array must be an image (H, W) with an optional channel axis.")
+        x = common.channels_last_input(x, 2)
+        common.check_input_rank(x, 2, "The array must be an image (H, W) with an optional "
+                                "channel axis.")
         if cfg.padding not in PADDINGS:
             raise SceneError(f"padding={cfg.padding!r} is not one of {PADDINGS}",
                              _explain("padding"))
@@ -172,24 +160,22 @@ class SeparableComputation:
         self.bias = (np.asarray(bias, np.float32) if cfg.use_bias else np.zeros(F, np.float32))
         kw = dict(strides=cfg.strides, padding=cfg.padding, dilation_rate=cfg.dilation_rate,
                   **CHANNELS_LAST)
-        self.depthwise = np.asarray(call_op(ops.depthwise_conv, x[None],
-                                            self.depthwise_kernel, explain=_explain, **kw))[0]
+        self.depthwise = np.asarray(common.call_op(ops.depthwise_conv, x[None],
+                                                   self.depthwise_kernel, explain=_explain,
+                                                   **kw))[0]
         bias_arg = self.bias if cfg.use_bias else None
-        self.output = np.asarray(call_op(ops.separable_conv, x[None], self.depthwise_kernel,
-                                         self.pointwise_kernel, bias=bias_arg,
-                                         explain=_explain, **kw))[0]
+        self.output = np.asarray(common.call_op(ops.separable_conv, x[None],
+                                                self.depthwise_kernel, self.pointwise_kernel,
+                                                bias=bias_arg, explain=_explain, **kw))[0]
         # the two-stage route: the depthwise maps through a 1×1 ops.conv
-        self.composed = np.asarray(call_op(ops.conv, self.depthwise[None],
-                                           self.pointwise_kernel, bias=bias_arg,
-                                           **CHANNELS_LAST, explain=_explain))[0]
+        self.composed = np.asarray(common.call_op(ops.conv, self.depthwise[None],
+                                                  self.pointwise_kernel, bias=bias_arg,
+                                                  **CHANNELS_LAST, explain=_explain))[0]
         self.identical = bool(self.composed.shape == self.output.shape and np.allclose(
             self.composed, self.output, rtol=1e-5, atol=1e-4))
-        self.pads = tuple(shapes.conv_padding(m, k, s, d, cfg.padding) for m, k, s, d in
-                          zip(n, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+        self.pads = common.conv_pads(cfg, n)
         self.padded = np.asarray(ops.zero_pad(x[None], self.pads, **CHANNELS_LAST))[0]
-        self.pad_mask = np.ones(self.padded.shape[:2], dtype=bool)
-        self.pad_mask[tuple(slice(b, b + m) for (b, _), m in
-                            zip(self.pads, n, strict=False))] = False
+        self.pad_mask = common.padding_mask(self.padded.shape[:2], self.pads, n)
         self.out_spatial = self.output.shape[:2]
         self.n_steps = int(np.prod(self.out_spatial))
         self.in_spatial, self.channels = n, C
@@ -197,7 +183,7 @@ class SeparableComputation:
 
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every depthwise tap for output ``position``."""
-        return window_indices(self.config, position)
+        return common.window_indices(self.config, position)
 
     def code(self) -> dict:
         """The convkit op calls, the convkit layer and the Keras layer."""
@@ -226,9 +212,8 @@ class SeparableComputation:
 
     def scene(self, step: int, filter_index: int = 0) -> SeparableScene:
         """The scene of output position number ``step`` (row-major), output channel ``f``."""
-        step = int(min(max(step, 0), self.n_steps - 1))
-        f = int(min(max(filter_index, 0), self.config.filters - 1))
-        position = tuple(int(i) for i in np.unravel_index(step, self.out_spatial))
+        step, position = common.step_position(step, self.n_steps, self.out_spatial)
+        f = common.clamp(filter_index, self.config.filters)
         window = self.window(position)
         patch = self.padded[np.ix_(*window, np.arange(self.channels))]
         dw_products = (patch[..., None].astype(np.float64)
@@ -281,10 +266,10 @@ def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
     k = math.prod(cfg.kernel_size)
     C, M, F, g = channels, cfg.depth_multiplier, cfg.filters, cfg.groups
     shape = (None, *spatial, channels)
-    common = dict(kernel_size=cfg.kernel_size, padding=cfg.padding, use_bias=cfg.use_bias,
+    shared = dict(kernel_size=cfg.kernel_size, padding=cfg.padding, use_bias=cfg.use_bias,
                   **CHANNELS_LAST)
     sep = layers.SeparableConv2D(F, strides=cfg.strides, dilation_rate=cfg.dilation_rate,
-                                 depth_multiplier=M, **common)
+                                 depth_multiplier=M, **shared)
     out = {"separable": _params(sep, shape),
            "depthwise": _params(layers.DepthwiseConv2D(
                strides=cfg.strides, dilation_rate=cfg.dilation_rate, depth_multiplier=M,
@@ -304,13 +289,13 @@ def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
     # the plain conv's own rules: strides with dilation, and groups dividing C and F
     try:
         layers.Conv2D(F, strides=cfg.strides, dilation_rate=cfg.dilation_rate, groups=g,
-                      **common)
+                      **shared)
     except ValueError as exc:
         out["plain_error"] = (str(exc), "Conv2D refuses strides > 1 together with dilation > "
                               "1, which the depthwise layers accept; the counts below are for "
                               "the same Conv2D at stride 1 (parameters don't depend on it).")
     try:
-        plain = layers.Conv2D(F, groups=g, **common)
+        plain = layers.Conv2D(F, groups=g, **shared)
         out["plain"] = _params(plain, shape)
     except ValueError as exc:
         out["plain"] = None

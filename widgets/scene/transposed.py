@@ -13,29 +13,20 @@ import numpy as np
 
 from convkit import ops
 from convkit.ops import shapes
-from convkit.ops.arguments import check_strides_dilation
 
-from .common import (
-    CHANNELS_LAST,
-    CaptionedScene,
-    SceneError,
-    axis_text,
-    call_op,
-    fmt,
-    normalise_conv_config,
-)
-from .conv import STRIDE_DILATION_SENTENCE
+from . import common
+from .common import CHANNELS_LAST, CaptionedScene, SceneError
 from .matrix import matrix_view
+from .text import axis_text, fmt
 
 
 @dataclass(frozen=True)
 class TransposedConfig:
-    """A Conv1DTranspose/Conv2DTranspose configuration.
+    """A Conv1DTranspose/Conv2DTranspose configuration: ``rank``, ``kernel_size``,
+    ``strides`` (default 2 here) and ``dilation_rate`` as in :class:`.ConvConfig`, plus:
 
     Parameters
     ----------
-    rank : {1, 2}
-    kernel_size, strides, dilation_rate : int or tuple of ints
     padding : {"valid", "same"}
     output_padding : None, int or tuple of ints
         Each entry must be < the stride on its axis.
@@ -54,7 +45,7 @@ class TransposedConfig:
     output_padding: tuple | None = None
 
     def __post_init__(self):
-        normalise_conv_config(self, self.rank, optional=("output_padding",))
+        common.normalise_conv_config(self, self.rank, optional=("output_padding",))
 
 
 def _explain(message: str) -> str:
@@ -106,19 +97,13 @@ class TransposedComputation:
 
     def __init__(self, config: TransposedConfig, x, kernel=None):
         cfg = self.config = config
-        x = np.asarray(x, dtype=np.float32)
-        if x.ndim == cfg.rank:
-            x = x[..., None]
-        self.x = x
+        x = self.x = common.channels_last_input(x, cfg.rank)
         if kernel is None:
             kernel = np.ones(cfg.kernel_size + (1, x.shape[-1]), np.float32)
             kernel[...] = np.arange(1, int(np.prod(cfg.kernel_size)) + 1).reshape(
                 cfg.kernel_size + (1, 1))
         self.kernel = np.asarray(kernel, dtype=np.float32)
-        try:
-            check_strides_dilation(cfg.strides, cfg.dilation_rate)
-        except ValueError as exc:
-            raise SceneError(str(exc), STRIDE_DILATION_SENTENCE) from exc
+        common.check_conv_strides_dilation(cfg)
         if cfg.padding not in ("valid", "same"):
             raise SceneError(f"The `padding` argument must be 'valid' or 'same'. Received: "
                              f"{cfg.padding}", "Transposed convs have no causal padding.")
@@ -131,15 +116,14 @@ class TransposedComputation:
                              "With these settings the output is empty: 'same' with "
                              "output_padding=0 and an even effective kernel maps a length-1 "
                              "input to length 0. Try a larger input or output_padding=None.")
-        self.output = np.asarray(call_op(
+        self.output = np.asarray(common.call_op(
             ops.conv_transpose, x[None], self.kernel, cfg.strides, padding=cfg.padding,
             output_padding=cfg.output_padding, dilation_rate=cfg.dilation_rate,
             **CHANNELS_LAST, explain=_explain))[0]
         n = x.shape[:-1]
         self.in_spatial = n
         ops_ = cfg.output_padding or (None,) * cfg.rank
-        self.ek = tuple(shapes.effective_kernel(k, d)
-                        for k, d in zip(cfg.kernel_size, cfg.dilation_rate, strict=False))
+        self.ek = common.effective_kernels(cfg)
         self.crop = tuple(shapes.transpose_crop(k, s, d, cfg.padding, op) for k, s, d, op in
                           zip(cfg.kernel_size, cfg.strides, cfg.dilation_rate, ops_, strict=False))
         self.out_spatial = tuple(shapes.transpose_output_length(m, k, s, d, cfg.padding, op)
@@ -234,11 +218,11 @@ class TransposedComputation:
         return rows
 
     def code(self) -> dict:
+        """The equivalent convkit op call, convkit layer and Keras layer for this config."""
         cfg = self.config
+        k, s, d = common.layer_args(cfg)
         r = cfg.rank
-        k, s, d = (v[0] if r == 1 else v for v in
-                   (cfg.kernel_size, cfg.strides, cfg.dilation_rate))
-        op = cfg.output_padding if cfg.output_padding is None or r > 1 else cfg.output_padding[0]
+        op = None if cfg.output_padding is None else common.layer_arg(cfg.output_padding, r)
         args = (f"strides={s}, padding='{cfg.padding}', output_padding={op}, "
                 f"dilation_rate={d}")
         layer = f"Conv{r}DTranspose(filters={self.kernel.shape[-2]}, kernel_size={k}, {args})"
@@ -247,8 +231,7 @@ class TransposedComputation:
 
     def scene(self, step: int) -> TransposedScene:
         """The scene after stamping input cell number ``step`` (row-major)."""
-        step = int(min(max(step, 0), max(self.n_steps - 1, 0)))
-        position = tuple(int(i) for i in np.unravel_index(step, self.in_spatial))
+        step, position = common.step_position(step, self.n_steps, self.in_spatial)
         cfg = self.config
         origin = tuple(i * s for i, s in zip(position, cfg.strides, strict=False))
         stamp = self._stamp(position)

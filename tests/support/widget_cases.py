@@ -1,11 +1,23 @@
-"""Hypothesis strategies that more than one widget test draws from.
+"""What more than one widget test draws from: the explorer classes and hypothesis strategies.
 
-Imported by module name (``from widget_cases import ...``): pytest's rootdir imports put this
-folder on ``sys.path``, as they put ``tests/`` there for ``reference_conv``. Fixtures cannot
-feed ``@given``, so this cannot live in conftest.py.
+Fixtures cannot feed ``@given`` or ``parametrize``, so these live here rather than in
+``tests/widgets/conftest.py``.
 """
 
+from convkit.widgets import (
+    ConvExplorer,
+    ImageFilterLab,
+    ResampleExplorer,
+    SeparableExplorer,
+    TransposedConvExplorer,
+)
 from hypothesis import strategies as st
+
+#: every explorer, for the rules each of them keeps (one render per action, no leaks, ...)
+EXPLORERS = (ConvExplorer, TransposedConvExplorer, ResampleExplorer, SeparableExplorer,
+             ImageFilterLab)
+#: the explorers whose main view is an SVG (ImageFilterLab's is a PNG of the photo)
+SVG_EXPLORERS = EXPLORERS[:4]
 
 
 @st.composite

@@ -1,0 +1,1 @@
+"""T1 and T3: the widgets headless (scenes, explorers, rendering, export)."""
