@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import regularizers
 from ..ops import _arrays
+from . import backprop
 from .variable import Variable
 
 _BASE_KWARGS = ("name", "dtype", "trainable", "autocast", "input_shape", "batch_input_shape",
@@ -109,6 +110,11 @@ def _unique(variables) -> list:
             seen.add(id(v))
             kept.append(v)
     return kept
+
+
+def _check_training(training) -> None:
+    if training is not None and not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
 
 
 class Layer:
@@ -372,10 +378,11 @@ class Layer:
 
         ``training`` (True, False or None) reaches ``call`` when ``call`` takes it.
         """
-        if training is not None and not isinstance(training, (bool, np.bool_)):
-            raise TypeError(f"`training` must be True, False or None. "
-                            f"Received: training={training!r}")
-        x = self._prepare_inputs(inputs)
+        _check_training(training)
+        return self._run_call(self._prepare_inputs(inputs), training)
+
+    def _run_call(self, x: np.ndarray, training) -> np.ndarray:
+        """``call`` on prepared inputs, recording the activity loss of its outputs."""
         self._activity_losses = []
         y = self.call(x, training=training) if self._call_has_training_arg else self.call(x)
         if self.activity_regularizer is not None:
@@ -391,10 +398,63 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement "
                                   "compute_output_shape()")
 
-    # The backward pass, ``backward(inputs, output_gradient)`` returning
-    # ``(input_gradient, weight_gradients)`` with one gradient per ``trainable_weights`` entry,
-    # belongs beside ``__call__``: it starts with ``_prepare_inputs`` as ``__call__`` does, and a
-    # model's walks the ``(layer, input)`` pairs its forward pass yields, last layer first.
+    # ----------------------------------------------------------------- backward pass
+    def backward(self, inputs, output_gradient, training=False):
+        """Gradients of a loss with respect to the inputs and the trainable weights.
+
+        Parameters
+        ----------
+        inputs : array_like
+            The inputs of the forward pass (converted as ``__call__`` converts them).
+        output_gradient : array_like
+            The gradient of the loss with respect to the layer's outputs for ``inputs``:
+            their shape, a floating dtype, finite values.
+        training : bool
+            The mode of the forward pass the gradient is taken through (it matters for
+            layers that behave differently in training, such as Dropout).
+
+        Returns
+        -------
+        input_gradient : numpy.ndarray
+            Shaped like the (converted) inputs.
+        weight_gradients : list of numpy.ndarray
+            One per entry of :attr:`trainable_weights`, in that order (empty when the layer
+            has no trainable weights).
+
+        Raises
+        ------
+        TypeError, ValueError
+            For an ``output_gradient`` of the wrong dtype or shape, or holding NaN or inf.
+        NotImplementedError
+            For a layer without a backward pass.
+
+        Notes
+        -----
+        A pure function of its arguments and the current weights: it runs the forward pass
+        again. A training step runs the forward once with :meth:`_forward_with_context`
+        and hands that context to :meth:`_gradients` instead.
+        """
+        _check_training(training)
+        x = self._prepare_inputs(inputs)
+        outputs, context = self._forward_with_context(x, training)
+        dy = backprop.check_output_gradient(self, output_gradient, outputs)
+        return self._gradients(context, dy)
+
+    def _forward_with_context(self, x: np.ndarray, training):
+        """``(outputs, context)`` for prepared inputs; layers whose backward pass needs more
+        than the inputs and outputs add it to ``context.saved``."""
+        y = self._run_call(x, training)
+        return y, backprop.Context(inputs=x, outputs=y, training=training)
+
+    def _gradients(self, context, output_gradient):
+        """``(input_gradient, trainable weight gradients)`` from a forward pass's context."""
+        dx, own = self._backward(context, output_gradient)
+        return dx, backprop.trainable_gradients(self, own)
+
+    def _backward(self, context, output_gradient):
+        """Subclass hook: ``(input_gradient, gradients of self._weights in creation order)``,
+        ``None`` for a weight that takes no gradient."""
+        raise NotImplementedError(f"{type(self).__name__} has no backward pass yet.")
 
     # ----------------------------------------------------------------- config
     def get_config(self) -> dict:

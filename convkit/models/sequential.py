@@ -1,6 +1,6 @@
 """Sequential: a stack of layers, each feeding the next (``keras.Sequential`` semantics)."""
 
-from ..layers import serialization
+from ..layers import backprop, serialization
 from ..layers.base import Layer, name_scope
 from .model import Model
 
@@ -143,6 +143,26 @@ class Sequential(Model):
             y = layer(x, training=training)
             yield layer, x, y
             x = y
+
+    def _forward_with_context(self, x, training):
+        contexts, inputs = [], x
+        for layer in self._layers:
+            layer_input = layer._prepare_inputs(x)
+            x, context = layer._forward_with_context(layer_input, training)
+            contexts.append(context)
+        return x, backprop.Context(inputs=inputs, outputs=x, training=training,
+                                   saved={"layers": contexts})
+
+    def _gradients(self, context, output_gradient):
+        # last layer first; a weight shared by several layers sums its gradients
+        by_weight: dict = {}
+        dy = output_gradient
+        for layer, layer_context in zip(reversed(self._layers),
+                                        reversed(context.saved["layers"]), strict=True):
+            dy, grads = layer._gradients(layer_context, dy)
+            for w, g in zip(layer.trainable_weights, grads, strict=True):
+                by_weight[id(w)] = g if id(w) not in by_weight else by_weight[id(w)] + g
+        return dy, [by_weight[id(w)] for w in self.trainable_weights]
 
     def call(self, inputs, training=None):
         output = inputs
