@@ -5,6 +5,10 @@ Order of precedence: ``set_num_threads(n)`` (or the ``num_threads`` context mana
 depend on the thread count: kernels use static schedules and no cross-thread reductions.
 
 Several Python threads calling layers at once each use this many OpenMP threads.
+
+Whether a call is worth a parallel team at all is decided here too (:func:`threads_for`), from
+the amount of work the op is about to hand a kernel; kernels receive the answer and keep no
+threshold of their own.
 """
 
 import contextlib
@@ -14,6 +18,14 @@ import os
 from ._kernels import _cpu
 
 _requested = None
+
+# Waking an OpenMP team and joining it costs a few microseconds; below this much work per
+# thread a second thread saves less than that. Work is counted in elementary steps: one
+# multiply-add, or one byte moved by a memory-bound kernel, each about a cycle in the kernels'
+# inner loops. The four thresholds the kernels kept before (2e5 and 2**18 multiply-adds in
+# conv and depthwise, 2**18 bytes in the layout and resampling kernels) all sat at one to two
+# times this per thread for two threads.
+MIN_WORK_PER_THREAD = 1 << 17
 
 
 @functools.lru_cache(maxsize=1)  # affinity is fixed for a process in practice; ops ask often
@@ -96,3 +108,20 @@ def num_threads(n: int | None):
         yield
     finally:
         _requested = previous
+
+
+def threads_for(work: int, n_threads: int | None = None) -> int:
+    """Threads worth using for a kernel call of ``work`` elementary steps.
+
+    At most ``n_threads`` (default :func:`get_num_threads`), and no more than one thread per
+    :data:`MIN_WORK_PER_THREAD` steps, so tiny calls run on the calling thread alone. The
+    result never changes what a kernel computes, only how fast.
+
+    Examples
+    --------
+    >>> from convkit._threads import threads_for
+    >>> threads_for(1000, n_threads=8), threads_for(10**9, n_threads=8)
+    (1, 8)
+    """
+    n = get_num_threads() if n_threads is None else n_threads
+    return max(1, min(n, int(work) // MIN_WORK_PER_THREAD))

@@ -10,15 +10,13 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..ops import shapes
 from ..ops.arguments import (
+    FUSED_ACTIVATIONS,
     check_positive_int,
     standardize_data_format,
     standardize_padding,
     standardize_tuple,
 )
 from .base import Layer
-
-# activations the kernels apply inside their store (no second pass over the output)
-_FUSED_ACTIVATIONS = {"linear": None, "relu": "relu"}
 
 
 class ConvolutionLayer(Layer):
@@ -49,7 +47,7 @@ class ConvolutionLayer(Layer):
 
     # -------------------------------------------------------------- helpers for subclasses
     def _channels_of(self, input_shape) -> int:
-        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        c = input_shape[self._channel_axis()]
         if c is None:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs a known number "
                              f"of input channels to build. Received input_shape={input_shape}")
@@ -64,13 +62,10 @@ class ConvolutionLayer(Layer):
         out = [shapes.conv_output_length(n, k, s, d, self.padding)
                for n, k, s, d in zip(spatial, self.kernel_size, self.strides,
                                      self.dilation_rate)]
-        if any(o is not None and o <= 0 for o in out):
-            raise ValueError(
-                "Computed output size would be zero or negative. Received "
-                f"`inputs shape={tuple(input_shape)}`, `kernel shape="
-                f"{self._kernel_shape_for_message(input_shape)}`, "
-                f"`dilation_rate={np.array(self.dilation_rate)}`, `strides={self.strides}`, "
-                f"`padding={self.padding}`.")
+        shapes.check_conv_output(out, inputs_shape=input_shape,
+                                 kernel_shape=self._kernel_shape_for_message(input_shape),
+                                 dilation_rate=self.dilation_rate, strides=self.strides,
+                                 padding=self.padding)
         return out
 
     def _kernel_shape_for_message(self, input_shape):
@@ -81,7 +76,7 @@ class ConvolutionLayer(Layer):
         if len(shape) != self.input_ndim:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects inputs of "
                              f"rank {self.input_ndim}; received input_shape={shape}")
-        return shape[2:] if self.data_format == "channels_first" else shape[1:-1]
+        return shapes.spatial_shape(shape, self.data_format)
 
     def _assemble(self, input_shape, spatial, channels) -> tuple:
         batch = tuple(input_shape)[0]
@@ -92,9 +87,10 @@ class ConvolutionLayer(Layer):
     def _fused_activation(self):
         """(activation name for the kernel, callable to apply afterwards or None)."""
         name = activations.serialize(self.activation)
-        if isinstance(name, str) and name in _FUSED_ACTIVATIONS \
+        # the kernels apply these inside their store: no second pass over the output
+        if isinstance(name, str) and name in FUSED_ACTIVATIONS \
                 and self.activation is getattr(activations, name, None):
-            return _FUSED_ACTIVATIONS[name], None
+            return name, None
         return None, self.activation
 
     def _packed(self, variable, pack):

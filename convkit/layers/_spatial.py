@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..ops import _arrays
+from ..ops import _arrays, shapes
 from ..ops.arguments import standardize_data_format
 from .base import Layer
 
@@ -35,7 +35,7 @@ class SpatialReshapeLayer(Layer):
         return x
 
     def _spatial_axes(self) -> range:
-        start = 2 if self.data_format == "channels_first" else 1
+        start = 2 if shapes.channel_axis(self.data_format) == 1 else 1
         return range(start, start + self.rank)
 
     def _map_spatial(self, input_shape, fn) -> tuple:

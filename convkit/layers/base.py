@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from .. import regularizers
-from ..ops import _arrays
+from ..ops import _arrays, shapes
 from . import backprop
 from .variable import Variable
 
@@ -344,7 +344,7 @@ class Layer:
         """Subclass hook: create weights. The default layer has none."""
 
     def _channel_axis(self) -> int:
-        return 1 if getattr(self, "data_format", "channels_last") == "channels_first" else -1
+        return shapes.channel_axis(getattr(self, "data_format", "channels_last"))
 
     def _check_input_shape(self, shape: tuple) -> None:
         if self.input_ndim is not None and len(shape) != self.input_ndim:

@@ -49,7 +49,7 @@ class BaseConv(ConvolutionLayer):
         self._add_bias(self.filters)
 
     def _kernel_shape_for_message(self, input_shape):
-        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        c = input_shape[self._channel_axis()]
         groups_c = c // self.groups if c is not None else None
         return self.kernel_size + (groups_c, self.filters)
 

@@ -6,7 +6,7 @@ Note Keras's argument order: Conv3DTranspose takes ``data_format`` *before*
 
 from .. import ops
 from ..ops import shapes
-from ..ops.arguments import check_strides_dilation, standardize_tuple
+from ..ops.arguments import check_strides_dilation, standardize_output_padding
 from ._conv_common import ConvolutionLayer
 
 
@@ -30,18 +30,7 @@ class BaseConvTranspose(ConvolutionLayer):
                          activation, use_bias, activity_regularizer=activity_regularizer,
                          **kwargs)
         self.filters = self._check_filters(filters)
-        if output_padding is None:
-            self.output_padding = None
-        else:
-            self.output_padding = standardize_tuple(output_padding, rank, "output_padding",
-                                                    allow_zero=True)
-            for i, (op, s) in enumerate(zip(self.output_padding, self.strides)):
-                if op >= s:
-                    raise ValueError(
-                        "`output_padding` must be strictly less than `strides` for all "
-                        f"dimensions. At dimension {i}, `output_padding` is {op} but "
-                        f"`strides` is {s}. Received: output_padding={self.output_padding}, "
-                        f"strides={self.strides}")
+        self.output_padding = standardize_output_padding(output_padding, self.strides)
         check_strides_dilation(self.strides, self.dilation_rate)
         self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
                               kernel_constraint)

@@ -38,7 +38,7 @@ class BaseDepthwiseConv(ConvolutionLayer):
         self._add_bias(channels * self.depth_multiplier)
 
     def _kernel_shape_for_message(self, input_shape):
-        c = input_shape[1] if self.data_format == "channels_first" else input_shape[-1]
+        c = input_shape[self._channel_axis()]
         return self.kernel_size + (c, self.depth_multiplier)
 
     def compute_output_shape(self, input_shape) -> tuple:

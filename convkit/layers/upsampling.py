@@ -1,10 +1,8 @@
 """UpSampling1D/2D/3D: repeat (or, in 2-D, interpolate) along the spatial axes (§3.7)."""
 
 from .. import ops
-from ..ops.arguments import standardize_tuple
+from ..ops.arguments import INTERPOLATIONS, standardize_interpolation, standardize_tuple
 from ._spatial import SpatialReshapeLayer
-
-INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 
 
 class _UpSampling(SpatialReshapeLayer):
@@ -90,12 +88,7 @@ class UpSampling2D(_UpSampling):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(data_format=data_format, **kwargs)
         self.size = standardize_tuple(size, 2, "size")
-        lowered = interpolation.lower() if isinstance(interpolation, str) else interpolation
-        if lowered not in INTERPOLATIONS:
-            raise ValueError("Invalid value for argument `interpolation`. Expected of one "
-                             "('bilinear', 'nearest', 'lanczos3', 'lanczos5', 'bicubic'). "
-                             f"Received: interpolation={interpolation}")
-        self.interpolation = lowered
+        self.interpolation = standardize_interpolation(interpolation)
 
     def _convert_input(self, inputs):
         x = super()._convert_input(inputs)

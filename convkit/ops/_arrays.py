@@ -56,14 +56,29 @@ def check_rank(x: np.ndarray, ndim: int, who: str, name: str = "inputs") -> None
                          f"Full shape received: {tuple(x.shape)}")
 
 
-def spatial_shape(x: np.ndarray, data_format: str) -> tuple:
-    """The spatial dims of a batched array in ``data_format``."""
-    return tuple(x.shape[2:]) if data_format == "channels_first" else tuple(x.shape[1:-1])
+def compute_dtype(*operands) -> np.dtype:
+    """float64 if any operand (an array, a dtype or None) is float64, else float32 (D2).
+
+    Integers, bools and float16 compute in float32, as in the layers.
+    """
+    for op in operands:
+        if op is not None and np.dtype(getattr(op, "dtype", op)) == np.float64:
+            return np.dtype(np.float64)
+    return np.dtype(np.float32)
 
 
-def channels(x: np.ndarray, data_format: str) -> int:
-    """The channel count of a batched array in ``data_format``."""
-    return x.shape[1] if data_format == "channels_first" else x.shape[-1]
+def check_bias(bias, filters: int, dtype, who: str | None = None, name: str = "bias"):
+    """``None``, or ``bias`` checked to be ``(filters,)`` and cast C-contiguous to ``dtype``."""
+    if bias is None:
+        return None
+    b = as_array(bias, name)
+    if b.shape != (filters,):
+        prefix = f"{who}: " if who else ""
+        raise ValueError(f"{prefix}`{name}` must have shape ({filters},) (one value per output "
+                         f"channel). Received {name} of shape {b.shape}")
+    return np.ascontiguousarray(b, dtype=dtype)
+
+
 
 
 def to_kernel_layout(x: np.ndarray, data_format: str) -> np.ndarray:

@@ -50,12 +50,10 @@ def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
     for n, k, s, d in zip(in_spatial, kernel_spatial, strides, dilation):
         out.append(shapes.conv_output_length(n, k, s, d, padding))
         before.append(shapes.conv_padding(n, k, s, d, padding)[0])
-    if any(o <= 0 for o in out) and padding == "valid":
-        raise ValueError(
-            "Computed output size would be zero or negative. Received "
-            f"`inputs shape={tuple(in_spatial)}` (spatial), `kernel shape={tuple(kernel_spatial)}` "
-            f"(spatial), `dilation_rate={list(dilation)}`, `strides={strides}`, "
-            f"`padding={padding}` in {who}.")
+    if padding == "valid":  # same/causal of an empty input is an empty output, as in keras.ops
+        shapes.check_conv_output(out, inputs_shape=in_spatial, kernel_shape=kernel_spatial,
+                                 dilation_rate=dilation, strides=strides, padding=padding,
+                                 who=who)
     return ConvGeometry(
         in_spatial=_pad3(in_spatial, 1), out_spatial=_pad3(out, 1),
         kernel_spatial=_pad3(kernel_spatial, 1), strides=_pad3(strides, 1),

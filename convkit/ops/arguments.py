@@ -135,3 +135,62 @@ def standardize_pairs(value, rank: int, name: str, allow_negative_int: bool = Fa
         label = f"{_ORDINALS[i]} entry of {name}"
         pairs.append(standardize_tuple(entry, 2, label, allow_zero=True))
     return tuple(pairs)
+
+
+# Activations the conv kernels apply in their store, as the code the kernels read; every other
+# activation is applied by the layer afterwards.
+FUSED_ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
+
+
+def fused_activation_code(activation, who: str | None = None) -> int:
+    """The kernel's store code for ``activation`` (None/"linear" 0, "relu" 1).
+
+    Examples
+    --------
+    >>> fused_activation_code("relu")
+    1
+    """
+    if (isinstance(activation, str) or activation is None) and activation in FUSED_ACTIVATIONS:
+        return FUSED_ACTIVATIONS[activation]
+    prefix = f"{who}: " if who else ""
+    raise ValueError(f"{prefix}`activation` must be None, 'linear' or 'relu' (layers apply "
+                     f"other activations themselves). Received: activation={activation!r}")
+
+
+# UpSampling's resampling modes, in the order Keras's message lists them.
+INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
+
+
+def standardize_interpolation(value) -> str:
+    """Lower-case and check an ``interpolation`` name (one of :data:`INTERPOLATIONS`).
+
+    Examples
+    --------
+    >>> standardize_interpolation("Bilinear")
+    'bilinear'
+    """
+    lowered = value.lower() if isinstance(value, str) else value
+    if lowered not in INTERPOLATIONS:
+        raise ValueError("Invalid value for argument `interpolation`. Expected of one "
+                         f"{INTERPOLATIONS}. Received: interpolation={lowered}")
+    return lowered
+
+
+def standardize_output_padding(value, strides: tuple):
+    """``None``, or ``value`` as a tuple with each entry ``>= 0`` and ``< strides`` on its axis.
+
+    Examples
+    --------
+    >>> standardize_output_padding(1, (2, 2))
+    (1, 1)
+    """
+    if value is None:
+        return None
+    padding = standardize_tuple(value, len(strides), "output_padding", allow_zero=True)
+    for axis, (o, s) in enumerate(zip(padding, strides, strict=True)):
+        if o >= s:
+            raise ValueError(
+                "`output_padding` must be strictly less than `strides` for all dimensions. "
+                f"At dimension {axis}, `output_padding` is {o} but `strides` is {s}. "
+                f"Received: output_padding={padding}, strides={strides}")
+    return padding

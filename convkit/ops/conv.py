@@ -10,9 +10,9 @@ import numpy as np
 
 from .. import _kernels
 from .._threads import get_num_threads
-from . import _arrays
+from . import _arrays, shapes
 from ._geometry import conv_geometry, with_explicit_padding
-from .arguments import standardize_data_format
+from .arguments import fused_activation_code, standardize_data_format
 
 _conv = _kernels.load("_conv")
 
@@ -24,24 +24,6 @@ _PARALLEL_MIN_MACS = 200_000
 _TASKS_PER_THREAD = 8
 # Upper bound on tiles per task, so a task's input rows stay cache-resident.
 _MAX_CHUNK_TILES = 64
-
-_ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
-
-
-def _activation_code(activation) -> int:
-    if isinstance(activation, str) or activation is None:
-        if activation in _ACTIVATIONS:
-            return _ACTIVATIONS[activation]
-    raise ValueError("`activation` must be None, 'linear' or 'relu' (other activations are "
-                     f"applied by the layers). Received: activation={activation!r}")
-
-
-def _compute_dtype(*dtypes) -> np.dtype:
-    """float64 if any operand is float64, else float32 (ints, bools, float16 are cast; D2)."""
-    if any(np.dtype(d) == np.float64 for d in dtypes):
-        return np.dtype(np.float64)
-    return np.dtype(np.float32)
-
 
 class _Packed:
     """One packing of a kernel: blocked weights for a given group count and tile."""
@@ -95,7 +77,7 @@ class CastKernel:
         if min(arr.shape) == 0:
             raise ValueError(f"`kernel` must not have zero-size axes. Received kernel of shape "
                              f"{arr.shape}")
-        dtype = _compute_dtype(arr.dtype) if dtype is None else \
+        dtype = _arrays.compute_dtype(arr) if dtype is None else \
             _arrays.resolve_float_dtype(dtype, "dtype")
         self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
         self.kernel.setflags(write=False)
@@ -105,16 +87,17 @@ class CastKernel:
         self._cache = {}
 
     @classmethod
-    def from_argument(cls, kernel, inputs_dtype) -> tuple:
+    def from_argument(cls, kernel, *operands) -> tuple:
         """``(packed or None, kernel array, compute dtype)`` for an op's ``kernel`` argument: a
-        ready instance of this class, or an array of any real dtype (rank checked here)."""
+        ready instance of this class (its dtype wins), or an array of any real dtype (rank
+        checked here) whose compute dtype follows it and the other ``operands``."""
         if isinstance(kernel, cls):
             return kernel, kernel.kernel, kernel.dtype
         k = _arrays.as_array(kernel, "kernel")
         if k.ndim not in (3, 4, 5):
             raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({cls.layout}). "
                              f"Received kernel of shape {tuple(k.shape)}")
-        return None, k, _compute_dtype(inputs_dtype, k.dtype)
+        return None, k, _arrays.compute_dtype(k, *operands)
 
     @property
     def shape(self) -> tuple:
@@ -187,17 +170,6 @@ def packed_bias(bias, f: int, p: _Packed, dtype) -> np.ndarray:
     if bias is not None:
         out[:, :p.fg] = bias.reshape(p.groups, p.fg)
     return out.reshape(-1)
-
-
-def check_bias(bias, filters: int, dtype):
-    """Validate and cast an optional ``(filters,)`` bias."""
-    if bias is None:
-        return None
-    b = _arrays.as_array(bias, "bias")
-    if b.shape != (filters,):
-        raise ValueError(f"`bias` must have shape ({filters},) (one value per filter). "
-                         f"Received bias of shape {b.shape}")
-    return np.ascontiguousarray(b, dtype=dtype)
 
 
 def direct_geometry(n, c, p: _Packed, *, in_spatial, out_spatial, kernel_spatial, strides,
@@ -286,8 +258,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     Returns
     -------
     numpy.ndarray
-        A new C-contiguous array, float64 if ``inputs`` or ``kernel`` is float64 (or the packed
-        kernel's dtype), else float32.
+        A new C-contiguous array, float64 if ``inputs``, ``kernel`` or ``bias`` is float64 (a
+        packed kernel's own dtype otherwise decides), else float32.
 
     Notes
     -----
@@ -306,16 +278,17 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
            [4., 6., 6., 4.]])
     """
     data_format = standardize_data_format(data_format)
-    relu = _activation_code(activation)
+    relu = fused_activation_code(activation)
     x = _arrays.as_array(inputs, "inputs")
-    packed_kernel, k, dtype = PackedConvKernel.from_argument(kernel, x.dtype)
+    bias = None if bias is None else _arrays.as_array(bias, "bias")
+    packed_kernel, k, dtype = PackedConvKernel.from_argument(kernel, x, bias)
     rank = k.ndim - 2
     if x.ndim != rank + 2:
         raise ValueError(
             "Kernel shape must have the same length as input, but received kernel of shape "
             f"{tuple(k.shape)} and input of shape {tuple(x.shape)}. (`inputs` must have rank "
             f"{rank + 2} for a rank-{rank + 2} kernel.)")
-    c = _arrays.channels(x, data_format)
+    c = shapes.channels(x, data_format)
     cg, filters = k.shape[-2], k.shape[-1]
     if c == 0 or cg == 0 or filters == 0 or min(k.shape[:-2]) == 0:
         raise ValueError("Zero channels, filters or kernel size: `inputs` has shape "
@@ -330,9 +303,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             "The number of filters must be evenly divisible by the number of groups. "
             f"Received: groups={groups}, filters={filters} (groups = input channels {c} // "
             f"kernel in_channels {cg}).")
-    spatial = _arrays.spatial_shape(x, data_format)
+    spatial = shapes.spatial_shape(x, data_format)
     geo = conv_geometry(spatial, k.shape[:-2], strides, padding, dilation_rate, who="conv")
-    b = check_bias(bias, filters, dtype)
+    b = _arrays.check_bias(bias, filters, dtype)
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
     out, out_strides, out_channel_stride = direct_output(x5.shape[0], geo.out_spatial, filters,

@@ -17,11 +17,15 @@ import numpy as np
 
 from .._threads import get_num_threads
 from . import _arrays, shapes
-from .arguments import standardize_data_format, standardize_padding, standardize_tuple
+from .arguments import (
+    fused_activation_code,
+    standardize_data_format,
+    standardize_output_padding,
+    standardize_padding,
+    standardize_tuple,
+)
 from .conv import (
     CastKernel,
-    _activation_code,
-    check_bias,
     conv,
     direct_geometry,
     direct_output,
@@ -86,19 +90,6 @@ def pack_conv_transpose_kernel(kernel, strides, dilation_rate=1,
     return PackedConvTransposeKernel(kernel, strides, dilation_rate, dtype)
 
 
-def _check_output_padding(output_padding, strides, rank):
-    if output_padding is None:
-        return None
-    op = standardize_tuple(output_padding, rank, "output_padding", allow_zero=True)
-    for i, (o, s) in enumerate(zip(op, strides, strict=True)):
-        if o >= s:
-            raise ValueError(
-                "`output_padding` must be strictly less than `strides` for all dimensions. "
-                f"At dimension {i}, `output_padding` is {o} but `strides` is {s}. Received: "
-                f"output_padding={op}, strides={strides}")
-    return op
-
-
 def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1, *, bias=None,
                    activation=None) -> np.ndarray:
@@ -142,9 +133,10 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     array([1., 2., 3., 0., 0., 0.])
     """
     data_format = standardize_data_format(data_format)
-    relu = _activation_code(activation)
+    relu = fused_activation_code(activation)
     x = _arrays.as_array(inputs, "inputs")
-    packed, k, dtype = PackedConvTransposeKernel.from_argument(kernel, x.dtype)
+    bias = None if bias is None else _arrays.as_array(bias, "bias")
+    packed, k, dtype = PackedConvTransposeKernel.from_argument(kernel, x, bias)
     rank = k.ndim - 2
     if x.ndim != rank + 2:
         raise ValueError(f"conv_transpose: `inputs` must have rank {rank + 2} for a rank-"
@@ -153,8 +145,8 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     strides = standardize_tuple(strides, rank, "strides")
     dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
     padding = standardize_padding(padding)
-    op = _check_output_padding(output_padding, strides, rank)
-    c = _arrays.channels(x, data_format)
+    op = standardize_output_padding(output_padding, strides)
+    c = shapes.channels(x, data_format)
     filters = k.shape[-2]
     if c == 0 or min(k.shape) == 0:
         raise ValueError("Zero channels, filters or kernel size: `inputs` has shape "
@@ -168,8 +160,8 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         raise ValueError("The packed kernel was made for strides="
                          f"{packed.strides}, dilation_rate={packed.dilation_rate}; received "
                          f"strides={strides}, dilation_rate={dilation}")
-    b = check_bias(bias, filters, dtype)
-    spatial = _arrays.spatial_shape(x, data_format)
+    b = _arrays.check_bias(bias, filters, dtype)
+    spatial = shapes.spatial_shape(x, data_format)
     ks = k.shape[:-2]
     ops_ = (None,) * rank if op is None else op
     out_sp = tuple(max(0, shapes.transpose_output_length(n, kk, s, d, padding, o))

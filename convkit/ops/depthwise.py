@@ -16,34 +16,17 @@ from .. import _kernels
 from .._threads import get_num_threads
 from ._arrays import (
     as_array,
-    channels,
+    check_bias,
+    compute_dtype,
     from_kernel_layout,
     kernel_output,
-    spatial_shape,
     to_kernel_layout,
 )
 from ._geometry import conv_geometry, with_explicit_padding
-from .arguments import standardize_data_format, standardize_padding
+from .arguments import fused_activation_code, standardize_data_format, standardize_padding
+from .shapes import channel_axis, channels, spatial_shape
 
 _dw = _kernels.load("_depthwise")
-
-_ACTIVATIONS = {None: 0, "linear": 0, "relu": 1}
-
-
-def _activation_code(activation, who: str) -> int:
-    if isinstance(activation, str) or activation is None:
-        if activation in _ACTIVATIONS:
-            return _ACTIVATIONS[activation]
-    raise ValueError(f"{who}: `activation` must be None, 'linear' or 'relu' (layers apply other "
-                     f"activations themselves). Received: activation={activation!r}")
-
-
-def _result_dtype(*arrays) -> np.dtype:
-    """float64 if any operand is float64, else float32 (D2)."""
-    if any(a is not None and a.dtype == np.float64 for a in arrays):
-        return np.dtype(np.float64)
-    return np.dtype(np.float32)
-
 
 def _check_kernel(inputs: np.ndarray, kernel: np.ndarray, data_format: str, who: str,
                   name: str) -> int:
@@ -58,22 +41,12 @@ def _check_kernel(inputs: np.ndarray, kernel: np.ndarray, data_format: str, who:
                          f"{tuple(inputs.shape)}.")
     c = channels(inputs, data_format)
     if kernel.shape[-2] != c:
-        axis = 1 if data_format == "channels_first" else -1
-        raise ValueError(f"{who}: `inputs` has {c} channels (axis {axis}, {data_format}) but "
+        raise ValueError(f"{who}: `inputs` has {c} channels (axis {channel_axis(data_format)}, "
+                         f"{data_format}) but "
                          f"`{name}` expects {kernel.shape[-2]} input channels "
                          f"({name}.shape[-2]); inputs shape {tuple(inputs.shape)}, {name} "
                          f"shape {tuple(kernel.shape)}.")
     return kernel.ndim - 2
-
-
-def _vector(value, length: int, dtype, who: str, name: str):
-    if value is None:
-        return None
-    arr = as_array(value, name)
-    if arr.shape != (length,):
-        raise ValueError(f"{who}: `{name}` must have shape ({length},). Received {name} of "
-                         f"shape {tuple(arr.shape)}.")
-    return arr
 
 
 @dataclass(frozen=True)
@@ -121,7 +94,7 @@ def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
     if k.ndim not in (3, 4, 5):
         raise ValueError("pack_depthwise_kernel: `kernel` must have rank 3, 4 or 5. Received "
                          f"kernel of shape {tuple(k.shape)}.")
-    dtype = np.dtype(dtype) if dtype is not None else _result_dtype(k)
+    dtype = np.dtype(dtype) if dtype is not None else compute_dtype(k)
     *ks, c, m = k.shape
     taps = int(np.prod(ks, dtype=np.int64))
     w = k.astype(dtype, copy=False).reshape(taps, c, m).transpose(2, 0, 1)
@@ -135,7 +108,7 @@ def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra
     x = as_array(inputs, "inputs")
     packed = kernel if isinstance(kernel, PackedDepthwise) else None
     k = None if packed is not None else as_array(kernel, name)
-    dtype = _result_dtype(x, packed if packed is not None else k, *extra)
+    dtype = compute_dtype(x, packed.weights if packed is not None else k, *extra)
     rank = _check_kernel(x, packed if packed is not None else k, data_format, who, name)
     kshape = packed.kernel_shape if packed is not None else tuple(k.shape)
     geo = conv_geometry(spatial_shape(x, data_format), kshape[:rank], strides, padding,
@@ -195,15 +168,14 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     array([3., 6., 9.], dtype=float32)
     """
     who = "depthwise_conv"
-    relu = _activation_code(activation, who)
+    relu = fused_activation_code(activation, who)
     k_for_dtype = kernel if isinstance(kernel, PackedDepthwise) else as_array(kernel, "kernel")
-    b = None
-    if bias is not None:
-        b = as_array(bias, "bias")
+    bias = None if bias is None else as_array(bias, "bias")
     x5, packed, geo, dtype, rank, data_format = _prepare(
-        inputs, k_for_dtype, strides, padding, data_format, dilation_rate, [b], who, "kernel")
+        inputs, k_for_dtype, strides, padding, data_format, dilation_rate, [bias], who,
+        "kernel")
     c, m = packed.kernel_shape[-2:]
-    b = _vector(b, c * m, dtype, who, "bias")
+    b = check_bias(bias, c * m, dtype, who)
     # the kernel reads the bias m-major (m*C + c), like its repacked weights
     bias_arr = (np.ascontiguousarray(b.astype(dtype, copy=False).reshape(c, m).T).reshape(-1)
                 if b is not None else np.empty(0, dtype=dtype))
@@ -265,13 +237,13 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     ((1, 4, 4, 5), 18.0)
     """
     who = "separable_conv"
-    relu = _activation_code(activation, who)
+    relu = fused_activation_code(activation, who)
     dk = (depthwise_kernel if isinstance(depthwise_kernel, PackedDepthwise)
           else as_array(depthwise_kernel, "depthwise_kernel"))
     pk = as_array(pointwise_kernel, "pointwise_kernel")
-    b = as_array(bias, "bias") if bias is not None else None
+    bias = None if bias is None else as_array(bias, "bias")
     x5, packed, geo, dtype, rank, data_format = _prepare(
-        inputs, dk, strides, padding, data_format, dilation_rate, [pk, b], who,
+        inputs, dk, strides, padding, data_format, dilation_rate, [pk, bias], who,
         "depthwise_kernel")
     c, m = packed.kernel_shape[-2:]
     if pk.ndim != rank + 2 or any(s != 1 for s in pk.shape[:rank]) or pk.shape[-2] != c * m:
@@ -280,7 +252,7 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
                          f"{packed.kernel_shape} (in_channels * depth_multiplier = {c * m}). "
                          f"Received pointwise_kernel of shape {tuple(pk.shape)}.")
     f = pk.shape[-1]
-    b = _vector(b, f, dtype, who, "bias")
+    b = check_bias(bias, f, dtype, who)
     pw, pbias = _pack_pointwise(pk.reshape(c * m, f), c, m, dtype, b)
     y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, f, dtype)
     if y5.size and c * m == 0:  # no channels: every output is the bias (Keras: zeros + bias)

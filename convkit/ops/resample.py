@@ -16,14 +16,19 @@ import numpy as np
 
 from .. import _kernels
 from .._threads import get_num_threads
-from . import _arrays
-from .arguments import standardize_data_format, standardize_pairs, standardize_tuple
+from . import _arrays, shapes
+from .arguments import (  # noqa: F401  (INTERPOLATIONS: the modes, re-exported with upsample)
+    INTERPOLATIONS,
+    standardize_data_format,
+    standardize_interpolation,
+    standardize_pairs,
+    standardize_tuple,
+)
 
 _resample = _kernels.load("_resample")
 
 __all__ = ["zero_pad", "crop", "upsample"]
 
-INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
 _RADIUS = {"bilinear": 1, "bicubic": 2, "lanczos3": 3, "lanczos5": 5}
 _AXIS_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -56,15 +61,6 @@ def _spatial_rank(x: np.ndarray, who: str) -> int:
                          f"channels). Received an array with ndim={x.ndim}, "
                          f"shape {tuple(x.shape)}.")
     return rank
-
-
-def _check_interpolation(interpolation) -> str:
-    lowered = interpolation.lower() if isinstance(interpolation, str) else interpolation
-    if lowered not in INTERPOLATIONS:
-        raise ValueError("Invalid value for argument `interpolation`. Expected of one "
-                         "('bilinear', 'nearest', 'lanczos3', 'lanczos5', 'bicubic'). "
-                         f"Received: interpolation={lowered}")
-    return lowered
 
 
 def _to_5d(x: np.ndarray, data_format: str) -> np.ndarray:
@@ -147,7 +143,7 @@ def zero_pad(inputs, padding, data_format=None) -> np.ndarray:
     x = _arrays.as_array(inputs)
     pairs = _pairs_argument(padding, "padding", x.ndim)
     data_format = standardize_data_format(data_format)
-    spatial = _arrays.spatial_shape(x, data_format)
+    spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s + a + b for s, (a, b) in zip(spatial, pairs, strict=True))
     return _window(x, data_format, out_spatial, tuple(a for a, _ in pairs))
 
@@ -181,7 +177,7 @@ def crop(inputs, cropping, data_format=None) -> np.ndarray:
     x = _arrays.as_array(inputs)
     pairs = _pairs_argument(cropping, "cropping", x.ndim)
     data_format = standardize_data_format(data_format)
-    spatial = _arrays.spatial_shape(x, data_format)
+    spatial = shapes.spatial_shape(x, data_format)
     names = _AXIS_NAMES[len(pairs)]
     for axis, size, (a, b) in zip(names, spatial, pairs, strict=True):
         if a + b >= size:
@@ -231,7 +227,7 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
     array([1.  , 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4.  ])
     """
     x = _arrays.as_array(inputs)
-    interpolation = _check_interpolation(interpolation)
+    interpolation = standardize_interpolation(interpolation)
     if isinstance(size, (int, np.integer)):
         rank = _spatial_rank(x, "upsample")
     elif isinstance(size, (str, bytes)) or not hasattr(size, "__len__"):
@@ -251,7 +247,7 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
                             f"or float64 `inputs`. Received an array of dtype {x.dtype}; "
                             "cast it first, or use interpolation='nearest'.")
         return _interpolate(x, factors, data_format, interpolation)
-    spatial = _arrays.spatial_shape(x, data_format)
+    spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
     out = np.empty(_out_shape(x, out_spatial, data_format), dtype=x.dtype)
     if out.size == 0:
@@ -327,7 +323,7 @@ def phase_range(n_in: int, factor: int, interpolation: str) -> tuple:
 
 def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
     compute = np.dtype(np.float32) if x.dtype.itemsize <= 4 else np.dtype(np.float64)
-    spatial = _arrays.spatial_shape(x, data_format)
+    spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
     out = np.empty(_out_shape(x, out_spatial, data_format), dtype=compute)
     if out.size == 0:

@@ -6,6 +6,28 @@ at shape-inference time) propagate as ``None``.
 """
 
 
+def channel_axis(data_format: str) -> int:
+    """The channel axis of a batched array in ``data_format``: 1 or -1.
+
+    Examples
+    --------
+    >>> channel_axis("channels_first"), channels((8, 28, 28, 3), "channels_last")
+    (1, 3)
+    """
+    return 1 if data_format == "channels_first" else -1
+
+
+def spatial_shape(x, data_format: str) -> tuple:
+    """The spatial dims of a batched array (or shape) in ``data_format``."""
+    shape = tuple(getattr(x, "shape", x))
+    return shape[2:] if data_format == "channels_first" else shape[1:-1]
+
+
+def channels(x, data_format: str):
+    """The channel count of a batched array (or shape) in ``data_format``."""
+    return tuple(getattr(x, "shape", x))[channel_axis(data_format)]
+
+
 def effective_kernel(k: int, d: int) -> int:
     """``(k - 1) * d + 1``: the span of a dilated kernel."""
     return (k - 1) * d + 1
@@ -26,6 +48,22 @@ def conv_output_length(n, k: int, s: int, d: int, padding: str):
     if padding == "valid":
         return (n - effective_kernel(k, d)) // s + 1
     return (n + s - 1) // s  # ceil(n / s), for same and causal
+
+
+def check_conv_output(out, *, inputs_shape, kernel_shape, dilation_rate, strides, padding,
+                      who: str | None = None) -> None:
+    """Keras's error when a forward conv's output would have a zero or negative length.
+
+    ``out`` holds the per-axis lengths (``None`` for unknown); the other arguments are only
+    quoted in the message.
+    """
+    if any(o is not None and o <= 0 for o in out):
+        where = f" in {who}" if who else ""
+        raise ValueError(
+            "Computed output size would be zero or negative. Received "
+            f"`inputs shape={tuple(inputs_shape)}`, `kernel shape={tuple(kernel_shape)}`, "
+            f"`dilation_rate={list(dilation_rate)}`, `strides={tuple(strides)}`, "
+            f"`padding={padding}`{where}.")
 
 
 def same_padding(n: int, k: int, s: int, d: int) -> tuple:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from convkit import ops
+from convkit.ops.arguments import INTERPOLATIONS
 
 from . import common
 from .common import CHANNELS_LAST, CaptionedScene, SceneError
 from .text import axis_text, fmt
 
 OPERATIONS = ("crop", "pad", "upsample")
-INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5")
 _LAYER = {"crop": "Cropping", "pad": "ZeroPadding", "upsample": "UpSampling"}
 
 
