@@ -229,3 +229,31 @@ def test_transposed_zero_size_output_is_empty():
     y = layer(np.ones((1, 1, 1)))
     assert y.shape == (1, 0, 2)
     assert layer.compute_output_shape((None, 1, 1)) == [None, 0, 2]
+
+
+@pytest.mark.parametrize("name", sorted(RANK_OF))
+def test_constructor_arguments_in_keras_order(name):
+    # positional calls written for Keras must mean the same here (Conv3DTranspose's own order)
+    import inspect
+
+    import keras
+
+    ours = list(inspect.signature(getattr(layers, name)).parameters)
+    theirs = list(inspect.signature(getattr(keras.layers, name)).parameters)
+    assert ours == theirs
+
+
+def test_conv3d_transpose_positional_arguments_follow_keras():
+    args = (2, 3, 1, "same", "channels_last", None, 1, "relu", False)
+    ours = layers.Conv3DTranspose(*args)
+    theirs = keras_layer("Conv3DTranspose", **dict(zip(
+        ("filters", "kernel_size", "strides", "padding", "data_format", "output_padding",
+         "dilation_rate", "activation", "use_bias"), args, strict=True)))
+    assert config_without_name(ours.get_config()) == config_without_name(theirs.get_config())
+
+
+@pytest.mark.parametrize("base", [layers.conv.BaseConv, layers.conv_transpose.BaseConvTranspose,
+                                  layers.separable.BaseSeparableConv])
+def test_family_bases_need_a_rank(base):
+    with pytest.raises(TypeError, match="sets `rank`"):
+        base(2, 3)

@@ -20,22 +20,35 @@ from .base import Layer
 
 
 class ConvolutionLayer(Layer):
-    """Base of every conv-family layer. ``rank`` is the number of spatial axes."""
+    """Base of every conv-family layer.
 
+    Each rank's class sets ``rank`` (the number of spatial axes). Each family's base sets its
+    kernels' initializer, regularizer and constraint attributes and lists their names in
+    ``_kernel_weight_arguments``, in Keras's ``get_config`` order (the bias's follow them).
+    """
+
+    rank: int = None
     allow_causal = False
+    _kernel_weight_arguments: tuple = ()
 
-    def __init__(self, rank, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, activation=None, use_bias=True, **kwargs):
+    def __init__(self, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, bias_initializer="zeros",
+                 bias_regularizer=None, bias_constraint=None, **kwargs):
+        if self.rank is None:
+            raise TypeError(f"{type(self).__name__} is a base class: use its 1-D, 2-D or 3-D "
+                            "layer, which sets `rank`.")
         super().__init__(**kwargs)
-        self.rank = rank
-        self.input_ndim = rank + 2
-        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-        self.strides = standardize_tuple(strides, rank, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        self.input_ndim = self.rank + 2
+        self.kernel_size = standardize_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = standardize_tuple(strides, self.rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, self.rank, "dilation_rate")
         self.padding = standardize_padding(padding, allow_causal=self.allow_causal)
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.bias_constraint = constraints.get(bias_constraint)
 
     _WEIGHT_ATTRIBUTES = ("kernel", "bias", "depthwise_kernel", "pointwise_kernel")
 
@@ -47,14 +60,14 @@ class ConvolutionLayer(Layer):
 
     # -------------------------------------------------------------- helpers for subclasses
     def _channels_of(self, input_shape) -> int:
-        c = input_shape[self._channel_axis()]
-        if c is None:
+        channels = shapes.channels(input_shape, self.data_format)
+        if channels is None:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs a known number "
                              f"of input channels to build. Received input_shape={input_shape}")
-        if c == 0:
+        if channels == 0:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}): the input has zero "
                              f"channels (input_shape={input_shape}).")
-        return c
+        return channels
 
     def _forward_spatial(self, input_shape) -> list:
         """Output spatial sizes of a forward conv, raising Keras's error for empty outputs."""
@@ -80,7 +93,7 @@ class ConvolutionLayer(Layer):
 
     def _assemble(self, input_shape, spatial, channels) -> tuple:
         batch = tuple(input_shape)[0]
-        if self.data_format == "channels_first":
+        if shapes.channel_axis(self.data_format) == 1:
             return (batch, channels, *spatial)
         return (batch, *spatial, channels)
 
@@ -128,26 +141,30 @@ class ConvolutionLayer(Layer):
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate}
 
-    def _tail_config(self, *groups) -> dict:
-        """activation, use_bias, then initializers/regularizers/constraints in Keras order."""
+    def _tail_config(self) -> dict:
+        """activation, use_bias, then initializers, regularizers and constraints in Keras's
+        order: each group lists the kernels' (``_kernel_weight_arguments``), then the bias's."""
+        arguments = (*self._kernel_weight_arguments,
+                     ("bias_initializer", "bias_regularizer", "bias_constraint"))
         config = {"activation": activations.serialize(self.activation),
                   "use_bias": self.use_bias}
-        for g in groups:
-            config[f"{g}_initializer"] = initializers.serialize(getattr(self, f"{g}_initializer"))
-        config["bias_initializer"] = initializers.serialize(self.bias_initializer)
-        for g in groups:
-            config[f"{g}_regularizer"] = regularizers.serialize(getattr(self, f"{g}_regularizer"))
-        config["bias_regularizer"] = regularizers.serialize(self.bias_regularizer)
+        for initializer, _, _ in arguments:
+            config[initializer] = initializers.serialize(getattr(self, initializer))
+        for _, regularizer, _ in arguments:
+            config[regularizer] = regularizers.serialize(getattr(self, regularizer))
         config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        for g in groups:
-            config[f"{g}_constraint"] = constraints.serialize(getattr(self, f"{g}_constraint"))
-        config["bias_constraint"] = constraints.serialize(self.bias_constraint)
+        for _, _, constraint in arguments:
+            config[constraint] = constraints.serialize(getattr(self, constraint))
         return config
 
-    def _set_weight_args(self, group, initializer, regularizer, constraint):
-        setattr(self, f"{group}_initializer", initializers.get(initializer))
-        setattr(self, f"{group}_regularizer", regularizers.get(regularizer))
-        setattr(self, f"{group}_constraint", constraints.get(constraint))
+    def _require_filters(self):
+        if self.filters is None:
+            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+
+    def _depthwise_kernel_shape(self, input_shape) -> tuple:
+        """The depthwise kernel's shape, ``kernel_size + (in_channels, depth_multiplier)``."""
+        return self.kernel_size + (shapes.channels(input_shape, self.data_format),
+                                   self.depth_multiplier)
 
     @staticmethod
     def _check_filters(filters):

@@ -1,6 +1,7 @@
 """Conv1D, Conv2D, Conv3D (and their Convolution* aliases): KERAS_PARITY §3.1."""
 
-from .. import ops
+from .. import constraints, initializers, ops, regularizers
+from ..ops import shapes
 from ..ops.arguments import check_strides_dilation
 from ._conv_common import ConvolutionLayer
 
@@ -8,23 +9,31 @@ from ._conv_common import ConvolutionLayer
 class BaseConv(ConvolutionLayer):
     """A ``rank``-D convolution (cross-correlation, as in Keras) with groups.
 
+    The arguments, in Keras's order, are the same for every rank; Conv1D, Conv2D and Conv3D
+    only set ``rank`` (and Conv1D allows ``padding="causal"``).
+
     Weights: ``kernel`` of shape ``kernel_size + (in_channels // groups, filters)`` and
     ``bias`` of shape ``(filters,)``; kernel layouts do not depend on ``data_format``.
     ``bias_initializer=None`` gives a Glorot-uniform bias, as in Keras (D4).
     """
 
-    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
-                 data_format=None, dilation_rate=1, groups=1, activation=None, use_bias=True,
+    _kernel_weight_arguments = (("kernel_initializer", "kernel_regularizer", "kernel_constraint"),)
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, activity_regularizer=activity_regularizer,
-                         **kwargs)
+        super().__init__(kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         bias_constraint=bias_constraint,
+                         activity_regularizer=activity_regularizer, **kwargs)
         self.filters = self._check_filters(filters)
-        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
-                              kernel_constraint)
-        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
         if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
             raise ValueError("The number of groups must be a positive integer. "
                              f"Received: groups={groups}.")
@@ -40,8 +49,7 @@ class BaseConv(ConvolutionLayer):
             raise ValueError("The number of input channels must be evenly divisible by the "
                              f"number of groups. Received groups={self.groups}, but the input "
                              f"has {channels} channels (full input shape is {input_shape}).")
-        if self.filters is None:
-            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+        self._require_filters()
         self.compute_output_shape(input_shape)
         self.kernel = self.add_weight(
             "kernel", self.kernel_size + (channels // self.groups, self.filters),
@@ -49,9 +57,9 @@ class BaseConv(ConvolutionLayer):
         self._add_bias(self.filters)
 
     def _kernel_shape_for_message(self, input_shape):
-        c = input_shape[self._channel_axis()]
-        groups_c = c // self.groups if c is not None else None
-        return self.kernel_size + (groups_c, self.filters)
+        channels = shapes.channels(input_shape, self.data_format)
+        group_channels = channels // self.groups if channels is not None else None
+        return self.kernel_size + (group_channels, self.filters)
 
     def compute_output_shape(self, input_shape) -> tuple:
         return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
@@ -66,7 +74,7 @@ class BaseConv(ConvolutionLayer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({"filters": self.filters, **self._common_config(),
-                       "groups": self.groups, **self._tail_config("kernel")})
+                       "groups": self.groups, **self._tail_config()})
         return config
 
 
@@ -93,17 +101,8 @@ class Conv1D(BaseConv):
     (2, 10, 4)
     """
 
+    rank = 1
     allow_causal = True
-
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
 
 
 class Conv2D(BaseConv):
@@ -116,15 +115,7 @@ class Conv2D(BaseConv):
     (1, 5, 5, 8)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+    rank = 2
 
 
 class Conv3D(BaseConv):
@@ -137,15 +128,7 @@ class Conv3D(BaseConv):
     (1, 2, 2, 2, 2)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 data_format=None, dilation_rate=(1, 1, 1), groups=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+    rank = 3
 
 
 Convolution1D = Conv1D

@@ -4,7 +4,7 @@ Note Keras's argument order: Conv3DTranspose takes ``data_format`` *before*
 ``output_padding``; the 1-D and 2-D layers take ``output_padding`` first.
 """
 
-from .. import ops
+from .. import constraints, initializers, ops, regularizers
 from ..ops import shapes
 from ..ops.arguments import check_strides_dilation, standardize_output_padding
 from ._conv_common import ConvolutionLayer
@@ -21,25 +21,30 @@ class BaseConvTranspose(ConvolutionLayer):
     empty, without error (D7).
     """
 
-    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=1, activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
+    _kernel_weight_arguments = (
+        ("kernel_initializer", "kernel_regularizer", "kernel_constraint"),)
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
+                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, activity_regularizer=activity_regularizer,
-                         **kwargs)
+        super().__init__(kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         bias_constraint=bias_constraint,
+                         activity_regularizer=activity_regularizer, **kwargs)
         self.filters = self._check_filters(filters)
         self.output_padding = standardize_output_padding(output_padding, self.strides)
         check_strides_dilation(self.strides, self.dilation_rate)
-        self._set_weight_args("kernel", kernel_initializer, kernel_regularizer,
-                              kernel_constraint)
-        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
 
     def _build(self, input_shape):
         channels = self._channels_of(input_shape)
-        if self.filters is None:
-            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+        self._require_filters()
         self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, channels),
                                       self.kernel_initializer, self.kernel_regularizer,
                                       self.kernel_constraint)
@@ -47,10 +52,10 @@ class BaseConvTranspose(ConvolutionLayer):
 
     def compute_output_shape(self, input_shape) -> list:
         spatial = self._spatial(input_shape)
-        ops_ = self.output_padding or (None,) * self.rank
+        output_padding = self.output_padding or (None,) * self.rank
         out = [shapes.transpose_output_length(n, k, s, d, self.padding, op)
                for n, k, s, d, op in zip(spatial, self.kernel_size, self.strides,
-                                         self.dilation_rate, ops_)]
+                                         self.dilation_rate, output_padding)]
         # Keras returns a list for transposed convolutions (and tuples elsewhere)
         return list(self._assemble(input_shape, out, self.filters))
 
@@ -69,7 +74,7 @@ class BaseConvTranspose(ConvolutionLayer):
                        "strides": self.strides, "padding": self.padding,
                        "output_padding": self.output_padding,
                        "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-                       **self._tail_config("kernel")})
+                       **self._tail_config()})
         return config
 
 
@@ -83,15 +88,7 @@ class Conv1DTranspose(BaseConvTranspose):
     (1, 8, 2)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", output_padding=None,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, output_padding,
-                         data_format, dilation_rate, activation, use_bias, kernel_initializer,
-                         bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+    rank = 1
 
 
 class Conv2DTranspose(BaseConvTranspose):
@@ -104,15 +101,7 @@ class Conv2DTranspose(BaseConvTranspose):
     (1, 24, 24, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
-                 use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, output_padding,
-                         data_format, dilation_rate, activation, use_bias, kernel_initializer,
-                         bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+    rank = 2
 
 
 class Conv3DTranspose(BaseConvTranspose):
@@ -125,16 +114,23 @@ class Conv3DTranspose(BaseConvTranspose):
     (1, 4, 4, 4, 1)
     """
 
+    rank = 3
+
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
                  data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  **kwargs):
-        super().__init__(3, filters, kernel_size, strides, padding, output_padding,
-                         data_format, dilation_rate, activation, use_bias, kernel_initializer,
-                         bias_initializer, kernel_regularizer, bias_regularizer,
-                         activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        # Keras's order for this rank only: data_format comes before output_padding
+        super().__init__(
+            filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
+            output_padding=output_padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint, **kwargs)
 
 
 Convolution1DTranspose = Conv1DTranspose

@@ -3,7 +3,7 @@
 Unlike Conv, Keras's depthwise layers accept strides > 1 together with dilation > 1.
 """
 
-from .. import ops
+from .. import constraints, initializers, ops, regularizers
 from ..ops.arguments import check_positive_int
 from ._conv_common import ConvolutionLayer
 
@@ -15,36 +15,40 @@ class BaseDepthwiseConv(ConvolutionLayer):
     in Keras 3) and ``bias`` ``(in_channels * depth_multiplier,)``.
     """
 
-    def __init__(self, rank, kernel_size, strides=1, padding="valid", depth_multiplier=1,
+    _kernel_weight_arguments = (
+        ("depthwise_initializer", "depthwise_regularizer", "depthwise_constraint"),)
+
+    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=1, activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",
                  depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, activity_regularizer=activity_regularizer,
-                         **kwargs)
+        super().__init__(kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         bias_constraint=bias_constraint,
+                         activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
-        self._set_weight_args("depthwise", depthwise_initializer, depthwise_regularizer,
-                              depthwise_constraint)
-        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
 
     def _build(self, input_shape):
         channels = self._channels_of(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight("kernel",
-                                      self.kernel_size + (channels, self.depth_multiplier),
+        self.kernel = self.add_weight("kernel", self._depthwise_kernel_shape(input_shape),
                                       self.depthwise_initializer, self.depthwise_regularizer,
                                       self.depthwise_constraint)
         self._add_bias(channels * self.depth_multiplier)
 
     def _kernel_shape_for_message(self, input_shape):
-        c = input_shape[self._channel_axis()]
-        return self.kernel_size + (c, self.depth_multiplier)
+        return self._depthwise_kernel_shape(input_shape)
 
     def compute_output_shape(self, input_shape) -> tuple:
-        c = self._channels_of(input_shape)
+        channels = self._channels_of(input_shape)
         return self._assemble(input_shape, self._forward_spatial(input_shape),
-                              c * self.depth_multiplier)
+                              channels * self.depth_multiplier)
 
     def call(self, inputs):
         kernel = self._packed(self.kernel, lambda k: ops.pack_depthwise_kernel(k, self.dtype))
@@ -56,7 +60,7 @@ class BaseDepthwiseConv(ConvolutionLayer):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update({"depth_multiplier": self.depth_multiplier, **self._common_config(),
-                       **self._tail_config("depthwise")})
+                       **self._tail_config()})
         return config
 
 
@@ -70,15 +74,7 @@ class DepthwiseConv1D(BaseDepthwiseConv):
     (1, 6, 8)
     """
 
-    def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(1, kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+    rank = 1
 
 
 class DepthwiseConv2D(BaseDepthwiseConv):
@@ -91,12 +87,4 @@ class DepthwiseConv2D(BaseDepthwiseConv):
     (1, 5, 5, 4)
     """
 
-    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
-                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(2, kernel_size, strides, padding, depth_multiplier, data_format,
-                         dilation_rate, activation, use_bias, depthwise_initializer,
-                         bias_initializer, depthwise_regularizer, bias_regularizer,
-                         activity_regularizer, depthwise_constraint, bias_constraint, **kwargs)
+    rank = 2

@@ -4,7 +4,7 @@ A depthwise step (with the layer's strides, padding and dilation, no bias) follo
 pointwise convolution, bias and activation; computed fused by one kernel.
 """
 
-from .. import ops
+from .. import constraints, initializers, ops, regularizers
 from ..ops.arguments import check_positive_int
 from ._conv_common import ConvolutionLayer
 
@@ -17,31 +17,38 @@ class BaseSeparableConv(ConvolutionLayer):
     ``(filters,)``.
     """
 
-    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid",
-                 data_format=None, dilation_rate=1, depth_multiplier=1, activation=None,
-                 use_bias=True, depthwise_initializer="glorot_uniform",
-                 pointwise_initializer="glorot_uniform", bias_initializer="zeros",
-                 depthwise_regularizer=None, pointwise_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, depthwise_constraint=None, pointwise_constraint=None,
-                 bias_constraint=None, **kwargs):
-        super().__init__(rank, kernel_size, strides, padding, data_format, dilation_rate,
-                         activation, use_bias, activity_regularizer=activity_regularizer,
-                         **kwargs)
+    _kernel_weight_arguments = (
+        ("depthwise_initializer", "depthwise_regularizer", "depthwise_constraint"),
+        ("pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"))
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
+                 **kwargs):
+        super().__init__(kernel_size=kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+                         bias_constraint=bias_constraint,
+                         activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
         self.filters = self._check_filters(filters)
-        self._set_weight_args("depthwise", depthwise_initializer, depthwise_regularizer,
-                              depthwise_constraint)
-        self._set_weight_args("pointwise", pointwise_initializer, pointwise_regularizer,
-                              pointwise_constraint)
-        self._set_weight_args("bias", bias_initializer, bias_regularizer, bias_constraint)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def _build(self, input_shape):
         channels = self._channels_of(input_shape)
-        if self.filters is None:
-            raise ValueError(f"Layer '{self.name}': `filters` must be set before building.")
+        self._require_filters()
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (channels, self.depth_multiplier),
+            "depthwise_kernel", self._depthwise_kernel_shape(input_shape),
             self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel", (1,) * self.rank + (channels * self.depth_multiplier,
@@ -50,8 +57,7 @@ class BaseSeparableConv(ConvolutionLayer):
         self._add_bias(self.filters)
 
     def _kernel_shape_for_message(self, input_shape):
-        c = input_shape[self._channel_axis()]
-        return self.kernel_size + (c, self.depth_multiplier)
+        return self._depthwise_kernel_shape(input_shape)
 
     def compute_output_shape(self, input_shape) -> tuple:
         return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
@@ -69,7 +75,7 @@ class BaseSeparableConv(ConvolutionLayer):
         config = super().get_config()
         config.update({"depth_multiplier": self.depth_multiplier, "filters": self.filters,
                        **self._common_config(),
-                       **self._tail_config("depthwise", "pointwise")})
+                       **self._tail_config()})
         return config
 
 
@@ -83,18 +89,7 @@ class SeparableConv1D(BaseSeparableConv):
     (1, 8, 4)
     """
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
-                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None,
-                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
-                 **kwargs):
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, depthwise_regularizer,
-                         pointwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+    rank = 1
 
 
 class SeparableConv2D(BaseSeparableConv):
@@ -107,18 +102,7 @@ class SeparableConv2D(BaseSeparableConv):
     (1, 4, 4, 8)
     """
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
-                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
-                 bias_initializer="zeros", depthwise_regularizer=None,
-                 pointwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 depthwise_constraint=None, pointwise_constraint=None, bias_constraint=None,
-                 **kwargs):
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         depth_multiplier, activation, use_bias, depthwise_initializer,
-                         pointwise_initializer, bias_initializer, depthwise_regularizer,
-                         pointwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, pointwise_constraint, bias_constraint, **kwargs)
+    rank = 2
 
 
 SeparableConvolution1D = SeparableConv1D
