@@ -3,26 +3,28 @@
 Examples
 --------
 >>> import numpy as np
->>> from convkit import layers
->>> layers.ZeroPadding2D(1)(np.ones((1, 2, 2, 1))).shape
-(1, 4, 4, 1)
+>>> import convkit
+>>> model = convkit.Sequential([convkit.layers.Conv2D(4, 3, padding="same", activation="relu"),
+...                             convkit.layers.UpSampling2D(2)])
+>>> model.predict(np.ones((2, 8, 8, 3)), verbose=0).shape
+(2, 16, 16, 4)
 """
 
 from importlib import metadata as _metadata
 
-from . import (  # noqa: E402,I001
+from . import (
     activations,
     config,
     constraints,
     initializers,
-    layers,  # noqa: E402
-    models,  # noqa: E402
-    ops,  # noqa: E402
+    layers,
+    models,
+    ops,
     regularizers,
     utils,
 )
 from ._threads import get_num_threads, num_threads, set_num_threads
-from .models import Sequential  # noqa: E402
+from .models import Sequential
 
 try:
     __version__ = _metadata.version("convkit-layers")

@@ -26,6 +26,7 @@ def test_unique_default_names():
 def test_dtype_arguments(dtype):
     layer = layers.Conv2D(2, 1, dtype=dtype)
     assert layer.dtype == np.dtype(dtype).name
+    assert layer.compute_dtype == layer.dtype
     assert layer.get_config()["dtype"] == {
         "module": "keras", "class_name": "DTypePolicy",
         "config": {"name": np.dtype(dtype).name}, "registered_name": None}

@@ -202,9 +202,8 @@ class Layer:
         """The layer's compute/weight dtype name (``"float32"`` or ``"float64"``)."""
         return self._dtype.name
 
-    @property
-    def compute_dtype(self) -> str:
-        return self._dtype.name
+    # one dtype per layer: it computes in its weights' dtype (no mixed precision)
+    compute_dtype = dtype
 
     @property
     def trainable(self) -> bool:
