@@ -249,3 +249,18 @@ def test_scenes_ignore_a_channels_first_session_default():
     for a, b in zip(arrays, arrays_cf, strict=True):
         np.testing.assert_array_equal(a, b)
     assert costs == costs_cf
+
+
+def test_configs_normalise_their_window_and_amounts_once():
+    # one WindowConfig rule for every conv-like config; amounts through ops' standardize_pairs
+    assert ConvConfig(rank=1, kernel_size=3, padding="SAME").padding == "same"
+    assert TransposedConfig(rank=1, output_padding=1).output_padding == (1,)
+    assert TransposedConfig().strides == (2, 2)
+    separable = SeparableConfig(kernel_size=(3, 1), dilation_rate=2)
+    assert (separable.rank, separable.kernel_size, separable.dilation_rate) == (2, (3, 1), (2, 2))
+    with pytest.raises(TypeError):
+        SeparableConfig(rank=1)
+    assert ResampleConfig("pad", rank=2, amounts=1).amounts == ((1, 1), (1, 1))
+    assert ResampleConfig("crop", rank=2, amounts=((1, 0), 2)).amounts == ((1, 0), (2, 2))
+    with pytest.raises(ValueError, match="amounts"):
+        ResampleConfig("crop", rank=1, amounts=-1)

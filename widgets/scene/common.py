@@ -2,6 +2,8 @@
 stepping over a padded input (conv, separable and transposed scenes). Numbers and positions
 are written by :mod:`.text`."""
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from convkit.ops import shapes
@@ -61,16 +63,31 @@ def as_tuple(value, rank: int) -> tuple:
     return items
 
 
-def normalise_conv_config(config, rank: int, optional=()) -> None:
-    """For a frozen conv config's ``__post_init__``: kernel_size, strides, dilation_rate (and
-    each ``optional`` field that is not None) become ``rank``-tuples and padding lower case, so
-    scene code can zip over axes and compare padding names directly."""
-    for name in ("kernel_size", "strides", "dilation_rate"):
-        object.__setattr__(config, name, as_tuple(getattr(config, name), rank))
-    for name in optional:
-        if getattr(config, name) is not None:
-            object.__setattr__(config, name, as_tuple(getattr(config, name), rank))
-    object.__setattr__(config, "padding", config.padding.lower())
+@dataclass(frozen=True)
+class WindowConfig:
+    """What the conv, transposed and separable configs share: a window of ``kernel_size``
+    taps, ``dilation_rate`` apart, moved by ``strides`` over ``rank`` spatial axes, and the
+    ``padding`` name.
+
+    Each per-axis field becomes a ``rank``-tuple and ``padding`` lower case, so scene code
+    can zip over axes and compare padding names directly.
+
+    Examples
+    --------
+    >>> WindowConfig(rank=1, kernel_size=3, padding="SAME")
+    WindowConfig(rank=1, kernel_size=(3,), strides=(1,), dilation_rate=(1,), padding='same')
+    """
+
+    rank: int = 2
+    kernel_size: tuple = 3
+    strides: tuple = 1
+    dilation_rate: tuple = 1
+    padding: str = "valid"
+
+    def __post_init__(self):
+        for name in ("kernel_size", "strides", "dilation_rate"):
+            object.__setattr__(self, name, as_tuple(getattr(self, name), self.rank))
+        object.__setattr__(self, "padding", self.padding.lower())
 
 
 def window_indices(config, position) -> tuple:
@@ -159,6 +176,6 @@ def call_op(fn, *args, explain=None, **kwargs) -> np.ndarray:
 
 
 __all__ = ["CHANNELS_LAST", "STRIDE_DILATION_SENTENCE", "SceneError", "CaptionedScene",
-           "as_tuple", "normalise_conv_config", "window_indices", "channels_last_input",
+           "as_tuple", "WindowConfig", "window_indices", "channels_last_input",
            "check_input_rank", "check_conv_strides_dilation", "effective_kernels", "conv_pads",
            "padding_mask", "clamp", "step_position", "layer_arg", "layer_args", "call_op"]

@@ -21,7 +21,7 @@ PADDINGS = ("valid", "same", "causal", "full", "explicit")
 
 
 @dataclass(frozen=True)
-class ConvConfig:
+class ConvConfig(common.WindowConfig):
     """A Conv1D/Conv2D configuration, one value per spatial axis.
 
     Parameters
@@ -44,17 +44,9 @@ class ConvConfig:
     (3,)
     """
 
-    rank: int = 2
-    kernel_size: tuple = 3
-    strides: tuple = 1
-    dilation_rate: tuple = 1
-    padding: str = "valid"
     use_bias: bool = True
     explicit_pad: int = 1
     activation: str | None = None
-
-    def __post_init__(self):
-        common.normalise_conv_config(self, self.rank)
 
 
 def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed: int = 0):

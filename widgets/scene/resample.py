@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convkit import ops
-from convkit.ops.arguments import INTERPOLATIONS
+from convkit.ops.arguments import INTERPOLATIONS, standardize_pairs
 
 from . import common
 from .common import CHANNELS_LAST, CaptionedScene, SceneError
@@ -52,10 +52,7 @@ class ResampleConfig:
 
     def __post_init__(self):
         object.__setattr__(self, "size", common.as_tuple(self.size, self.rank))
-        amounts = self.amounts
-        if isinstance(amounts, (int, np.integer)):
-            amounts = ((int(amounts), int(amounts)),) * self.rank
-        object.__setattr__(self, "amounts", tuple(tuple(int(v) for v in p) for p in amounts))
+        object.__setattr__(self, "amounts", standardize_pairs(self.amounts, self.rank, "amounts"))
 
 
 def kernel_weight(x: np.ndarray, interpolation: str) -> np.ndarray:

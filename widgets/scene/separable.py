@@ -23,7 +23,7 @@ PADDINGS = ("valid", "same")
 
 
 @dataclass(frozen=True)
-class SeparableConfig:
+class SeparableConfig(common.WindowConfig):
     """A SeparableConv2D configuration plus the ``groups`` of the plain Conv2D it is compared to.
 
     Parameters
@@ -46,17 +46,11 @@ class SeparableConfig:
     (3, 3)
     """
 
-    kernel_size: tuple = 3
-    strides: tuple = 1
-    dilation_rate: tuple = 1
-    padding: str = "valid"
+    rank: int = field(default=2, init=False)  # SeparableConv2D only
     depth_multiplier: int = 1
     filters: int = 2
     use_bias: bool = True
     groups: int = 1
-
-    def __post_init__(self):
-        common.normalise_conv_config(self, 2)
 
 
 def divisors(n: int) -> list:

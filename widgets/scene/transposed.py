@@ -21,7 +21,7 @@ from .text import axis_text, fmt
 
 
 @dataclass(frozen=True)
-class TransposedConfig:
+class TransposedConfig(common.WindowConfig):
     """A Conv1DTranspose/Conv2DTranspose configuration: ``rank``, ``kernel_size``,
     ``strides`` (default 2 here) and ``dilation_rate`` as in :class:`.ConvConfig`, plus:
 
@@ -37,15 +37,14 @@ class TransposedConfig:
     (1, 1)
     """
 
-    rank: int = 2
-    kernel_size: tuple = 3
     strides: tuple = 2
-    dilation_rate: tuple = 1
-    padding: str = "valid"
     output_padding: tuple | None = None
 
     def __post_init__(self):
-        common.normalise_conv_config(self, self.rank, optional=("output_padding",))
+        super().__post_init__()
+        if self.output_padding is not None:
+            object.__setattr__(self, "output_padding",
+                               common.as_tuple(self.output_padding, self.rank))
 
 
 def _explain(message: str) -> str:
@@ -146,7 +145,7 @@ class TransposedComputation:
 
     def _tap_slices(self, position) -> tuple:
         cfg = self.config
-        return tuple(slice(i * s, i * s + (k - 1) * d + 1, d) for i, k, s, d in
+        return tuple(slice(i * s, i * s + shapes.effective_kernel(k, d), d) for i, k, s, d in
                      zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
 
     def _crop(self, full: np.ndarray) -> np.ndarray:
