@@ -132,18 +132,6 @@ class Sequential(Model):
         return self._shapes + [None] * (len(self._layers) - len(self._shapes))
 
     # ----------------------------------------------------------------- running
-    def _forward_steps(self, inputs, training=None):
-        """Yield ``(layer, layer_input, layer_output)`` for each layer in turn.
-
-        ``call`` keeps only the last output; a backward pass keeps the inputs and visits them
-        last layer first.
-        """
-        x = inputs
-        for layer in self._layers:
-            y = layer(x, training=training)
-            yield layer, x, y
-            x = y
-
     def _forward_with_context(self, x, training):
         contexts, inputs = [], x
         for layer in self._layers:
@@ -165,10 +153,10 @@ class Sequential(Model):
         return dy, [by_weight[id(w)] for w in self.trainable_weights]
 
     def call(self, inputs, training=None):
-        output = inputs
-        for _, _, layer_output in self._forward_steps(inputs, training):
-            output = layer_output
-        return output
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
 
     # ----------------------------------------------------------------- config
     def _input_layer_config(self) -> dict:
