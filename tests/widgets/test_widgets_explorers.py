@@ -53,11 +53,11 @@ def test_conv_explorer_numbers_are_the_ops_numbers():
                       source="random ints", seed=7)
     try:
         ex.filter_index.value = 1
-        comp = ex.comp
-        expected = ops.conv(comp.x[None], comp.kernel, strides=(2, 2), padding="same",
-                            bias=comp.bias)[0]
-        np.testing.assert_array_equal(comp.output, expected)
-        for step in range(comp.n_steps):
+        computation = ex.computation
+        expected = ops.conv(computation.x[None], computation.kernel, strides=(2, 2), padding="same",
+                            bias=computation.bias)[0]
+        np.testing.assert_array_equal(computation.output, expected)
+        for step in range(computation.n_steps):
             ex.toolbar.step.value = step
             sc = ex._scene(step)
             assert sc.products.sum() + sc.bias[1] == pytest.approx(expected[sc.position + (1,)])
@@ -74,7 +74,7 @@ def test_conv_explorer_one_d_causal_and_banner_for_impossible_settings():
     ex = ConvExplorer(rank=1, size=8, kernel_size=3, padding="causal")
     try:
         assert ex.toolbar.step.max == 7
-        assert ex.comp.pads == ((2, 0),)
+        assert ex.computation.pads == ((2, 0),)
         ex.rank.value = 2  # causal is Conv1D-only: a banner, not a traceback
         assert ex.toolbar.banner.layout.display is None
         assert "Conv1D only" in ex.toolbar.banner.value
@@ -96,7 +96,7 @@ def test_conv_explorer_inspect_modes_outline_cells():
         ex.inspect_col.value = 2
         root = svg_root(ex.view.value)
         inspected = class_rects(root, "inspect")
-        fed = ex.comp.outputs_fed_by((2, 2))
+        fed = ex.computation.outputs_fed_by((2, 2))
         assert len(inspected) == 1 + len(fed) == 5  # the centre cell feeds all 4 outputs
         ex.inspect.value = "weight → inputs"
         assert "weight sharing" in ex.toolbar.sentences.value
@@ -115,7 +115,7 @@ def test_presets_reproduce_conv_arithmetic_shapes():
             before = ex.render_count
             ex.preset.value = name
             assert ex.render_count == before + 1
-            assert ex.comp.output.shape[:2] == (side, side)
+            assert ex.computation.output.shape[:2] == (side, side)
     finally:
         ex.close()
 
@@ -138,11 +138,11 @@ def test_transposed_explorer_badge_and_ambiguity_strip():
     ex = TransposedConvExplorer(size=2, kernel_size=3, strides=2, padding="same")
     try:
         assert "identical ✓" in ex.view.value
-        assert ex.comp.identical
-        assert ex.comp.output.shape[:2] == (4, 4)
+        assert ex.computation.identical
+        assert ex.computation.output.shape[:2] == (4, 4)
         assert "<b>[4]</b>" in ex.strip.value  # op None picks 4 of {3, 4}
         ex.output_padding.value = 0
-        assert ex.comp.output.shape[:2] == (3, 3)
+        assert ex.computation.output.shape[:2] == (3, 3)
         assert "<b>[3]</b>" in ex.strip.value
         ex.output_padding.value = 2
         assert "strictly less than `strides`" in ex.toolbar.banner.value
@@ -151,7 +151,7 @@ def test_transposed_explorer_badge_and_ambiguity_strip():
         for s in range(ex.toolbar.step.max + 1):
             ex.toolbar.step.value = s
             steps.append(ex._scene(s).partial.copy())
-        np.testing.assert_allclose(steps[-1], ex.comp.output)
+        np.testing.assert_allclose(steps[-1], ex.computation.output)
     finally:
         ex.close()
 
@@ -185,15 +185,15 @@ def test_image_filter_lab_png_updates_in_place_with_highlight():
         png = Image.open(io.BytesIO(before)).convert("RGB")
         arr = np.asarray(png)
         assert (arr == (0, 0, 0)).all(axis=-1).any()  # the black window outline
-        y = ops.conv(lab.comp.x[None, ..., None] if lab.comp.x.ndim == 2 else
-                     lab.comp.x[None], lab.kernel()[..., None, None], padding="same")[0]
-        np.testing.assert_array_equal(lab.comp.output, y)
+        y = ops.conv(lab.computation.x[None, ..., None] if lab.computation.x.ndim == 2 else
+                     lab.computation.x[None], lab.kernel()[..., None, None], padding="same")[0]
+        np.testing.assert_array_equal(lab.computation.output, y)
         count = lab.render_count
         lab.toolbar.step.value = 40
         assert lab.image is image and lab.render_count == count + 1
         assert lab.image.value != before
         lab.relu.value = True
-        assert lab.comp.output.min() >= 0
+        assert lab.computation.output.min() >= 0
         lab.weights[6].value = 2.0  # row 1, col 1 of the 5-wide grid: now a custom kernel
         assert lab.preset.value == "(custom)"
         assert lab.kernel()[1, 1] == 2.0
@@ -222,7 +222,7 @@ def test_conv_explorer_1d_stem_plot_under_the_strip():
         markers = [r for r in root.iter(f"{SVG}rect")
                    if (r.findtext(f"{SVG}title") or "").split(" signal[")[0] in
                    ("INPUT", "PADDING") and " signal[" in (r.findtext(f"{SVG}title") or "")]
-        padded = ex.comp.padded[:, 0]
+        padded = ex.computation.padded[:, 0]
         assert len(markers) == padded.size  # one stem per padded cell
         for r in markers:
             index, value = r.findtext(f"{SVG}title").split("signal[")[1].split("] = ")

@@ -16,7 +16,7 @@ def test_gif_frames_duration_and_first_frame_equals_png(tmp_path):
     try:
         path = ex.to_gif(tmp_path / "conv.gif", fps=4)
         gif = Image.open(path)
-        assert gif.n_frames == ex.comp.n_steps == 4
+        assert gif.n_frames == ex.computation.n_steps == 4
         assert gif.info["duration"] == 250
         assert gif.info["loop"] == 0
         gif.seek(0)
@@ -34,7 +34,7 @@ def test_frames_and_html_player(tmp_path):
     ex = TransposedConvExplorer(size=2)
     try:
         paths = ex.to_frames(tmp_path / "frames")
-        assert len(paths) == ex.comp.n_steps == 4
+        assert len(paths) == ex.computation.n_steps == 4
         assert all(Image.open(p).format == "PNG" for p in paths)
         page = ex.to_html()
         assert page.count('class="f"') == 4
@@ -46,8 +46,8 @@ def test_frames_and_html_player(tmp_path):
 
 
 def test_plain_script_render_svg_parses_with_aria_label():
-    comp = ConvComputation(ConvConfig(padding="same"), np.arange(16.0).reshape(4, 4))
-    scene = comp.scene(5)
+    computation = ConvComputation(ConvConfig(padding="same"), np.arange(16.0).reshape(4, 4))
+    scene = computation.scene(5)
     root = ET.fromstring(scene_svg(scene))
     assert root.get("aria-label") == scene.caption
     png = Image.open(io.BytesIO(scene_png(scene)))
@@ -84,7 +84,7 @@ def test_to_svg_of_a_step_for_every_explorer(tmp_path):
 def test_to_svg_refuses_invalid_settings_with_a_plain_error():
     ex = ConvExplorer(size=3, kernel_size=5)
     try:
-        assert ex.comp is None
+        assert ex.computation is None
         try:
             ex.to_svg(0)
         except ValueError as exc:

@@ -20,7 +20,7 @@ def test_matrix_from_impulses_is_the_conv_and_its_transpose_the_transposed_conv(
     x = rng.integers(-2, 4, size=(n,) * rank + (1,)).astype(np.float32)
     if shapes.transpose_output_length(n, k, s, d, padding, op) <= 0:
         return
-    cfg = TransposedConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d,
+    config = TransposedConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d,
                            padding=padding, output_padding=op)
     y = ops.conv_transpose(x[None], kernel, s, padding=padding, output_padding=op,
                            dilation_rate=d)[0]
@@ -30,7 +30,7 @@ def test_matrix_from_impulses_is_the_conv_and_its_transpose_the_transposed_conv(
     ref = ops.conv(v.reshape((1, *v.shape, 1)), kernel.astype(np.float64), strides=s,
                    padding=padding, dilation_rate=d)
     np.testing.assert_allclose(C @ v.ravel(), np.asarray(ref).ravel(), atol=1e-9)
-    mv = matrix_view(cfg, x, kernel, y)
+    mv = matrix_view(config, x, kernel, y)
     if max(y.shape[:-1]) > 4 or n > 3:
         assert mv is None
         return
@@ -48,7 +48,7 @@ def test_matrix_from_impulses_is_the_conv_and_its_transpose_the_transposed_conv(
 def test_explorer_draws_c_and_ct_with_the_current_row_and_column():
     ex = TransposedConvExplorer(size=2, kernel_size=3, strides=1)
     try:
-        mv = ex.comp.matrix
+        mv = ex.computation.matrix
         assert mv.C.shape == (4, 16)
         assert "Cᵀ · x equals ops.conv_transpose ✓" in ex.view.value
         assert "Matrix view:</b> Cᵀ · x equals" in ex.strip.value
@@ -64,7 +64,7 @@ def test_explorer_draws_c_and_ct_with_the_current_row_and_column():
         assert ex.render_count == before + 1
         assert {(r.get("x"), r.get("y")) for r in current_cells()} != first
         ex.size.value = 4  # too big for the matrix: a sentence instead
-        assert ex.comp.matrix is None
+        assert ex.computation.matrix is None
         assert "tiny sizes only" in ex.strip.value
         assert "Cᵀ (" not in ex.view.value
     finally:
@@ -72,7 +72,7 @@ def test_explorer_draws_c_and_ct_with_the_current_row_and_column():
 
 
 def test_same_padding_size_that_does_not_map_back_is_explained():
-    comp = TransposedComputation(TransposedConfig(kernel_size=2, strides=1, padding="same",
+    computation = TransposedComputation(TransposedConfig(kernel_size=2, strides=1, padding="same",
                                                   output_padding=0), np.ones((2, 2)))
-    assert comp.output.shape[:2] == (1, 1)
-    assert comp.matrix.product is None and "wrong shape" in comp.matrix.note
+    assert computation.output.shape[:2] == (1, 1)
+    assert computation.matrix.product is None and "wrong shape" in computation.matrix.note

@@ -52,40 +52,40 @@ def test_conv_scene_sums_equal_op_output(case):
     x = rng.integers(-2, 4, size=n + (C,)).astype(np.float32)
     kernel = rng.integers(-1, 3, size=k + (C, F)).astype(np.float32)
     bias = rng.integers(-2, 3, size=F).astype(np.float32)
-    cfg = ConvConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d, padding=padding,
+    config = ConvConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d, padding=padding,
                      explicit_pad=2)
-    comp = ConvComputation(cfg, x, kernel=kernel, bias=bias)
+    computation = ConvComputation(config, x, kernel=kernel, bias=bias)
     # steps = product of the output dims; the op's output is what the scene holds
-    assert comp.n_steps == int(np.prod(comp.output.shape[:-1]))
+    assert computation.n_steps == int(np.prod(computation.output.shape[:-1]))
     if padding in ("valid", "same", "causal"):
         expected = ops.conv(x[None], kernel, strides=s, padding=padding, dilation_rate=d,
                             bias=bias)[0]
-        np.testing.assert_array_equal(comp.output, expected)
-        assert comp.output.shape[:-1] == tuple(
+        np.testing.assert_array_equal(computation.output, expected)
+        assert computation.output.shape[:-1] == tuple(
             shapes.conv_output_length(m, kk, ss, dd, padding)
             for m, kk, ss, dd in zip(n, k, s, d, strict=True))
     # the padded input is the input plus zeros exactly where the mask says
-    interior = comp.padded[~comp.pad_mask]
+    interior = computation.padded[~computation.pad_mask]
     np.testing.assert_array_equal(interior.reshape(x.shape), x)
-    assert not comp.padded[comp.pad_mask].any()
-    for step in {0, comp.n_steps // 2, comp.n_steps - 1}:
+    assert not computation.padded[computation.pad_mask].any()
+    for step in {0, computation.n_steps // 2, computation.n_steps - 1}:
         for f in range(F):
-            sc = comp.scene(step, f)
-            for w, size in zip(sc.window, comp.padded.shape[:-1], strict=True):
+            sc = computation.scene(step, f)
+            for w, size in zip(sc.window, computation.padded.shape[:-1], strict=True):
                 assert 0 <= w.min() and w.max() < size  # window inside the padded input
             total = sc.products.sum() + sc.bias[f]
             assert total == pytest.approx(sc.value, abs=1e-3)
-            assert sc.value == comp.output[sc.position + (f,)]
+            assert sc.value == computation.output[sc.position + (f,)]
             assert sc.partial_sums.sum() == pytest.approx(sc.products.sum())
 
 
 @pytest.mark.parametrize("n,k,s,expect", [(6, 3, 2, (0, 1)), (5, 3, 2, (1, 1)),
                                           (5, 4, 1, (1, 2)), (5, 2, 1, (0, 1))])
 def test_same_split_matches_impulse_through_ops(n, k, s, expect):
-    comp = ConvComputation(ConvConfig(rank=1, kernel_size=k, strides=s, padding="same"),
+    computation = ConvComputation(ConvConfig(rank=1, kernel_size=k, strides=s, padding="same"),
                            np.zeros(n))
-    assert comp.pads == (expect,)
-    assert "before" in comp.shape_formula()[0]
+    assert computation.pads == (expect,)
+    assert "before" in computation.shape_formula()[0]
     # impulse probe: input position p shows up at output o with tap t = p + before − o·s
     kernel = np.arange(1, k + 1, dtype=np.float32).reshape(k, 1, 1)
     for p in range(n):
@@ -98,12 +98,12 @@ def test_same_split_matches_impulse_through_ops(n, k, s, expect):
 
 
 def test_causal_pads_left_only_and_never_sees_the_future():
-    comp = ConvComputation(ConvConfig(rank=1, kernel_size=3, dilation_rate=2,
+    computation = ConvComputation(ConvConfig(rank=1, kernel_size=3, dilation_rate=2,
                                       padding="causal"), np.arange(1.0, 9.0))
-    assert comp.pads == ((4, 0),)
-    for step in range(comp.n_steps):
-        sc = comp.scene(step)
-        assert sc.window[0].max() - comp.pads[0][0] <= sc.position[0]  # only inputs <= t
+    assert computation.pads == ((4, 0),)
+    for step in range(computation.n_steps):
+        sc = computation.scene(step)
+        assert sc.window[0].max() - computation.pads[0][0] <= sc.position[0]  # only inputs <= t
     assert receptive_field([3, 3], [1, 2]) == 7
 
 
@@ -121,16 +121,16 @@ def test_kernel_larger_than_input_gives_the_ops_message():
 
 
 def test_inspect_input_and_weight_mappings_are_consistent():
-    comp = ConvComputation(ConvConfig(kernel_size=3, strides=2, padding="same"),
+    computation = ConvComputation(ConvConfig(kernel_size=3, strides=2, padding="same"),
                            np.ones((6, 6)))
     for tap in [(0, 0), (1, 2)]:
-        for cell in comp.inputs_of_tap(tap):
-            outs = [o for o, t in comp.outputs_fed_by(cell) if t == tap]
+        for cell in computation.inputs_of_tap(tap):
+            outs = [o for o, t in computation.outputs_fed_by(cell) if t == tap]
             assert len(outs) == 1
-            win = comp.window(outs[0])
+            win = computation.window(outs[0])
             assert (win[0][tap[0]], win[1][tap[1]]) == cell
     # a corner cell feeds fewer outputs than an interior one
-    assert len(comp.outputs_fed_by((0, 0))) < len(comp.outputs_fed_by((2, 2)))
+    assert len(computation.outputs_fed_by((0, 0))) < len(computation.outputs_fed_by((2, 2)))
 
 
 @given(transposed_cases(max_kernel=5, max_stride=3, max_dilation=3, max_size=4))
@@ -139,20 +139,20 @@ def test_transposed_views_agree_with_ops(case):
     rng = np.random.default_rng(seed)
     x = rng.integers(-2, 4, size=(n,) * rank).astype(np.float32)
     kernel = rng.integers(-1, 3, size=(k,) * rank + (1, 1)).astype(np.float32)
-    cfg = TransposedConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d,
+    config = TransposedConfig(rank=rank, kernel_size=k, strides=s, dilation_rate=d,
                            padding=padding, output_padding=op)
     if shapes.transpose_output_length(n, k, s, d, padding, op) == 0:
         with pytest.raises(SceneError, match="output would have shape"):
-            TransposedComputation(cfg, x, kernel=kernel)
+            TransposedComputation(config, x, kernel=kernel)
         return
-    comp = TransposedComputation(cfg, x, kernel=kernel)
+    computation = TransposedComputation(config, x, kernel=kernel)
     ref = ops.conv_transpose(x[None, ..., None], kernel, s, padding=padding, output_padding=op,
                              dilation_rate=d)[0]
-    np.testing.assert_allclose(comp.scatter, ref, atol=1e-4)
-    np.testing.assert_allclose(comp.zero_insertion, ref, atol=1e-4)
-    assert comp.identical
+    np.testing.assert_allclose(computation.scatter, ref, atol=1e-4)
+    np.testing.assert_allclose(computation.zero_insertion, ref, atol=1e-4)
+    assert computation.identical
     # every ambiguity-strip size maps back to n through the forward conv
-    for row in comp.ambiguity:
+    for row in computation.ambiguity:
         for m in row["candidates"]:
             assert shapes.conv_output_length(m, k, s, d, padding) == n
         if padding == "valid":
@@ -182,21 +182,21 @@ def test_output_padding_at_or_above_stride_becomes_a_banner():
 @pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"])
 def test_upsampling_taps_sum_to_one_and_reproduce_ops(mode):
     x = np.random.default_rng(1).normal(size=(4, 5)).astype(np.float32)
-    comp = ResampleComputation(ResampleConfig("upsample", rank=2, size=(2, 3),
+    computation = ResampleComputation(ResampleConfig("upsample", rank=2, size=(2, 3),
                                               interpolation=mode), x)
     np.testing.assert_array_equal(
-        comp.output, ops.upsample(x[None, ..., None], (2, 3), interpolation=mode)[0])
-    for step in range(comp.n_steps):
-        sc = comp.scene(step)
+        computation.output, ops.upsample(x[None, ..., None], (2, 3), interpolation=mode)[0])
+    for step in range(computation.n_steps):
+        sc = computation.scene(step)
         assert sum(w for _, w in sc.taps) == pytest.approx(1.0)
         assert sc.reconstructed == pytest.approx(sc.value, abs=1e-4)
 
 
 def test_bilinear_ramp_matches_keras_numbers():
-    comp = ResampleComputation(ResampleConfig("upsample", rank=2, size=(1, 2),
+    computation = ResampleComputation(ResampleConfig("upsample", rank=2, size=(1, 2),
                                               interpolation="bilinear"),
                                np.arange(1.0, 5.0).reshape(1, 4))
-    np.testing.assert_allclose(comp.output[0, :, 0],
+    np.testing.assert_allclose(computation.output[0, :, 0],
                                [1, 1.25, 1.75, 2.25, 2.75, 3.25, 3.75, 4], atol=1e-6)
     assert axis_taps(1, 4, 2, "bilinear") == [(0, 0.75), (1, 0.25)]
 
@@ -205,15 +205,15 @@ def test_bilinear_ramp_matches_keras_numbers():
 @pytest.mark.parametrize("operation", ["crop", "pad", "upsample"])
 def test_crop_pad_nearest_taps_reproduce_ops(rank, operation):
     x = np.arange(1.0, 4.0 ** rank + 1).reshape((4,) * rank)
-    comp = ResampleComputation(ResampleConfig(operation, rank=rank,
+    computation = ResampleComputation(ResampleConfig(operation, rank=rank,
                                               amounts=((1, 0),) * rank, size=2), x)
-    marked = comp.in_mask.sum() if operation == "crop" else comp.out_mask.sum()
+    marked = computation.in_mask.sum() if operation == "crop" else computation.out_mask.sum()
     assert (marked > 0) == (operation != "upsample")
-    for step in range(0, comp.n_steps, 3):
-        sc = comp.scene(step)
+    for step in range(0, computation.n_steps, 3):
+        sc = computation.scene(step)
         assert sc.reconstructed == sc.value
         if operation == "pad":
-            assert (not sc.taps) == bool(comp.out_mask[sc.position])
+            assert (not sc.taps) == bool(computation.out_mask[sc.position])
 
 
 def _scene_numbers():

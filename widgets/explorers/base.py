@@ -21,7 +21,7 @@ class Explorer(W.VBox, Owner):
     ----------
     render_count : int
         How many renders ran (tests assert one per user action).
-    comp : object
+    computation : object
         The current computation (a scene source with ``n_steps`` and ``scene(step)``).
     """
 
@@ -30,7 +30,7 @@ class Explorer(W.VBox, Owner):
         self._init_owner()
         self.render_count = 0
         self._busy = False
-        self.comp = None
+        self.computation = None
         self.cell = None
         self.toolbar = Toolbar(self)
         self.view = self.make(W.HTML, value="")
@@ -103,13 +103,13 @@ class Explorer(W.VBox, Owner):
     def _recompute(self):
         self._before_compute()
         try:
-            self.comp = self._compute()
+            self.computation = self._compute()
             self.toolbar.clear_error()
         except SceneError as exc:
             self.toolbar.show_error(exc.message, exc.explanation)
-            self.comp = None
-        if self.comp is not None:
-            self.toolbar.set_range(self.comp.n_steps)
+            self.computation = None
+        if self.computation is not None:
+            self.toolbar.set_range(self.computation.n_steps)
         self._render()
 
     # ---- hooks ----
@@ -120,10 +120,10 @@ class Explorer(W.VBox, Owner):
         raise NotImplementedError
 
     def _scene(self, step: int):
-        return self.comp.scene(step)
+        return self.computation.scene(step)
 
     def _render(self):
-        if self.comp is None:
+        if self.computation is None:
             self.view.value = ""
             self.toolbar.show_text("No picture: see the message above.")
             self.render_count += 1
@@ -166,9 +166,9 @@ class Explorer(W.VBox, Owner):
         return png_bytes(self.frame(step))
 
     def _steps(self, steps):
-        if self.comp is None:
+        if self.computation is None:
             raise ValueError("nothing to export: the current settings are not valid")
-        return list(range(self.comp.n_steps)) if steps is None else list(steps)
+        return list(range(self.computation.n_steps)) if steps is None else list(steps)
 
     def to_gif(self, path, fps: float = 2.0, steps=None, loop: int = 0):
         """Write an animated GIF of ``steps`` (default: all) with Pillow; returns ``path``."""

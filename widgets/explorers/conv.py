@@ -165,19 +165,19 @@ class ConvExplorer(Explorer):
                           (samples.random_ints(shape, self.seed.value + c)
                            if c and self.source.value == "random ints" else base)
                           for c in range(C)], axis=-1)
-        cfg = ConvConfig(rank=rank, kernel_size=self._axes(self.kernel_h, self.kernel_w),
+        config = ConvConfig(rank=rank, kernel_size=self._axes(self.kernel_h, self.kernel_w),
                          strides=self._axes(self.stride_h, self.stride_w),
                          dilation_rate=self._axes(self.dilation_h, self.dilation_w),
                          padding=self.padding.value, use_bias=self.use_bias.value,
                          explicit_pad=self.pad_amount.value)
         x = np.asarray(x, dtype=np.float32)
         channels = x.shape[-1] if x.ndim == rank + 1 else 1
-        kernel = default_kernel(cfg.kernel_size, channels, F, seed=self.seed.value)
+        kernel = default_kernel(config.kernel_size, channels, F, seed=self.seed.value)
         bias = np.full(F, float(self.bias.value)) + np.arange(F)
-        comp = ConvComputation(cfg, x, kernel=kernel, bias=bias)
-        self.inspect_row.max = max(comp.padded.shape[0] - 1, 0)
-        self.inspect_col.max = max(comp.padded.shape[rank - 1] - 1, 0)
-        return comp
+        computation = ConvComputation(config, x, kernel=kernel, bias=bias)
+        self.inspect_row.max = max(computation.padded.shape[0] - 1, 0)
+        self.inspect_col.max = max(computation.padded.shape[rank - 1] - 1, 0)
+        return computation
 
     # ---- rendering ----
     def _render_kwargs(self) -> dict:
@@ -189,24 +189,24 @@ class ConvExplorer(Explorer):
         return tuple(min(i, m - 1) for i, m in zip(idx, limit_shape, strict=False))
 
     def _inspect(self):
-        comp = self.comp
+        computation = self.computation
         mode = self.inspect.value
-        if comp is None or mode == INSPECT_MODES[0]:
+        if computation is None or mode == INSPECT_MODES[0]:
             return None
         if mode == INSPECT_MODES[1]:
-            cell = self._inspect_index(comp.padded.shape[:-1])
-            fed = comp.outputs_fed_by(cell)
+            cell = self._inspect_index(computation.padded.shape[:-1])
+            fed = computation.outputs_fed_by(cell)
             return {"inputs": [cell], "outputs": [o for o, _ in fed],
                     "text": f"INPUT {cell} (padded coordinates) feeds {len(fed)} output(s): "
                             + ", ".join(str(o) for o, _ in fed[:12])}
-        tap = self._inspect_index(comp.kernel.shape[:-2])
-        cells = comp.inputs_of_tap(tap)
+        tap = self._inspect_index(computation.kernel.shape[:-2])
+        cells = computation.inputs_of_tap(tap)
         return {"taps": [tap], "inputs": cells,
                 "text": f"KERNEL weight {tap} multiplies {len(cells)} input cells — the same "
                         "weight at every window position (weight sharing)."}
 
     def _scene(self, step: int):
-        return self.comp.scene(step, self.filter_index.value)
+        return self.computation.scene(step, self.filter_index.value)
 
     def _show(self, scene):
         kwargs = self._render_kwargs()

@@ -142,26 +142,26 @@ class ImageFilterLab(Explorer):
             x = samples.grace_hopper((s, s)) if self.source.value == "Grace Hopper" else \
                 samples.mri_slice((s, s)) if self.source.value == "MRI slice" else \
                 samples.make_input(self.source.value, (s, s))
-        cfg = ConvConfig(rank=2, kernel_size=self.kernel_size.value, strides=self.stride.value,
+        config = ConvConfig(rank=2, kernel_size=self.kernel_size.value, strides=self.stride.value,
                          dilation_rate=self.dilation.value, padding=self.padding.value,
                          use_bias=False, activation="relu" if self.relu.value else None)
-        return ConvComputation(cfg, x, kernel=self.kernel()[..., None, None])
+        return ConvComputation(config, x, kernel=self.kernel()[..., None, None])
 
     # ---- render ----
     def output_rgb(self) -> np.ndarray:
         """The feature map in the diverging colour map (uint8 RGB, one pixel per output)."""
-        return diverging_rgb(self.comp.output[..., 0])
+        return diverging_rgb(self.computation.output[..., 0])
 
     def _drawing(self, scene) -> Drawing:
         z = self.scale.value
-        comp = self.comp
-        x = comp.padded[..., 0]
-        y = comp.output[..., 0]
+        computation = self.computation
+        x = computation.padded[..., 0]
+        y = computation.output[..., 0]
         lim = diverging_scale(y)
         d = Drawing(10, 10, scene.caption)
-        img = grey_rgb(x, 0.0, max(float(comp.x.max()), 1e-6)) if comp.x.min() >= 0 else \
-            grey_rgb(x)
-        img[comp.pad_mask] = (0xD9, 0xD9, 0xD9)
+        img = grey_rgb(x, 0.0, max(float(computation.x.max()), 1e-6)) \
+            if computation.x.min() >= 0 else grey_rgb(x)
+        img[computation.pad_mask] = (0xD9, 0xD9, 0xD9)
         d.text(10, 24, "INPUT (photo, padding grey)", anchor="start", size=13,
                fill=ROLE["input"], bold=True)
         d.image(10, 32, img, scale=z)
@@ -169,7 +169,8 @@ class ImageFilterLab(Explorer):
         cells = [(i, j) for i in win[0] for j in win[1]]
         outline(d, 10, 32, z, cells, "window")
         ox = 10 + x.shape[1] * z + 30
-        d.text(ox, 24, "OUTPUT (feature map" + (", ReLU)" if comp.config.activation else ")"),
+        relu = ", ReLU)" if computation.config.activation else ")"
+        d.text(ox, 24, "OUTPUT (feature map" + relu,
                anchor="start", size=13, fill=ROLE["output"], bold=True)
         d.image(ox, 32, diverging_rgb(y, lim), scale=z)
         outline(d, ox, 32, z, [scene.position], "current")

@@ -81,14 +81,14 @@ class ResampleExplorer(Explorer):
         else:
             x = samples.ramp(shape)
         interp = self.interpolation.value if rank == 2 else "nearest"
-        cfg = ResampleConfig(self.operation.value, rank=rank,
+        config = ResampleConfig(self.operation.value, rank=rank,
                              amounts=((self.before.value, self.after.value),) * rank,
                              size=self.factor.value, interpolation=interp)
-        return ResampleComputation(cfg, x)
+        return ResampleComputation(config, x)
 
     def _show(self, scene):
         super()._show(scene)
-        self._add_formula_lines([f"shape: {self.comp.shape_text()}"])
+        self._add_formula_lines([f"shape: {self.computation.shape_text()}"])
         if not scene.taps:
             self.taps.value = "<p>Taps: none — a PADDING zero.</p>"
             return

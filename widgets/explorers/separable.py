@@ -30,7 +30,7 @@ class SeparableExplorer(Explorer):
     Examples
     --------
     >>> ex = SeparableExplorer(channels=3, filters=4)  # doctest: +SKIP
-    >>> ex.comp.costs["separable"], ex.comp.costs["plain"]  # doctest: +SKIP
+    >>> ex.computation.costs["separable"], ex.computation.costs["plain"]  # doctest: +SKIP
     (43, 112)
     """
 
@@ -103,15 +103,15 @@ class SeparableExplorer(Explorer):
                          for c in range(self.channels.value)], axis=-1)
 
     def _compute(self):
-        cfg = SeparableConfig(kernel_size=self.kernel_size.value, strides=self.strides.value,
+        config = SeparableConfig(kernel_size=self.kernel_size.value, strides=self.strides.value,
                               dilation_rate=self.dilation.value, padding=self.padding.value,
                               depth_multiplier=self.depth_multiplier.value,
                               filters=self.filters.value, use_bias=self.use_bias.value,
                               groups=self.groups.value)
-        return SeparableComputation(cfg, self._input(), seed=self.seed.value)
+        return SeparableComputation(config, self._input(), seed=self.seed.value)
 
     def _scene(self, step: int):
-        return self.comp.scene(step, self.filter_index.value)
+        return self.computation.scene(step, self.filter_index.value)
 
     def _show(self, scene):
         super()._show(scene)
@@ -119,7 +119,7 @@ class SeparableExplorer(Explorer):
 
     def _render(self):
         super()._render()
-        if self.comp is None:
+        if self.computation is None:
             self.costs.value = ""
 
 

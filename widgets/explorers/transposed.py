@@ -28,7 +28,7 @@ class TransposedConvExplorer(Explorer):
     Examples
     --------
     >>> ex = TransposedConvExplorer(size=2, strides=2)  # doctest: +SKIP
-    >>> ex.comp.identical  # doctest: +SKIP
+    >>> ex.computation.identical  # doctest: +SKIP
     True
     """
 
@@ -67,15 +67,15 @@ class TransposedConvExplorer(Explorer):
         shape = (self.size.value,) * rank
         x = self._user_x if self._user_x is not None else samples.ramp(shape)
         op = None if self.output_padding.value < 0 else self.output_padding.value
-        cfg = TransposedConfig(rank=rank, kernel_size=self.kernel_size.value,
+        config = TransposedConfig(rank=rank, kernel_size=self.kernel_size.value,
                                strides=self.strides.value, dilation_rate=self.dilation.value,
                                padding=self.padding.value, output_padding=op)
-        return TransposedComputation(cfg, x)
+        return TransposedComputation(config, x)
 
     def _show(self, scene):
         super()._show(scene)
         self._add_formula_lines(f"output size: {html.escape(line)}"
-                                for line in self.comp.size_formula())
+                                for line in self.computation.size_formula())
         rows = []
         for row in scene.ambiguity:
             cands = ", ".join(f"<b>[{m}]</b>" if m == row["chosen"] else str(m)

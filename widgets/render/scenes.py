@@ -145,11 +145,12 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
     wo, ho = grid(d, part, x, y, ocs, name="OUTPUT", role="output", limit=lim,
                   label=f"OUTPUT so far (stamps 1…{scene.step + 1} added, cropped {scene.crop})")
     # the stamp cells of this step, in output coordinates
-    cfg = scene.config
+    config = scene.config
     taps = [np.arange(k) * dd + o - c for k, dd, o, c in
-            zip(cfg.kernel_size, cfg.dilation_rate, scene.stamp_origin, scene.crop, strict=False)]
+            zip(config.kernel_size, config.dilation_rate, scene.stamp_origin, scene.crop,
+                strict=False)]
     out_sp = scene.output.shape[:-1]
-    if cfg.rank == 1:
+    if config.rank == 1:
         cells = [(0, t) for t in taps[0] if 0 <= t < out_sp[0]]
     else:
         cells = [(i, j) for i in taps[0] for j in taps[1]
@@ -168,9 +169,9 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
     tint[kind == 1] = hex_to_rgb("#F3D6E7")  # inserted zeros: pale reddish purple
     wi, hi = grid(d, ins, x, y, ics, name="ZERO-INSERTED INPUT", role="input", limit=lim_x,
                   tint=tint, hatch=kind == 2,
-                  label=f"INPUT, {np.max(cfg.strides) - 1} zero(s) between units")
+                  label=f"INPUT, {np.max(config.strides) - 1} zero(s) between units")
     x += wi + GAP
-    fk = as2d(scene.kernel[tuple(slice(None, None, -1) for _ in cfg.kernel_size)][..., 0, 0])
+    fk = as2d(scene.kernel[tuple(slice(None, None, -1) for _ in config.kernel_size)][..., 0, 0])
     wf, hf = grid(d, fk, x, y, cell, name="FLIPPED KERNEL", role="kernel",
                   limit=diverging_scale(scene.kernel), label="KERNEL flipped")
     x += wf + GAP
@@ -205,12 +206,12 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
 def resample_drawing(scene, cell: int = 30) -> Drawing:
     """Lay out a :class:`~convkit.widgets.scene.ResampleScene` (3-D as depth slices)."""
     d = Drawing(10, 10, scene.caption)
-    cfg = scene.config
+    config = scene.config
     lim = diverging_scale(np.concatenate([scene.x.ravel(), scene.output.ravel()]))
     x, y = 10, TOP
 
     def slices(a):
-        if cfg.rank == 3:
+        if config.rank == 3:
             return [(f" depth {k}", a[k]) for k in range(a.shape[0])]
         return [("", as2d(a))]
 
@@ -225,9 +226,9 @@ def resample_drawing(scene, cell: int = 30) -> Drawing:
                     label=f"INPUT{tag}" + (" (hatched: CROPPED away)" if mask.any() else ""))
         cells = []
         for t in in_taps:
-            if cfg.rank == 3 and t[0] != k:
+            if config.rank == 3 and t[0] != k:
                 continue
-            cells.append((0, t[0]) if cfg.rank == 1 else t[-2:])
+            cells.append((0, t[0]) if config.rank == 1 else t[-2:])
         outline(d, x, y, ics, cells, "inspect")
         x += w + GAP
         max_h = max(max_h, h)
@@ -242,8 +243,8 @@ def resample_drawing(scene, cell: int = 30) -> Drawing:
         w, h = grid(d, vals, x, y, ocs, name="OUTPUT", role="output", limit=lim,
                     hatch=mask if mask.any() else None, hidden=order_hidden,
                     label=f"OUTPUT{tag}" + (" (hatched: PADDING zeros)" if mask.any() else ""))
-        if cfg.rank != 3 or pos[0] == k:
-            outline(d, x, y, ocs, [(0, pos[0]) if cfg.rank == 1 else pos[-2:]], "current")
+        if config.rank != 3 or pos[0] == k:
+            outline(d, x, y, ocs, [(0, pos[0]) if config.rank == 1 else pos[-2:]], "current")
         x += w + GAP
         max_h = max(max_h, h)
     y += max_h + 8

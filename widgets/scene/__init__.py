@@ -6,8 +6,8 @@ Examples
 --------
 >>> import numpy as np
 >>> from convkit.widgets.scene import ConvConfig, ConvComputation
->>> comp = ConvComputation(ConvConfig(kernel_size=(3, 3)), np.arange(16.0).reshape(4, 4, 1))
->>> comp.n_steps, comp.scene(0).position
+>>> computation = ConvComputation(ConvConfig(kernel_size=(3, 3)), np.arange(16.0).reshape(4, 4, 1))
+>>> computation.n_steps, computation.scene(0).position
 (4, (0, 0))
 """
 

@@ -61,13 +61,13 @@ def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed
     return rng.integers(-1, 3, size=tuple(kernel_size) + (channels, filters)).astype(np.float32)
 
 
-def _plain_sentence(cfg: ConvConfig, n: tuple):
-    """Explain the ValueError that ``ops.conv`` raises for ``cfg`` on spatial shape ``n``."""
+def _plain_sentence(config: ConvConfig, n: tuple):
+    """Explain the ValueError that ``ops.conv`` raises for ``config`` on spatial shape ``n``."""
     def explain(message: str) -> str:
-        if cfg.padding == "causal" and cfg.rank != 1:
+        if config.padding == "causal" and config.rank != 1:
             return ("Causal padding exists for Conv1D only: it pads the time axis on the left "
                     "so no output sees the future, and an image has no time direction.")
-        eks = common.effective_kernels(cfg)
+        eks = common.effective_kernels(config)
         if any(e > m for e, m in zip(eks, n, strict=False)):
             return (f"The dilated kernel spans k̂ = {'×'.join(map(str, eks))} cells but the input "
                     f"is only {'×'.join(map(str, n))}, so not one window fits: use "
@@ -123,52 +123,52 @@ class ConvComputation:
     Examples
     --------
     >>> import numpy as np
-    >>> comp = ConvComputation(ConvConfig(strides=2), np.arange(25.0).reshape(5, 5))
-    >>> comp.output.shape, comp.n_steps
+    >>> computation = ConvComputation(ConvConfig(strides=2), np.arange(25.0).reshape(5, 5))
+    >>> computation.output.shape, computation.n_steps
     ((2, 2, 1), 4)
     """
 
     def __init__(self, config: ConvConfig, x, kernel=None, bias=None):
-        cfg = self.config = config
-        x = common.channels_last_input(x, cfg.rank)
-        common.check_input_rank(x, cfg.rank, "The array must be a signal (1-D) or an image "
+        self.config = config
+        x = common.channels_last_input(x, config.rank)
+        common.check_input_rank(x, config.rank, "The array must be a signal (1-D) or an image "
                                 "(2-D), with an optional channel axis last.")
         self.x = x
         n = x.shape[:-1]
         channels = x.shape[-1]
-        self.kernel = (default_kernel(cfg.kernel_size, channels) if kernel is None
+        self.kernel = (default_kernel(config.kernel_size, channels) if kernel is None
                        else np.asarray(kernel, dtype=np.float32))
         filters = self.kernel.shape[-1]
         if bias is None:
-            bias = np.ones(filters) if cfg.use_bias else np.zeros(filters)
-        self.bias = np.asarray(bias, dtype=np.float32) if cfg.use_bias else np.zeros(
+            bias = np.ones(filters) if config.use_bias else np.zeros(filters)
+        self.bias = np.asarray(bias, dtype=np.float32) if config.use_bias else np.zeros(
             filters, np.float32)
-        if cfg.padding not in PADDINGS:
-            raise SceneError(f"padding={cfg.padding!r} is not one of {PADDINGS}",
+        if config.padding not in PADDINGS:
+            raise SceneError(f"padding={config.padding!r} is not one of {PADDINGS}",
                              "Choose valid, same, causal (1-D only), full or explicit.")
-        common.check_conv_strides_dilation(cfg)  # the Conv1D/2D constructors' rule
-        explain = _plain_sentence(cfg, n)
-        eks = self.effective_kernel = common.effective_kernels(cfg)
-        if cfg.padding == "full":
+        common.check_conv_strides_dilation(config)  # the Conv1D/2D constructors' rule
+        explain = _plain_sentence(config, n)
+        eks = self.effective_kernel = common.effective_kernels(config)
+        if config.padding == "full":
             self.pads = tuple((e - 1, e - 1) for e in eks)
-        elif cfg.padding == "explicit":
-            self.pads = tuple((cfg.explicit_pad, cfg.explicit_pad) for _ in eks)
-        elif cfg.padding == "causal" and cfg.rank != 1:
+        elif config.padding == "explicit":
+            self.pads = tuple((config.explicit_pad, config.explicit_pad) for _ in eks)
+        elif config.padding == "causal" and config.rank != 1:
             self.pads = tuple((0, 0) for _ in n)  # ops.conv below raises: the banner explains
         else:
-            self.pads = common.conv_pads(cfg, n)
-        bias_arg = self.bias if cfg.use_bias else None
-        if cfg.padding in ("full", "explicit"):
+            self.pads = common.conv_pads(config, n)
+        bias_arg = self.bias if config.use_bias else None
+        if config.padding in ("full", "explicit"):
             padded_batch = common.call_op(ops.zero_pad, x[None], self.pads,
                                           **CHANNELS_LAST, explain=explain)
-            out = common.call_op(ops.conv, padded_batch, self.kernel, strides=cfg.strides,
-                                 padding="valid", dilation_rate=cfg.dilation_rate, bias=bias_arg,
-                                 activation=cfg.activation, **CHANNELS_LAST,
+            out = common.call_op(ops.conv, padded_batch, self.kernel, strides=config.strides,
+                                 padding="valid", dilation_rate=config.dilation_rate, bias=bias_arg,
+                                 activation=config.activation, **CHANNELS_LAST,
                                  explain=explain)
         else:
-            out = common.call_op(ops.conv, x[None], self.kernel, strides=cfg.strides,
-                                 padding=cfg.padding, dilation_rate=cfg.dilation_rate,
-                                 bias=bias_arg, activation=cfg.activation,
+            out = common.call_op(ops.conv, x[None], self.kernel, strides=config.strides,
+                                 padding=config.padding, dilation_rate=config.dilation_rate,
+                                 bias=bias_arg, activation=config.activation,
                                  **CHANNELS_LAST, explain=explain)
             padded_batch = common.call_op(ops.zero_pad, x[None], self.pads,
                                           **CHANNELS_LAST, explain=explain)
@@ -189,10 +189,10 @@ class ConvComputation:
 
         Border cells feed fewer outputs than interior ones; padding cells feed some too.
         """
-        cfg = self.config
+        config = self.config
         per_axis = []
-        for p, k, s, d, m in zip(padded_index, cfg.kernel_size, cfg.strides,
-                                 cfg.dilation_rate, self.out_spatial, strict=False):
+        for p, k, s, d, m in zip(padded_index, config.kernel_size, config.strides,
+                                 config.dilation_rate, self.out_spatial, strict=False):
             pairs = [((p - t * d) // s, t) for t in range(k)
                      if (p - t * d) % s == 0 and 0 <= (p - t * d) // s < m]
             per_axis.append(pairs)
@@ -201,32 +201,32 @@ class ConvComputation:
 
     def inputs_of_tap(self, tap: tuple) -> list:
         """Inspect weight → inputs: every padded cell this weight multiplies (weight sharing)."""
-        cfg = self.config
+        config = self.config
         per_axis = [[o * s + t * d for o in range(m)] for t, s, d, m in
-                    zip(tap, cfg.strides, cfg.dilation_rate, self.out_spatial, strict=False)]
+                    zip(tap, config.strides, config.dilation_rate, self.out_spatial, strict=False)]
         return list(itertools.product(*per_axis))
 
     def shape_formula(self) -> list:
         """One line per axis: the output-size formula with this configuration's numbers."""
-        cfg = self.config
+        config = self.config
         lines = []
-        names = ("length",) if cfg.rank == 1 else ("height", "width")
+        names = ("length",) if config.rank == 1 else ("height", "width")
         for ax, (n, k, s, d, e, (b, a), out) in enumerate(zip(
-                self.in_spatial, cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+                self.in_spatial, config.kernel_size, config.strides, config.dilation_rate,
                 self.effective_kernel, self.pads, self.out_spatial, strict=False)):
             head = f"{names[ax]}: "
-            if cfg.padding == "valid":
+            if config.padding == "valid":
                 text = f"⌊(n − k̂)/s⌋ + 1 = ⌊({n} − {e})/{s}⌋ + 1 = {out}"
-            elif cfg.padding == "same":
+            elif config.padding == "same":
                 total = b + a
                 text = (f"⌈n/s⌉ = ⌈{n}/{s}⌉ = {out}; zeros = max(({out} − 1)·{s} + {e} − {n}, 0)"
                         f" = {total} → {b} before, {a} after")
                 if total % 2:
                     text += " (Keras puts the odd zero after: bottom/right)"
-            elif cfg.padding == "causal":
+            elif config.padding == "causal":
                 text = (f"d·(k − 1) = {d}·({k} − 1) = {b} zeros before, none after (no peeking "
                         f"into the future), then ⌊({n} + {b} − {e})/{s}⌋ + 1 = {out}")
-            elif cfg.padding == "explicit":
+            elif config.padding == "explicit":
                 text = (f"⌊(n + 2p − k̂)/s⌋ + 1 = ⌊({n} + {b + a} − {e})/{s}⌋ + 1 = {out}")
             else:
                 text = (f"k̂ − 1 = {e - 1} zeros on each side, then "
@@ -238,51 +238,52 @@ class ConvComputation:
 
     def sentences(self) -> list:
         """Plain sentences explaining stride, dilation and padding for this configuration."""
-        cfg = self.config
+        config = self.config
         out = []
-        if max(cfg.strides) > 1:
-            out.append(f"Stride {axis_text(cfg.strides)}: the window jumps "
-                       f"{' and '.join(map(str, sorted(set(cfg.strides))))} cells at a time, so "
+        if max(config.strides) > 1:
+            out.append(f"Stride {axis_text(config.strides)}: the window jumps "
+                       f"{' and '.join(map(str, sorted(set(config.strides))))} cells at a time, so "
                        "the "
                        "output is smaller; the floor drops a last window that would run off the "
                        "end.")
-        if max(cfg.dilation_rate) > 1:
-            out.append(f"Dilation {axis_text(cfg.dilation_rate)}: the same "
-                       f"{int(np.prod(cfg.kernel_size))} weights are spread with holes over "
+        if max(config.dilation_rate) > 1:
+            out.append(f"Dilation {axis_text(config.dilation_rate)}: the same "
+                       f"{int(np.prod(config.kernel_size))} weights are spread with holes over "
                        f"{'×'.join(map(str, self.effective_kernel))} cells, widening the view "
                        "without adding weights.")
-        if cfg.padding == "same":
+        if config.padding == "same":
             out.append("'same' keeps ⌈n/s⌉ outputs by adding zeros (PADDING, hatched); an odd "
                        "number of zeros puts the extra one at the end (bottom/right), unlike "
                        "PyTorch's symmetric padding.")
-        elif cfg.padding == "causal":
+        elif config.padding == "causal":
             out.append("'causal' pads only on the left, so output t sees inputs up to t·s and "
                        "never the future: the right choice for time series.")
-        elif cfg.padding == "full":
+        elif config.padding == "full":
             out.append("'full' (not a Keras argument) pads k̂ − 1 zeros per side so every "
                        "partial overlap counts: ZeroPadding then a 'valid' conv.")
-        elif cfg.padding == "explicit":
-            out.append(f"Explicit padding ({cfg.explicit_pad} zeros per side) is not a Keras "
+        elif config.padding == "explicit":
+            out.append(f"Explicit padding ({config.explicit_pad} zeros per side) is not a Keras "
                        "conv argument: it is a ZeroPadding layer followed by a 'valid' conv.")
         return out
 
     def code(self) -> dict:
         """The equivalent convkit op call, convkit layer and Keras layer for this config."""
-        cfg = self.config
-        r = cfg.rank
-        k, s, d = common.layer_args(cfg)
+        config = self.config
+        r = config.rank
+        k, s, d = common.layer_args(config)
         filters = self.kernel.shape[-1]
-        if cfg.padding in ("full", "explicit"):
+        if config.padding in ("full", "explicit"):
             pad = common.layer_arg(self.pads, r)
             op = (f"y = convkit.ops.conv(convkit.ops.zero_pad(x, {self.pads}), kernel, "
                   f"strides={s}, padding='valid', dilation_rate={d}, bias=bias)")
             layer = (f"[ZeroPadding{r}D({pad}), Conv{r}D(filters={filters}, kernel_size={k}, "
-                     f"strides={s}, padding='valid', dilation_rate={d}, use_bias={cfg.use_bias})]")
+                     f"strides={s}, padding='valid', dilation_rate={d}, "
+                     f"use_bias={config.use_bias})]")
         else:
-            op = (f"y = convkit.ops.conv(x, kernel, strides={s}, padding='{cfg.padding}', "
-                  f"dilation_rate={d}" + (", bias=bias)" if cfg.use_bias else ")"))
+            op = (f"y = convkit.ops.conv(x, kernel, strides={s}, padding='{config.padding}', "
+                  f"dilation_rate={d}" + (", bias=bias)" if config.use_bias else ")"))
             layer = (f"Conv{r}D(filters={filters}, kernel_size={k}, strides={s}, "
-                     f"padding='{cfg.padding}', dilation_rate={d}, use_bias={cfg.use_bias})")
+                     f"padding='{config.padding}', dilation_rate={d}, use_bias={config.use_bias})")
         return {"convkit": op, "layer": "convkit.layers." + layer.replace("[", "[convkit.layers."),
                 "keras": "keras.layers." + layer.replace("[", "[keras.layers.")}
 

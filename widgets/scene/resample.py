@@ -125,93 +125,95 @@ class ResampleComputation:
     Examples
     --------
     >>> import numpy as np
-    >>> comp = ResampleComputation(ResampleConfig("upsample", rank=1, size=2,
+    >>> computation = ResampleComputation(ResampleConfig("upsample", rank=1, size=2,
     ...                                           interpolation="nearest"), np.arange(3.0))
-    >>> comp.output[:, 0].tolist(), comp.scene(3).taps
+    >>> computation.output[:, 0].tolist(), computation.scene(3).taps
     ([0.0, 0.0, 1.0, 1.0, 2.0, 2.0], [((1,), 1.0)])
     """
 
     def __init__(self, config: ResampleConfig, x):
-        cfg = self.config = config
-        x = self.x = common.channels_last_input(x, cfg.rank)
+        self.config = config
+        x = self.x = common.channels_last_input(x, config.rank)
         n = x.shape[:-1]
-        if cfg.operation not in OPERATIONS:
-            raise SceneError(f"operation={cfg.operation!r} is not one of {OPERATIONS}",
+        if config.operation not in OPERATIONS:
+            raise SceneError(f"operation={config.operation!r} is not one of {OPERATIONS}",
                              "Choose crop, pad or upsample.")
-        if cfg.operation == "upsample" and cfg.interpolation != "nearest" and cfg.rank != 2:
+        if config.operation == "upsample" and config.interpolation != "nearest" \
+                and config.rank != 2:
             raise SceneError(
-                f"UpSampling{cfg.rank}D has no interpolation argument; received "
-                f"interpolation={cfg.interpolation!r}",
+                f"UpSampling{config.rank}D has no interpolation argument; received "
+                f"interpolation={config.interpolation!r}",
                 "Keras interpolates only in UpSampling2D; UpSampling1D and 3D repeat values.")
 
         def explain(message: str) -> str:
-            if cfg.operation == "crop":
+            if config.operation == "crop":
                 return ("Cropping must leave at least one cell on every axis: before + after "
                         "has to be smaller than the input size.")
             return "convkit refuses these settings; the message above names the argument."
 
-        if cfg.operation == "crop":
-            out = common.call_op(ops.crop, x[None], cfg.amounts, **CHANNELS_LAST,
+        if config.operation == "crop":
+            out = common.call_op(ops.crop, x[None], config.amounts, **CHANNELS_LAST,
                                  explain=explain)
-        elif cfg.operation == "pad":
-            out = common.call_op(ops.zero_pad, x[None], cfg.amounts, **CHANNELS_LAST,
+        elif config.operation == "pad":
+            out = common.call_op(ops.zero_pad, x[None], config.amounts, **CHANNELS_LAST,
                                  explain=explain)
         else:
-            out = common.call_op(ops.upsample, x[None], cfg.size,
-                                 interpolation=cfg.interpolation, **CHANNELS_LAST,
+            out = common.call_op(ops.upsample, x[None], config.size,
+                                 interpolation=config.interpolation, **CHANNELS_LAST,
                                  explain=explain)
         self.output = np.asarray(out)[0]
         out_spatial = self.output.shape[:-1]
         self.in_mask = np.zeros(n, dtype=bool)
         self.out_mask = np.zeros(out_spatial, dtype=bool)
-        if cfg.operation == "crop":  # the removed cells: what padding the output back would add
-            self.in_mask = common.padding_mask(n, cfg.amounts, out_spatial)
-        elif cfg.operation == "pad":
-            self.out_mask = common.padding_mask(out_spatial, cfg.amounts, n)
+        if config.operation == "crop":  # the removed cells: what padding the output back would add
+            self.in_mask = common.padding_mask(n, config.amounts, out_spatial)
+        elif config.operation == "pad":
+            self.out_mask = common.padding_mask(out_spatial, config.amounts, n)
         self.n_steps = int(np.prod(self.output.shape[:-1]))
 
     def taps(self, position: tuple) -> list:
         """Inspect an output cell: ``[(input index, weight), ...]`` (tensor product of axes)."""
-        cfg = self.config
+        config = self.config
         n = self.x.shape[:-1]
-        if cfg.operation == "crop":
-            return [(tuple(p + b for p, (b, _) in zip(position, cfg.amounts, strict=False)), 1.0)]
-        if cfg.operation == "pad":
-            src = tuple(p - b for p, (b, _) in zip(position, cfg.amounts, strict=False))
+        if config.operation == "crop":
+            source = tuple(p + b for p, (b, _) in zip(position, config.amounts, strict=False))
+            return [(source, 1.0)]
+        if config.operation == "pad":
+            src = tuple(p - b for p, (b, _) in zip(position, config.amounts, strict=False))
             inside = all(0 <= s < m for s, m in zip(src, n, strict=False))
             return [(src, 1.0)] if inside else []
-        per_axis = [axis_taps(j, m, f, cfg.interpolation)
-                    for j, m, f in zip(position, n, cfg.size, strict=False)]
+        per_axis = [axis_taps(j, m, f, config.interpolation)
+                    for j, m, f in zip(position, n, config.size, strict=False)]
         return [(tuple(i for i, _ in combo), math.prod(w for _, w in combo))
                 for combo in itertools.product(*per_axis)]
 
     def code(self) -> dict:
-        cfg = self.config
-        r = cfg.rank
-        name = f"{_LAYER[cfg.operation]}{r}D"
-        if cfg.operation == "upsample":
-            size = common.layer_arg(cfg.size, r)
-            interp = f", interpolation='{cfg.interpolation}'" if r == 2 else ""
+        config = self.config
+        r = config.rank
+        name = f"{_LAYER[config.operation]}{r}D"
+        if config.operation == "upsample":
+            size = common.layer_arg(config.size, r)
+            interp = f", interpolation='{config.interpolation}'" if r == 2 else ""
             layer = f"{name}(size={size}{interp})"
-            op = (f"y = convkit.ops.upsample(x, size={cfg.size}, "
-                  f"interpolation='{cfg.interpolation}')")
+            op = (f"y = convkit.ops.upsample(x, size={config.size}, "
+                  f"interpolation='{config.interpolation}')")
         else:
-            arg = "cropping" if cfg.operation == "crop" else "padding"
-            amounts = common.layer_arg(cfg.amounts, r)
+            arg = "cropping" if config.operation == "crop" else "padding"
+            amounts = common.layer_arg(config.amounts, r)
             layer = f"{name}({arg}={amounts})"
-            fn = "crop" if cfg.operation == "crop" else "zero_pad"
-            op = f"y = convkit.ops.{fn}(x, {cfg.amounts})"
+            fn = "crop" if config.operation == "crop" else "zero_pad"
+            op = f"y = convkit.ops.{fn}(x, {config.amounts})"
         return {"convkit": op, "layer": "convkit.layers." + layer, "keras": "keras.layers." + layer}
 
     def shape_text(self) -> str:
         """Input → output shape with the per-axis arithmetic."""
-        cfg = self.config
+        config = self.config
         parts = []
-        for m, out, (b, a), f in zip(self.x.shape[:-1], self.output.shape[:-1], cfg.amounts,
-                                     cfg.size, strict=False):
-            if cfg.operation == "crop":
+        for m, out, (b, a), f in zip(self.x.shape[:-1], self.output.shape[:-1], config.amounts,
+                                     config.size, strict=False):
+            if config.operation == "crop":
                 parts.append(f"{m} − {b} − {a} = {out}")
-            elif cfg.operation == "pad":
+            elif config.operation == "pad":
                 parts.append(f"{m} + {b} + {a} = {out}")
             else:
                 parts.append(f"{m} × {f} = {out}")

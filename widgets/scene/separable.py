@@ -126,38 +126,38 @@ class SeparableComputation:
     Examples
     --------
     >>> import numpy as np
-    >>> comp = SeparableComputation(SeparableConfig(filters=3), np.ones((5, 5, 2)))
-    >>> comp.depthwise.shape, comp.output.shape, comp.identical
+    >>> computation = SeparableComputation(SeparableConfig(filters=3), np.ones((5, 5, 2)))
+    >>> computation.depthwise.shape, computation.output.shape, computation.identical
     ((3, 3, 2), (3, 3, 3), True)
     """
 
     def __init__(self, config: SeparableConfig, x, depthwise_kernel=None,
                  pointwise_kernel=None, bias=None, seed: int = 0):
-        cfg = self.config = config
+        self.config = config
         x = common.channels_last_input(x, 2)
         common.check_input_rank(x, 2, "The array must be an image (H, W) with an optional "
                                 "channel axis.")
-        if cfg.padding not in PADDINGS:
-            raise SceneError(f"padding={cfg.padding!r} is not one of {PADDINGS}",
+        if config.padding not in PADDINGS:
+            raise SceneError(f"padding={config.padding!r} is not one of {PADDINGS}",
                              _explain("padding"))
         self.x = x
         n, C = x.shape[:2], x.shape[2]
-        M, F = cfg.depth_multiplier, cfg.filters
-        self.depthwise_kernel = (default_kernel(cfg.kernel_size, C, M, seed)
+        M, F = config.depth_multiplier, config.filters
+        self.depthwise_kernel = (default_kernel(config.kernel_size, C, M, seed)
                                  if depthwise_kernel is None
                                  else np.asarray(depthwise_kernel, np.float32))
         self.pointwise_kernel = (default_kernel((1, 1), C * M, F, seed + 1)
                                  if pointwise_kernel is None
                                  else np.asarray(pointwise_kernel, np.float32))
         if bias is None:
-            bias = np.arange(1, F + 1) if cfg.use_bias else np.zeros(F)
-        self.bias = (np.asarray(bias, np.float32) if cfg.use_bias else np.zeros(F, np.float32))
-        kw = dict(strides=cfg.strides, padding=cfg.padding, dilation_rate=cfg.dilation_rate,
-                  **CHANNELS_LAST)
+            bias = np.arange(1, F + 1) if config.use_bias else np.zeros(F)
+        self.bias = (np.asarray(bias, np.float32) if config.use_bias else np.zeros(F, np.float32))
+        kw = dict(strides=config.strides, padding=config.padding,
+                  dilation_rate=config.dilation_rate, **CHANNELS_LAST)
         self.depthwise = np.asarray(common.call_op(ops.depthwise_conv, x[None],
                                                    self.depthwise_kernel, explain=_explain,
                                                    **kw))[0]
-        bias_arg = self.bias if cfg.use_bias else None
+        bias_arg = self.bias if config.use_bias else None
         self.output = np.asarray(common.call_op(ops.separable_conv, x[None],
                                                 self.depthwise_kernel, self.pointwise_kernel,
                                                 bias=bias_arg, explain=_explain, **kw))[0]
@@ -167,13 +167,13 @@ class SeparableComputation:
                                                   **CHANNELS_LAST, explain=_explain))[0]
         self.identical = bool(self.composed.shape == self.output.shape and np.allclose(
             self.composed, self.output, rtol=1e-5, atol=1e-4))
-        self.pads = common.conv_pads(cfg, n)
+        self.pads = common.conv_pads(config, n)
         self.padded = np.asarray(ops.zero_pad(x[None], self.pads, **CHANNELS_LAST))[0]
         self.pad_mask = common.padding_mask(self.padded.shape[:2], self.pads, n)
         self.out_spatial = self.output.shape[:2]
         self.n_steps = int(np.prod(self.out_spatial))
         self.in_spatial, self.channels = n, C
-        self.costs = cost_comparison(cfg, n, C)
+        self.costs = cost_comparison(config, n, C)
 
     def window(self, position: tuple) -> tuple:
         """Padded-input indices of every depthwise tap for output ``position``."""
@@ -181,25 +181,25 @@ class SeparableComputation:
 
     def code(self) -> dict:
         """The convkit op calls, the convkit layer and the Keras layer."""
-        cfg = self.config
-        args = (f"kernel_size={cfg.kernel_size}, strides={cfg.strides}, "
-                f"padding='{cfg.padding}', dilation_rate={cfg.dilation_rate}, "
-                f"depth_multiplier={cfg.depth_multiplier}, use_bias={cfg.use_bias}")
-        layer = f"SeparableConv2D(filters={cfg.filters}, {args})"
+        config = self.config
+        args = (f"kernel_size={config.kernel_size}, strides={config.strides}, "
+                f"padding='{config.padding}', dilation_rate={config.dilation_rate}, "
+                f"depth_multiplier={config.depth_multiplier}, use_bias={config.use_bias}")
+        layer = f"SeparableConv2D(filters={config.filters}, {args})"
         return {"convkit": (f"y = convkit.ops.separable_conv(x, depthwise_kernel, "
-                            f"pointwise_kernel, strides={cfg.strides}, padding='{cfg.padding}'"
-                            f", dilation_rate={cfg.dilation_rate}"
-                            + (", bias=bias)" if cfg.use_bias else ")")),
+                            f"pointwise_kernel, strides={config.strides}, "
+                            f"padding='{config.padding}', dilation_rate={config.dilation_rate}"
+                            + (", bias=bias)" if config.use_bias else ")")),
                 "layer": "convkit.layers." + layer, "keras": "keras.layers." + layer}
 
     def sentences(self) -> list:
-        cfg = self.config
+        config = self.config
         out = ["Depthwise stage: each input channel is convolved with its own "
-               f"{cfg.depth_multiplier} kernel(s) and never mixed with the others; "
+               f"{config.depth_multiplier} kernel(s) and never mixed with the others; "
                f"map q = c·M + m comes from channel c.",
-               f"Pointwise stage: a 1×1 conv mixes the {self.channels * cfg.depth_multiplier} "
-               f"depthwise maps into {cfg.filters} outputs, one weighted sum per pixel."]
-        if max(cfg.strides) > 1 and max(cfg.dilation_rate) > 1:
+               f"Pointwise stage: a 1×1 conv mixes the {self.channels * config.depth_multiplier} "
+               f"depthwise maps into {config.filters} outputs, one weighted sum per pixel."]
+        if max(config.strides) > 1 and max(config.dilation_rate) > 1:
             out.append("Strides > 1 together with dilation > 1: DepthwiseConv2D and "
                        "SeparableConv2D accept it, Conv2D refuses it (see the comparison).")
         return out
@@ -244,7 +244,7 @@ def _params(layer, input_shape) -> int:
     return layer.count_params()
 
 
-def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
+def cost_comparison(config: SeparableConfig, spatial, channels: int) -> dict:
     """Parameters (from built convkit layers) and multiply-adds of separable vs plain Conv2D.
 
     Returns a dict with ``separable``/``depthwise``/``plain`` parameter counts, their formulas
@@ -257,22 +257,22 @@ def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
     >>> c["separable"], c["plain"], c["macs_separable"], c["macs_plain"]
     (76, 296, 68, 288)
     """
-    k = math.prod(cfg.kernel_size)
-    C, M, F, g = channels, cfg.depth_multiplier, cfg.filters, cfg.groups
+    k = math.prod(config.kernel_size)
+    C, M, F, g = channels, config.depth_multiplier, config.filters, config.groups
     shape = (None, *spatial, channels)
-    shared = dict(kernel_size=cfg.kernel_size, padding=cfg.padding, use_bias=cfg.use_bias,
+    shared = dict(kernel_size=config.kernel_size, padding=config.padding, use_bias=config.use_bias,
                   **CHANNELS_LAST)
-    sep = layers.SeparableConv2D(F, strides=cfg.strides, dilation_rate=cfg.dilation_rate,
+    sep = layers.SeparableConv2D(F, strides=config.strides, dilation_rate=config.dilation_rate,
                                  depth_multiplier=M, **shared)
     out = {"separable": _params(sep, shape),
            "depthwise": _params(layers.DepthwiseConv2D(
-               strides=cfg.strides, dilation_rate=cfg.dilation_rate, depth_multiplier=M,
-               use_bias=False, kernel_size=cfg.kernel_size, padding=cfg.padding,
+               strides=config.strides, dilation_rate=config.dilation_rate, depth_multiplier=M,
+               use_bias=False, kernel_size=config.kernel_size, padding=config.padding,
                **CHANNELS_LAST), shape)}
     out_spatial = sep.compute_output_shape(shape)[1:3]
     positions = math.prod(out_spatial)
-    b = f" + {F}" if cfg.use_bias else ""
-    out["separable_formula"] = (f"k·k·C·M + C·M·F{' + F' if cfg.use_bias else ''} = "
+    b = f" + {F}" if config.use_bias else ""
+    out["separable_formula"] = (f"k·k·C·M + C·M·F{' + F' if config.use_bias else ''} = "
                                 f"{k}·{C}·{M} + {C}·{M}·{F}{b} = {out['separable']}")
     out["macs_separable"] = k * C * M + C * M * F
     out["macs_separable_formula"] = f"{k}·{C}·{M} + {C}·{M}·{F} = {out['macs_separable']}"
@@ -282,7 +282,7 @@ def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
     out["plain_error"] = None
     # the plain conv's own rules: strides with dilation, and groups dividing C and F
     try:
-        layers.Conv2D(F, strides=cfg.strides, dilation_rate=cfg.dilation_rate, groups=g,
+        layers.Conv2D(F, strides=config.strides, dilation_rate=config.dilation_rate, groups=g,
                       **shared)
     except ValueError as exc:
         out["plain_error"] = (str(exc), "Conv2D refuses strides > 1 together with dilation > "
@@ -296,7 +296,7 @@ def cost_comparison(cfg: SeparableConfig, spatial, channels: int) -> dict:
         out["plain_error"] = (str(exc), f"groups={g} must divide both the {C} input channels "
                               f"and the {F} filters: each group maps C/g inputs to F/g outputs.")
     if out["plain"] is not None:
-        bias = " + F" if cfg.use_bias else ""
+        bias = " + F" if config.use_bias else ""
         gtxt = "" if g == 1 else f"/{g}"
         out["plain_formula"] = (f"k·k·(C/g)·F{bias} = {k}·{C}{gtxt}·{F}{b} = {out['plain']}")
         out["macs_plain"] = k * (C // g) * F

@@ -89,26 +89,28 @@ class TransposedComputation:
     Examples
     --------
     >>> import numpy as np
-    >>> comp = TransposedComputation(TransposedConfig(), np.arange(1.0, 5.0).reshape(2, 2))
-    >>> comp.output.shape, comp.identical
+    >>> computation = TransposedComputation(TransposedConfig(), np.arange(1.0, 5.0).reshape(2, 2))
+    >>> computation.output.shape, computation.identical
     ((5, 5, 1), True)
     """
 
     def __init__(self, config: TransposedConfig, x, kernel=None):
-        cfg = self.config = config
-        x = self.x = common.channels_last_input(x, cfg.rank)
+        self.config = config
+        x = self.x = common.channels_last_input(x, config.rank)
         if kernel is None:
-            kernel = np.ones(cfg.kernel_size + (1, x.shape[-1]), np.float32)
-            kernel[...] = np.arange(1, int(np.prod(cfg.kernel_size)) + 1).reshape(
-                cfg.kernel_size + (1, 1))
+            kernel = np.ones(config.kernel_size + (1, x.shape[-1]), np.float32)
+            kernel[...] = np.arange(1, int(np.prod(config.kernel_size)) + 1).reshape(
+                config.kernel_size + (1, 1))
         self.kernel = np.asarray(kernel, dtype=np.float32)
-        common.check_conv_strides_dilation(cfg)
-        if cfg.padding not in ("valid", "same"):
+        common.check_conv_strides_dilation(config)
+        if config.padding not in ("valid", "same"):
             raise SceneError(f"The `padding` argument must be 'valid' or 'same'. Received: "
-                             f"{cfg.padding}", "Transposed convs have no causal padding.")
-        sizes = [shapes.transpose_output_length(m, k, s, d, cfg.padding, op) for m, k, s, d, op in
-                 zip(x.shape[:-1], cfg.kernel_size, cfg.strides, cfg.dilation_rate,
-                     cfg.output_padding or (None,) * cfg.rank, strict=False)]
+                             f"{config.padding}", "Transposed convs have no causal padding.")
+        sizes = [shapes.transpose_output_length(m, k, s, d, config.padding, op)
+                 for m, k, s, d, op in zip(x.shape[:-1], config.kernel_size, config.strides,
+                                           config.dilation_rate,
+                                           config.output_padding or (None,) * config.rank,
+                                           strict=False)]
         if min(sizes) <= 0:
             # convkit returns an empty array here, like Keras (D7): nothing to draw
             raise SceneError(f"the transposed output would have shape {tuple(sizes)}",
@@ -116,18 +118,20 @@ class TransposedComputation:
                              "output_padding=0 and an even effective kernel maps a length-1 "
                              "input to length 0. Try a larger input or output_padding=None.")
         self.output = np.asarray(common.call_op(
-            ops.conv_transpose, x[None], self.kernel, cfg.strides, padding=cfg.padding,
-            output_padding=cfg.output_padding, dilation_rate=cfg.dilation_rate,
+            ops.conv_transpose, x[None], self.kernel, config.strides, padding=config.padding,
+            output_padding=config.output_padding, dilation_rate=config.dilation_rate,
             **CHANNELS_LAST, explain=_explain))[0]
         n = x.shape[:-1]
         self.in_spatial = n
-        ops_ = cfg.output_padding or (None,) * cfg.rank
-        self.ek = common.effective_kernels(cfg)
-        self.crop = tuple(shapes.transpose_crop(k, s, d, cfg.padding, op) for k, s, d, op in
-                          zip(cfg.kernel_size, cfg.strides, cfg.dilation_rate, ops_, strict=False))
-        self.out_spatial = tuple(shapes.transpose_output_length(m, k, s, d, cfg.padding, op)
-                                 for m, k, s, d, op in zip(n, cfg.kernel_size, cfg.strides,
-                                                           cfg.dilation_rate, ops_, strict=False))
+        output_padding = config.output_padding or (None,) * config.rank
+        self.effective_kernels = common.effective_kernels(config)
+        self.crop = tuple(shapes.transpose_crop(k, s, d, config.padding, op) for k, s, d, op in
+                          zip(config.kernel_size, config.strides, config.dilation_rate,
+                              output_padding, strict=False))
+        self.out_spatial = tuple(shapes.transpose_output_length(m, k, s, d, config.padding, op)
+                                 for m, k, s, d, op in zip(n, config.kernel_size, config.strides,
+                                                           config.dilation_rate, output_padding,
+                                                           strict=False))
         self.n_steps = int(np.prod(n))
         self._scatter_view()
         self._zero_insertion_view()
@@ -136,7 +140,7 @@ class TransposedComputation:
                               and self.scatter.shape == self.output.shape)
         self.ambiguity = self._ambiguity()
         # (c) the matrix view, for tiny sizes only (forward input ≤ 4×4, output ≤ 3×3)
-        self.matrix = matrix_view(cfg, self.x, self.kernel, self.output)
+        self.matrix = matrix_view(config, self.x, self.kernel, self.output)
 
     # ---- (a) scatter: every input stamps value × kernel; overlaps add ----
     def _stamp(self, position) -> np.ndarray:
@@ -144,9 +148,10 @@ class TransposedComputation:
         return self.kernel.astype(np.float64) @ self.x[position].astype(np.float64)
 
     def _tap_slices(self, position) -> tuple:
-        cfg = self.config
+        config = self.config
         return tuple(slice(i * s, i * s + shapes.effective_kernel(k, d), d) for i, k, s, d in
-                     zip(position, cfg.kernel_size, cfg.strides, cfg.dilation_rate, strict=False))
+                     zip(position, config.kernel_size, config.strides, config.dilation_rate,
+                         strict=False))
 
     def _crop(self, full: np.ndarray) -> np.ndarray:
         # output j reads full[j + c0]; indices past the buffer read 0 (KERAS_PARITY §3.2)
@@ -159,9 +164,10 @@ class TransposedComputation:
         return out
 
     def _scatter_view(self):
-        cfg = self.config
+        config = self.config
         length = tuple((m - 1) * s + e
-                       for m, s, e in zip(self.in_spatial, cfg.strides, self.ek, strict=False))
+                       for m, s, e in zip(self.in_spatial, config.strides, self.effective_kernels,
+                                          strict=False))
         self.full = np.zeros(length + (self.kernel.shape[-2],), dtype=np.float64)
         self._partials = []
         for position in itertools.product(*(range(m) for m in self.in_spatial)):
@@ -171,16 +177,16 @@ class TransposedComputation:
 
     # ---- (b) zero insertion: s − 1 zeros between units, border zeros, unit-stride conv ----
     def _zero_insertion_view(self):
-        cfg = self.config
+        config = self.config
         n = self.in_spatial
-        dilated_shape = tuple((m - 1) * s + 1 for m, s in zip(n, cfg.strides, strict=False))
+        dilated_shape = tuple((m - 1) * s + 1 for m, s in zip(n, config.strides, strict=False))
         z = np.zeros(dilated_shape + self.x.shape[-1:], dtype=np.float32)
-        z[tuple(slice(None, None, s) for s in cfg.strides)] = self.x
+        z[tuple(slice(None, None, s) for s in config.strides)] = self.x
         kind = np.ones(dilated_shape, dtype=np.int8)
-        kind[tuple(slice(None, None, s) for s in cfg.strides)] = 0
-        lo = tuple(e - 1 - c for e, c in zip(self.ek, self.crop, strict=False))
+        kind[tuple(slice(None, None, s) for s in config.strides)] = 0
+        lo = tuple(e - 1 - c for e, c in zip(self.effective_kernels, self.crop, strict=False))
         hi = tuple(out + e - 1 - b - L for out, e, b, L in
-                   zip(self.out_spatial, self.ek, lo, dilated_shape, strict=False))
+                   zip(self.out_spatial, self.effective_kernels, lo, dilated_shape, strict=False))
         pads = tuple((b, max(a, 0)) for b, a in zip(lo, hi, strict=False))
         padded = np.asarray(ops.zero_pad(z[None], pads, **CHANNELS_LAST))[0]
         kind = np.pad(kind, pads, constant_values=2)
@@ -190,39 +196,39 @@ class TransposedComputation:
         self.inserted_kind = kind[keep]
         self.zero_pads = tuple((b, a) for b, a in zip(lo, hi, strict=False))
         flipped = np.ascontiguousarray(
-            np.swapaxes(self.kernel[tuple(slice(None, None, -1) for _ in cfg.kernel_size)],
+            np.swapaxes(self.kernel[tuple(slice(None, None, -1) for _ in config.kernel_size)],
                         -1, -2))
         self.flipped_kernel = flipped  # (k…, C, F): the forward layout, spatially flipped
         self.zero_insertion = np.asarray(ops.conv(
             self.inserted[None], flipped, strides=1, padding="valid",
-            dilation_rate=cfg.dilation_rate, **CHANNELS_LAST))[0]
+            dilation_rate=config.dilation_rate, **CHANNELS_LAST))[0]
 
     # ---- the output_padding ambiguity strip ----
     def _ambiguity(self) -> list:
-        cfg = self.config
+        config = self.config
         rows = []
-        per_axis = zip(self.in_spatial, cfg.kernel_size, cfg.strides, cfg.dilation_rate,
+        per_axis = zip(self.in_spatial, config.kernel_size, config.strides, config.dilation_rate,
                        self.out_spatial, strict=False)
         for ax, (n, k, s, d, out) in enumerate(per_axis):
             e = shapes.effective_kernel(k, d)
             # every size the forward conv (same k, s, d, padding) maps to n
             cands = [m for m in range(1, n * s + e + s + 1)
-                     if shapes.conv_output_length(m, k, s, d, cfg.padding) == n]
-            op = None if cfg.output_padding is None else cfg.output_padding[ax]
+                     if shapes.conv_output_length(m, k, s, d, config.padding) == n]
+            op = None if config.output_padding is None else config.output_padding[ax]
             rows.append({"axis": ax, "n": n, "candidates": cands, "chosen": out,
                          "output_padding": op, "maps_back": out in cands,
                          "by_output_padding": {
-                             a: shapes.transpose_output_length(n, k, s, d, cfg.padding, a)
+                             a: shapes.transpose_output_length(n, k, s, d, config.padding, a)
                              for a in range(s)}})
         return rows
 
     def code(self) -> dict:
         """The equivalent convkit op call, convkit layer and Keras layer for this config."""
-        cfg = self.config
-        k, s, d = common.layer_args(cfg)
-        r = cfg.rank
-        op = None if cfg.output_padding is None else common.layer_arg(cfg.output_padding, r)
-        args = (f"strides={s}, padding='{cfg.padding}', output_padding={op}, "
+        config = self.config
+        k, s, d = common.layer_args(config)
+        r = config.rank
+        op = None if config.output_padding is None else common.layer_arg(config.output_padding, r)
+        args = (f"strides={s}, padding='{config.padding}', output_padding={op}, "
                 f"dilation_rate={d}")
         layer = f"Conv{r}DTranspose(filters={self.kernel.shape[-2]}, kernel_size={k}, {args})"
         return {"convkit": f"y = convkit.ops.conv_transpose(x, kernel, {args})",
@@ -231,19 +237,19 @@ class TransposedComputation:
     def scene(self, step: int) -> TransposedScene:
         """The scene after stamping input cell number ``step`` (row-major)."""
         step, position = common.step_position(step, self.n_steps, self.in_spatial)
-        cfg = self.config
-        origin = tuple(i * s for i, s in zip(position, cfg.strides, strict=False))
+        config = self.config
+        origin = tuple(i * s for i, s in zip(position, config.strides, strict=False))
         stamp = self._stamp(position)
         xv = self.x[position]
         value = fmt(xv[0]) if xv.size == 1 else "x" + axis_text(position)
         caption = (f"Step {step + 1} of {self.n_steps}: INPUT {axis_text(position)} = {value} "
                    f"stamps {value} × KERNEL into the OUTPUT at offset {axis_text(origin)} "
-                   f"(stride {axis_text(cfg.strides)}), overlaps add; then the first "
+                   f"(stride {axis_text(config.strides)}), overlaps add; then the first "
                    f"{axis_text(self.crop)} rows/cols are cropped.")
         formula = (f"stamp = {value} × K; output size per axis = "
                    + "; ".join(f"{out}" for out in self.out_spatial))
         return TransposedScene(
-            config=cfg, step=step, n_steps=self.n_steps, x=self.x, kernel=self.kernel,
+            config=config, step=step, n_steps=self.n_steps, x=self.x, kernel=self.kernel,
             output=self.output, scatter=self.scatter, zero_insertion=self.zero_insertion,
             full=self.full, crop=self.crop, position=position, stamp_origin=origin,
             stamp=stamp, partial=self._partials[step], inserted=self.inserted,
@@ -253,12 +259,12 @@ class TransposedComputation:
 
     def size_formula(self) -> list:
         """Per axis: the transposed output-size formula with numbers (KERAS_PARITY §2.4)."""
-        cfg = self.config
+        config = self.config
         lines = []
-        for n, s, e, out, row in zip(self.in_spatial, cfg.strides, self.ek, self.out_spatial,
-                                     self.ambiguity, strict=False):
+        for n, s, e, out, row in zip(self.in_spatial, config.strides, self.effective_kernels,
+                                     self.out_spatial, self.ambiguity, strict=False):
             op = row["output_padding"]
-            if cfg.padding == "valid":
+            if config.padding == "valid":
                 a = max(e, s) - e if op is None else op
                 lines.append(f"(n − 1)·s + k̂ + a = ({n} − 1)·{s} + {e} + {a} = {out}")
             elif op is None:
