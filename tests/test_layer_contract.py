@@ -192,3 +192,11 @@ def test_packed_weights_follow_every_change():
     first = sep(x)
     sep.depthwise_kernel.assign(2 * sep.depthwise_kernel.numpy())
     np.testing.assert_allclose(sep(x), 2 * first, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer", [layers.Conv2D(2, 1), layers.Conv1DTranspose(2, 1),
+                                   layers.Cropping2D(), layers.UpSampling1D()])
+def test_compute_output_shape_checks_rank_like_a_call(layer):
+    # one input-rank rule (D3) for calls and shape inference
+    with pytest.raises(ValueError, match=r"expected ndim=\d, found ndim=6"):
+        layer.compute_output_shape((1, 2, 3, 4, 5, 6))

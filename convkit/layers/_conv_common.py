@@ -86,9 +86,7 @@ class ConvolutionLayer(Layer):
 
     def _spatial(self, input_shape) -> tuple:
         shape = tuple(input_shape)
-        if len(shape) != self.input_ndim:
-            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects inputs of "
-                             f"rank {self.input_ndim}; received input_shape={shape}")
+        self._check_rank(shape)
         return shapes.spatial_shape(shape, self.data_format)
 
     def _assemble(self, input_shape, spatial, channels) -> tuple:

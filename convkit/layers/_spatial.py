@@ -41,9 +41,7 @@ class SpatialReshapeLayer(Layer):
     def _map_spatial(self, input_shape, fn) -> tuple:
         """Apply ``fn(axis_index, size)`` to each known spatial size of ``input_shape``."""
         shape = list(input_shape)
-        if len(shape) != self.input_ndim:
-            raise ValueError(f"{type(self).__name__}.compute_output_shape: expected an input "
-                             f"shape of rank {self.input_ndim}, received {tuple(input_shape)}")
+        self._check_rank(tuple(shape))
         for i, axis in enumerate(self._spatial_axes()):
             if shape[axis] is not None:
                 shape[axis] = fn(i, shape[axis])

@@ -345,12 +345,16 @@ class Layer:
     def _channel_axis(self) -> int:
         return shapes.channel_axis(getattr(self, "data_format", "channels_last"))
 
-    def _check_input_shape(self, shape: tuple) -> None:
+    def _check_rank(self, shape: tuple) -> None:
+        """The one input-rank rule (D3), for calls and for ``compute_output_shape`` alike."""
         if self.input_ndim is not None and len(shape) != self.input_ndim:
             raise ValueError(
                 f"Input 0 of layer '{self.name}' ({type(self).__name__}) is incompatible with "
                 f"the layer: expected ndim={self.input_ndim}, found ndim={len(shape)}. "
                 f"Full shape received: {shape}")
+
+    def _check_input_shape(self, shape: tuple) -> None:
+        self._check_rank(shape)
         if self.built and self.pins_channels and self._pinned_channels is not None:
             axis = self._channel_axis()
             if shape[axis] is not None and shape[axis] != self._pinned_channels:
