@@ -62,9 +62,11 @@ def test_missing_or_unknown_field_names_raise():
     job = {name: 1 for name in _direct.JOB_FIELDS}
     with pytest.raises(KeyError, match="missing"):
         _direct.job_records([{k: v for k, v in job.items() if k != "relu"}])
-    bad = {("geom" if k == "relu" else k): v for k, v in job.items()}
-    with pytest.raises(KeyError, match="unknown"):
-        _direct.job_records([bad])
+    renamed = {("geom" if k == "relu" else k): v for k, v in job.items()}
+    with pytest.raises(KeyError, match="missing: 'relu'"):
+        _direct.job_records([renamed])
+    with pytest.raises(KeyError, match=r"unknown: \['geom'\]"):
+        _direct.job_records([job, dict(job, geom=0)])
 
 
 def test_module_with_another_record_is_refused():

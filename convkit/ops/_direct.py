@@ -8,6 +8,8 @@ as a ``DirectConvJob`` record (:func:`direct_conv_job`) and calls the kernel
 (:func:`run_direct`, :func:`run_jobs`). ``docs/design/kernels.md`` §4, §5 and §12.
 """
 
+from operator import itemgetter
+
 import numpy as np
 
 from .. import _kernels
@@ -31,7 +33,7 @@ JOB_FIELDS = (
     "o_off", "o_sn", "o_sd", "o_sh", "o_sw", "o_sc", "chunk_tiles", "relu", "w_off", "b_off",
 )
 DIRECT_CONV_JOB = np.dtype([(name, np.intp) for name in JOB_FIELDS])
-_JOB_FIELD_SET = frozenset(JOB_FIELDS)
+_job_values = itemgetter(*JOB_FIELDS)  # a job dict's values, looked up by name, in field order
 
 
 def check_job_dtype(module) -> None:
@@ -180,13 +182,14 @@ def direct_conv_job(n, c, p: PackedWeights, *, in_spatial, out_spatial, kernel_s
 def job_records(jobs: list) -> np.ndarray:
     """A ``DIRECT_CONV_JOB`` array from :func:`direct_conv_job` dicts, each field set from
     the entry of its name (a missing or unknown name raises)."""
-    for job in jobs:
-        if job.keys() != _JOB_FIELD_SET:
-            unknown = sorted(set(job) - set(JOB_FIELDS))
-            missing = sorted(set(JOB_FIELDS) - set(job))
-            raise KeyError(f"DirectConvJob fields: unknown {unknown}, missing {missing}")
-    return np.array([tuple(job[name] for name in JOB_FIELDS) for job in jobs],
-                    dtype=DIRECT_CONV_JOB)
+    try:
+        rows = [_job_values(job) for job in jobs]
+    except KeyError as name:
+        raise KeyError(f"DirectConvJob field missing: {name}") from None
+    if any(len(job) != len(JOB_FIELDS) for job in jobs):  # all present: more means unknown
+        unknown = sorted({name for job in jobs for name in job} - set(JOB_FIELDS))
+        raise KeyError(f"DirectConvJob fields unknown: {unknown}")
+    return np.array(rows, dtype=DIRECT_CONV_JOB)
 
 
 def direct_output(n, out_spatial, filters, rank, data_format, dtype) -> tuple:
