@@ -14,7 +14,10 @@ separable) rank differently with their data in L3 and without.
 
 Prints the median GFLOP/s (conv) or ms (depthwise cases) of each build, and whether the
 outputs are bit-identical. The modules must come from the same ISA copy as each other (they
-pack their own weights through ``tile_info``); which copy does not matter.
+pack their own weights through ``tile_info``); which copy does not matter. Conv builds must
+also share the ``DirectConvJob`` record of the running ``ops/_direct.py`` (builds from before
+the record, which took a flat geometry vector, cannot be compared this way: use
+``benchmarks/bit_identity.py`` and separate processes instead).
 """
 
 from __future__ import annotations
