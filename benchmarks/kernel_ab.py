@@ -14,7 +14,10 @@ separable) rank differently with their data in L3 and without.
 
 Prints the median GFLOP/s (conv) or ms (depthwise cases) of each build, and whether the
 outputs are bit-identical. The modules must come from the same ISA copy as each other (they
-pack their own weights through ``tile_info``); which copy does not matter.
+pack their own weights through ``tile_info``); which copy does not matter. Conv builds must
+also share the ``DirectConvJob`` record of the running ``ops/_direct.py`` (builds from before
+the record, which took a flat geometry vector, cannot be compared this way: use
+``benchmarks/bit_identity.py`` and separate processes instead).
 """
 
 from __future__ import annotations
@@ -80,22 +83,23 @@ def _alternate(calls: list, repeats: int, before=None, warmup: int = 2) -> tuple
 
 def conv_case(case_id: str, builds: list, repeats: int, before=None) -> str:
     conv_module = sys.modules["convkit.ops.conv"]
+    direct_module = sys.modules["convkit.ops._direct"]  # packs with, and calls, its ``_conv``
     _, n, spatial, c, f, k, s, padding, dtype, data_format, dilation = CONV_CASES[case_id]
     rng = np.random.default_rng(0)
     shape = (n, *spatial, c) if data_format == "channels_last" else (n, c, *spatial)
     x = rng.uniform(-1, 1, shape).astype(dtype)
     kernel = rng.uniform(-1, 1, (k,) * len(spatial) + (c, f)).astype(dtype)
-    original = conv_module._conv
+    original = direct_module._conv
 
     def call(mod):
         packed = conv_module.pack_conv_kernel(kernel)  # packed by ``mod`` on its first call
 
         def run():
-            conv_module._conv = mod
+            direct_module._conv = mod
             try:
                 return ops.conv(x, packed, s, padding, data_format, dilation)
             finally:
-                conv_module._conv = original
+                direct_module._conv = original
         return run
 
     medians, outs = _alternate([call(mod) for mod in builds], repeats, before)

@@ -35,7 +35,7 @@ def test_quick_run_covers_the_suite_and_writes_json(tmp_path):
 def test_kernel_ab_compares_two_copies_of_the_loaded_builds(tmp_path):
     # two copies of the running conv and depthwise builds: same numbers, so "identical"
     import convkit  # noqa: F401  (imports the ops modules whose kernel builds are copied)
-    conv_so = sys.modules["convkit.ops.conv"]._conv.__file__
+    conv_so = sys.modules["convkit.ops._direct"]._conv.__file__
     dw_so = sys.modules["convkit.ops.depthwise"]._dw.__file__
     for so, cases in ((conv_so, ["conv2d_mnist", "conv3d"]), (dw_so, ["depthwise2d"])):
         copies = []

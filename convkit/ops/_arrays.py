@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .. import _kernels
-from .._threads import get_num_threads
+from .._threads import threads_for
 
 _layout = _kernels.load("_layout")
 
@@ -137,6 +137,7 @@ def _move_channels(x: np.ndarray, to_last: bool) -> np.ndarray:
         axes = (0, *range(2, x.ndim), 1) if to_last else (0, x.ndim - 1, *range(1, x.ndim - 1))
         out[...] = x.transpose(axes)
         return out
+    # a memory-bound move: its work is the bytes moved
     _layout.transpose_last_two(x.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
-                               n, rows, cols, x.dtype.itemsize, get_num_threads())
+                               n, rows, cols, x.dtype.itemsize, threads_for(x.nbytes))
     return out

@@ -60,8 +60,8 @@ def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
         dilation=_pad3(dilation, 1), pad_before=_pad3(before, 0), _rank=rank)
 
 
-def with_explicit_padding(x5, geo: ConvGeometry) -> tuple:
-    """``(x5, geo)`` with the padding written into a copy of ``x5`` and ``pad_before`` zero.
+def with_explicit_padding(x5, geometry: ConvGeometry) -> tuple:
+    """``(x5, geometry)`` with the padding written into a copy of ``x5`` and ``pad_before`` zero.
 
     For kernels holding inf or NaN. The compute kernels skip taps that fall in the padding
     (products with zeros), so ``0 * inf = NaN`` would never happen there, and where it did
@@ -71,11 +71,13 @@ def with_explicit_padding(x5, geo: ConvGeometry) -> tuple:
     kernels compute every product. Returns the arguments unchanged when there is no padding.
     """
     pads = []
-    for n, o, k, s, d, before in zip(geo.in_spatial, geo.out_spatial, geo.kernel_spatial,
-                                     geo.strides, geo.dilation, geo.pad_before, strict=True):
+    for n, o, k, s, d, before in zip(geometry.in_spatial, geometry.out_spatial,
+                                     geometry.kernel_spatial, geometry.strides,
+                                     geometry.dilation, geometry.pad_before, strict=True):
         reach = (o - 1) * s + (k - 1) * d + 1  # input extent the outputs read, padding included
         pads.append((before, max(0, reach - before - n)))
     if not any(b or a for b, a in pads):
-        return x5, geo
+        return x5, geometry
     padded = zero_pad(x5, pads, "channels_last")
-    return padded, replace(geo, in_spatial=tuple(padded.shape[1:4]), pad_before=(0, 0, 0))
+    return padded, replace(geometry, in_spatial=tuple(padded.shape[1:4]),
+                           pad_before=(0, 0, 0))

@@ -15,8 +15,16 @@ import math
 
 import numpy as np
 
-from .._threads import get_num_threads
+from .._threads import get_num_threads, threads_for
 from . import _arrays, shapes
+from ._direct import (
+    CastKernel,
+    direct_conv_job,
+    direct_output,
+    pack_weights,
+    packed_bias,
+    run_jobs,
+)
 from .arguments import (
     fused_activation_code,
     standardize_data_format,
@@ -24,16 +32,7 @@ from .arguments import (
     standardize_padding,
     standardize_tuple,
 )
-from .conv import (
-    CastKernel,
-    conv,
-    direct_geometry,
-    direct_output,
-    kernel_threads,
-    pack_weights,
-    packed_bias,
-    run_geometries,
-)
+from .conv import conv
 
 __all__ = ["PackedConvTransposeKernel", "conv_transpose", "pack_conv_transpose_kernel"]
 
@@ -181,10 +180,10 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
     if not packed.finite:
         return _scatter_by_tap(x5, packed.kernel, s3, d3, c3, o3, b, relu, rank, data_format)
-    # every phase's geometry, weights and bias, run as one task list (one parallel region)
-    geoms, weights, biases, macs = [], [], [], 0
+    # every phase's job, weights and bias, run as one task list (one parallel region)
+    jobs, weights, biases, macs = [], [], [], 0
     w_off = b_off = 0
-    n_threads = get_num_threads()
+    n_threads = get_num_threads()  # sizes the work split; threads_for(macs) below runs it
     for phase in np.ndindex(*s3):
         counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
         if min(counts) <= 0:
@@ -202,7 +201,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
             pad.append((u - 1) * dil_a - e0 if u else 0)
         macs += x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * c
         pb = packed_bias(b, f, p, dtype)
-        geoms.append(direct_geometry(
+        jobs.append(direct_conv_job(
             x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
             kernel_spatial=tuple(kshape), strides=(1, 1, 1), dilation=tuple(dil),
             pad=tuple(pad), out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
@@ -212,9 +211,9 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         biases.append(pb)
         w_off += p.weights.size
         b_off += pb.size
-    if geoms:  # every phase has the same filters, hence the same tile
-        run_geometries(x5, p, np.concatenate(weights), np.concatenate(biases), out,
-                       np.array(geoms, dtype=np.intp), kernel_threads(macs, n_threads))
+    if jobs:  # every phase has the same filters, hence the same tile
+        run_jobs(x5, p, np.concatenate(weights), np.concatenate(biases), out, jobs,
+                 threads_for(macs, n_threads))
     return out
 
 

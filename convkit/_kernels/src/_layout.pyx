@@ -23,8 +23,6 @@ ctypedef fused word_t:
 cdef enum:
     PANEL_MAX = 256
     TILE_WORDS = 8192
-    # below this many bytes a parallel region costs more than it saves
-    PARALLEL_MIN_BYTES = 1 << 18
 
 
 cdef extern from *:
@@ -124,14 +122,15 @@ def transpose_last_two(const uint8_t[::1] src, uint8_t[::1] dst, Py_ssize_t n,
     """Write ``src`` viewed as ``(n, rows, cols)`` items into ``dst`` as ``(n, cols, rows)``.
 
     ``src``/``dst`` are flat byte views of C-contiguous arrays of ``n * rows * cols`` items of
-    ``itemsize`` bytes (1, 2, 4 or 8).
+    ``itemsize`` bytes (1, 2, 4 or 8). ``n_threads`` is used as given (at least 1): whether a
+    move is worth a team is the caller's decision (``convkit._threads.threads_for``).
     """
     cdef Py_ssize_t total = n * rows * cols
     if src.shape[0] != total * itemsize or dst.shape[0] != total * itemsize:
         raise ValueError("transpose_last_two: buffer sizes do not match n * rows * cols")
     if total == 0:
         return
-    if total * itemsize < PARALLEL_MIN_BYTES:
+    if n_threads < 1:
         n_threads = 1
     with nogil:
         if itemsize == 1:

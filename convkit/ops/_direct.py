@@ -1,0 +1,230 @@
+"""The driver of the direct convolution kernel, shared by ``conv`` and ``conv_transpose``.
+
+The kernel (``convkit/_kernels/src/_conv.pyx.tp``) computes register-blocked convolutions on
+C-contiguous ``(N, D, H, W, C)`` arrays with the padding handled inside it. This module packs
+weights and bias into its blocked layout (:func:`pack_weights`, :func:`packed_bias`),
+allocates the output in the user's layout (:func:`direct_output`), describes each convolution
+as a ``DirectConvJob`` record (:func:`direct_conv_job`) and calls the kernel
+(:func:`run_direct`, :func:`run_jobs`). ``docs/design/kernels.md`` §4, §5 and §12.
+"""
+
+from operator import itemgetter
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import threads_for
+from . import _arrays
+
+_conv = _kernels.load("_conv")
+
+# Tasks per thread the work split aims for: the kernel's schedule is dynamic, and several
+# tasks per thread let a thread that was descheduled on a shared machine catch up.
+_TASKS_PER_THREAD = 8
+# Upper bound on tiles per task, so a task's input rows stay cache-resident.
+_MAX_CHUNK_TILES = 64
+
+# The fields of the kernel's ``DirectConvJob`` record, in its order (meanings: the struct in
+# ``_conv.pyx.tp``). Records are filled by these names; the kernel module builds its own dtype
+# from the C struct, and a module whose dtype differs is refused (``check_job_dtype``).
+JOB_FIELDS = (
+    "N", "D", "H", "W", "C", "Do", "Ho", "Wo", "KD", "KH", "KW", "sd", "sh", "sw",
+    "dd", "dh", "dw", "pd", "ph", "pw", "G", "Cg", "Fg", "nblk",
+    "o_off", "o_sn", "o_sd", "o_sh", "o_sw", "o_sc", "chunk_tiles", "relu", "w_off", "b_off",
+)
+DIRECT_CONV_JOB = np.dtype([(name, np.intp) for name in JOB_FIELDS])
+_job_values = itemgetter(*JOB_FIELDS)  # a job dict's values, looked up by name, in field order
+
+
+def check_job_dtype(module) -> None:
+    """Raise ``ImportError`` unless ``module``'s ``DirectConvJob`` dtype equals this side's
+    (same names, order, offsets and size)."""
+    theirs = getattr(module, "DIRECT_CONV_JOB", None)
+    if theirs != DIRECT_CONV_JOB:
+        raise ImportError(f"{module.__name__}: its DirectConvJob record {theirs} does not "
+                          f"match ops/_direct.py's {DIRECT_CONV_JOB}; rebuild the kernels")
+
+
+check_job_dtype(_conv)
+
+
+class PackedWeights:
+    """One packing of a kernel: blocked weights for a given group count and tile."""
+
+    __slots__ = ("weights", "tile", "wb", "kb", "nblk", "groups", "cg", "fg", "module")
+
+    def __init__(self, weights, tile, wb, kb, nblk, groups, cg, fg, module):
+        self.weights, self.tile, self.wb, self.kb = weights, tile, wb, kb
+        self.nblk, self.groups, self.cg, self.fg, self.module = nblk, groups, cg, fg, module
+
+
+def _choose_tile(fg: int, dtype: np.dtype, module) -> tuple:
+    """``(tile, WB, KB)`` of the tile wasting the fewest padded output channels for ``fg``
+    filters per group (ties: the wide tile, which reuses each input value more)."""
+    info = module.tile_info()
+    char = "d" if dtype == np.float64 else "f"
+    best = None
+    for tile in ("wide", "narrow"):
+        wb, kb = info[(char, tile)]
+        waste = -(-fg // kb) * kb - fg
+        if best is None or waste < best[0]:
+            best = (waste, tile, wb, kb)
+    return best[1:]
+
+
+def pack_weights(kernel5: np.ndarray, groups: int, module=None) -> PackedWeights:
+    """Pack a ``(KD, KH, KW, Cg, F)`` kernel (compute dtype) into ``(G, nblk, taps, Cg, KB)``
+    for ``module`` (default: the loaded ``_conv``; tests and A/B runs pass other copies)."""
+    if module is None:
+        module = _conv
+    else:
+        check_job_dtype(module)
+    kd, kh, kw, cg, f = kernel5.shape
+    fg = f // groups
+    tile, wb, kb = _choose_tile(fg, kernel5.dtype, module)
+    nblk = max(1, -(-fg // kb))
+    ntaps = kd * kh * kw
+    padded = np.zeros((ntaps, cg, groups, nblk * kb), dtype=kernel5.dtype)
+    padded[..., :fg] = kernel5.reshape(ntaps, cg, groups, fg)
+    packed = np.ascontiguousarray(
+        padded.reshape(ntaps, cg, groups, nblk, kb).transpose(2, 3, 0, 1, 4))
+    return PackedWeights(packed.reshape(-1), tile, wb, kb, nblk, groups, cg, fg, module)
+
+
+class CastKernel:
+    """A kernel validated, cast to its compute dtype and frozen once (base of the packed
+    kernels of conv and conv_transpose, which add their own cached packings)."""
+
+    layout = "kernel_size + (..., ...)"
+
+    def __init__(self, kernel, dtype=None):
+        arr = _arrays.as_array(kernel, "kernel")
+        if arr.ndim not in (3, 4, 5):
+            raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({self.layout}). "
+                             f"Received kernel of shape {arr.shape}")
+        if min(arr.shape) == 0:
+            raise ValueError(f"`kernel` must not have zero-size axes. Received kernel of shape "
+                             f"{arr.shape}")
+        dtype = _arrays.compute_dtype(arr) if dtype is None else \
+            _arrays.resolve_float_dtype(dtype, "dtype")
+        self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
+        self.kernel.setflags(write=False)
+        self.dtype = dtype
+        # inf/NaN weights make padding matter: 0 * inf is NaN (see with_explicit_padding)
+        self.finite = bool(np.isfinite(self.kernel).all())
+        self._cache = {}
+
+    @classmethod
+    def from_argument(cls, kernel, *operands) -> tuple:
+        """``(packed or None, kernel array, compute dtype)`` for an op's ``kernel`` argument: a
+        ready instance of this class (its dtype wins), or an array of any real dtype (rank
+        checked here) whose compute dtype follows it and the other ``operands``."""
+        if isinstance(kernel, cls):
+            return kernel, kernel.kernel, kernel.dtype
+        k = _arrays.as_array(kernel, "kernel")
+        if k.ndim not in (3, 4, 5):
+            raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({cls.layout}). "
+                             f"Received kernel of shape {tuple(k.shape)}")
+        return None, k, _arrays.compute_dtype(k, *operands)
+
+    @property
+    def shape(self) -> tuple:
+        return self.kernel.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.kernel.ndim
+
+
+def _chunk_tiles(n_pixels: int, wb: int, outer_tasks: int, n_threads: int) -> int:
+    """Tiles per task so that there are about ``_TASKS_PER_THREAD`` tasks per thread."""
+    tiles = max(1, -(-n_pixels // wb))
+    want_chunks = max(1, -(-_TASKS_PER_THREAD * n_threads // max(1, outer_tasks)))
+    return max(1, min(_MAX_CHUNK_TILES, -(-tiles // want_chunks)))
+
+
+def packed_bias(bias, f: int, p: PackedWeights, dtype) -> np.ndarray:
+    """Bias (or zeros) laid out like the packed weights' output channels."""
+    out = np.zeros((p.groups, p.nblk * p.kb), dtype=dtype)
+    if bias is not None:
+        out[:, :p.fg] = bias.reshape(p.groups, p.fg)
+    return out.reshape(-1)
+
+
+def direct_conv_job(n, c, p: PackedWeights, *, in_spatial, out_spatial, kernel_spatial,
+                    strides, dilation, pad, out_origin, out_strides, relu, n_threads, w_off=0,
+                    b_off=0, out_channel_stride=1) -> dict:
+    """The fields of one ``DirectConvJob`` record, by name (spatial arguments: 3-tuples over
+    ``(D, H, W)``).
+
+    ``out_origin`` (element offset), ``out_strides`` (elements per step of n, od, oh, ow) and
+    ``out_channel_stride`` place the output grid inside the output array: the plain
+    channels-last array for a conv, one phase's lattice for a transposed conv, or a
+    channels-first array. ``w_off``/``b_off`` locate this job's packed weights and bias in
+    the (concatenated) arrays passed to the kernel. ``n_threads`` sizes the work split.
+    """
+    (d, h, w), (do, ho, wo) = in_spatial, out_spatial
+    (kd, kh, kw), (sd, sh, sw), (dd, dh, dw), (pd, ph, pw) = (kernel_spatial, strides,
+                                                              dilation, pad)
+    o_sn, o_sd, o_sh, o_sw = out_strides
+    return {
+        "N": n, "D": d, "H": h, "W": w, "C": c, "Do": do, "Ho": ho, "Wo": wo,
+        "KD": kd, "KH": kh, "KW": kw, "sd": sd, "sh": sh, "sw": sw,
+        "dd": dd, "dh": dh, "dw": dw, "pd": pd, "ph": ph, "pw": pw,
+        "G": p.groups, "Cg": p.cg, "Fg": p.fg, "nblk": p.nblk,
+        "o_off": out_origin, "o_sn": o_sn, "o_sd": o_sd, "o_sh": o_sh, "o_sw": o_sw,
+        "o_sc": out_channel_stride,
+        "chunk_tiles": _chunk_tiles(do * ho * wo, p.wb, n * p.groups * p.nblk, n_threads),
+        "relu": relu, "w_off": w_off, "b_off": b_off,
+    }
+
+
+def job_records(jobs: list) -> np.ndarray:
+    """A ``DIRECT_CONV_JOB`` array from :func:`direct_conv_job` dicts, each field set from
+    the entry of its name (a missing or unknown name raises)."""
+    try:
+        rows = [_job_values(job) for job in jobs]
+    except KeyError as name:
+        raise KeyError(f"DirectConvJob field missing: {name}") from None
+    if any(len(job) != len(JOB_FIELDS) for job in jobs):  # all present: more means unknown
+        unknown = sorted({name for job in jobs for name in job} - set(JOB_FIELDS))
+        raise KeyError(f"DirectConvJob fields unknown: {unknown}")
+    return np.array(rows, dtype=DIRECT_CONV_JOB)
+
+
+def direct_output(n, out_spatial, filters, rank, data_format, dtype) -> tuple:
+    """The user-layout output array of a direct-kernel op and how the kernel addresses it.
+
+    ``out_spatial`` is the 3-tuple ``(Do, Ho, Wo)``. Returns ``(out, (s_n, s_d, s_h, s_w),
+    s_c)``: element strides of a batch item, of the spatial axes and of the channels. The
+    kernel stores ``channels_first`` directly (channel stride = pixels per image), so no op
+    transposes its result.
+    """
+    do, ho, wo = out_spatial
+    pixels = do * ho * wo
+    user_spatial = tuple(out_spatial)[3 - rank:]
+    if data_format == "channels_first":
+        out = np.empty((n, filters, *user_spatial), dtype=dtype)
+        return out, (filters * pixels, ho * wo, wo, 1), pixels
+    out = np.empty((n, *user_spatial, filters), dtype=dtype)
+    return out, (pixels * filters, ho * wo * filters, wo * filters, filters), 1
+
+
+def run_direct(x5, p: PackedWeights, bias_packed, out, *, macs, n_threads=None,
+               **job) -> None:
+    """Run one convolution of ``macs`` multiply-adds (keywords: :func:`direct_conv_job`'s):
+    ``x5`` is the ``(N, D, H, W, C)`` input, ``out`` any C-contiguous array the job
+    addresses. ``n_threads`` (default: the thread policy's count) is an upper bound;
+    :func:`convkit._threads.threads_for` decides whether the call is worth a team."""
+    n_threads = threads_for(macs, n_threads)
+    record = direct_conv_job(x5.shape[0], x5.shape[-1], p, n_threads=n_threads, **job)
+    run_jobs(x5, p, p.weights, bias_packed, out, [record], n_threads)
+
+
+def run_jobs(x5, p: PackedWeights, weights, bias_packed, out, jobs: list,
+             n_threads: int) -> None:
+    """One kernel call running every job in ``jobs`` (:func:`direct_conv_job` dicts, all
+    packed with ``p``'s tile and module) on at most ``n_threads`` threads."""
+    fn = p.module.conv_d if x5.dtype == np.float64 else p.module.conv_f
+    fn(x5.reshape(-1), weights, bias_packed, out.reshape(-1), job_records(jobs), p.tile,
+       n_threads)
