@@ -40,6 +40,8 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t
 from libc.string cimport memcpy, memset
 
+from ._indexing cimport RowTask, clamp, clamp_threads, row_task
+
 ctypedef fused word_t:
     uint8_t
     uint16_t
@@ -108,10 +110,6 @@ cdef enum:
     CB = 16
 
 
-cdef inline Py_ssize_t _clamp(Py_ssize_t v, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    return lo if v < lo else (hi if v > hi else v)
-
-
 cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
     """How many W-pieces to cut each row into so every thread gets several tasks."""
     cdef Py_ssize_t wanted = <Py_ssize_t>n_threads * TASKS_PER_THREAD
@@ -121,9 +119,9 @@ cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) 
 
 
 cdef int _threads_for(Py_ssize_t out_bytes, Py_ssize_t n_tasks, int n_threads) noexcept nogil:
-    if out_bytes < PARALLEL_MIN_BYTES or n_threads < 1:
+    if out_bytes < PARALLEL_MIN_BYTES:
         return 1
-    return <int>min(<Py_ssize_t>n_threads, max(n_tasks, 1))
+    return clamp_threads(n_threads, n_tasks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -137,8 +135,8 @@ cdef inline void _window_row(const uint8_t *src_row, uint8_t *dst_row, Py_ssize_
     if src_row == NULL:
         memset(dst_row + w0 * nbytes, 0, (w1 - w0) * nbytes)
         return
-    lo = _clamp(off_w, w0, w1)             # first output pixel with a source
-    hi = _clamp(off_w + w_in, lo, w1)      # one past the last
+    lo = clamp(off_w, w0, w1)             # first output pixel with a source
+    hi = clamp(off_w + w_in, lo, w1)      # one past the last
     if lo > w0:
         memset(dst_row + w0 * nbytes, 0, (lo - w0) * nbytes)
     if hi > lo and stream:
@@ -167,24 +165,22 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
     cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, n_threads)
     cdef int threads = _threads_for(n_rows * row_bytes_out, n_rows * chunks, n_threads)
     chunks = _row_chunks(n_rows, w_out, threads)
-    cdef Py_ssize_t task, row, k, b, d, h, sd, sh
+    cdef Py_ssize_t task, sd, sh
+    cdef RowTask t
     cdef const uint8_t *src_row
     cdef bint stream = n_rows * row_bytes_out >= STREAM_MIN_BYTES
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
-            row = task // chunks
-            k = task - row * chunks
-            h = row % h_out
-            d = (row // h_out) % d_out
-            b = row // (h_out * d_out)
-            sd = d - off_d
-            sh = h - off_h
+            t = row_task(task, chunks, d_out, h_out)
+            sd = t.d - off_d
+            sh = t.h - off_h
             if has_src and 0 <= sd < d_in and 0 <= sh < h_in:
-                src_row = base + ((b * d_in + sd) * h_in + sh) * row_bytes_in
+                src_row = base + ((t.n * d_in + sd) * h_in + sh) * row_bytes_in
             else:
                 src_row = NULL
-            _window_row(src_row, out + row * row_bytes_out, w_in, off_w,
-                        k * w_out // chunks, (k + 1) * w_out // chunks, nbytes, stream)
+            _window_row(src_row, out + t.row * row_bytes_out, w_in, off_w,
+                        t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks, nbytes,
+                        stream)
             if stream:
                 rk_stream_fence()  # this task's streamed bytes are visible before it ends
 
@@ -272,27 +268,25 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
     cdef int threads = _threads_for(n_rows * row_out * size_h * size_d, n_rows * chunks,
                                     n_threads)
     chunks = _row_chunks(n_rows, w_in, threads)
-    cdef Py_ssize_t task, row, k, b, d, h, w0, w1, a, c, seg_off, seg_len
+    cdef Py_ssize_t task, w0, w1, a, c, seg_off, seg_len
+    cdef RowTask t
     cdef uint8_t *first
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
-            row = task // chunks
-            k = task - row * chunks
-            h = row % h_in
-            d = (row // h_in) % d_in
-            b = row // (h_in * d_in)
-            w0 = k * w_in // chunks
-            w1 = (k + 1) * w_in // chunks
+            t = row_task(task, chunks, d_in, h_in)
+            w0 = t.chunk * w_in // chunks
+            w1 = (t.chunk + 1) * w_in // chunks
             seg_off = w0 * size_w * nbytes
             seg_len = (w1 - w0) * size_w * nbytes
             # output row (b, d*size_d, h*size_h): build it, then replicate the segment
-            first = out + ((b * d_out + d * size_d) * h_out + h * size_h) * row_out + seg_off
-            _repeat_pixels(base + row * row_in + w0 * nbytes, first, w1 - w0, size_w, nbytes)
+            first = (out + ((t.n * d_out + t.d * size_d) * h_out + t.h * size_h) * row_out
+                     + seg_off)
+            _repeat_pixels(base + t.row * row_in + w0 * nbytes, first, w1 - w0, size_w, nbytes)
             for a in range(size_d):
                 for c in range(size_h):
                     if a == 0 and c == 0:
                         continue
-                    memcpy(out + ((b * d_out + d * size_d + a) * h_out + h * size_h + c)
+                    memcpy(out + ((t.n * d_out + t.d * size_d + a) * h_out + t.h * size_h + c)
                            * row_out + seg_off, first, seg_len)
 
 
@@ -521,20 +515,18 @@ def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
     cdef const floating *p_wd = &weight_d[0, 0]
     cdef const floating *p_wh = &weight_h[0, 0]
     cdef const floating *p_ww = &weight_w[0, 0]
-    cdef Py_ssize_t task, row, k, b, i, j
+    cdef Py_ssize_t task
+    cdef RowTask t
     cdef floating *tmp
     with nogil, parallel(num_threads=threads):
         for task in prange(n_rows * chunks, schedule="static"):
-            row = task // chunks
-            k = task - row * chunks
-            j = row % h_out
-            i = (row // h_out) % d_out
-            b = row // (h_out * d_out)
+            t = row_task(task, chunks, d_out, h_out)
             tmp = tmp0 + threadid() * scratch_len
-            _resample_row(base + b * d_in * h_in * w_in * chans,
-                          out + row * w_out * chans, tmp, tmp + row_len,
+            _resample_row(base + t.n * d_in * h_in * w_in * chans,
+                          out + t.row * w_out * chans, tmp, tmp + row_len,
                           h_in, w_in, chans,
-                          p_sd[i], td, p_wd + i * td,
-                          p_sh[j], th, p_wh + j * th,
-                          factor_w * (k * w_in // chunks), factor_w * ((k + 1) * w_in // chunks),
+                          p_sd[t.d], td, p_wd + t.d * td,
+                          p_sh[t.h], th, p_wh + t.h * th,
+                          factor_w * (t.chunk * w_in // chunks),
+                          factor_w * ((t.chunk + 1) * w_in // chunks),
                           p_sw, tw, p_ww, factor_w, q_lo, q_hi)
