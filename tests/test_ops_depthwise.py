@@ -339,6 +339,46 @@ def test_row_kernels_long_rows(ksize, channels, strides):
                math.prod(ksize), 1e-5)
 
 
+@pytest.mark.parametrize("ksize", [(3, 3), (1, 3), (5, 5), (1, 5), (3, 5)])
+@pytest.mark.parametrize("strides", [1, (1, 2)])
+def test_row_kernel_switch_bypasses_every_row_kernel(ksize, strides, monkeypatch):
+    # _set_row_kernels(False) must route every kernel size through the generic tiles (it
+    # once bypassed only the 3-wide ones: `A and B or C`), and the two paths must give the
+    # same bits: both sum the taps of a pixel in (kh, kw) order.
+    rng = np.random.default_rng(sum(ksize))
+    x = rng.standard_normal((2, 6, 40, 37))
+    dk = rng.standard_normal((*ksize, 37, 1))
+    pk = rng.standard_normal((1, 1, 37, 5))
+    row_sized = ksize in [(3, 3), (1, 3), (5, 5), (1, 5)]
+    for variant in _kernels.built_variants():
+        try:
+            mod = _kernels.load_variant("_depthwise", variant)
+        except ImportError:
+            continue
+        monkeypatch.setattr(depthwise_module, "_dw", mod)
+        for dtype in (np.float32, np.float64):
+            xd, dkd, pkd = x.astype(dtype), dk.astype(dtype), pk.astype(dtype)
+            outs, runs = {}, {}
+            for on in (True, False):
+                mod._set_row_kernels(on)
+                try:
+                    dw = depthwise_conv(xd, dkd, strides=strides, padding="same")
+                    dw_runs = mod._last_row_runs()
+                    sep = separable_conv(xd, dkd, pkd, strides=strides, padding="same")
+                    sep_runs = mod._last_row_runs()
+                finally:
+                    mod._set_row_kernels(True)
+                outs[on], runs[on] = (dw, sep), (dw_runs, sep_runs)
+            where = (variant, np.dtype(dtype).name, ksize, strides, runs)
+            assert runs[False] == (0, 0), where
+            if row_sized:
+                assert min(runs[True]) > 0, where
+            else:
+                assert runs[True] == (0, 0), where
+            for a, b in zip(outs[True], outs[False], strict=True):
+                assert np.array_equal(a, b), where
+
+
 def test_depth_multiplier_channel_order():
     # output channel q = c*M + m reads input channel c with kernel[..., c, m]
     x = np.zeros((1, 3, 2), np.float32)
