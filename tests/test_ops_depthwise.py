@@ -607,3 +607,27 @@ def test_bad_arguments_named():
         depthwise_conv(x, k, bias=np.ones(2))
     with pytest.raises(ValueError, match="bias"):
         separable_conv(x, k, np.ones((1, 1, 4, 3)), bias=np.ones(4))
+
+
+def test_thread_count_comes_from_threads_for(monkeypatch):
+    # the op decides whether a call is worth a team (convkit._threads.threads_for, from its
+    # multiply-adds); the kernel keeps no threshold of its own
+    seen = []
+
+    def spy(work, n_threads=None):
+        seen.append(work)
+        return 3
+
+    monkeypatch.setattr(depthwise_module, "threads_for", spy)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 5, 7, 4))
+    dk = rng.standard_normal((3, 2, 4, 2))
+    pk = rng.standard_normal((1, 1, 8, 6))
+    y = depthwise_conv(x, dk, padding="same")
+    assert seen == [y.size * 3 * 2]
+    # three threads for 14 rows of 7 pixels: the kernel runs them, correctly
+    np.testing.assert_allclose(y, ref.depthwise_conv(x, dk, padding="same"), rtol=1e-12,
+                               atol=1e-12)
+    seen.clear()
+    z = separable_conv(x, dk, pk, strides=2)
+    assert seen == [z.size // 6 * 8 * (3 * 2 + 6)]

@@ -575,3 +575,27 @@ def test_bit_identical_for_1_and_2_threads(shape, data_format):
         double = run()
     for a, b in zip(single, double, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+def test_thread_count_comes_from_threads_for(monkeypatch):
+    # the op decides whether a call is worth a team (convkit._threads.threads_for, from the
+    # bytes it reads and writes); the kernel keeps no threshold of its own
+    import convkit.ops.resample as resample_module
+
+    seen = []
+
+    def spy(work, n_threads=None):
+        seen.append(work)
+        return 3
+
+    monkeypatch.setattr(resample_module, "threads_for", spy)
+    x = np.arange(2 * 5 * 6 * 3, dtype=np.float32).reshape(2, 5, 6, 3)
+    up = ops.upsample(x, 2)
+    pad = ops.zero_pad(x, [(1, 0), (2, 1)])
+    cut = ops.crop(x, [(1, 1), (0, 2)])
+    lin = ops.upsample(x, (2, 3), interpolation="bilinear")
+    assert seen == [x.nbytes + up.nbytes, x.nbytes + pad.nbytes, 2 * cut.nbytes,
+                    x.nbytes + lin.nbytes]
+    np.testing.assert_array_equal(up, np.repeat(np.repeat(x, 2, 1), 2, 2))
+    np.testing.assert_array_equal(pad[:, 1:, 2:-1], x)
+    np.testing.assert_array_equal(cut, x[:, 1:-1, :-2])

@@ -8,12 +8,13 @@ Weights use Keras's layouts (KERAS_PARITY §3.3/§3.4): depthwise ``kernel_size 
 output channel ``q = c*M + m``; pointwise ``(1,)*rank + (C*M, F)``.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .. import _kernels
-from .._threads import get_num_threads
+from .._threads import threads_for
 from ._arrays import (
     as_array,
     check_bias,
@@ -181,8 +182,9 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
                 if b is not None else np.empty(0, dtype=dtype))
     y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, c * m, dtype, like=x5)
     fn = _dw.depthwise_f64 if dtype == np.float64 else _dw.depthwise_f32
+    macs = y5.size * math.prod(geo.kernel_spatial)
     fn(x5, packed.weights, bias_arr, y5, geo.kernel_spatial, geo.strides, geo.dilation,
-       geo.pad_before, relu, get_num_threads())
+       geo.pad_before, relu, threads_for(macs))
     return from_kernel_layout(y5, rank, data_format)
 
 
@@ -261,6 +263,8 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
             np.maximum(y5, 0, out=y5)
         return from_kernel_layout(y5, rank, data_format)
     fn = _dw.separable_f64 if dtype == np.float64 else _dw.separable_f32
+    # the depthwise taps and the pointwise step, per output pixel
+    macs = math.prod(y5.shape[:-1]) * c * m * (math.prod(geo.kernel_spatial) + f)
     fn(x5, packed.weights, pw, pbias, y5, geo.kernel_spatial, geo.strides, geo.dilation,
-       geo.pad_before, relu, get_num_threads())
+       geo.pad_before, relu, threads_for(macs))
     return from_kernel_layout(y5, rank, data_format)

@@ -15,7 +15,7 @@ import functools
 import numpy as np
 
 from .. import _kernels
-from .._threads import get_num_threads
+from .._threads import threads_for
 from . import _arrays, shapes
 from .arguments import (  # noqa: F401  (INTERPOLATIONS: the modes, re-exported with upsample)
     INTERPOLATIONS,
@@ -105,8 +105,9 @@ def _window(x: np.ndarray, data_format: str, out_spatial: tuple, offsets: tuple)
     src = _to_5d(x, data_format)
     dst = _to_5d(out, data_format)
     off_d, off_h, off_w = _pad3(offsets, 0)
+    # work: bytes written, plus bytes read (the overlap of the windows, at most the smaller)
     _resample.window_copy(_as_bytes(src), _as_bytes(dst), off_d, off_h, off_w,
-                          get_num_threads())
+                          threads_for(out.nbytes + min(x.nbytes, out.nbytes)))
     return out
 
 
@@ -255,7 +256,7 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
     sd, sh, sw = _pad3(factors, 1)
     _resample.upsample_nearest(_as_bytes(_to_5d(x, data_format)),
                                _as_bytes(_to_5d(out, data_format)), sd, sh, sw,
-                               get_num_threads())
+                               threads_for(x.nbytes + out.nbytes))
     return out
 
 
@@ -334,5 +335,5 @@ def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -
         tables.extend(tap_table(n_in, f, method, compute.type))
     w_in, f_w = spatial[-1], factors[-1]
     _resample.resample(src, _to_5d(out, data_format), *tables, f_w,
-                       *phase_range(w_in, f_w, method), get_num_threads())
+                       *phase_range(w_in, f_w, method), threads_for(src.nbytes + out.nbytes))
     return out.astype(x.dtype, copy=False)

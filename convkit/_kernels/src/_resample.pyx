@@ -99,10 +99,10 @@ cdef extern from *:
 
 cdef enum:
     # outputs at least this large are written with streaming stores (see rk_stream_copy): far
-    # beyond the L2 caches, where the usual write-allocate reads every line before writing it
+    # beyond the L2 caches, where the usual write-allocate reads every line before writing it.
+    # (Not a threading decision: how many threads a call gets is the caller's n_threads, from
+    # convkit._threads.threads_for, lowered only to the number of tasks.)
     STREAM_MIN_BYTES = 1 << 24
-    # below this many output bytes a parallel region costs more than it saves
-    PARALLEL_MIN_BYTES = 1 << 18
     # when rows are scarce (1-D data, batch 1), rows are cut along W into this many tasks
     # per thread at least, so that static scheduling stays balanced
     TASKS_PER_THREAD = 4
@@ -118,10 +118,10 @@ cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) 
     return min(width, (wanted + n_rows - 1) // n_rows)
 
 
-cdef int _threads_for(Py_ssize_t out_bytes, Py_ssize_t n_tasks, int n_threads) noexcept nogil:
-    if out_bytes < PARALLEL_MIN_BYTES:
-        return 1
-    return clamp_threads(n_threads, n_tasks)
+cdef int _team(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
+    """Threads for a loop over ``n_rows`` rows cut by :func:`_row_chunks`: the caller's
+    count, at most one per task."""
+    return clamp_threads(n_threads, n_rows * _row_chunks(n_rows, width, n_threads))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,9 +162,8 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
     cdef const uint8_t *base = &src[0, 0, 0, 0, 0] if has_src else NULL
     cdef uint8_t *out = &dst[0, 0, 0, 0, 0]
     cdef Py_ssize_t row_bytes_in = w_in * nbytes, row_bytes_out = w_out * nbytes
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, n_threads)
-    cdef int threads = _threads_for(n_rows * row_bytes_out, n_rows * chunks, n_threads)
-    chunks = _row_chunks(n_rows, w_out, threads)
+    cdef int threads = _team(n_rows, w_out, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, threads)
     cdef Py_ssize_t task, sd, sh
     cdef RowTask t
     cdef const uint8_t *src_row
@@ -264,10 +263,8 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
     cdef uint8_t *out = &dst[0, 0, 0, 0, 0]
     cdef Py_ssize_t h_out = h_in * size_h, d_out = d_in * size_d
     cdef Py_ssize_t row_in = w_in * nbytes, row_out = w_in * size_w * nbytes
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, n_threads)
-    cdef int threads = _threads_for(n_rows * row_out * size_h * size_d, n_rows * chunks,
-                                    n_threads)
-    chunks = _row_chunks(n_rows, w_in, threads)
+    cdef int threads = _team(n_rows, w_in, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
     cdef Py_ssize_t task, w0, w1, a, c, seg_off, seg_len
     cdef RowTask t
     cdef uint8_t *first
@@ -498,10 +495,8 @@ def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
     if n_rows * w_out * chans == 0:
         return
     # rows are cut along W in whole groups of factor_w output pixels (see _resample_row)
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, n_threads)
-    cdef int threads = _threads_for(n_rows * w_out * chans * sizeof(floating),
-                                    n_rows * chunks, n_threads)
-    chunks = _row_chunks(n_rows, w_in, threads)
+    cdef int threads = _team(n_rows, w_in, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
     dtype = np.float32 if floating is float else np.float64
     cdef Py_ssize_t row_len = w_in * chans
     cdef Py_ssize_t scratch_len = (1 + factor_w) * row_len
