@@ -327,10 +327,11 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
                          f"Received pointwise_kernel of shape {tuple(pk.shape)}.")
     f = pk.shape[-1]
     b = check_bias(bias, f, dtype, who)
-    if not isinstance(pk, PackedPointwise) or pk.dtype != dtype:
-        # a float32 pack used with float64 operands is recast from its kernel, not truncated
-        pk = PackedPointwise(pk.kernel if isinstance(pk, PackedPointwise) else pk, dtype)
-    pw = pk.blocks(c, m, _dw)
+    if isinstance(pk, PackedPointwise) and pk.dtype == dtype:
+        pw = pk.blocks(c, m, _dw)
+    else:  # a raw kernel, or a pack of another dtype (recast from its kernel, not truncated)
+        raw = pk.kernel if isinstance(pk, PackedPointwise) else pk
+        pw = _pointwise_blocks(raw.reshape(c * m, f).astype(dtype, copy=False), c, m, _dw)
     pbias = np.zeros(pw.shape[0] * pw.shape[2], dtype=dtype)  # padded like the blocks
     if b is not None:
         pbias[:f] = b
