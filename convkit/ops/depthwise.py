@@ -105,11 +105,10 @@ def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
     dtype = np.dtype(dtype) if dtype is not None else compute_dtype(k)
     *ks, c, m = k.shape
     taps = int(np.prod(ks, dtype=np.int64))
-    w = k.astype(dtype, copy=False).reshape(taps, c, m).transpose(2, 0, 1)
-    # a copy even when the transpose is already contiguous (M = 1): the pack must not change
-    # with the caller's array
-    return PackedDepthwise(np.array(w, order="C", copy=True).reshape(m, taps * c),
-                           tuple(k.shape))
+    w = np.ascontiguousarray(k.astype(dtype, copy=False).reshape(taps, c, m).transpose(2, 0, 1))
+    if np.may_share_memory(w, k):  # M = 1 and no cast: still the caller's memory; the pack
+        w = w.copy()               # must not change with it (its `finite` flag would lie)
+    return PackedDepthwise(w.reshape(m, taps * c), tuple(k.shape))
 
 
 class PackedPointwise:
