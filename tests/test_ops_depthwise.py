@@ -358,23 +358,20 @@ def test_row_kernel_switch_bypasses_every_row_kernel(ksize, strides, monkeypatch
         monkeypatch.setattr(depthwise_module, "_dw", mod)
         for dtype in (np.float32, np.float64):
             xd, dkd, pkd = x.astype(dtype), dk.astype(dtype), pk.astype(dtype)
-            outs, runs = {}, {}
+            outs, used = {}, {}
             for on in (True, False):
                 mod._set_row_kernels(on)
                 try:
                     dw = depthwise_conv(xd, dkd, strides=strides, padding="same")
-                    dw_runs = mod._last_row_runs()
+                    dw_used = mod._last_call_row_kernels()
                     sep = separable_conv(xd, dkd, pkd, strides=strides, padding="same")
-                    sep_runs = mod._last_row_runs()
+                    sep_used = mod._last_call_row_kernels()
                 finally:
                     mod._set_row_kernels(True)
-                outs[on], runs[on] = (dw, sep), (dw_runs, sep_runs)
-            where = (variant, np.dtype(dtype).name, ksize, strides, runs)
-            assert runs[False] == (0, 0), where
-            if row_sized:
-                assert min(runs[True]) > 0, where
-            else:
-                assert runs[True] == (0, 0), where
+                outs[on], used[on] = (dw, sep), (dw_used, sep_used)
+            where = (variant, np.dtype(dtype).name, ksize, strides, used)
+            assert used[False] == (False, False), where
+            assert used[True] == (row_sized, row_sized), where
             for a, b in zip(outs[True], outs[False], strict=True):
                 assert np.array_equal(a, b), where
 
