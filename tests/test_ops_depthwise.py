@@ -339,6 +339,43 @@ def test_row_kernels_long_rows(ksize, channels, strides):
                math.prod(ksize), 1e-5)
 
 
+@pytest.mark.parametrize("ksize", [(3, 3), (1, 3), (5, 5), (1, 5), (3, 5)])
+@pytest.mark.parametrize("strides", [1, (1, 2)])
+def test_row_kernel_switch_bypasses_every_row_kernel(ksize, strides, monkeypatch):
+    # _set_row_kernels(False) must route every kernel size through the generic tiles (it
+    # once bypassed only the 3-wide ones: `A and B or C`), and the two paths must give the
+    # same bits: both sum the taps of a pixel in (kh, kw) order.
+    rng = np.random.default_rng(sum(ksize))
+    x = rng.standard_normal((2, 6, 40, 37))
+    dk = rng.standard_normal((*ksize, 37, 1))
+    pk = rng.standard_normal((1, 1, 37, 5))
+    row_sized = ksize in [(3, 3), (1, 3), (5, 5), (1, 5)]
+    for variant in _kernels.built_variants():
+        try:
+            mod = _kernels.load_variant("_depthwise", variant)
+        except ImportError:
+            continue
+        monkeypatch.setattr(depthwise_module, "_dw", mod)
+        for dtype in (np.float32, np.float64):
+            xd, dkd, pkd = x.astype(dtype), dk.astype(dtype), pk.astype(dtype)
+            outs, used = {}, {}
+            for on in (True, False):
+                mod._set_row_kernels(on)
+                try:
+                    dw = depthwise_conv(xd, dkd, strides=strides, padding="same")
+                    dw_used = mod._last_call_row_kernels()
+                    sep = separable_conv(xd, dkd, pkd, strides=strides, padding="same")
+                    sep_used = mod._last_call_row_kernels()
+                finally:
+                    mod._set_row_kernels(True)
+                outs[on], used[on] = (dw, sep), (dw_used, sep_used)
+            where = (variant, np.dtype(dtype).name, ksize, strides, used)
+            assert used[False] == (False, False), where
+            assert used[True] == (row_sized, row_sized), where
+            for a, b in zip(outs[True], outs[False], strict=True):
+                assert np.array_equal(a, b), where
+
+
 def test_depth_multiplier_channel_order():
     # output channel q = c*M + m reads input channel c with kernel[..., c, m]
     x = np.zeros((1, 3, 2), np.float32)
@@ -567,3 +604,27 @@ def test_bad_arguments_named():
         depthwise_conv(x, k, bias=np.ones(2))
     with pytest.raises(ValueError, match="bias"):
         separable_conv(x, k, np.ones((1, 1, 4, 3)), bias=np.ones(4))
+
+
+def test_thread_count_comes_from_threads_for(monkeypatch):
+    # the op decides whether a call is worth a team (convkit._threads.threads_for, from its
+    # multiply-adds); the kernel keeps no threshold of its own
+    seen = []
+
+    def spy(work, n_threads=None):
+        seen.append(work)
+        return 3
+
+    monkeypatch.setattr(depthwise_module, "threads_for", spy)
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 5, 7, 4))
+    dk = rng.standard_normal((3, 2, 4, 2))
+    pk = rng.standard_normal((1, 1, 8, 6))
+    y = depthwise_conv(x, dk, padding="same")
+    assert seen == [y.size * 3 * 2]
+    # three threads for 14 rows of 7 pixels: the kernel runs them, correctly
+    np.testing.assert_allclose(y, ref.depthwise_conv(x, dk, padding="same"), rtol=1e-12,
+                               atol=1e-12)
+    seen.clear()
+    z = separable_conv(x, dk, pk, strides=2)
+    assert seen == [z.size // 6 * 8 * (3 * 2 + 6)]

@@ -575,3 +575,72 @@ def test_bit_identical_for_1_and_2_threads(shape, data_format):
         double = run()
     for a, b in zip(single, double, strict=True):
         assert a.tobytes() == b.tobytes()
+
+
+def test_thread_count_comes_from_threads_for(monkeypatch):
+    # the op decides whether a call is worth a team (convkit._threads.threads_for, from the
+    # bytes it reads and writes); the kernel keeps no threshold of its own
+    import convkit.ops.resample as resample_module
+
+    seen = []
+
+    def spy(work, n_threads=None):
+        seen.append(work)
+        return 3
+
+    monkeypatch.setattr(resample_module, "threads_for", spy)
+    x = np.arange(2 * 5 * 6 * 3, dtype=np.float32).reshape(2, 5, 6, 3)
+    up = ops.upsample(x, 2)
+    pad = ops.zero_pad(x, [(1, 0), (2, 1)])
+    cut = ops.crop(x, [(1, 1), (0, 2)])
+    lin = ops.upsample(x, (2, 3), interpolation="bilinear")
+    assert seen == [x.nbytes + up.nbytes, x.nbytes + pad.nbytes, 2 * cut.nbytes,
+                    x.nbytes + lin.nbytes]
+    np.testing.assert_array_equal(up, np.repeat(np.repeat(x, 2, 1), 2, 2))
+    np.testing.assert_array_equal(pad[:, 1:, 2:-1], x)
+    np.testing.assert_array_equal(cut, x[:, 1:-1, :-2])
+
+
+@pytest.mark.parametrize("method", ["bilinear", "bicubic", "lanczos3", "lanczos5"])
+@pytest.mark.parametrize("n_in, factor", [(1, 2), (3, 3), (7, 2), (12, 5), (30, 4)])
+def test_tap_table_periodic_range(method, n_in, factor):
+    # one builder gives starts, weights and the periodic range the by-phase path needs:
+    # inside it, output factor*q + p starts at q + off_p with the weights of phase p, bit
+    # for bit; just outside it, some output of the pixel was shifted
+    from convkit.ops.resample import tap_table
+
+    t = tap_table(n_in, factor, method, np.float32)
+    assert not t.start.flags.writeable and not t.weights.flags.writeable
+    assert 0 <= t.q_lo <= t.q_hi <= n_in or t.q_hi <= t.q_lo
+    start = t.start.reshape(n_in, factor)
+    weights = t.weights.reshape(n_in, factor, -1)
+    for q in range(t.q_lo, t.q_hi):
+        assert np.array_equal(start[q] - q, start[t.q_lo] - t.q_lo)
+        assert np.array_equal(weights[q], weights[t.q_lo])
+    if t.q_hi > t.q_lo:
+        for q in (t.q_lo - 1, t.q_hi):
+            if 0 <= q < n_in:
+                assert not np.array_equal(start[q] - q, start[t.q_lo] - t.q_lo)
+
+
+def test_kernel_refuses_unsafe_tap_tables():
+    from convkit import _kernels
+    from convkit.ops.resample import tap_table
+
+    k = _kernels.load("_resample")
+    src = np.zeros((1, 1, 1, 8, 2), np.float32)
+    dst = np.empty((1, 1, 1, 16, 2), np.float32)
+    one = tap_table(1, 1, "bilinear", np.float32)
+    w = tap_table(8, 2, "bilinear", np.float32)
+    args = (src, dst, one.start, one.weights, one.start, one.weights)
+    k.resample(*args, w.start, w.weights, 2, w.q_lo, w.q_hi, 1)   # the built table is fine
+    outside = w.start.copy()
+    outside[-1] = 7   # 2 taps from pixel 7 read pixel 8
+    with pytest.raises(ValueError, match="outside the input"):
+        k.resample(*args, outside, w.weights, 2, w.q_lo, w.q_hi, 1)
+    not_periodic = w.start.copy()
+    not_periodic[2 * w.q_lo + 1] -= 1
+    with pytest.raises(ValueError, match="not periodic"):
+        k.resample(*args, not_periodic, w.weights, 2, w.q_lo, w.q_hi, 1)
+    with pytest.raises(ValueError, match="phase range"):
+        k.resample(*args, w.start, w.weights, 2, 0, 9, 1)

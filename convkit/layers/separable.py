@@ -65,7 +65,9 @@ class BaseSeparableConv(ConvolutionLayer):
     def call(self, inputs):
         depthwise = self._packed(self.depthwise_kernel,
                                  lambda k: ops.pack_depthwise_kernel(k, self.dtype))
-        y = ops.separable_conv(inputs, depthwise, self.pointwise_kernel.value,
+        pointwise = self._packed(self.pointwise_kernel,
+                                 lambda k: ops.depthwise.pack_pointwise_kernel(k, self.dtype))
+        y = ops.separable_conv(inputs, depthwise, pointwise,
                                strides=self.strides, padding=self.padding,
                                data_format=self.data_format, dilation_rate=self.dilation_rate,
                                **self._op_kwargs())

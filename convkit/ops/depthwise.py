@@ -8,12 +8,13 @@ Weights use Keras's layouts (KERAS_PARITY §3.3/§3.4): depthwise ``kernel_size 
 output channel ``q = c*M + m``; pointwise ``(1,)*rank + (C*M, F)``.
 """
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import _kernels
-from .._threads import get_num_threads
+from .._threads import threads_for
 from ._arrays import (
     as_array,
     check_bias,
@@ -55,10 +56,17 @@ class PackedDepthwise:
 
     Layers may cache this and pass it as ``kernel`` to :func:`depthwise_conv` /
     ``depthwise_kernel`` to :func:`separable_conv`; repack after changing the weights.
+    ``weights`` is a read-only copy, so ``finite`` (no inf or NaN among them, which decides
+    the padding path, ``docs/design/kernels.md`` §9) is computed once and stays true to it.
     """
 
     weights: np.ndarray
     kernel_shape: tuple  # the Keras shape, kernel_size + (C, M)
+    finite: bool = field(init=False)
+
+    def __post_init__(self):
+        self.weights.setflags(write=False)
+        object.__setattr__(self, "finite", bool(np.isfinite(self.weights).all()))
 
     @property
     def dtype(self):
@@ -87,8 +95,8 @@ def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
     --------
     >>> import numpy as np
     >>> p = pack_depthwise_kernel(np.ones((3, 3, 4, 2), "float32"))
-    >>> p.weights.shape
-    (2, 36)
+    >>> p.weights.shape, p.finite
+    ((2, 36), True)
     """
     k = as_array(kernel, "kernel")
     if k.ndim not in (3, 4, 5):
@@ -97,8 +105,73 @@ def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
     dtype = np.dtype(dtype) if dtype is not None else compute_dtype(k)
     *ks, c, m = k.shape
     taps = int(np.prod(ks, dtype=np.int64))
-    w = k.astype(dtype, copy=False).reshape(taps, c, m).transpose(2, 0, 1)
-    return PackedDepthwise(np.ascontiguousarray(w).reshape(m, taps * c), tuple(k.shape))
+    w = np.ascontiguousarray(k.astype(dtype, copy=False).reshape(taps, c, m).transpose(2, 0, 1))
+    if np.may_share_memory(w, k):  # M = 1 and no cast: still the caller's memory; the pack
+        w = w.copy()               # must not change with it (its `finite` flag would lie)
+    return PackedDepthwise(w.reshape(m, taps * c), tuple(k.shape))
+
+
+class PackedPointwise:
+    """A separable conv's pointwise kernel ``(1,) * rank + (C * M, F)``, cast once, with its
+    blocked layout cached (the pointwise counterpart of :class:`PackedDepthwise`).
+
+    Layers create one per weight value (:func:`pack_pointwise_kernel`) and pass it as
+    ``pointwise_kernel`` to :func:`separable_conv`, so the blocking is not redone per call.
+    It does not follow later changes to the source array: make a new one when the weights
+    change.
+
+    Attributes
+    ----------
+    kernel : numpy.ndarray
+        The kernel in Keras layout, in ``dtype`` (read-only).
+    dtype : numpy.dtype
+        Its compute dtype.
+    """
+
+    def __init__(self, kernel, dtype=None):
+        arr = as_array(kernel, "pointwise_kernel")
+        dtype = np.dtype(dtype) if dtype is not None else compute_dtype(arr)
+        self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
+        self.kernel.setflags(write=False)
+        self.dtype = dtype
+        self._cache = {}
+
+    @property
+    def shape(self) -> tuple:
+        return self.kernel.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.kernel.ndim
+
+    def blocks(self, c: int, m: int, module=None) -> np.ndarray:
+        """``(ceil(F/KB), M*C, KB)`` blocks for ``module``'s ``KB`` (made once, then cached)."""
+        module = _dw if module is None else module
+        key = (c, m, id(module))
+        if key not in self._cache:
+            self._cache[key] = _pointwise_blocks(self.kernel.reshape(c * m, -1), c, m, module)
+        return self._cache[key]
+
+
+def pack_pointwise_kernel(kernel, dtype=None) -> PackedPointwise:
+    """Cast a separable conv's pointwise kernel once, for repeated :func:`separable_conv` calls.
+
+    Parameters
+    ----------
+    kernel : array_like
+        ``(1,) * rank + (C * depth_multiplier, filters)`` (Keras layout).
+    dtype : {"float32", "float64"}, optional
+        Defaults to float64 for a float64 kernel, float32 otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = pack_pointwise_kernel(np.ones((1, 1, 4, 3)))
+    >>> x = np.ones((1, 5, 5, 2), "float32")
+    >>> separable_conv(x, np.ones((3, 3, 2, 2)), p).shape
+    (1, 3, 3, 3)
+    """
+    return PackedPointwise(kernel, dtype)
 
 
 def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra, who, name):
@@ -111,14 +184,14 @@ def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra
     dtype = compute_dtype(x, packed.weights if packed is not None else k, *extra)
     rank = _check_kernel(x, packed if packed is not None else k, data_format, who, name)
     kshape = packed.kernel_shape if packed is not None else tuple(k.shape)
-    geo = conv_geometry(spatial_shape(x, data_format), kshape[:rank], strides, padding,
+    geometry = conv_geometry(spatial_shape(x, data_format), kshape[:rank], strides, padding,
                         dilation_rate, who=who)
     if packed is None or packed.weights.dtype != dtype:
         packed = pack_depthwise_kernel(k if k is not None else _unpack(packed), dtype)
     x5 = to_kernel_layout(np.ascontiguousarray(x, dtype=dtype), data_format)
-    if x5.size and min(geo.out_spatial) > 0 and not np.isfinite(packed.weights).all():
-        x5, geo = with_explicit_padding(x5, geo)
-    return x5, packed, geo, dtype, rank, data_format
+    if x5.size and min(geometry.out_spatial) > 0 and not packed.finite:
+        x5, geometry = with_explicit_padding(x5, geometry)
+    return x5, packed, geometry, dtype, rank, data_format
 
 
 def _unpack(packed: PackedDepthwise) -> np.ndarray:
@@ -171,7 +244,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     relu = fused_activation_code(activation, who)
     k_for_dtype = kernel if isinstance(kernel, PackedDepthwise) else as_array(kernel, "kernel")
     bias = None if bias is None else as_array(bias, "bias")
-    x5, packed, geo, dtype, rank, data_format = _prepare(
+    x5, packed, geometry, dtype, rank, data_format = _prepare(
         inputs, k_for_dtype, strides, padding, data_format, dilation_rate, [bias], who,
         "kernel")
     c, m = packed.kernel_shape[-2:]
@@ -179,27 +252,26 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     # the kernel reads the bias m-major (m*C + c), like its repacked weights
     bias_arr = (np.ascontiguousarray(b.astype(dtype, copy=False).reshape(c, m).T).reshape(-1)
                 if b is not None else np.empty(0, dtype=dtype))
-    y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, c * m, dtype, like=x5)
+    y5 = kernel_output(x5.shape[0], geometry.rank_out_spatial, c * m, dtype, like=x5)
     fn = _dw.depthwise_f64 if dtype == np.float64 else _dw.depthwise_f32
-    fn(x5, packed.weights, bias_arr, y5, geo.kernel_spatial, geo.strides, geo.dilation,
-       geo.pad_before, relu, get_num_threads())
+    macs = y5.size * math.prod(geometry.kernel_spatial)
+    fn(x5, packed.weights, bias_arr, y5, geometry.kernel_spatial, geometry.strides,
+       geometry.dilation, geometry.pad_before, relu, threads_for(macs))
     return from_kernel_layout(y5, rank, data_format)
 
 
-def _pack_pointwise(p: np.ndarray, c: int, m: int, dtype, bias) -> tuple:
-    """Pointwise (C*M, F) → blocks (ceil(F/KB), M*C, KB), rows m-major; padded bias."""
-    kb = _dw.PW_KB_F64 if dtype == np.float64 else _dw.PW_KB_F32
+def _pointwise_blocks(p: np.ndarray, c: int, m: int, module) -> np.ndarray:
+    """Pointwise (C*M, F) → blocks (ceil(F/KB), M*C, KB), rows m-major, columns zero-padded."""
+    kb = module.PW_KB_F64 if p.dtype == np.float64 else module.PW_KB_F32
     f = p.shape[-1]
-    rows = p.reshape(c, m, f).transpose(1, 0, 2).reshape(m * c, f).astype(dtype, copy=False)
+    rows = p.reshape(c, m, f).transpose(1, 0, 2).reshape(m * c, f)
     nfb = -(-f // kb)
-    packed = np.zeros((nfb, m * c, kb), dtype=dtype)
+    packed = np.zeros((nfb, m * c, kb), dtype=p.dtype)
     for fb in range(nfb):
         cols = rows[:, fb * kb:(fb + 1) * kb]
         packed[fb, :, :cols.shape[1]] = cols
-    pbias = np.zeros(nfb * kb, dtype=dtype)
-    if bias is not None:
-        pbias[:f] = bias
-    return packed, pbias
+    packed.setflags(write=False)
+    return packed
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
@@ -213,7 +285,7 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
         ``(batch, *spatial, C)`` (channels_last) or ``(batch, C, *spatial)``; rank 1 to 3.
     depthwise_kernel : array_like or PackedDepthwise
         ``kernel_size + (C, depth_multiplier)``.
-    pointwise_kernel : array_like
+    pointwise_kernel : array_like or PackedPointwise
         ``(1,) * rank + (C * depth_multiplier, filters)``.
     strides, padding, dilation_rate
         Act on the depthwise step only (see :func:`depthwise_conv`).
@@ -240,9 +312,10 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     relu = fused_activation_code(activation, who)
     dk = (depthwise_kernel if isinstance(depthwise_kernel, PackedDepthwise)
           else as_array(depthwise_kernel, "depthwise_kernel"))
-    pk = as_array(pointwise_kernel, "pointwise_kernel")
+    pk = (pointwise_kernel if isinstance(pointwise_kernel, PackedPointwise)
+          else as_array(pointwise_kernel, "pointwise_kernel"))
     bias = None if bias is None else as_array(bias, "bias")
-    x5, packed, geo, dtype, rank, data_format = _prepare(
+    x5, packed, geometry, dtype, rank, data_format = _prepare(
         inputs, dk, strides, padding, data_format, dilation_rate, [pk, bias], who,
         "depthwise_kernel")
     c, m = packed.kernel_shape[-2:]
@@ -253,14 +326,23 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
                          f"Received pointwise_kernel of shape {tuple(pk.shape)}.")
     f = pk.shape[-1]
     b = check_bias(bias, f, dtype, who)
-    pw, pbias = _pack_pointwise(pk.reshape(c * m, f), c, m, dtype, b)
-    y5 = kernel_output(x5.shape[0], geo.rank_out_spatial, f, dtype)
+    if isinstance(pk, PackedPointwise) and pk.dtype == dtype:
+        pw = pk.blocks(c, m, _dw)
+    else:  # a raw kernel, or a pack of another dtype (recast from its kernel, not truncated)
+        raw = pk.kernel if isinstance(pk, PackedPointwise) else pk
+        pw = _pointwise_blocks(raw.reshape(c * m, f).astype(dtype, copy=False), c, m, _dw)
+    pbias = np.zeros(pw.shape[0] * pw.shape[2], dtype=dtype)  # padded like the blocks
+    if b is not None:
+        pbias[:f] = b
+    y5 = kernel_output(x5.shape[0], geometry.rank_out_spatial, f, dtype)
     if y5.size and c * m == 0:  # no channels: every output is the bias (Keras: zeros + bias)
         y5[...] = pbias[:f]
         if relu:
             np.maximum(y5, 0, out=y5)
         return from_kernel_layout(y5, rank, data_format)
     fn = _dw.separable_f64 if dtype == np.float64 else _dw.separable_f32
-    fn(x5, packed.weights, pw, pbias, y5, geo.kernel_spatial, geo.strides, geo.dilation,
-       geo.pad_before, relu, get_num_threads())
+    # the depthwise taps and the pointwise step, per output pixel
+    macs = math.prod(y5.shape[:-1]) * c * m * (math.prod(geometry.kernel_spatial) + f)
+    fn(x5, packed.weights, pw, pbias, y5, geometry.kernel_spatial, geometry.strides,
+       geometry.dilation, geometry.pad_before, relu, threads_for(macs))
     return from_kernel_layout(y5, rank, data_format)

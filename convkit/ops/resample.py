@@ -11,11 +11,12 @@ transpose at all.
 """
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import _kernels
-from .._threads import get_num_threads
+from .._threads import threads_for
 from . import _arrays, shapes
 from .arguments import (  # noqa: F401  (INTERPOLATIONS: the modes, re-exported with upsample)
     INTERPOLATIONS,
@@ -105,8 +106,9 @@ def _window(x: np.ndarray, data_format: str, out_spatial: tuple, offsets: tuple)
     src = _to_5d(x, data_format)
     dst = _to_5d(out, data_format)
     off_d, off_h, off_w = _pad3(offsets, 0)
+    # work: bytes written, plus bytes read (the overlap of the windows, at most the smaller)
     _resample.window_copy(_as_bytes(src), _as_bytes(dst), off_d, off_h, off_w,
-                          get_num_threads())
+                          threads_for(out.nbytes + min(x.nbytes, out.nbytes)))
     return out
 
 
@@ -255,7 +257,7 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
     sd, sh, sw = _pad3(factors, 1)
     _resample.upsample_nearest(_as_bytes(_to_5d(x, data_format)),
                                _as_bytes(_to_5d(out, data_format)), sd, sh, sw,
-                               get_num_threads())
+                               threads_for(x.nbytes + out.nbytes))
     return out
 
 
@@ -277,48 +279,58 @@ def _kernel_values(name: str, x: np.ndarray) -> np.ndarray:
     return np.where(x > radius, 0.0, np.where(x > 1e-3, sinc2, 1.0))
 
 
+class TapTable(NamedTuple):
+    """One axis's taps for the interpolating kernel (built by :func:`tap_table`).
+
+    Output ``j`` is ``sum_e weights[j, e] * input[start[j] + e]``. Over the input pixels
+    ``[q_lo, q_hi)`` (empty when ``q_hi <= q_lo``) the taps are periodic: output
+    ``factor * q + p`` starts at ``q + off_p`` with weights depending on ``p`` only, which the
+    kernel's by-phase path relies on (it checks the starts, ``_check_taps``).
+    """
+
+    start: np.ndarray    # (n_out,) intp, non-decreasing, read-only
+    weights: np.ndarray  # (n_out, taps) in the compute dtype, read-only
+    q_lo: int
+    q_hi: int
+
+
 @functools.lru_cache(maxsize=128)
-def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> tuple:
-    """Per-output start index and weights for one axis: ``(start[n_out], weights[n_out, T])``.
+def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> TapTable:
+    """Start indices, weights and periodic range of one axis: the one place they are derived.
 
     A factor-1 axis is the identity (jax skips it). Otherwise output ``j = factor * q + p``
     samples input coordinate ``u = (j + 0.5) / factor - 0.5 = q + u_p``; its
     ``T = min(n_in, 2 * radius)`` taps are the input samples nearest ``u`` (shifted to stay
     inside the input), weighted by the kernel and renormalised to sum to 1. Distances are
-    formed as ``frac(u_p) + integer`` so that, away from the borders, outputs of one phase ``p``
-    get bit-identical weights (the kernel's by-phase path relies on it). Cached per argument
-    set (layers call with the same shapes again and again); the arrays are read-only.
+    formed as ``frac(u_p) + integer``, so outputs of one phase ``p`` whose taps were not
+    shifted get bit-identical weights: the periodic range is the input pixels all of whose
+    outputs kept their unshifted start. Cached per argument set (layers call with the same
+    shapes again and again); the arrays are read-only.
     """
     if factor == 1:
-        return _frozen(np.arange(n_in, dtype=np.intp)), _frozen(np.ones((n_in, 1), dtype=dtype))
+        return TapTable(_frozen(np.arange(n_in, dtype=np.intp)),
+                        _frozen(np.ones((n_in, 1), dtype=dtype)), 0, n_in)
     radius = _RADIUS[interpolation]
     taps = min(n_in, 2 * radius)
     j = np.arange(n_in * factor)
     u_p = (j % factor + 0.5) / factor - 0.5
     floor_p = np.floor(u_p)
     base = j // factor + floor_p.astype(np.intp)        # floor(u)
-    start = np.clip(base - radius + 1, 0, n_in - taps)
+    unshifted = base - radius + 1
+    start = np.clip(unshifted, 0, n_in - taps)
     offsets = base[:, None] - (start[:, None] + np.arange(taps))   # exact small integers
     w = _kernel_values(interpolation, np.abs((u_p - floor_p)[:, None] + offsets))
     w /= w.sum(axis=1, keepdims=True)
-    return _frozen(start), _frozen(np.ascontiguousarray(w, dtype=dtype))
+    # shifting happens only near the two ends, so the unshifted pixels are one run
+    periodic = np.flatnonzero((start == unshifted).reshape(n_in, factor).all(axis=1))
+    q_lo, q_hi = (int(periodic[0]), int(periodic[-1]) + 1) if periodic.size else (0, 0)
+    return TapTable(_frozen(start.astype(np.intp, copy=False)),
+                    _frozen(np.ascontiguousarray(w, dtype=dtype)), q_lo, q_hi)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
-
-
-def phase_range(n_in: int, factor: int, interpolation: str) -> tuple:
-    """Input pixels ``[q_lo, q_hi)`` whose outputs have unshifted, phase-periodic W taps."""
-    if factor == 1:
-        return 0, n_in
-    radius = _RADIUS[interpolation]
-    taps = min(n_in, 2 * radius)
-    floors = [int(np.floor((p + 0.5) / factor - 0.5)) for p in range(factor)]
-    q_lo = max(0, max(radius - 1 - f for f in floors))
-    q_hi = min(n_in, min(n_in - taps + radius - 1 - f for f in floors) + 1)
-    return q_lo, max(q_lo, q_hi)
 
 
 def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
@@ -329,10 +341,9 @@ def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -
     if out.size == 0:
         return out.astype(x.dtype, copy=False)
     src = _to_5d(x.astype(compute, copy=False), data_format)
-    tables = []
-    for n_in, f in zip(_pad3(spatial, 1), _pad3(factors, 1), strict=True):
-        tables.extend(tap_table(n_in, f, method, compute.type))
-    w_in, f_w = spatial[-1], factors[-1]
-    _resample.resample(src, _to_5d(out, data_format), *tables, f_w,
-                       *phase_range(w_in, f_w, method), get_num_threads())
+    d, h, w = (tap_table(n_in, f, method, compute.type)
+               for n_in, f in zip(_pad3(spatial, 1), _pad3(factors, 1), strict=True))
+    _resample.resample(src, _to_5d(out, data_format), d.start, d.weights, h.start, h.weights,
+                       w.start, w.weights, factors[-1], w.q_lo, w.q_hi,
+                       threads_for(src.nbytes + out.nbytes))
     return out.astype(x.dtype, copy=False)

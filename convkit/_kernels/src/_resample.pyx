@@ -27,7 +27,7 @@ q_hi, n_threads)``
     and ``weight_x`` (``[out_x, taps_x]``, same dtype as the data), so that
     ``dst[n, i, j, k] = sum_{a, b, e} weight_d[i, a] * weight_h[j, b] * weight_w[k, e]
     * src[n, start_d[i] + a, start_h[j] + b, start_w[k] + e]``; every tap must lie inside the
-    input. ``factor_w`` is the W upsampling factor (``W_out = factor_w * W_in``); over input
+    input. ``ops.resample.tap_table`` builds the tables; ``_check_taps`` refuses unsafe ones. ``factor_w`` is the W upsampling factor (``W_out = factor_w * W_in``); over input
     pixels ``[q_lo, q_hi)`` (empty if ``q_hi <= q_lo``) the W taps must be periodic: output
     ``factor_w * q + p`` starts at ``q + off_p`` with weights depending on ``p`` only. D and H
     taps are combined first into one row (per-thread scratch), then W taps: pixel by pixel with
@@ -99,10 +99,10 @@ cdef extern from *:
 
 cdef enum:
     # outputs at least this large are written with streaming stores (see rk_stream_copy): far
-    # beyond the L2 caches, where the usual write-allocate reads every line before writing it
+    # beyond the L2 caches, where the usual write-allocate reads every line before writing it.
+    # (Not a threading decision: how many threads a call gets is the caller's n_threads, from
+    # convkit._threads.threads_for, lowered only to the number of tasks.)
     STREAM_MIN_BYTES = 1 << 24
-    # below this many output bytes a parallel region costs more than it saves
-    PARALLEL_MIN_BYTES = 1 << 18
     # when rows are scarce (1-D data, batch 1), rows are cut along W into this many tasks
     # per thread at least, so that static scheduling stays balanced
     TASKS_PER_THREAD = 4
@@ -118,10 +118,10 @@ cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) 
     return min(width, (wanted + n_rows - 1) // n_rows)
 
 
-cdef int _threads_for(Py_ssize_t out_bytes, Py_ssize_t n_tasks, int n_threads) noexcept nogil:
-    if out_bytes < PARALLEL_MIN_BYTES:
-        return 1
-    return clamp_threads(n_threads, n_tasks)
+cdef int _team(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
+    """Threads for a loop over ``n_rows`` rows cut by :func:`_row_chunks`: the caller's
+    count, at most one per task."""
+    return clamp_threads(n_threads, n_rows * _row_chunks(n_rows, width, n_threads))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,9 +162,8 @@ def window_copy(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst
     cdef const uint8_t *base = &src[0, 0, 0, 0, 0] if has_src else NULL
     cdef uint8_t *out = &dst[0, 0, 0, 0, 0]
     cdef Py_ssize_t row_bytes_in = w_in * nbytes, row_bytes_out = w_out * nbytes
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, n_threads)
-    cdef int threads = _threads_for(n_rows * row_bytes_out, n_rows * chunks, n_threads)
-    chunks = _row_chunks(n_rows, w_out, threads)
+    cdef int threads = _team(n_rows, w_out, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, threads)
     cdef Py_ssize_t task, sd, sh
     cdef RowTask t
     cdef const uint8_t *src_row
@@ -264,10 +263,8 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
     cdef uint8_t *out = &dst[0, 0, 0, 0, 0]
     cdef Py_ssize_t h_out = h_in * size_h, d_out = d_in * size_d
     cdef Py_ssize_t row_in = w_in * nbytes, row_out = w_in * size_w * nbytes
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, n_threads)
-    cdef int threads = _threads_for(n_rows * row_out * size_h * size_d, n_rows * chunks,
-                                    n_threads)
-    chunks = _row_chunks(n_rows, w_in, threads)
+    cdef int threads = _team(n_rows, w_in, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
     cdef Py_ssize_t task, w0, w1, a, c, seg_off, seg_len
     cdef RowTask t
     cdef uint8_t *first
@@ -450,27 +447,29 @@ cdef void _resample_row(const floating *src_b, floating *dst_row, floating *tmp,
         _taps_per_pixel(vrow, col0, dst_row, chans, k0, k1, start_w, tw, ww)
 
 
-def _check_table(const Py_ssize_t[::1] start, Py_ssize_t n_out, Py_ssize_t taps,
-                 Py_ssize_t n_in, str axis):
-    cdef Py_ssize_t i
+def _check_taps(const Py_ssize_t[::1] start, Py_ssize_t n_out, Py_ssize_t taps,
+                Py_ssize_t n_in, str axis, Py_ssize_t factor=1, Py_ssize_t q_lo=0,
+                Py_ssize_t q_hi=0):
+    """Check one axis's tap table against the contract (module docstring) before any read.
+
+    ``ops.resample.tap_table`` builds the tables; this only refuses one that would read
+    outside the input: a start table of the wrong length or out of range or decreasing, or a
+    periodic range ``[q_lo, q_hi)`` (W only; empty for D and H) whose starts are not periodic.
+    """
+    cdef Py_ssize_t i, q, p
     if start.shape[0] != n_out or taps < 1:
         raise ValueError(f"resample: tap table for axis {axis} does not match the output")
     for i in range(n_out):
         if start[i] < 0 or start[i] + taps > n_in or (i > 0 and start[i] < start[i - 1]):
             raise ValueError(f"resample: tap table for axis {axis} reads outside the input")
-
-
-def _check_phases(const Py_ssize_t[::1] start, Py_ssize_t fw, Py_ssize_t q_lo,
-                  Py_ssize_t q_hi, Py_ssize_t n_in):
-    cdef Py_ssize_t q, p
     if q_hi <= q_lo:
         return
-    if fw < 1 or q_lo < 0 or q_hi > n_in or fw * n_in != start.shape[0]:
-        raise ValueError("resample: bad W phase range")
+    if factor < 1 or q_lo < 0 or q_hi > n_in or factor * n_in != n_out:
+        raise ValueError(f"resample: bad phase range for axis {axis}")
     for q in range(q_lo, q_hi):
-        for p in range(fw):
-            if start[fw * q + p] - q != start[fw * q_lo + p] - q_lo:
-                raise ValueError("resample: W taps are not periodic over the phase range")
+        for p in range(factor):
+            if start[factor * q + p] - q != start[factor * q_lo + p] - q_lo:
+                raise ValueError(f"resample: {axis} taps are not periodic over the phase range")
 
 
 def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
@@ -490,18 +489,15 @@ def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
         raise ValueError("resample: weight tables do not match the output")
     if factor_w < 1 or w_out != factor_w * w_in:
         raise ValueError("resample: W output length must be factor_w times the input's")
-    _check_table(start_d, d_out, td, d_in, "D")
-    _check_table(start_h, h_out, th, h_in, "H")
-    _check_table(start_w, w_out, tw, w_in, "W")
-    _check_phases(start_w, factor_w, q_lo, q_hi, w_in)
+    _check_taps(start_d, d_out, td, d_in, "D")
+    _check_taps(start_h, h_out, th, h_in, "H")
+    _check_taps(start_w, w_out, tw, w_in, "W", factor_w, q_lo, q_hi)
     cdef Py_ssize_t n_rows = n * d_out * h_out
     if n_rows * w_out * chans == 0:
         return
     # rows are cut along W in whole groups of factor_w output pixels (see _resample_row)
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, n_threads)
-    cdef int threads = _threads_for(n_rows * w_out * chans * sizeof(floating),
-                                    n_rows * chunks, n_threads)
-    chunks = _row_chunks(n_rows, w_in, threads)
+    cdef int threads = _team(n_rows, w_in, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
     dtype = np.float32 if floating is float else np.float64
     cdef Py_ssize_t row_len = w_in * chans
     cdef Py_ssize_t scratch_len = (1 + factor_w) * row_len
