@@ -108,11 +108,17 @@ class Conv1D(BaseConv):
 class Conv2D(BaseConv):
     """2-D convolution over ``(batch, rows, cols, channels)`` (or channels_first).
 
+    Each filter slides a ``kernel_size`` window over the image and sums over every input
+    channel; ``strides=2`` with ``padding="same"`` halves each side, rounding up.
+
     Examples
     --------
     >>> import numpy as np
-    >>> Conv2D(8, 3, padding="same")(np.ones((1, 5, 5, 3))).shape
-    (1, 5, 5, 8)
+    >>> layer = Conv2D(8, 3, strides=2, padding="same")
+    >>> layer(np.ones((4, 28, 28, 3))).shape
+    (4, 14, 14, 8)
+    >>> [w.shape for w in layer.get_weights()]  # kernel_size + (in_channels, filters); bias
+    [(3, 3, 3, 8), (8,)]
     """
 
     rank = 2
@@ -121,11 +127,17 @@ class Conv2D(BaseConv):
 class Conv3D(BaseConv):
     """3-D convolution over ``(batch, depth, rows, cols, channels)`` (or channels_first).
 
+    With ``groups=g`` the channels split into ``g`` groups, each convolved with its own
+    ``filters // g`` filters.
+
     Examples
     --------
+    A volume with two channels first, one group per channel:
+
     >>> import numpy as np
-    >>> Conv3D(2, 3)(np.ones((1, 4, 4, 4, 1))).shape
-    (1, 2, 2, 2, 2)
+    >>> volume = np.ones((1, 2, 8, 8, 8))
+    >>> Conv3D(4, 3, groups=2, data_format="channels_first")(volume).shape
+    (1, 4, 6, 6, 6)
     """
 
     rank = 3

@@ -79,26 +79,35 @@ class BaseConvTranspose(ConvolutionLayer):
 
 
 class Conv1DTranspose(BaseConvTranspose):
-    """1-D transposed convolution.
+    """1-D transposed convolution over ``(batch, steps, channels)``.
+
+    Each input step scatters a copy of the kernel, ``strides`` steps apart; with
+    ``padding="same"`` the output is ``strides`` times longer than the input.
 
     Examples
     --------
     >>> import numpy as np
-    >>> Conv1DTranspose(2, 3, strides=2, padding="same")(np.ones((1, 4, 1))).shape
+    >>> layer = Conv1DTranspose(2, 3, strides=2, padding="same")
+    >>> layer(np.ones((1, 4, 1))).shape
     (1, 8, 2)
+    >>> layer.kernel.shape  # kernel_size + (filters, in_channels): Keras's transposed layout
+    (3, 2, 1)
     """
 
     rank = 1
 
 
 class Conv2DTranspose(BaseConvTranspose):
-    """2-D transposed convolution.
+    """2-D transposed convolution, the usual learned 2x upsampling of decoders and GANs.
+
+    ``output_padding`` picks one of the output sizes that a strided convolution would map
+    back to the input size.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> Conv2DTranspose(4, 3, strides=2, padding="same")(np.ones((1, 12, 12, 2))).shape
-    (1, 24, 24, 4)
+    >>> layer = Conv2DTranspose(4, 3, strides=2, padding="same", output_padding=1)
+    >>> layer.compute_output_shape((None, 12, 12, 2))
+    [None, 24, 24, 4]
     """
 
     rank = 2
@@ -107,11 +116,14 @@ class Conv2DTranspose(BaseConvTranspose):
 class Conv3DTranspose(BaseConvTranspose):
     """3-D transposed convolution (``data_format`` comes before ``output_padding``).
 
+    A 2x2x2 kernel with strides 2 gives every input voxel its own 2x2x2 output block.
+
     Examples
     --------
     >>> import numpy as np
-    >>> Conv3DTranspose(1, 2, strides=2)(np.ones((1, 2, 2, 2, 1))).shape
-    (1, 4, 4, 4, 1)
+    >>> layer = Conv3DTranspose(1, 2, strides=2)
+    >>> layer(np.ones((1, 2, 2, 2, 1))).shape, layer.kernel.shape
+    ((1, 4, 4, 4, 1), (2, 2, 2, 1, 1))
     """
 
     rank = 3

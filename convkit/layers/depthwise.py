@@ -67,24 +67,32 @@ class BaseDepthwiseConv(ConvolutionLayer):
 class DepthwiseConv1D(BaseDepthwiseConv):
     """1-D depthwise convolution over ``(batch, steps, channels)``.
 
+    Each input channel gets ``depth_multiplier`` kernels of its own; channels never mix.
+
     Examples
     --------
     >>> import numpy as np
-    >>> DepthwiseConv1D(3, depth_multiplier=2)(np.ones((1, 8, 4))).shape
+    >>> layer = DepthwiseConv1D(3, depth_multiplier=2)
+    >>> layer(np.ones((1, 8, 4))).shape  # 4 channels x 2 kernels each
     (1, 6, 8)
+    >>> layer.kernel.shape  # kernel_size + (in_channels, depth_multiplier)
+    (3, 4, 2)
     """
 
     rank = 1
 
 
 class DepthwiseConv2D(BaseDepthwiseConv):
-    """2-D depthwise convolution.
+    """2-D depthwise convolution, the per-channel filter of MobileNet's blocks.
 
     Examples
     --------
+    A 3x3 filter per channel costs 9 weights and a bias per channel:
+
     >>> import numpy as np
-    >>> DepthwiseConv2D(3, padding="same")(np.ones((1, 5, 5, 4))).shape
-    (1, 5, 5, 4)
+    >>> layer = DepthwiseConv2D(3, padding="same")
+    >>> layer(np.ones((1, 5, 5, 4))).shape, layer.count_params()
+    ((1, 5, 5, 4), 40)
     """
 
     rank = 2

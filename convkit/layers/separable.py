@@ -82,26 +82,33 @@ class BaseSeparableConv(ConvolutionLayer):
 
 
 class SeparableConv1D(BaseSeparableConv):
-    """1-D depthwise-separable convolution.
+    """1-D depthwise-separable convolution: a depthwise pass, then a 1x1 pointwise mix.
 
     Examples
     --------
     >>> import numpy as np
-    >>> SeparableConv1D(4, 3, padding="same")(np.ones((1, 8, 2))).shape
+    >>> layer = SeparableConv1D(4, 3, padding="same")
+    >>> layer(np.ones((1, 8, 2))).shape
     (1, 8, 4)
+    >>> [w.shape for w in layer.get_weights()]  # depthwise, pointwise, bias
+    [(3, 2, 1), (1, 2, 4), (4,)]
     """
 
     rank = 1
 
 
 class SeparableConv2D(BaseSeparableConv):
-    """2-D depthwise-separable convolution.
+    """2-D depthwise-separable convolution: per-channel 3x3 filters, then a 1x1 mix.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> SeparableConv2D(8, 3, depth_multiplier=2)(np.ones((1, 6, 6, 3))).shape
-    (1, 4, 4, 8)
+    The same output shape as ``Conv2D(8, 3)`` for half the weights (224 there):
+
+    >>> layer = SeparableConv2D(8, 3, depth_multiplier=2)
+    >>> layer.compute_output_shape((1, 6, 6, 3)), layer.build((1, 6, 6, 3))
+    ((1, 4, 4, 8), None)
+    >>> layer.count_params()
+    110
     """
 
     rank = 2

@@ -96,14 +96,16 @@ class CastKernel:
     kernels of conv and conv_transpose, which add their own cached packings)."""
 
     layout = "kernel_size + (..., ...)"
+    argument = "kernel"  # the op argument it stands for, named in errors
 
     def __init__(self, kernel, dtype=None):
-        arr = _arrays.as_array(kernel, "kernel")
+        name = self.argument
+        arr = _arrays.as_array(kernel, name)
         if arr.ndim not in (3, 4, 5):
-            raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({self.layout}). "
-                             f"Received kernel of shape {arr.shape}")
+            raise ValueError(f"`{name}` must have rank 3, 4 or 5 ({self.layout}). "
+                             f"Received {name} of shape {arr.shape}")
         if min(arr.shape) == 0:
-            raise ValueError(f"`kernel` must not have zero-size axes. Received kernel of shape "
+            raise ValueError(f"`{name}` must not have zero-size axes. Received {name} of shape "
                              f"{arr.shape}")
         dtype = _arrays.compute_dtype(arr) if dtype is None else \
             _arrays.resolve_float_dtype(dtype, "dtype")

@@ -23,6 +23,7 @@ from ._arrays import (
     kernel_output,
     to_kernel_layout,
 )
+from ._direct import CastKernel
 from ._geometry import conv_geometry, with_explicit_padding
 from .arguments import fused_activation_code, standardize_data_format, standardize_padding
 from .shapes import channel_axis, channels, spatial_shape
@@ -111,7 +112,7 @@ def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
     return PackedDepthwise(w.reshape(m, taps * c), tuple(k.shape))
 
 
-class PackedPointwise:
+class PackedPointwise(CastKernel):
     """A separable conv's pointwise kernel ``(1,) * rank + (C * M, F)``, cast once, with its
     blocked layout cached (the pointwise counterpart of :class:`PackedDepthwise`).
 
@@ -128,21 +129,8 @@ class PackedPointwise:
         Its compute dtype.
     """
 
-    def __init__(self, kernel, dtype=None):
-        arr = as_array(kernel, "pointwise_kernel")
-        dtype = np.dtype(dtype) if dtype is not None else compute_dtype(arr)
-        self.kernel = np.array(arr, dtype=dtype, order="C", copy=True)
-        self.kernel.setflags(write=False)
-        self.dtype = dtype
-        self._cache = {}
-
-    @property
-    def shape(self) -> tuple:
-        return self.kernel.shape
-
-    @property
-    def ndim(self) -> int:
-        return self.kernel.ndim
+    layout = "(1,) * rank + (in_channels * depth_multiplier, filters)"
+    argument = "pointwise_kernel"
 
     def blocks(self, c: int, m: int, module=None) -> np.ndarray:
         """``(ceil(F/KB), M*C, KB)`` blocks for ``module``'s ``KB`` (made once, then cached)."""
