@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import regularizers
 from ..ops import _arrays, shapes
-from . import backprop
+from . import backprop, pickling
 from .variable import Variable
 
 _BASE_KWARGS = ("name", "dtype", "trainable", "autocast", "input_shape", "batch_input_shape",
@@ -484,6 +484,22 @@ class Layer:
         """Build from :meth:`get_build_config`'s dict; an already built layer stays as it is."""
         if config and config.get("input_shape") is not None and not self.built:
             self.build(config["input_shape"])
+
+    # ----------------------------------------------------------------- pickling and copies
+    def __reduce__(self):
+        # config + weights + state, never the caches (convkit.layers.pickling)
+        return type(self)._from_pickle_payload, (pickling.payload(self),)
+
+    @classmethod
+    def _from_pickle_payload(cls, data: dict):
+        return pickling.rebuild(cls, data)
+
+    def _pickle_state(self) -> dict:
+        """What a pickle carries beyond config and weights (subclasses may add to it)."""
+        return {"batch_input_shape": self._batch_input_shape}
+
+    def _restore_pickle_state(self, state: dict) -> None:
+        self._batch_input_shape = state.get("batch_input_shape")
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

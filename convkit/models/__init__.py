@@ -17,10 +17,12 @@ Examples
 """
 
 from ..layers import serialization as _serialization
+from ..saving import load_model
 from .epoch_iterator import Batch, EpochIterator, train_validation_split
 from .model import Model
 from .sequential import Sequential
 
 _serialization.register(Sequential)
 
-__all__ = ["Model", "Sequential", "EpochIterator", "Batch", "train_validation_split"]
+__all__ = ["Model", "Sequential", "EpochIterator", "Batch", "train_validation_split",
+           "load_model"]

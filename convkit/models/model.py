@@ -8,6 +8,7 @@ another model like any layer.
 
 import numpy as np
 
+from .. import saving
 from ..layers.base import Layer
 from .epoch_iterator import EpochIterator
 from .progress import ProgressBar, resolve_verbose
@@ -144,6 +145,24 @@ class Model(Layer):
          Non-trainable params: 0 (0.00 B)
         """
         (print_fn or print)(render_summary(self, self._layer_output_shapes(), line_length))
+
+    # ----------------------------------------------------------------- files
+    def save(self, filepath, overwrite: bool = True) -> None:
+        """Save to a Keras 3 ``.keras`` file, atomically (:func:`convkit.saving.save_model`).
+
+        ``keras.models.load_model`` and :func:`convkit.models.load_model` read it back.
+        """
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Save the weights to a Keras 3 ``.weights.h5`` file, atomically
+        (:func:`convkit.saving.save_weights`)."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath) -> None:
+        """Load weights from a ``.weights.h5`` or ``.keras`` file; on error none change
+        (:func:`convkit.saving.load_weights`)."""
+        saving.load_weights(self, filepath)
 
     def get_compile_config(self) -> dict:
         """What ``compile`` was given, in Keras's serialised form (``{}`` until compiled)."""

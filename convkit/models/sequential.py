@@ -185,13 +185,19 @@ class Sequential(Model):
                              f"the 'name' and 'layers' keys. Received: config={config!r}")
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         input_shape = config.get("build_input_shape")
-        for entry in config["layers"]:
-            if entry.get("class_name") == "InputLayer":
-                input_shape = tuple(entry["config"]["batch_shape"])
-                continue
-            # the model builds its layers itself, inside its name scope
-            entry = {k: v for k, v in entry.items() if k != "build_config"}
-            model.add(serialization.deserialize(entry))
+        # a nested model builds itself from its own config: inside this model's name scope, so
+        # its weight paths read outer/inner/... as in the model that was saved or pickled
+        with name_scope(model):
+            layers = []
+            for entry in config["layers"]:
+                if entry.get("class_name") == "InputLayer":
+                    input_shape = tuple(entry["config"]["batch_shape"])
+                    continue
+                # the model builds its layers itself, inside its name scope
+                entry = {k: v for k, v in entry.items() if k != "build_config"}
+                layers.append(serialization.deserialize(entry))
+        for layer in layers:
+            model.add(layer)
         if input_shape is not None and not model.built:
             model.build(input_shape)
         return model
