@@ -1,9 +1,9 @@
 """Benchmark convkit.ops.conv / conv_transpose against PyTorch CPU and the NumPy oracle.
 
-Cases from BENCHMARKS.md (conv2d_large, conv2d_mid, conv2d_stem, conv2d_mnist, conv2d_large_f64,
-conv2d_large_cf, conv1d_causal, conv3d, convT2d). Peers are timed interleaved (A B C A B C ...),
-with the same thread count; medians, min and max are reported, GFLOP/s = 2 * MACs / time, next
-to the run's sgemm figure (``np.matmul`` of two 2048x2048 float32 matrices).
+Cases from docs/design/kernels.md §11 (conv2d_large, conv2d_mid, conv2d_stem, conv2d_mnist,
+conv2d_large_f64, conv2d_large_cf, conv1d_causal, conv3d, convT2d). Peers are timed interleaved (A B
+C A B C ...), with the same thread count; medians, min and max are reported, GFLOP/s = 2 * MACs /
+time, next to the run's sgemm figure (``np.matmul`` of two 2048x2048 float32 matrices).
 
 Torch notes: inputs in ``channels_last`` (``channels_last_3d``) memory format under
 ``torch.inference_mode()``; Conv1D has no channels-last format in torch (NCL is its native
@@ -152,7 +152,7 @@ def _keras_runner(keras, kind, x_user, kern, s, padding, fmt, d, dtype):
 
 
 def cases(quick: bool = False, torch=None, keras=None) -> list:
-    """The convolution cases of BENCHMARKS.md as harness :class:`Case` objects."""
+    """The convolution cases of docs/design/kernels.md §11 as harness :class:`Case` objects."""
     global _KERAS
     _bind_torch(torch)
     _KERAS = keras

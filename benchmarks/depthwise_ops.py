@@ -1,7 +1,8 @@
 """Benchmark: depthwise and separable convolution, convkit vs PyTorch CPU vs the NumPy oracle.
 
-Cases (BENCHMARKS.md): ``depthwise2d`` (b8 56x56 C128 k3 same), ``depthwise2d_f64`` (the same
-in float64) and ``sepconv2d`` (b8 64x64 64->64 k3 same). Peers run interleaved (A B C A B C
+Cases (docs/design/kernels.md §11): ``depthwise2d`` (b8 56x56 C128 k3 same), ``depthwise2d_f64``
+(the same in float64) and ``sepconv2d`` (b8 64x64 64->64 k3 same). Peers run interleaved (A B C A B
+C
 ...), each with the same thread count; the table gives median, min and max wall time,
 GFLOP/s (2 x multiply-adds / median time) and GB/s (input + output + weights bytes / median
 time). PyTorch uses ``F.conv2d(groups=C)`` on ``channels_last`` tensors (oneDNN's fast path)
@@ -27,7 +28,7 @@ def _oracle():
 
 
 def case_specs(quick: bool = False) -> list:
-    """The cases of BENCHMARKS.md as dicts (also read by ``kernel_ab.py``)."""
+    """The cases of docs/design/kernels.md §11 as dicts (also read by ``kernel_ab.py``)."""
     if quick:
         return [
             dict(id="depthwise2d", kind="depthwise", batch=1, size=16, c=16, m=1, k=3,

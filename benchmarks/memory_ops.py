@@ -1,4 +1,4 @@
-"""Memory-bound cases: pad, crop and upsample (BENCHMARKS.md), float32 channels_last.
+"""Memory-bound cases: pad, crop and upsample (docs/design/kernels.md §11), float32 channels_last.
 
 upsample2d_nearest and upsample2d_bilinear (b8, 128x128, C64, x2), zeropad2d (pad 1),
 crop2d (crop 8 each side). Work is bytes read + bytes written (crop reads only the kept

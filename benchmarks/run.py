@@ -6,9 +6,9 @@ Usage::
                              [--json benchmarks/results/latest.json]
 
 Prints one table (median ms of every peer, convkit's rate and % of the machine limit, and the
-speed-up over PyTorch) and writes the same numbers as JSON for the performance notebook.
-Targets from BENCHMARKS.md are checked at the end (printed, never asserted: machines are
-shared and noisy). ``--quick`` uses tiny shapes so CI keeps the script working.
+speed-up over PyTorch) and writes the same numbers as JSON for the performance notebook. Targets
+from docs/design/kernels.md §11 are checked at the end (printed, never asserted: machines are shared
+and noisy). ``--quick`` uses tiny shapes so CI keeps the script working.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def _format(row):
 
 
 def summarize(rows):
-    """Geometric mean vs torch and the BENCHMARKS.md targets, as printable lines."""
+    """Geometric mean vs torch and the docs/design/kernels.md §11 targets, as printable lines."""
     lines = []
     ratios = {r["id"]: r["vs_torch"] for r in rows if r["vs_torch"]}
     out = {"geomean_vs_torch": None, "targets": {}}

@@ -1,7 +1,7 @@
 """Global settings, spelled as in ``keras.config``.
 
 The default data format is read by layers and ops **at construction/call time** when their
-``data_format`` is ``None``; a layer freezes the resolved value (KERAS_PARITY D9).
+``data_format`` is ``None``; a layer freezes the resolved value (docs/design/keras_parity.md D9).
 """
 
 _DATA_FORMATS = ("channels_last", "channels_first")

@@ -18,7 +18,7 @@ from hypothesis.extra.numpy import arrays
 from convkit import _special, activations
 from tests.support.keras_family import assert_doctests_pass
 
-# Every activation name Keras 3.15 exports (KERAS_PARITY §1.5).
+# Every activation name Keras 3.15 exports (docs/design/keras_parity.md §1.5).
 KERAS_NAMES = [
     "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu",
     "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",

@@ -71,7 +71,7 @@ def test_non_neg_matches_keras():
 
 
 def _reference(kind, w, axis, lo=0.0, hi=1.0, rate=1.0):
-    """KERAS_PARITY §1.9 formulas in float64."""
+    """docs/design/keras_parity.md §1.9 formulas in float64."""
     w = w.astype(np.float64)
     n = np.sqrt(np.sum(w * w, axis=axis if isinstance(axis, int) else tuple(axis),
                        keepdims=True))

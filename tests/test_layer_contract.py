@@ -1,5 +1,5 @@
 """The Layer contract shared by every layer: kwargs, names, dtypes, weights, losses,
-constraints, config (KERAS_PARITY §1)."""
+constraints, config (docs/design/keras_parity.md §1)."""
 
 import numpy as np
 import pytest
@@ -80,7 +80,7 @@ def test_trainable_flag_moves_weights():
 
 
 def test_losses_activity_divided_by_batch_then_weight_penalties():
-    # KERAS_PARITY §1.8: batch 4, 72 outputs all equal to 28, L2(0.001) -> 14.112
+    # docs/design/keras_parity.md §1.8: batch 4, 72 outputs all equal to 28, L2(0.001) -> 14.112
     layer = layers.Conv2D(2, 3, kernel_initializer="ones", bias_initializer="ones",
                           activity_regularizer=regularizers.L2(0.001),
                           kernel_regularizer=regularizers.L1(0.01))
@@ -115,7 +115,8 @@ def test_constraints_only_applied_on_request():
                           kernel_constraint="non_neg",
                           bias_constraint=constraints.MaxNorm(1.0))
     layer(np.ones((1, 3, 3, 1)))
-    assert np.all(layer.kernel.numpy() == -1)  # not at build or call (D5)
+    # constraints run only when applied (docs/design/keras_parity.md D5): not at build or call
+    assert np.all(layer.kernel.numpy() == -1)
     layer.set_weights([-np.ones((2, 2, 1, 2)), np.array([3.0, 4.0])])
     assert np.all(layer.kernel.numpy() == -1)  # nor at set_weights
     layer.apply_constraints()
@@ -197,6 +198,6 @@ def test_packed_weights_follow_every_change():
 @pytest.mark.parametrize("layer", [layers.Conv2D(2, 1), layers.Conv1DTranspose(2, 1),
                                    layers.Cropping2D(), layers.UpSampling1D()])
 def test_compute_output_shape_checks_rank_like_a_call(layer):
-    # one input-rank rule (D3) for calls and shape inference
+    # one input-rank rule (docs/design/keras_parity.md D3) for calls and shape inference
     with pytest.raises(ValueError, match=r"expected ndim=\d, found ndim=6"):
         layer.compute_output_shape((1, 2, 3, 4, 5, 6))

@@ -224,7 +224,8 @@ def test_same_padding_kernel_larger_than_input_and_zero_batch():
 
 
 def test_transposed_zero_size_output_is_empty():
-    # same + output_padding: (n - 1) * s + k_eff % 2 + op = 0 for n = 1, k = 2 (D7)
+    # same + output_padding: (n - 1) * s + k_eff % 2 + op = 0 for n = 1, k = 2
+    # (docs/design/keras_parity.md D7)
     layer = layers.Conv1DTranspose(2, 2, strides=1, padding="same", output_padding=0)
     y = layer(np.ones((1, 1, 1)))
     assert y.shape == (1, 0, 2)

@@ -150,7 +150,7 @@ def test_inf_weight_reaches_every_output_of_its_filter(shape, kshape, padding):
     assert_same_nonfinite(y, keras_conv(x, k, case, None), **tol(k, 1e-5))
 
 
-# KERAS_PARITY §2.2: (n, k, s, d) -> (pad before, pad after)
+# docs/design/keras_parity.md §2.2: (n, k, s, d) -> (pad before, pad after)
 SAME_SPLITS = [((5, 2, 1, 1), (0, 1)), ((5, 4, 1, 1), (1, 2)), ((6, 3, 2, 1), (0, 1)),
                ((5, 3, 2, 1), (1, 1)), ((6, 4, 2, 1), (1, 1)), ((7, 1, 3, 1), (0, 0)),
                ((5, 2, 1, 3), (1, 2))]

@@ -137,7 +137,7 @@ def test_nonfinite_weights_match_keras_strided(shape, ks, strides, padding, outp
     np.testing.assert_array_equal(again, y)
 
 
-# KERAS_PARITY §3.2: 1-D input [1, 0, 0], kernel taps 1..k
+# docs/design/keras_parity.md §3.2: 1-D input [1, 0, 0], kernel taps 1..k
 IMPULSES = [
     (3, 2, "same", None, [1, 2, 3, 0, 0, 0]), (4, 2, "same", None, [2, 3, 4, 0, 0, 0]),
     (5, 2, "same", None, [2, 3, 4, 5, 0, 0]), (3, 2, "same", 0, [2, 3, 0, 0, 0]),

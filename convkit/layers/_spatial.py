@@ -11,7 +11,7 @@ class SpatialReshapeLayer(Layer):
     """Base of Cropping*, ZeroPadding* and UpSampling*: no weights, exact input rank.
 
     Integer and bool inputs keep their dtype, floating inputs are cast to the layer dtype
-    (KERAS_PARITY D2).
+    (docs/design/keras_parity.md D2).
     """
 
     rank: int = None

@@ -1,4 +1,5 @@
-"""The Layer contract every convkit layer shares (Keras 3 semantics, KERAS_PARITY §1).
+"""The Layer contract every convkit layer shares (Keras 3 semantics, docs/design/keras_parity.md
+§1).
 
 A layer holds arguments and weights and calls :mod:`convkit.ops` for the arithmetic. It is
 built lazily on its first call (or by :meth:`Layer.build`), which creates the weights and pins
@@ -125,8 +126,8 @@ class Layer:
     name : str, optional
         Unique by default (``"conv2d"``, ``"conv2d_1"``...).
     dtype : {"float32", "float64"}, optional
-        Compute and weight dtype (default float32). float64 layers compute in float64 end to
-        end (KERAS_PARITY D8).
+        Compute and weight dtype (default float32). float64 layers compute in float64 end to end
+        (docs/design/keras_parity.md D8).
     trainable : bool
         Whether the weights count as trainable (and get weight penalties in ``losses``).
     input_shape : tuple, optional
@@ -272,7 +273,7 @@ class Layer:
     @property
     def losses(self) -> list:
         """Activity losses of the last call (this layer's, then its sub-layers'), then weight
-        penalties of the trainable weights, recomputed now (§1.8)."""
+        penalties of the trainable weights, recomputed now (docs/design/keras_parity.md §1.8)."""
         activity = [loss for layer in self._flatten_layers() for loss in layer._activity_losses]
         penalties = [float(w.regularizer(w.value)) for w in self.trainable_weights
                      if w.regularizer is not None]
@@ -280,7 +281,8 @@ class Layer:
 
     def add_weight(self, name, shape, initializer, regularizer=None, constraint=None,
                    trainable=True) -> Variable:
-        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras (D4)."""
+        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras
+        (docs/design/keras_parity.md D4)."""
         from .. import initializers
 
         init = initializers.get(initializer) if initializer is not None else \
@@ -322,7 +324,8 @@ class Layer:
         return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
 
     def apply_constraints(self) -> None:
-        """Apply each weight's constraint in place (what an optimizer does after a step, D5)."""
+        """Apply each weight's constraint in place (what an optimizer does after a step,
+        docs/design/keras_parity.md D5)."""
         for w in self.weights:
             if w.constraint is not None:
                 w.assign(w.constraint(w.value))
@@ -346,7 +349,8 @@ class Layer:
         return shapes.channel_axis(getattr(self, "data_format", "channels_last"))
 
     def _check_rank(self, shape: tuple) -> None:
-        """The one input-rank rule (D3), for calls and for ``compute_output_shape`` alike."""
+        """The one input-rank rule (docs/design/keras_parity.md D3), for calls and for
+        ``compute_output_shape`` alike."""
         if self.input_ndim is not None and len(shape) != self.input_ndim:
             raise ValueError(
                 f"Input 0 of layer '{self.name}' ({type(self).__name__}) is incompatible with "
@@ -364,7 +368,8 @@ class Layer:
                     f"{self._pinned_channels}, but received input with shape {shape}")
 
     def _convert_input(self, inputs) -> np.ndarray:
-        """Dtype rule for this layer's inputs. Default: cast to the layer dtype (D2)."""
+        """Dtype rule for this layer's inputs. Default: cast to the layer dtype
+        (docs/design/keras_parity.md D2)."""
         return _arrays.as_float(inputs, self._dtype)
 
     def _prepare_inputs(self, inputs) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Conv1D, Conv2D, Conv3D (and their Convolution* aliases): KERAS_PARITY §3.1."""
+"""Conv1D, Conv2D, Conv3D (and their Convolution* aliases): docs/design/keras_parity.md §3.1."""
 
 from .. import constraints, initializers, ops, regularizers
 from ..ops import shapes
@@ -12,9 +12,9 @@ class BaseConv(ConvolutionLayer):
     The arguments, in Keras's order, are the same for every rank; Conv1D, Conv2D and Conv3D
     only set ``rank`` (and Conv1D allows ``padding="causal"``).
 
-    Weights: ``kernel`` of shape ``kernel_size + (in_channels // groups, filters)`` and
-    ``bias`` of shape ``(filters,)``; kernel layouts do not depend on ``data_format``.
-    ``bias_initializer=None`` gives a Glorot-uniform bias, as in Keras (D4).
+    Weights: ``kernel`` of shape ``kernel_size + (in_channels // groups, filters)`` and ``bias`` of
+    shape ``(filters,)``; kernel layouts do not depend on ``data_format``. ``bias_initializer=None``
+    gives a Glorot-uniform bias, as in Keras (docs/design/keras_parity.md D4).
     """
 
     _kernel_weight_arguments = (("kernel_initializer", "kernel_regularizer", "kernel_constraint"),)

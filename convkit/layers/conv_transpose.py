@@ -1,4 +1,5 @@
-"""Conv1DTranspose, Conv2DTranspose, Conv3DTranspose (+ Convolution*Transpose): §3.2.
+"""Conv1DTranspose, Conv2DTranspose, Conv3DTranspose (+ Convolution*Transpose):
+docs/design/keras_parity.md §3.2.
 
 Note Keras's argument order: Conv3DTranspose takes ``data_format`` *before*
 ``output_padding``; the 1-D and 2-D layers take ``output_padding`` first.
@@ -13,12 +14,12 @@ from ._conv_common import ConvolutionLayer
 class BaseConvTranspose(ConvolutionLayer):
     """A ``rank``-D transposed convolution (the adjoint of a strided convolution).
 
-    Weights: ``kernel`` of shape ``kernel_size + (filters, in_channels)`` (the last two axes
-    swapped relative to Conv) and ``bias`` ``(filters,)``. The output size along an axis is
-    ``(n - 1) * s + max(k_eff, s)`` for ``valid`` and ``n * s`` for ``same`` when
-    ``output_padding`` is None; with ``output_padding`` it is ``(n - 1) * s + k_eff + op``
-    (valid) or ``(n - 1) * s + k_eff % 2 + op`` (same). A zero-length result is returned
-    empty, without error (D7).
+    Weights: ``kernel`` of shape ``kernel_size + (filters, in_channels)`` (the last two axes swapped
+    relative to Conv) and ``bias`` ``(filters,)``. The output size along an axis is
+    ``(n - 1) * s + max(k_eff, s)`` for ``valid`` and ``n * s`` for ``same`` when ``output_padding``
+    is None; with ``output_padding`` it is ``(n - 1) * s + k_eff + op`` (valid) or
+    ``(n - 1) * s + k_eff % 2 + op`` (same). A zero-length result is returned empty, without error
+    (docs/design/keras_parity.md D7).
     """
 
     _kernel_weight_arguments = (

@@ -1,4 +1,5 @@
-"""Cropping1D/2D/3D: remove rows, columns and planes at the borders (KERAS_PARITY §3.5)."""
+"""Cropping1D/2D/3D: remove rows, columns and planes at the borders (docs/design/keras_parity.md
+§3.5)."""
 
 from .. import ops
 from ..ops.arguments import standardize_pairs, standardize_tuple

@@ -1,4 +1,5 @@
-"""DepthwiseConv1D and DepthwiseConv2D: one kernel per input channel (§3.3).
+"""DepthwiseConv1D and DepthwiseConv2D: one kernel per input channel (docs/design/keras_parity.md
+§3.3).
 
 Unlike Conv, Keras's depthwise layers accept strides > 1 together with dilation > 1.
 """

@@ -1,4 +1,5 @@
-"""SeparableConv1D and SeparableConv2D (+ SeparableConvolution* aliases): §3.4.
+"""SeparableConv1D and SeparableConv2D (+ SeparableConvolution* aliases):
+docs/design/keras_parity.md §3.4.
 
 A depthwise step (with the layer's strides, padding and dilation, no bias) followed by a 1x1
 pointwise convolution, bias and activation; computed fused by one kernel.

@@ -1,4 +1,5 @@
-"""UpSampling1D/2D/3D: repeat (or, in 2-D, interpolate) along the spatial axes (§3.7)."""
+"""UpSampling1D/2D/3D: repeat (or, in 2-D, interpolate) along the spatial axes
+(docs/design/keras_parity.md §3.7)."""
 
 from .. import ops
 from ..ops.arguments import INTERPOLATIONS, standardize_interpolation, standardize_tuple
@@ -70,10 +71,10 @@ class UpSampling2D(_UpSampling):
         Factors for (height, width).
     data_format : {"channels_last", "channels_first"}, optional
     interpolation : {"nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"}
-        Case-insensitive; checked at construction (KERAS_PARITY D1). Non-nearest modes use
-        half-pixel centres and renormalise the taps that fall inside the input, as Keras does,
-        so bicubic and lanczos borders differ from PyTorch's and OpenCV's. They need floating
-        inputs: integer inputs raise ``TypeError`` (D2).
+        Case-insensitive; checked at construction (docs/design/keras_parity.md D1). Non-nearest
+        modes use half-pixel centres and renormalise the taps that fall inside the input, as Keras
+        does, so bicubic and lanczos borders differ from PyTorch's and OpenCV's. They need floating
+        inputs: integer inputs raise ``TypeError`` (docs/design/keras_parity.md D2).
 
     Examples
     --------

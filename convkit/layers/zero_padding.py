@@ -1,4 +1,5 @@
-"""ZeroPadding1D/2D/3D: add rows, columns and planes of exact zeros (KERAS_PARITY §3.6)."""
+"""ZeroPadding1D/2D/3D: add rows, columns and planes of exact zeros (docs/design/keras_parity.md
+§3.6)."""
 
 from .. import ops
 from ..ops.arguments import standardize_pairs, standardize_tuple
@@ -52,8 +53,8 @@ class ZeroPadding2D(_ZeroPadding):
     Parameters
     ----------
     padding : int, tuple of 2 ints, or tuple of 2 tuples of 2 ints
-        Same everywhere; symmetric per axis; or ``((top, bottom), (left, right))``.
-        Negative amounts are rejected (KERAS_PARITY D1).
+        Same everywhere; symmetric per axis; or ``((top, bottom), (left, right))``. Negative amounts
+        are rejected (docs/design/keras_parity.md D1).
     data_format : {"channels_last", "channels_first"}, optional
 
     Examples

@@ -43,13 +43,15 @@ def resolve_float_dtype(dtype, name: str = "dtype") -> np.dtype:
 
 
 def as_float(x, dtype, name: str = "inputs") -> np.ndarray:
-    """Cast any real numeric input to ``dtype`` (float32/float64), C-contiguous (D2)."""
+    """Cast any real numeric input to ``dtype`` (float32/float64), C-contiguous
+    (docs/design/keras_parity.md D2)."""
     arr = as_array(x, name)
     return np.ascontiguousarray(arr, dtype=resolve_float_dtype(dtype))
 
 
 def check_rank(x: np.ndarray, ndim: int, who: str, name: str = "inputs") -> None:
-    """Raise a ValueError naming ``who`` when ``x`` is not ``ndim``-dimensional (D3)."""
+    """Raise a ValueError naming ``who`` when ``x`` is not ``ndim``-dimensional
+    (docs/design/keras_parity.md D3)."""
     if x.ndim != ndim:
         raise ValueError(f"{who}: `{name}` must have {ndim} dimensions (batch, "
                          f"{ndim - 2} spatial, channels), found ndim={x.ndim}. "
@@ -57,7 +59,8 @@ def check_rank(x: np.ndarray, ndim: int, who: str, name: str = "inputs") -> None
 
 
 def compute_dtype(*operands) -> np.dtype:
-    """float64 if any operand (an array, a dtype or None) is float64, else float32 (D2).
+    """float64 if any operand (an array, a dtype or None) is float64, else float32
+    (docs/design/keras_parity.md D2).
 
     Integers, bools and float16 compute in float32, as in the layers.
     """

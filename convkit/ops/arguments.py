@@ -1,8 +1,8 @@
 """Normalise and validate constructor/op arguments once, Keras-style, with convkit's D1 rules.
 
 Everything downstream sees tuples of Python ints and lower-case strings. Messages follow Keras
-(KERAS_PARITY §1) so users can search for them; convkit rejects earlier than Keras where Keras
-would fail later or never (D1).
+(docs/design/keras_parity.md §1) so users can search for them; convkit rejects earlier than Keras
+where Keras would fail later or never (docs/design/keras_parity.md D1).
 """
 
 import numbers
@@ -15,7 +15,8 @@ _ORDINALS = ("1st", "2nd", "3rd")
 
 
 def _is_int(v) -> bool:
-    # Python ints (bools count as 1/0, as in Keras) and NumPy integer scalars (converted, D1)
+    # Python ints (bools count as 1/0, as in Keras) and NumPy integer scalars (converted,
+    # docs/design/keras_parity.md D1)
     return isinstance(v, (int, np.integer))
 
 
@@ -106,9 +107,10 @@ def check_strides_dilation(strides: tuple, dilation_rate: tuple) -> None:
 def standardize_pairs(value, rank: int, name: str, allow_negative_int: bool = False) -> tuple:
     """Normalise cropping/padding arguments to ``rank`` pairs ``((before, after), ...)``.
 
-    Accepted: an int (same amount everywhere), ``rank`` entries each an int (symmetric on that
-    axis) or a pair. Negative amounts are rejected (D1), ``allow_negative_int`` is not used by
-    convkit layers and exists only to document the Keras quirk it replaces.
+    Accepted: an int (same amount everywhere), ``rank`` entries each an int (symmetric on that axis)
+    or a pair. Negative amounts are rejected (docs/design/keras_parity.md D1),
+    ``allow_negative_int`` is not used by convkit layers and exists only to document the Keras quirk
+    it replaces.
 
     Examples
     --------

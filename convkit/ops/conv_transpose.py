@@ -1,14 +1,14 @@
 """Transposed convolution by phase (sub-pixel) decomposition on the direct conv kernel.
 
-Keras's transposed conv scatters ``x[i] @ K[t]`` into ``full[i*s + t*d]`` and reads the output
-at ``y[j] = full[j + c0]`` (KERAS_PARITY §3.2). Along one axis, the outputs ``j = p + s*m`` of
-one phase ``p`` receive exactly the taps ``t`` with ``t*d ≡ p + c0 (mod s)``, from input
-``i = m + (p + c0 - t*d) / s``. Listing those taps backwards turns that sum into an ordinary
-stride-1 correlation of the input (dilation ``d / gcd(s, d)``, a possibly negative pad) with a
-sub-kernel whose channel axes are swapped, writing a disjoint strided lattice of the output. So
-every output element is written once, by the forward kernel: no scatter, no atomics; outputs no
-tap reaches get the bias (zero tails). Sub-kernels depend only on the residue
-``(p + c0) mod s``, so a packed kernel serves every padding and output_padding.
+Keras's transposed conv scatters ``x[i] @ K[t]`` into ``full[i*s + t*d]`` and reads the output at
+``y[j] = full[j + c0]`` (docs/design/keras_parity.md §3.2). Along one axis, the outputs
+``j = p + s*m`` of one phase ``p`` receive exactly the taps ``t`` with ``t*d ≡ p + c0 (mod s)``,
+from input ``i = m + (p + c0 - t*d) / s``. Listing those taps backwards turns that sum into an
+ordinary stride-1 correlation of the input (dilation ``d / gcd(s, d)``, a possibly negative pad)
+with a sub-kernel whose channel axes are swapped, writing a disjoint strided lattice of the output.
+So every output element is written once, by the forward kernel: no scatter, no atomics; outputs no
+tap reaches get the bias (zero tails). Sub-kernels depend only on the residue ``(p + c0) mod s``, so
+a packed kernel serves every padding and output_padding.
 """
 
 import math
@@ -103,9 +103,10 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     strides, dilation_rate : int or tuple of int
     padding : {"valid", "same"}
     output_padding : None, int or tuple of int
-        Each entry ``< strides`` on its axis. Output length per axis (KERAS_PARITY §2.4):
-        valid ``(n-1)*s + ek + op`` (``op=None``: ``max(ek, s) - ek``); same ``n*s`` for
-        ``None``, else ``(n-1)*s + ek % 2 + op``, with ``ek = (k-1)*d + 1``.
+        Each entry ``< strides`` on its axis. Output length per axis
+        (docs/design/keras_parity.md §2.4): valid ``(n-1)*s + ek + op`` (``op=None``:
+        ``max(ek, s) - ek``); same ``n*s`` for ``None``, else ``(n-1)*s + ek % 2 + op``, with
+        ``ek = (k-1)*d + 1``.
     data_format : {"channels_last", "channels_first"} or None
     bias : array_like of shape (filters,), optional
     activation : {None, "linear", "relu"}

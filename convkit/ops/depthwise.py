@@ -1,11 +1,11 @@
 """Depthwise and separable convolution, spelled like ``keras.ops``.
 
 ``depthwise_conv`` convolves every input channel with its own ``depth_multiplier`` filters;
-``separable_conv`` follows it with a 1x1 (pointwise) convolution, fused in one kernel pass so
-the depthwise intermediate never reaches memory (KERNELS.md §4.2/§4.3).
+``separable_conv`` follows it with a 1x1 (pointwise) convolution, fused in one kernel pass so the
+depthwise intermediate never reaches memory (docs/design/kernels.md §6).
 
-Weights use Keras's layouts (KERAS_PARITY §3.3/§3.4): depthwise ``kernel_size + (C, M)``,
-output channel ``q = c*M + m``; pointwise ``(1,)*rank + (C*M, F)``.
+Weights use Keras's layouts (docs/design/keras_parity.md §3.3/§3.4): depthwise
+``kernel_size + (C, M)``, output channel ``q = c*M + m``; pointwise ``(1,)*rank + (C*M, F)``.
 """
 
 import math
@@ -55,10 +55,10 @@ def _check_kernel(inputs: np.ndarray, kernel: np.ndarray, data_format: str, who:
 class PackedDepthwise:
     """Depthwise weights repacked for the kernel: ``(M, KD*KH*KW*C)``, plus the spatial size.
 
-    Layers may cache this and pass it as ``kernel`` to :func:`depthwise_conv` /
-    ``depthwise_kernel`` to :func:`separable_conv`; repack after changing the weights.
-    ``weights`` is a read-only copy, so ``finite`` (no inf or NaN among them, which decides
-    the padding path, ``docs/design/kernels.md`` §9) is computed once and stays true to it.
+    Layers may cache this and pass it as ``kernel`` to :func:`depthwise_conv` / ``depthwise_kernel``
+    to :func:`separable_conv`; repack after changing the weights. ``weights`` is a read-only copy,
+    so ``finite`` (no inf or NaN among them, which decides the padding path,
+    ``docs/design/kernels.md`` §9) is computed once and stays true to it.
     """
 
     weights: np.ndarray

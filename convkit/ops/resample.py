@@ -1,9 +1,9 @@
 """Zero padding, cropping and upsampling of batched 1-D/2-D/3-D data (Keras 3 semantics).
 
 ``zero_pad``, ``crop`` and nearest ``upsample`` move raw bytes, so they keep any numeric or bool
-dtype exactly. The interpolating modes of ``upsample`` follow ``keras.ops.image.resize`` on the
-jax backend (KERAS_PARITY §3.7): half-pixel centres, per-axis kernels renormalised over the
-in-range taps, axes resampled separately.
+dtype exactly. The interpolating modes of ``upsample`` follow ``keras.ops.image.resize`` on the jax
+backend (docs/design/keras_parity.md §3.7): half-pixel centres, per-axis kernels renormalised over
+the in-range taps, axes resampled separately.
 
 Layout: kernels see C-contiguous ``(N, D, H, W, C)``. A ``channels_first`` array
 ``(N, C, *spatial)`` is the same thing with batch ``N*C`` and one channel, so it needs no

@@ -1,4 +1,5 @@
-"""Shape arithmetic per spatial axis, shared by ops, layers and widgets (KERAS_PARITY §2).
+"""Shape arithmetic per spatial axis, shared by ops, layers and widgets (docs/design/keras_parity.md
+§2).
 
 Notation: ``n`` input length, ``k`` kernel size, ``s`` stride, ``d`` dilation,
 ``ek = (k - 1) * d + 1`` the effective kernel, ``op`` output_padding. ``None`` lengths (unknown
@@ -89,7 +90,7 @@ def conv_padding(n: int, k: int, s: int, d: int, padding: str) -> tuple:
 
 
 def transpose_output_length(n, k: int, s: int, d: int, padding: str, output_padding=None):
-    """Output length of a transposed conv along one axis (KERAS_PARITY §2.4).
+    """Output length of a transposed conv along one axis (docs/design/keras_parity.md §2.4).
 
     Examples
     --------

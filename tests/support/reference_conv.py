@@ -1,8 +1,9 @@
-"""Pure-NumPy reference convolutions: the test oracle (KERAS_PARITY §4), slow and obvious.
+"""Pure-NumPy reference convolutions: the test oracle (docs/design/keras_parity.md §4), slow and
+obvious.
 
 Independent of convkit's kernels and of ``convkit.ops.shapes``: the padding and crop rules are
-written out again here from KERAS_PARITY §2.2-2.4 and §3.2. Channels-last or channels-first,
-rank 1-3, float64 when fed float64.
+written out again here from docs/design/keras_parity.md §2.2-2.4 and §3.2. Channels-last or
+channels-first, rank 1-3, float64 when fed float64.
 """
 
 import itertools
@@ -67,7 +68,7 @@ def conv(x, kernel, strides=1, padding="valid", data_format="channels_last", dil
 
 
 def transpose_length(n, k, s, d, padding, op):
-    """KERAS_PARITY §2.4 output length."""
+    """docs/design/keras_parity.md §2.4 output length."""
     ek = (k - 1) * d + 1
     if padding == "valid":
         return (n - 1) * s + ek + (max(ek, s) - ek if op is None else op)
@@ -75,7 +76,7 @@ def transpose_length(n, k, s, d, padding, op):
 
 
 def transpose_crop(k, s, d, padding, op):
-    """KERAS_PARITY §3.2 left crop c0."""
+    """docs/design/keras_parity.md §3.2 left crop c0."""
     if padding == "valid":
         return 0
     ek = (k - 1) * d + 1

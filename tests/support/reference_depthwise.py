@@ -1,9 +1,9 @@
 """Pure-NumPy reference for depthwise and separable convolution (the test oracle).
 
-Written for clarity, independent of convkit's kernels and padding code, following KERAS_PARITY
-§4: depthwise = grouped convolution with ``groups = C`` and the kernel reshaped
-``(k..., C, M) -> (k..., 1, C*M)``; separable = depthwise (no bias), then a 1x1 convolution with
-the pointwise kernel, then bias, then activation. Computes in the dtype of its inputs (float64
+Written for clarity, independent of convkit's kernels and padding code, following
+docs/design/keras_parity.md §4: depthwise = grouped convolution with ``groups = C`` and the kernel
+reshaped ``(k..., C, M) -> (k..., 1, C*M)``; separable = depthwise (no bias), then a 1x1 convolution
+with the pointwise kernel, then bias, then activation. Computes in the dtype of its inputs (float64
 in, float64 out), so it is also the float64 reference.
 """
 

@@ -1,8 +1,8 @@
 """Pure-NumPy oracle for zero padding, cropping and upsampling, written for clarity, not speed.
 
-Independent of convkit's kernels and of ``convkit.ops.resample``'s tap tables: resizing builds
-the full dense (n_in, n_out) weight matrix of KERAS_PARITY §3.7 and contracts one spatial axis
-at a time (first spatial axis first).
+Independent of convkit's kernels and of ``convkit.ops.resample``'s tap tables: resizing builds the
+full dense (n_in, n_out) weight matrix of docs/design/keras_parity.md §3.7 and contracts one spatial
+axis at a time (first spatial axis first).
 """
 
 import math

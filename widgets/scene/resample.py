@@ -1,9 +1,9 @@
 """Cropping, ZeroPadding and UpSampling scenes (1-D/2-D/3-D): one scene per output cell.
 
-The output comes from ``ops.crop``/``ops.zero_pad``/``ops.upsample``. Inspecting an output
-cell lists its taps: the input cells it reads and their weights, computed from the definition
-in KERAS_PARITY §3.7 (half-pixel centres, weights renormalised over in-range taps). The scene
-checks that Σ weight · input reproduces the op's value.
+The output comes from ``ops.crop``/``ops.zero_pad``/``ops.upsample``. Inspecting an output cell
+lists its taps: the input cells it reads and their weights, computed from the definition in
+docs/design/keras_parity.md §3.7 (half-pixel centres, weights renormalised over in-range taps). The
+scene checks that Σ weight · input reproduces the op's value.
 """
 
 import itertools
@@ -56,7 +56,8 @@ class ResampleConfig:
 
 
 def kernel_weight(x: np.ndarray, interpolation: str) -> np.ndarray:
-    """The 1-D resampling kernel of each mode, evaluated at distances ``x`` (§3.7).
+    """The 1-D resampling kernel of each mode, evaluated at distances ``x``
+    (docs/design/keras_parity.md §3.7).
 
     Examples
     --------

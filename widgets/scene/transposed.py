@@ -1,8 +1,8 @@
 """Transposed convolution scenes: scatter view, zero-insertion view, ambiguity strip.
 
-The two pictures are computed from their definitions (KERAS_PARITY §3.2): the scatter view
-stamps ``x[i] · K`` into a full buffer and crops ``c0``; the zero-insertion view puts s − 1 zeros
-between inputs, pads, and runs a *unit-stride* ``ops.conv`` with the flipped kernel. A badge
+The two pictures are computed from their definitions (docs/design/keras_parity.md §3.2): the scatter
+view stamps ``x[i] · K`` into a full buffer and crops ``c0``; the zero-insertion view puts s − 1
+zeros between inputs, pads, and runs a *unit-stride* ``ops.conv`` with the flipped kernel. A badge
 compares both with ``ops.conv_transpose``, which gives the output that is displayed.
 """
 
@@ -112,7 +112,8 @@ class TransposedComputation:
                                            config.output_padding or (None,) * config.rank,
                                            strict=False)]
         if min(sizes) <= 0:
-            # convkit returns an empty array here, like Keras (D7): nothing to draw
+            # convkit returns an empty array here, like Keras (docs/design/keras_parity.md D7):
+            # nothing to draw
             raise SceneError(f"the transposed output would have shape {tuple(sizes)}",
                              "With these settings the output is empty: 'same' with "
                              "output_padding=0 and an even effective kernel maps a length-1 "
@@ -154,7 +155,8 @@ class TransposedComputation:
                          strict=False))
 
     def _crop(self, full: np.ndarray) -> np.ndarray:
-        # output j reads full[j + c0]; indices past the buffer read 0 (KERAS_PARITY §3.2)
+        # output j reads full[j + c0]; indices past the buffer read 0 (docs/design/keras_parity.md
+        # §3.2)
         out = np.zeros(self.out_spatial + full.shape[-1:], dtype=np.float64)
         src = tuple(slice(c, min(c + m, L)) for c, m, L in
                     zip(self.crop, self.out_spatial, full.shape[:-1], strict=False))
@@ -258,7 +260,8 @@ class TransposedComputation:
             matrix=self.matrix)
 
     def size_formula(self) -> list:
-        """Per axis: the transposed output-size formula with numbers (KERAS_PARITY §2.4)."""
+        """Per axis: the transposed output-size formula with numbers (docs/design/keras_parity.md
+        §2.4)."""
         config = self.config
         lines = []
         for n, s, e, out, row in zip(self.in_spatial, config.strides, self.effective_kernels,

@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""Memory-bound resampling kernels: zero padding, cropping, upsampling (KERNELS.md §4.5).
+"""Memory-bound resampling kernels: zero padding, cropping, upsampling (docs/design/kernels.md §7).
 
 Every array is a C-contiguous 5-D ``(N, D, H, W, B)`` channels-last block (1-D and 2-D data
 arrive with singleton D/H axes; ``channels_first`` data arrive as batch ``N*C`` with one
