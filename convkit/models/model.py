@@ -17,6 +17,11 @@ from .summary import render_summary
 _LONG_PREDICTION_BATCHES = 20  # verbose="auto" shows a progress bar from this many batches on
 
 
+def _is_dask_array(x) -> bool:
+    """Whether ``x`` is a Dask array, without importing Dask."""
+    return type(x).__module__.startswith("dask.") and hasattr(x, "__dask_graph__")
+
+
 class Model(Layer):
     """Base class of models: a :class:`~convkit.layers.Layer` whose sub-layers are its layers.
 
@@ -90,7 +95,9 @@ class Model(Layer):
         Returns
         -------
         numpy.ndarray
-            The outputs of every batch, concatenated along the batch axis.
+            The outputs of every batch, concatenated along the batch axis. For a Dask array
+            ``x``, a lazy Dask array instead (:func:`convkit.dask.predict`; ``verbose`` is
+            ignored there, Dask has its own progress bars).
 
         Examples
         --------
@@ -100,6 +107,12 @@ class Model(Layer):
         >>> net.predict(np.ones((5, 3, 1)), batch_size=2, verbose=0).shape
         (5, 6, 1)
         """
+        if _is_dask_array(x):
+            # convkit.dask sits above the models floor and needs the optional extra: imported
+            # only here, for an input that can only exist if Dask is installed
+            from ..dask import predict as dask_predict
+
+            return dask_predict(self, x, batch_size=batch_size, steps=steps)
         data = EpochIterator(x, batch_size=batch_size, steps=steps)
         mode = resolve_verbose(verbose, auto=int(data.num_batches >= _LONG_PREDICTION_BATCHES))
         if data.num_samples == 0:  # no batch to run: the layers still give the output shape
