@@ -103,3 +103,21 @@ def test_a_model_travels_to_a_worker_process():
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
         remote = pool.submit(_predict_in_worker, model, x).result(timeout=120)
     np.testing.assert_array_equal(remote, model.predict(x, verbose=0))
+
+
+class _Negate(layers.Layer):
+    """A user's own layer class, never registered with convkit."""
+
+    def call(self, inputs):
+        return -inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+def test_a_model_with_an_unregistered_layer_class_pickles():
+    model = models.Sequential([layers.Conv1D(2, 3, input_shape=(8, 1)), _Negate()])
+    x = np.random.default_rng(0).random((2, 8, 1), dtype=np.float32)
+    copy_ = pickle.loads(pickle.dumps(model))
+    assert isinstance(copy_.layers[1], _Negate)
+    assert np.array_equal(copy_.predict(x, verbose=0), model.predict(x, verbose=0))

@@ -1,35 +1,20 @@
 """Shipping a model to Dask worker processes: a pickle of its weights and arguments, taken
 when ``predict`` is called, loaded once per worker process.
 
-A layer that has run keeps its packed kernels in ``_pack_cache`` (they hold references to
-compiled kernel modules, which do not pickle); the snapshot leaves that cache out, and the
-loaded copy packs again on first use. Everything else is the model's own state, pickled as is.
+Layers pickle as config + weights + state (``convkit/layers/pickling.py``), never with their
+packed-kernel caches, so the loaded copy packs again on first use.
 """
 
-import copyreg
 import hashlib
-import io
 import pickle
-
-from ..layers.base import Layer
 
 _LOADED: dict = {}      # payload digest -> (model, per-process scratch), in this process
 _MAX_LOADED = 8
 
 
-class _ModelPickler(pickle.Pickler):
-    def reducer_override(self, obj):
-        if isinstance(obj, Layer) and "_pack_cache" in obj.__dict__:
-            state = {k: v for k, v in obj.__dict__.items() if k != "_pack_cache"}
-            return copyreg.__newobj__, (type(obj),), state
-        return NotImplemented
-
-
 def dumps(model) -> bytes:
-    """The model as bytes, without its packed-kernel caches."""
-    buffer = io.BytesIO()
-    _ModelPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(model)
-    return buffer.getvalue()
+    """The model as bytes (its layers' own pickling leaves the packed kernels out)."""
+    return pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class ShippedModel:

@@ -18,9 +18,10 @@ given at construction. Other objects with config and variables (the coming optim
 the same protocol: ``get_config``/``from_config``, a list of variables, and the state
 (iterations and slots are variables in Keras, so they travel as weights).
 
-Limits: the class, and the classes of nested layers (looked up by name in the layer
-registry), must be importable where the pickle is loaded; a layer shared by two sub-models
-comes back as two layers with equal weights.
+The classes of nested layers travel by reference too (``classes``), so a model holding a user's
+own layer class unpickles without that class being registered. Limits: every class must be
+importable where the pickle is loaded; a layer shared by two sub-models comes back as two
+layers with equal weights.
 
 Examples
 --------
@@ -34,17 +35,21 @@ Examples
 ('c', True)
 """
 
+from . import serialization
+
 
 def payload(obj) -> dict:
     """The plain-data description of ``obj`` that pickles (see the module docstring)."""
     return {"config": obj.get_config(), "build_config": obj.get_build_config(),
             "weights": obj.get_weights() if obj.built else [],
-            "state": obj._pickle_state()}
+            "state": obj._pickle_state(),
+            "classes": {type(layer).__name__: type(layer) for layer in obj._flatten_layers()}}
 
 
 def rebuild(cls, data: dict):
     """``cls`` made again from :func:`payload`'s dict: config, build, weights, state."""
-    obj = cls.from_config(dict(data["config"]))
+    with serialization.custom_objects(data.get("classes", {})):
+        obj = cls.from_config(dict(data["config"]))
     obj.build_from_config(data["build_config"])
     if data["weights"]:
         obj.set_weights(data["weights"])

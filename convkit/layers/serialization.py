@@ -4,7 +4,12 @@ A model is a layer, so a model nested in a model is one more entry of the same s
 register their classes here from the floor above.
 """
 
+import contextlib
+import threading
+
 _REGISTRY: dict = {}
+# classes made known for the duration of a `custom_objects` block, per thread
+_SCOPES = threading.local()
 
 
 def register(*classes) -> None:
@@ -48,8 +53,33 @@ def deserialize(config: dict):
     return layer
 
 
+@contextlib.contextmanager
+def custom_objects(classes: dict):
+    """Make ``{name: class}`` known to :func:`get` inside the block (like Keras's
+    ``custom_object_scope``), for layer classes that are not registered.
+
+    Examples
+    --------
+    >>> from convkit import layers
+    >>> class Twice(layers.Layer):
+    ...     pass
+    >>> with custom_objects({"Twice": Twice}):
+    ...     get("Twice") is Twice
+    True
+    """
+    stack = _SCOPES.__dict__.setdefault("stack", [])
+    stack.append(dict(classes))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
 def get(name: str):
-    """The registered layer class called ``name``."""
+    """The layer class called ``name``: from a :func:`custom_objects` block, else registered."""
+    for scope in reversed(getattr(_SCOPES, "stack", [])):
+        if name in scope:
+            return scope[name]
     try:
         return _REGISTRY[name]
     except KeyError:
