@@ -2,7 +2,8 @@
 
 Order of precedence: ``set_num_threads(n)`` (or the ``num_threads`` context manager), then the
 ``OMP_NUM_THREADS`` environment variable, then the CPUs this process may run on. Results never
-depend on the thread count: kernels use static schedules and no cross-thread reductions.
+depend on the thread count: kernels cut their work into tasks by shape alone, each task owns
+its outputs, and nothing is reduced across threads (docs/design/kernels.md §8).
 
 Several Python threads calling layers at once each use this many OpenMP threads.
 

@@ -27,16 +27,20 @@ from math import lcm
 
 from ..layers import (
     Cropping1D,
+    Cropping2D,
+    Cropping3D,
     UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
 )
 from ..layers._conv_common import ConvolutionLayer
 from ..layers.conv_transpose import BaseConvTranspose
-from ..layers.cropping import _Cropping
-from ..layers.upsampling import _UpSampling
-from ..layers.zero_padding import ZeroPadding1D, _ZeroPadding
 from ..models.sequential import Sequential
 from ..ops import shapes
-from ..ops.resample import _RADIUS
+from ..ops.resample import TAP_RADIUS
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -187,19 +191,19 @@ def _layer_maps(layer, in_shape) -> tuple:
             Forward(k, s, d, shapes.conv_padding(n, k, s, d, layer.padding)[0])
             for n, k, s, d in zip(spatial, layer.kernel_size, layer.strides,
                                   layer.dilation_rate))
-    if isinstance(layer, _Cropping):
+    if isinstance(layer, (Cropping1D, Cropping2D, Cropping3D)):
         pairs = (layer.cropping,) if isinstance(layer, Cropping1D) else layer.cropping
         return "shift", tuple(Shift(before) for before, _ in pairs)
-    if isinstance(layer, _ZeroPadding):
+    if isinstance(layer, (ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)):
         pairs = (layer.padding,) if isinstance(layer, ZeroPadding1D) else layer.padding
         return "shift", tuple(Shift(-before) for before, _ in pairs)
-    if isinstance(layer, _UpSampling):
+    if isinstance(layer, (UpSampling1D, UpSampling2D, UpSampling3D)):
         sizes = (layer.size,) if isinstance(layer, UpSampling1D) else layer.size
         if layer.interpolation == "nearest":
             return "resample", tuple(Nearest(f) for f in sizes)
-        if layer.interpolation not in _RADIUS:
+        if layer.interpolation not in TAP_RADIUS:
             _refuse(layer, f"interpolation {layer.interpolation!r} has no known tap radius")
-        return "resample", tuple(Interpolated(f, _RADIUS[layer.interpolation], n)
+        return "resample", tuple(Interpolated(f, TAP_RADIUS[layer.interpolation], n)
                                  for f, n in zip(sizes, spatial))
     _refuse(layer, "only convolution, cropping, zero-padding and upsampling layers (and "
                    "Sequential models of them) have a bounded receptive field convkit knows")

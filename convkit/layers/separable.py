@@ -67,7 +67,7 @@ class BaseSeparableConv(ConvolutionLayer):
         depthwise = self._packed(self.depthwise_kernel,
                                  lambda k: ops.pack_depthwise_kernel(k, self.dtype))
         pointwise = self._packed(self.pointwise_kernel,
-                                 lambda k: ops.depthwise.pack_pointwise_kernel(k, self.dtype))
+                                 lambda k: ops.pack_pointwise_kernel(k, self.dtype))
         y = ops.separable_conv(inputs, depthwise, pointwise,
                                strides=self.strides, padding=self.padding,
                                data_format=self.data_format, dilation_rate=self.dilation_rate,

@@ -7,10 +7,16 @@ from . import shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
 from .conv import conv, pack_conv_kernel
 from .conv_transpose import conv_transpose, pack_conv_transpose_kernel
-from .depthwise import depthwise_conv, pack_depthwise_kernel, separable_conv
+from .depthwise import (
+    depthwise_conv,
+    pack_depthwise_kernel,
+    pack_pointwise_kernel,
+    separable_conv,
+)
 from .resample import crop, upsample, zero_pad
 
 __all__ = ["conv", "conv_transpose", "crop", "depthwise_conv", "pack_conv_kernel",
-           "pack_conv_transpose_kernel", "pack_depthwise_kernel", "separable_conv", "shapes",
+           "pack_conv_transpose_kernel", "pack_depthwise_kernel", "pack_pointwise_kernel",
+           "separable_conv", "shapes",
            "standardize_data_format", "standardize_padding", "standardize_tuple", "upsample",
            "zero_pad"]

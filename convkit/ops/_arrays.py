@@ -82,8 +82,6 @@ def check_bias(bias, filters: int, dtype, who: str | None = None, name: str = "b
     return np.ascontiguousarray(b, dtype=dtype)
 
 
-
-
 def to_kernel_layout(x: np.ndarray, data_format: str) -> np.ndarray:
     """Return a C-contiguous ``(N, D, H, W, C)`` array holding the batched input ``x``.
 

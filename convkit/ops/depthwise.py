@@ -30,6 +30,7 @@ from .shapes import channel_axis, channels, spatial_shape
 
 _dw = _kernels.load("_depthwise")
 
+
 def _check_kernel(inputs: np.ndarray, kernel: np.ndarray, data_format: str, who: str,
                   name: str) -> int:
     """Check ranks and channels of ``inputs`` against a ``kernel_size + (C, M)`` kernel."""

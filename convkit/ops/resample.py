@@ -30,7 +30,8 @@ _resample = _kernels.load("_resample")
 
 __all__ = ["zero_pad", "crop", "upsample"]
 
-_RADIUS = {"bilinear": 1, "bicubic": 2, "lanczos3": 3, "lanczos5": 5}
+# how many input samples each side of its centre an output reads, per interpolating mode
+TAP_RADIUS = {"bilinear": 1, "bicubic": 2, "lanczos3": 3, "lanczos5": 5}
 _AXIS_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
@@ -273,7 +274,7 @@ def _kernel_values(name: str, x: np.ndarray) -> np.ndarray:
         inner = ((1.5 * x - 2.5) * x) * x + 1.0
         outer = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
         return np.where(x >= 2.0, 0.0, np.where(x >= 1.0, outer, inner))
-    radius = _RADIUS[name]  # lanczos
+    radius = TAP_RADIUS[name]  # lanczos
     with np.errstate(divide="ignore", invalid="ignore"):
         sinc2 = radius * np.sin(np.pi * x) * np.sin(np.pi * x / radius) / (np.pi ** 2 * x * x)
     return np.where(x > radius, 0.0, np.where(x > 1e-3, sinc2, 1.0))
@@ -310,7 +311,7 @@ def tap_table(n_in: int, factor: int, interpolation: str, dtype) -> TapTable:
     if factor == 1:
         return TapTable(_frozen(np.arange(n_in, dtype=np.intp)),
                         _frozen(np.ones((n_in, 1), dtype=dtype)), 0, n_in)
-    radius = _RADIUS[interpolation]
+    radius = TAP_RADIUS[interpolation]
     taps = min(n_in, 2 * radius)
     j = np.arange(n_in * factor)
     u_p = (j % factor + 0.5) / factor - 0.5
