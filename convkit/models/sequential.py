@@ -1,7 +1,8 @@
 """Sequential: a stack of layers, each feeding the next (``keras.Sequential`` semantics)."""
 
 from ..layers import backprop, serialization
-from ..layers.base import Layer, name_scope
+from ..layers.base import Layer
+from ..layers.naming import name_scope
 from .model import Model
 
 

@@ -24,7 +24,7 @@ every array against the model first, :func:`apply_plan` then assigns them.
 
 import numpy as np
 
-from ..layers.base import to_snake_case
+from ..layers.naming import to_snake_case
 from ._h5py import require_h5py
 
 OPTIMIZER_PATH = "optimizer"
