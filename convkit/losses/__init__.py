@@ -1,0 +1,129 @@
+"""Keras-named losses with exact gradients: ``loss(y_true, y_pred, sample_weight)`` and
+``loss.gradient(y_true, y_pred, sample_weight)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from convkit import losses
+>>> loss = losses.get("MeanSquaredError")
+>>> float(loss(np.zeros(4), np.full((4, 1), 2.0, "float32")))
+4.0
+>>> losses.get("mse") is losses.mean_squared_error
+True
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+
+from .base import Loss, LossFunctionWrapper
+from .crossentropy import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
+from .reduction import standardize_reduction
+from .regression import (
+    Huber,
+    LogCosh,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    huber,
+    log_cosh,
+    mean_absolute_error,
+    mean_squared_error,
+)
+
+_CLASSES = (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError, Huber, LogCosh,
+            BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy)
+_FUNCTIONS = (mean_squared_error, mean_absolute_error, huber, log_cosh, binary_crossentropy,
+              categorical_crossentropy, sparse_categorical_crossentropy)
+
+#: Every name ``get`` accepts, as in ``keras.losses`` (case-sensitive; no "logcosh").
+ALL_OBJECTS_DICT = {obj.__name__: obj for obj in _CLASSES + _FUNCTIONS}
+ALL_OBJECTS_DICT.update({"bce": binary_crossentropy, "BCE": binary_crossentropy,
+                         "mae": mean_absolute_error, "MAE": mean_absolute_error,
+                         "mse": mean_squared_error, "MSE": mean_squared_error})
+
+
+def serialize(loss) -> dict:
+    """A Keras-style dict for a loss object, or the function's name for a loss function.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.serialize(losses.MeanAbsoluteError())["class_name"]
+    'MeanAbsoluteError'
+    """
+    if not isinstance(loss, Loss):
+        return {"module": "keras.losses", "class_name": "function",
+                "config": loss.__name__, "registered_name": loss.__name__}
+    return {"module": "keras.losses", "class_name": type(loss).__name__,
+            "config": loss.get_config(), "registered_name": None}
+
+
+def deserialize(config):
+    """Rebuild a loss from a name or a ``serialize`` dict.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.deserialize(losses.serialize(losses.Huber(delta=2.0))).delta
+    2.0
+    """
+    if isinstance(config, str):
+        if config not in ALL_OBJECTS_DICT:
+            raise ValueError(f"Could not interpret loss identifier: {config}")
+        return ALL_OBJECTS_DICT[config]
+    if isinstance(config, Mapping):
+        name = config.get("class_name")
+        if name == "function":
+            return deserialize(config.get("config"))
+        if name not in ALL_OBJECTS_DICT or not inspect.isclass(ALL_OBJECTS_DICT[name]):
+            raise ValueError(f"Could not interpret loss identifier: {config}")
+        return ALL_OBJECTS_DICT[name].from_config(dict(config.get("config") or {}))
+    raise ValueError(f"Could not interpret loss identifier: {config}")
+
+
+def get(identifier):
+    """Keras's ``losses.get``: None -> None; a class name -> an instance; a function name or
+    alias -> the function; a dict -> ``deserialize``; callables pass through.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.get("Huber").name, losses.get("huber").__name__
+    ('huber_loss', 'huber')
+    """
+    if identifier is None:
+        return None
+    obj = deserialize(identifier) if isinstance(identifier, (str, Mapping)) else identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
+    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+
+
+def as_loss(identifier) -> Loss:
+    """What ``compile`` needs: ``get(identifier)``, with a loss function wrapped into a
+    ``LossFunctionWrapper`` (default reduction, the function's name), as Keras's compile does.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.as_loss("mse").name
+    'mean_squared_error'
+    """
+    obj = get(identifier)
+    return obj if isinstance(obj, Loss) or obj is None else LossFunctionWrapper(obj)
+
+
+__all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "Huber",
+           "LogCosh", "BinaryCrossentropy", "CategoricalCrossentropy",
+           "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
+           "huber", "log_cosh", "binary_crossentropy", "categorical_crossentropy",
+           "sparse_categorical_crossentropy", "get", "serialize", "deserialize", "as_loss",
+           "standardize_reduction", "ALL_OBJECTS_DICT"]

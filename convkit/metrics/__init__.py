@@ -1,0 +1,114 @@
+"""Keras-named metrics for ``compile``/``fit``: ``update_state``, ``result``, ``reset_state``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from convkit import metrics
+>>> m = metrics.get("mae")
+>>> m.update_state(np.zeros((2, 1)), np.array([[1.0], [3.0]]))
+>>> float(m.result()), m.name
+(2.0, 'mean_absolute_error')
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+from .classes import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    MeanAbsoluteError,
+    MeanSquaredError,
+    SparseCategoricalAccuracy,
+)
+from .functions import (
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+)
+from .reduction_metrics import Mean, MeanMetricWrapper, Metric
+
+_CLASSES = (Mean, MeanMetricWrapper, MeanSquaredError, MeanAbsoluteError, Accuracy,
+            BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+#: The names ``get`` accepts: class names, their snake case, and Keras's short aliases.
+ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
+ALL_OBJECTS_DICT.update({_snake(cls.__name__): cls for cls in _CLASSES})
+ALL_OBJECTS_DICT.update({"mse": MeanSquaredError, "MSE": MeanSquaredError,
+                         "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError})
+
+
+def get(identifier):
+    """Keras's ``metrics.get``: a name -> a new metric; a dict -> ``from_config``; a metric
+    or function passes through. ``"acc"`` is not a name here (see ``resolve``).
+
+    Examples
+    --------
+    >>> from convkit import metrics
+    >>> metrics.get("binary_accuracy").get_config()
+    {'name': 'binary_accuracy', 'dtype': 'float32', 'threshold': 0.5}
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, Mapping):
+        cls = ALL_OBJECTS_DICT.get(identifier.get("class_name"))
+        if cls is None:
+            raise ValueError(f"Could not interpret metric identifier: {identifier}")
+        return cls.from_config(dict(identifier.get("config") or {}))
+    obj = ALL_OBJECTS_DICT.get(identifier) if isinstance(identifier, str) else identifier
+    if callable(obj):
+        return obj() if inspect.isclass(obj) else obj
+    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+
+
+def resolve(identifier, y_true, y_pred) -> Metric:
+    """What ``compile`` makes of a metric entry, from the first batch's arrays.
+
+    ``"accuracy"``/``"acc"`` (any case) become BinaryAccuracy when ``y_pred``'s last axis
+    is 1 (thresholding at 0.5, logits too), SparseCategoricalAccuracy when ``y_true`` has
+    lower rank or a last axis of 1 against a wider ``y_pred``, else CategoricalAccuracy;
+    the metric is named by the string given. Any other string is ``get``, renamed to that
+    string; a function is wrapped in ``MeanMetricWrapper``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import metrics
+    >>> m = metrics.resolve("acc", np.zeros(4), np.zeros((4, 3)))
+    >>> type(m).__name__, m.name
+    ('SparseCategoricalAccuracy', 'acc')
+    """
+    if identifier is None:
+        raise ValueError("Expected metric, received `None`")
+    if str(identifier).lower() in ("accuracy", "acc"):
+        t_shape, p_shape = np.shape(y_true), np.shape(y_pred)
+        if p_shape[-1] == 1:
+            metric = BinaryAccuracy(name=str(identifier))
+        elif len(t_shape) < len(p_shape) or (t_shape[-1] == 1 and p_shape[-1] > 1):
+            metric = SparseCategoricalAccuracy(name=str(identifier))
+        else:
+            metric = CategoricalAccuracy(name=str(identifier))
+    else:
+        metric = get(identifier)
+    if not isinstance(metric, Metric):
+        metric = MeanMetricWrapper(metric)
+    if isinstance(identifier, str):
+        metric.name = identifier
+    return metric
+
+
+__all__ = ["Metric", "Mean", "MeanMetricWrapper", "MeanSquaredError", "MeanAbsoluteError",
+           "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
+           "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+           "get", "resolve", "ALL_OBJECTS_DICT"]
