@@ -18,8 +18,11 @@ from . import (
     constraints,
     initializers,
     layers,
+    losses,
+    metrics,
     models,
     ops,
+    optimizers,
     regularizers,
     utils,
 )
@@ -60,6 +63,6 @@ def show_config() -> None:
     print("\n".join(lines))
 
 
-__all__ = ["activations", "config", "constraints", "initializers", "layers", "models", "ops",
-           "regularizers", "utils", "Sequential", "get_num_threads", "num_threads",
-           "set_num_threads", "show_config", "__version__"]
+__all__ = ["activations", "config", "constraints", "initializers", "layers", "losses", "metrics",
+           "models", "ops", "optimizers", "regularizers", "utils", "Sequential",
+           "get_num_threads", "num_threads", "set_num_threads", "show_config", "__version__"]

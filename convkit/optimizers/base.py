@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from ..layers.base import to_snake_case, unique_name
+from ..layers.naming import to_snake_case, unique_name
 from ..layers.variable import Variable
 from . import schedules
 from ._clipping import clip_gradients
