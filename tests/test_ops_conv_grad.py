@@ -127,7 +127,7 @@ def test_grouped_conv_transpose_is_per_group_conv_transpose(rank, groups, cg, fg
     # [g*Cg, (g+1)*Cg) to filters [g*Fg, (g+1)*Fg)
     rng = np.random.default_rng(rank * 100 + groups * 10 + cg)
     x = rng.standard_normal((2, *(4,) * rank, groups * cg))
-    kern = rng.standard_normal(((k,) * rank + (fg, groups * cg)))
+    kern = rng.standard_normal((k,) * rank + (fg, groups * cg))
     bias = rng.standard_normal(groups * fg)
     got = ops.conv_transpose(x.astype(dtype), kern.astype(dtype), s, padding, groups=groups,
                              bias=bias.astype(dtype))
