@@ -82,7 +82,7 @@ def _pack_output_gradient(dy5: np.ndarray, groups: int, kb: int) -> np.ndarray:
     f = dy5.shape[-1]
     fg = f // groups
     nblk = -(-fg // kb)
-    if groups == 1 and nblk * kb == fg:
+    if groups == 1 and nblk == 1 and kb == fg:
         return dy5.reshape(-1)  # already (1, 1, P, KB)
     flat = dy5.reshape(-1, groups, fg)
     padded = np.zeros((flat.shape[0], groups, nblk * kb), dtype=dy5.dtype)
