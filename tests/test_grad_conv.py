@@ -97,7 +97,7 @@ def _run_parity(name, config, shape, seed):
     assert_close(ours(x), y_k, reduction_size=taps * x.size // x.shape[0])
     assert dx.dtype == np.float32 and [g.dtype for g in grads] == [np.float32] * len(grads)
     # sums that cancel are only as accurate as their terms: floor the scale at a term's size
-    dz = np.abs(dy).max() * max(1.0, float(np.abs(dx_k).max() > 0))
+    dz = float(np.abs(dy).max())
     _close(dx, dx_k, taps * channels_out, floor=dz * np.abs(weights[0]).max())
     assert len(grads) == len(grads_k) == len(ours.trainable_weights)
     for g, g_k, floor in zip(grads, grads_k, (np.abs(x).max() * dz, dz), strict=False):
@@ -111,13 +111,13 @@ def _close(got, want, reduction_size, floor):
 
 
 # each new shape makes jax compile its ops: the quick subset keeps a few examples per run
-@settings(max_examples=12)
+@settings(max_examples=8)
 @given(case=layer_cases(transposed=False))
 def test_conv_layers_match_keras(case):
     _run_parity(*case, seed=1)
 
 
-@settings(max_examples=12)
+@settings(max_examples=8)
 @given(case=layer_cases(transposed=True))
 def test_conv_transpose_layers_match_keras(case):
     _run_parity(*case, seed=2)
