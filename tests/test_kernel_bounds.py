@@ -16,9 +16,14 @@ import numpy as np
 import pytest
 
 import convkit
-from convkit import ops
+from convkit import _kernels, ops
 from convkit.ops.resample import crop, upsample, zero_pad
-from tests.support import reference_conv, reference_depthwise, reference_resample
+from tests.support import (
+    reference_conv,
+    reference_conv_grad,
+    reference_depthwise,
+    reference_resample,
+)
 from tests.support.offset_views import ending_views
 
 
@@ -108,6 +113,46 @@ def test_conv_transpose(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_gradients(dtype):
+    # the weight-gradient kernel reads x and the output gradient in place (one group whose
+    # filters fill the wide block exactly) or packed; sizes 1, kernels larger than the input
+    # under "same", strides larger than the input, groups, causal, channel tails
+    rng = np.random.default_rng(6)
+    kb = _kernels.load("_conv_grad").tile_info()[("d" if dtype == np.float64 else "f",
+                                                  "wide")][1]
+    cases = [
+        ((1, 1, 1), (1, 1, 1), dict(padding="valid")),
+        ((1, 1, 1, 1), (3, 3, 1, kb), dict(padding="same")),
+        ((2, 2, 3, 3), (5, 4, 3, 2), dict(padding="same")),
+        ((1, 3, 2, 4), (2, 2, 2, 6), dict(padding="same", strides=5)),   # groups 2
+        ((1, 9, 7), (3, 7, kb), dict(padding="causal", dilation_rate=2)),
+        ((2, 5, 4, 13), (2, 3, 13, 3), dict(padding="valid", strides=(4, 1))),
+        ((1, 2, 3, 2, 3), (3, 3, 3, 3, kb + 1), dict(padding="same", strides=2)),
+    ]
+    for xshape, kshape, kw in cases:
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        dy = rng.standard_normal(reference_conv.conv(x, k, **kw).shape).astype(dtype)
+        want_dx, want_dk = reference_conv_grad.conv_gradients(x, k, dy, **kw)
+        for xv, dyv in zip(ending_views(x), ending_views(dy), strict=False):
+            _close(ops.conv_kernel_gradient(xv, dyv, kshape[:-2], groups=xshape[-1] // kshape[-2],
+                                            **kw), want_dk, dtype)
+            _close(ops.conv_input_gradient(dyv, k, x.shape, **kw), want_dx, dtype)
+    # transposed: kernel larger than the input, strides larger than the input
+    for xshape, kshape, kw in [((1, 1, 2), (4, 3, 2), dict(strides=3, padding="same")),
+                               ((2, 2, 3, 3), (3, 3, kb, 3), dict(strides=4, padding="valid",
+                                                                  output_padding=2))]:
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        dy = rng.standard_normal(reference_conv.conv_transpose(x, k, **kw).shape).astype(dtype)
+        want_dx, want_dk = reference_conv_grad.conv_transpose_gradients(x, k, dy, **kw)
+        for xv, dyv in zip(ending_views(x), ending_views(dy), strict=False):
+            _close(ops.conv_transpose_kernel_gradient(xv, dyv, kshape[:-2], **kw), want_dk,
+                   dtype)
+            _close(ops.conv_transpose_input_gradient(dyv, k, x.shape, **kw), want_dx, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_resample(dtype):
     rng = np.random.default_rng(4)
     for shape in [(1, 5, 3), (2, 3, 4, 5), (1, 2, 3, 2, 3)]:
@@ -135,7 +180,11 @@ def test_two_threads_stay_inside():
     k = rng.standard_normal((3, 3, 32, 40)).astype(np.float32)
     want_dw = reference_depthwise.depthwise_conv(x, dk, padding="same")
     want = reference_conv.conv(x, k, padding="same")
+    dy = rng.standard_normal(want.shape).astype(np.float32)
+    _, want_dk = reference_conv_grad.conv_gradients(x, k, dy, padding="same")
     with convkit.num_threads(2):
         for view in ending_views(x):
             _close(ops.depthwise_conv(view, dk, padding="same"), want_dw, np.float32)
             _close(ops.conv(view, k, padding="same"), want, np.float32)
+            np.testing.assert_allclose(ops.conv_kernel_gradient(view, dy, 3, padding="same"),
+                                       want_dk, rtol=1e-3, atol=1e-3 * np.abs(want_dk).max())

@@ -55,13 +55,15 @@ from convkit.activations.elementwise import (
     tanh_shrink,
     threshold,
 )
+from convkit.activations.gradients import gradient, has_gradient
 
 __all__ = [
-    "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "hard_shrink",
-    "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid",
-    "log_softmax", "mish", "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink",
-    "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus",
-    "swish", "tanh", "tanh_shrink", "threshold",
+    "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "gradient",
+    "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "has_gradient",
+    "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu",
+    "serialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign",
+    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh", "tanh_shrink",
+    "threshold",
 ]
 
 # ---------------------------------------------------------------------------------------

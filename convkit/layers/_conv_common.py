@@ -104,16 +104,18 @@ class ConvolutionLayer(Layer):
             return name, None
         return None, self.activation
 
-    def _packed(self, variable, pack):
+    def _packed(self, variable, pack, kind="forward"):
         """``pack(value)`` cached until ``variable`` changes (set_weights, assign, constraints).
 
         Packing reorders the weights into the kernels' blocked layout; doing it once per
-        weight value rather than once per call matters for small inputs.
+        weight value rather than once per call matters for small inputs. ``kind`` tells the
+        packings of one weight apart (the forward op's, the backward pass's).
         """
         cache = self.__dict__.setdefault("_pack_cache", {})
-        entry = cache.get(variable.path)
+        key = (variable.path, kind)
+        entry = cache.get(key)
         if entry is None or entry[0] != variable.version:
-            entry = cache[variable.path] = (variable.version, pack(variable.value))
+            entry = cache[key] = (variable.version, pack(variable.value))
         return entry[1]
 
     def _op_kwargs(self) -> dict:

@@ -342,6 +342,11 @@ class Layer:
         """``call`` on prepared inputs, recording the activity loss of its outputs."""
         self._activity_losses = []
         y = self.call(x, training=training) if self._call_has_training_arg else self.call(x)
+        return self._record_activity(y)
+
+    def _record_activity(self, y: np.ndarray) -> np.ndarray:
+        """Record the activity regularizer's penalty of outputs ``y`` (per batch item)."""
+        self._activity_losses = []
         if self.activity_regularizer is not None:
             batch = y.shape[0] if y.ndim else 1
             penalty = float(self.activity_regularizer(y))

@@ -3,10 +3,12 @@
 from .. import constraints, initializers, ops, regularizers
 from ..ops import shapes
 from ..ops.arguments import check_strides_dilation
+from ..ops.conv_transpose import pack_conv_transpose_kernel
+from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer
 
 
-class BaseConv(ConvolutionLayer):
+class BaseConv(ConvBackward, ConvolutionLayer):
     """A ``rank``-D convolution (cross-correlation, as in Keras) with groups.
 
     The arguments, in Keras's order, are the same for every rank; Conv1D, Conv2D and Conv3D
@@ -64,12 +66,22 @@ class BaseConv(ConvolutionLayer):
     def compute_output_shape(self, input_shape) -> tuple:
         return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
 
-    def call(self, inputs):
+    def _preactivation(self, inputs):
         kernel = self._packed(self.kernel, lambda k: ops.pack_conv_kernel(k, self.dtype))
-        y = ops.conv(inputs, kernel, strides=self.strides, padding=self.padding,
-                     data_format=self.data_format, dilation_rate=self.dilation_rate,
-                     **self._op_kwargs())
-        return self._finish(y)
+        return ops.conv(inputs, kernel, strides=self.strides, padding=self.padding,
+                        data_format=self.data_format, dilation_rate=self.dilation_rate,
+                        **self._op_kwargs())
+
+    def _op_gradients(self, x, dz):
+        # the input gradient is a transposed conv with this kernel, packed once per value
+        kernel = self._packed(self.kernel, lambda k: pack_conv_transpose_kernel(
+            k, self.strides, self.dilation_rate, self.dtype), kind="input_gradient")
+        geometry = {"strides": self.strides, "padding": self.padding,
+                    "data_format": self.data_format, "dilation_rate": self.dilation_rate}
+        dx = ops.conv_input_gradient(dz, kernel, x.shape, **geometry)
+        dkernel = ops.conv_kernel_gradient(x, dz, self.kernel_size, groups=self.groups,
+                                           **geometry)
+        return dx, dkernel
 
     def get_config(self) -> dict:
         config = super().get_config()

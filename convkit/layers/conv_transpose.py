@@ -8,10 +8,11 @@ Note Keras's argument order: Conv3DTranspose takes ``data_format`` *before*
 from .. import constraints, initializers, ops, regularizers
 from ..ops import shapes
 from ..ops.arguments import check_strides_dilation, standardize_output_padding
+from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer
 
 
-class BaseConvTranspose(ConvolutionLayer):
+class BaseConvTranspose(ConvBackward, ConvolutionLayer):
     """A ``rank``-D transposed convolution (the adjoint of a strided convolution).
 
     Weights: ``kernel`` of shape ``kernel_size + (filters, in_channels)`` (the last two axes swapped
@@ -60,14 +61,24 @@ class BaseConvTranspose(ConvolutionLayer):
         # Keras returns a list for transposed convolutions (and tuples elsewhere)
         return list(self._assemble(input_shape, out, self.filters))
 
-    def call(self, inputs):
+    def _preactivation(self, inputs):
         kernel = self._packed(self.kernel, lambda k: ops.pack_conv_transpose_kernel(
             k, self.strides, self.dilation_rate, self.dtype))
-        y = ops.conv_transpose(inputs, kernel, strides=self.strides,
-                               padding=self.padding, output_padding=self.output_padding,
-                               data_format=self.data_format,
-                               dilation_rate=self.dilation_rate, **self._op_kwargs())
-        return self._finish(y)
+        return ops.conv_transpose(inputs, kernel, strides=self.strides,
+                                  padding=self.padding, output_padding=self.output_padding,
+                                  data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate, **self._op_kwargs())
+
+    def _op_gradients(self, x, dz):
+        # the input gradient is a forward conv with this kernel array, packed once per value
+        kernel = self._packed(self.kernel, lambda k: ops.pack_conv_kernel(k, self.dtype),
+                              kind="input_gradient")
+        geometry = {"strides": self.strides, "padding": self.padding,
+                    "output_padding": self.output_padding, "data_format": self.data_format,
+                    "dilation_rate": self.dilation_rate}
+        dx = ops.conv_transpose_input_gradient(dz, kernel, x.shape, **geometry)
+        dkernel = ops.conv_transpose_kernel_gradient(x, dz, self.kernel_size, **geometry)
+        return dx, dkernel
 
     def get_config(self) -> dict:
         config = super().get_config()

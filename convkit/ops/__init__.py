@@ -6,6 +6,13 @@ All argument checking lives here, once; the compiled kernels below assume valid 
 from . import shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
 from .conv import conv, pack_conv_kernel
+from .conv_grad import (
+    bias_gradient,
+    conv_input_gradient,
+    conv_kernel_gradient,
+    conv_transpose_input_gradient,
+    conv_transpose_kernel_gradient,
+)
 from .conv_transpose import conv_transpose, pack_conv_transpose_kernel
 from .depthwise import (
     depthwise_conv,
@@ -15,8 +22,9 @@ from .depthwise import (
 )
 from .resample import crop, upsample, zero_pad
 
-__all__ = ["conv", "conv_transpose", "crop", "depthwise_conv", "pack_conv_kernel",
-           "pack_conv_transpose_kernel", "pack_depthwise_kernel", "pack_pointwise_kernel",
-           "separable_conv", "shapes",
+__all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient",
+           "conv_transpose", "conv_transpose_input_gradient", "conv_transpose_kernel_gradient",
+           "crop", "depthwise_conv", "pack_conv_kernel", "pack_conv_transpose_kernel",
+           "pack_depthwise_kernel", "pack_pointwise_kernel", "separable_conv", "shapes",
            "standardize_data_format", "standardize_padding", "standardize_tuple", "upsample",
            "zero_pad"]

@@ -149,16 +149,31 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     b = _arrays.check_bias(bias, filters, dtype)
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
+    if packed_kernel is None:
+        packed_kernel = PackedConvKernel(k, dtype)
+    return conv_5d(x5, packed_kernel, groups, geometry, b, relu, rank, data_format)
+
+
+def conv_5d(x5, packed_kernel: PackedConvKernel, groups: int, geometry, bias, relu: int,
+            rank: int, data_format: str) -> np.ndarray:
+    """The direct-kernel part of :func:`conv`, for checked arguments and any geometry.
+
+    ``x5`` is the ``(N, D, H, W, C)`` input in the kernel's dtype; ``geometry`` a
+    :class:`~convkit.ops._geometry.ConvGeometry` whose ``out_spatial`` and ``pad_before`` may
+    be any (the gradient ops ask for output lengths and paddings Keras's ``padding`` cannot
+    express: input positions outside ``x5`` read zeros). Returns the output in the user's
+    ``data_format``.
+    """
+    dtype = packed_kernel.dtype
+    filters = packed_kernel.shape[-1]
     out, out_strides, out_channel_stride = direct_output(x5.shape[0], geometry.out_spatial,
                                                          filters, rank, data_format, dtype)
     if out.size:
-        if packed_kernel is None:
-            packed_kernel = PackedConvKernel(k, dtype)
         if not packed_kernel.finite:
             x5, geometry = with_explicit_padding(x5, geometry)
         p = packed_kernel.packed(groups)
-        macs = out.size * int(np.prod(geometry.kernel_spatial)) * cg
-        run_direct(x5, p, packed_bias(b, filters, p, dtype), out,
+        macs = out.size * int(np.prod(geometry.kernel_spatial)) * p.cg
+        run_direct(x5, p, packed_bias(bias, filters, p, dtype), out,
                    in_spatial=geometry.in_spatial, out_spatial=geometry.out_spatial,
                    kernel_spatial=geometry.kernel_spatial, strides=geometry.strides,
                    dilation=geometry.dilation, pad=geometry.pad_before, out_origin=0,

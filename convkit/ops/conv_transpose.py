@@ -58,19 +58,31 @@ class PackedConvTransposeKernel(CastKernel):
         self.strides = standardize_tuple(strides, rank, "strides")
         self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
 
-    def phase(self, residues: tuple):
+    def phase(self, residues: tuple, groups: int = 1):
         """``(packed, taps per axis)`` for per-axis residues ``(p + c0) mod s`` (3-tuple)."""
-        if residues not in self._cache:
+        key = (residues, groups)
+        if key not in self._cache:
             k = self.kernel
             k5 = k.reshape((1,) * (5 - k.ndim) + k.shape)
             s3 = (1,) * (5 - k.ndim) + self.strides
             d3 = (1,) * (5 - k.ndim) + self.dilation_rate
             taps = [_phase_taps(k5.shape[a], s3[a], d3[a], residues[a]) for a in range(3)]
-            # backwards along each axis (the correlation form), channel axes swapped
+            # backwards along each axis (the correlation form), in the conv layout
             sub = k5[np.ix_(taps[0][::-1], taps[1][::-1], taps[2][::-1])]
-            sub = np.ascontiguousarray(sub.swapaxes(-1, -2))
-            self._cache[residues] = (pack_weights(sub, 1), taps)
-        return self._cache[residues]
+            self._cache[key] = (pack_weights(as_conv_layout(sub, groups), groups), taps)
+        return self._cache[key]
+
+
+def as_conv_layout(kernel: np.ndarray, groups: int) -> np.ndarray:
+    """A transposed-conv kernel ``(..., filters // groups, in_channels)`` as the forward conv
+    kernel ``(..., in_channels // groups, filters)`` of the same grouped products: entry
+    ``[..., ci, g*Fg + f]`` is ``kernel[..., f, g*Cg + ci]`` (``groups == 1``: the last two
+    axes swapped)."""
+    *lead, fg, c = kernel.shape
+    cg = c // groups
+    regrouped = kernel.reshape(*lead, fg, groups, cg)
+    order = (*range(len(lead)), len(lead) + 2, len(lead) + 1, len(lead))
+    return np.ascontiguousarray(regrouped.transpose(order).reshape(*lead, cg, groups * fg))
 
 
 def pack_conv_transpose_kernel(kernel, strides, dilation_rate=1,
@@ -90,7 +102,7 @@ def pack_conv_transpose_kernel(kernel, strides, dilation_rate=1,
 
 
 def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None,
-                   data_format=None, dilation_rate=1, *, bias=None,
+                   data_format=None, dilation_rate=1, *, groups=1, bias=None,
                    activation=None) -> np.ndarray:
     """Transposed convolution, as ``keras.ops.conv_transpose``, with optional bias and relu.
 
@@ -99,7 +111,9 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     inputs : array_like
         Rank ``r + 2`` (``r`` = 1, 2, 3), channels last or first per ``data_format``.
     kernel : array_like or PackedConvTransposeKernel
-        Keras's transposed layout ``kernel_size + (filters, in_channels)``.
+        Keras's transposed layout ``kernel_size + (filters // groups, in_channels)``; with
+        ``groups == 1`` (Keras's transposed layers have no groups) that is
+        ``kernel_size + (filters, in_channels)``.
     strides, dilation_rate : int or tuple of int
     padding : {"valid", "same"}
     output_padding : None, int or tuple of int
@@ -108,6 +122,13 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         ``max(ek, s) - ek``); same ``n*s`` for ``None``, else ``(n-1)*s + ek % 2 + op``, with
         ``ek = (k-1)*d + 1``.
     data_format : {"channels_last", "channels_first"} or None
+    groups : int
+        Grouped transposed conv (not in Keras; the input gradient of a grouped conv needs
+        it): input channels ``[g*Cg, (g+1)*Cg)`` (``Cg = in_channels // groups``) reach only
+        output channels ``[g*Fg, (g+1)*Fg)``, ``Fg = kernel.shape[-2]``, through
+        ``kernel[..., f, g*Cg + ci]``; ``filters = groups * Fg``. This is exactly the
+        adjoint of :func:`convkit.ops.conv` with the same kernel array read in the conv
+        layout ``kernel_size + (filters_of_that_conv // groups, its_filters)``.
     bias : array_like of shape (filters,), optional
     activation : {None, "linear", "relu"}
 
@@ -146,8 +167,9 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
     padding = standardize_padding(padding)
     op = standardize_output_padding(output_padding, strides)
+    groups = check_groups(groups)
     c = shapes.channels(x, data_format)
-    filters = k.shape[-2]
+    filters = k.shape[-2] * groups
     if c == 0 or min(k.shape) == 0:
         raise ValueError("Zero channels, filters or kernel size: `inputs` has shape "
                          f"{tuple(x.shape)} and `kernel` has shape {tuple(k.shape)}")
@@ -156,6 +178,10 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
             "The number of input channels must match the kernel's input channels. Received: "
             f"input channels={c}, kernel input channels={k.shape[-1]}, "
             f"data_format='{data_format}'.")
+    if c % groups:
+        raise ValueError(
+            "The number of input channels must be evenly divisible by the number of groups. "
+            f"Received: input channels={c}, groups={groups}.")
     if packed is not None and (packed.strides != strides or packed.dilation_rate != dilation):
         raise ValueError("The packed kernel was made for strides="
                          f"{packed.strides}, dilation_rate={packed.dilation_rate}; received "
@@ -168,19 +194,43 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
                    for n, kk, s, d, o in zip(spatial, ks, strides, dilation, ops_, strict=True))
     crops = tuple(shapes.transpose_crop(kk, s, d, padding, o)
                   for kk, s, d, o in zip(ks, strides, dilation, ops_, strict=True))
-
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
+    if packed is None:
+        packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
+    return conv_transpose_5d(x5, packed, groups, crops, out_sp, b, relu, data_format)
+
+
+def check_groups(groups) -> int:
+    """``groups`` as a positive int, or Keras's error."""
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError("The number of groups must be a positive integer. "
+                         f"Received: groups={groups}.")
+    return int(groups)
+
+
+def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops: tuple,
+                      out_spatial: tuple, bias, relu: int, data_format: str) -> np.ndarray:
+    """The phase-decomposition part of :func:`conv_transpose`, for checked arguments.
+
+    ``x5`` is the ``(N, D, H, W, C)`` input in the kernel's dtype. Output ``j`` along an axis
+    reads the full scatter buffer at ``j + crops[axis]``; ``out_spatial`` may be any length
+    (the gradient ops pick crop and length freely: buffer positions no tap reaches give the
+    bias). Both are per user spatial axis. Returns the output in ``data_format``.
+    """
+    k = packed.kernel
+    rank = k.ndim - 2
+    dtype = packed.dtype
+    c, f = x5.shape[-1], k.shape[-2] * groups
     lead = 3 - rank
-    s3, d3 = (1,) * lead + strides, (1,) * lead + dilation
-    c3, o3 = (0,) * lead + crops, (1,) * lead + out_sp
-    in3, f = x5.shape[1:4], filters
+    s3, d3 = (1,) * lead + packed.strides, (1,) * lead + packed.dilation_rate
+    c3, o3 = (0,) * lead + tuple(crops), (1,) * lead + tuple(out_spatial)
+    in3 = x5.shape[1:4]
     out, (osn, osd, osh, osw), osc = direct_output(x5.shape[0], o3, f, rank, data_format, dtype)
     if out.size == 0:
         return out
-    if packed is None:
-        packed = PackedConvTransposeKernel(k, strides, dilation, dtype)
     if not packed.finite:
-        return _scatter_by_tap(x5, packed.kernel, s3, d3, c3, o3, b, relu, rank, data_format)
+        return _scatter_by_tap(x5, as_conv_layout(packed.kernel, groups), s3, d3, c3, o3,
+                               bias, relu, rank, data_format)
     # every phase's job, weights and bias, run as one task list (one parallel region)
     jobs, weights, biases, macs = [], [], [], 0
     w_off = b_off = 0
@@ -190,7 +240,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
         if min(counts) <= 0:
             continue  # output shorter than the stride: this phase is empty
         residues = tuple((phase[a] + c3[a]) % s3[a] for a in range(3))
-        p, taps = packed.phase(residues)
+        p, taps = packed.phase(residues, groups)
         kshape, dil, pad = [], [], []
         for a in range(3):
             u = len(taps[a])
@@ -200,8 +250,8 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
             kshape.append(u)
             dil.append(dil_a)
             pad.append((u - 1) * dil_a - e0 if u else 0)
-        macs += x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * c
-        pb = packed_bias(b, f, p, dtype)
+        macs += x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * (c // groups)
+        pb = packed_bias(bias, f, p, dtype)
         jobs.append(direct_conv_job(
             x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
             kernel_spatial=tuple(kshape), strides=(1, 1, 1), dilation=tuple(dil),
@@ -220,6 +270,7 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
 
 def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -> np.ndarray:
     """The transposed conv as its definition: ``x[i] @ K[t]`` added into ``full[i*s + t*d]``,
+    with ``kernel`` in the conv layout (:func:`as_conv_layout`: ``(..., Cg, filters)``),
     tap by tap (a 1x1 conv each), then cropped; for kernels holding inf or NaN.
 
     The phase kernels skip products with the zeros between and around the inputs only where a
@@ -233,12 +284,12 @@ def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -
     n_in = x5.shape[1:4]
     full_sp = [max((n - 1) * s + (k - 1) * d + 1, c + o)
                for n, k, s, d, c, o in zip(n_in, k5.shape[:3], s3, d3, c3, o3, strict=True)]
-    full = np.zeros((x5.shape[0], *full_sp, k5.shape[-2]), dtype=x5.dtype)
+    full = np.zeros((x5.shape[0], *full_sp, k5.shape[-1]), dtype=x5.dtype)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN here, as in kernels
         for tap in np.ndindex(*k5.shape[:3]):
             window = tuple(slice(t * d, t * d + (n - 1) * s + 1, s)
                            for t, d, s, n in zip(tap, d3, s3, n_in, strict=True))
-            full[(slice(None), *window)] += conv(x5, k5[tap].T[None, None, None],
+            full[(slice(None), *window)] += conv(x5, k5[tap][None, None, None],
                                                  data_format="channels_last")
         y5 = full[(slice(None), *(slice(c, c + o) for c, o in zip(c3, o3, strict=True)))]
         if bias is not None:

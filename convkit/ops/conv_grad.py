@@ -1,0 +1,371 @@
+"""Gradients of the plain and transposed convolutions (KERNELS.md §5, DESIGN.md §6).
+
+For ``y = conv(x, K)`` (any strides, dilation, groups, padding) and a loss gradient ``dy``:
+
+* ``dx`` is a transposed convolution of ``dy`` with the same kernel array: the conv layout
+  ``kernel_size + (C // groups, F)`` is the grouped transposed layout ``kernel_size +
+  (out_channels // groups, in_channels)`` of a transposed conv from ``F`` to ``C`` channels.
+  It reads the scatter buffer from ``pad_before`` on and has the input's length, which
+  Keras's ``padding``/``output_padding`` cannot always express (``causal``; ``same`` with an
+  even effective kernel and ``n % s == 0`` would need ``output_padding == s``), so the ops
+  below call the phase decomposition with that crop and length directly. Input positions no
+  output reads (strides that skip the last rows) get 0.
+* ``dK[t, ci, g*Fg + f] = sum_{n,o} x[n, o*s - pad + t*d, g*Cg + ci] * dy[n, o, g*Fg + f]``:
+  the compiled correlation kernel ``_conv_grad`` (deterministic for any thread count).
+* ``db`` is ``dy`` summed over batch and spatial axes.
+
+For ``y = conv_transpose(x, K)`` the roles swap: it is the adjoint of a conv from ``y``'s
+space to ``x``'s with the same kernel array and padding ``crop``, so ``dx`` is that conv of
+``dy`` and ``dK`` the same correlation with ``dy`` as its input and ``x`` as its output
+gradient.
+"""
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import get_num_threads, threads_for
+from . import _arrays, shapes
+from ._geometry import ConvGeometry, _pad3, conv_geometry
+from .arguments import (
+    standardize_data_format,
+    standardize_output_padding,
+    standardize_padding,
+    standardize_tuple,
+)
+from .conv import PackedConvKernel, conv_5d
+from .conv_transpose import PackedConvTransposeKernel, check_groups, conv_transpose_5d
+
+__all__ = ["bias_gradient", "conv_input_gradient", "conv_kernel_gradient",
+           "conv_transpose_input_gradient", "conv_transpose_kernel_gradient"]
+
+_grad = _kernels.load("_conv_grad")
+
+
+# ----------------------------------------------------------------------------- helpers
+def _float_pair(a, b, names) -> tuple:
+    """Two operands as arrays of their common compute dtype."""
+    a = _arrays.as_array(a, names[0])
+    b = _arrays.as_array(b, names[1])
+    dtype = _arrays.compute_dtype(a, b)
+    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype), dtype
+
+
+def _check_spatial(got, want, who) -> None:
+    if tuple(got) != tuple(want):
+        raise ValueError(f"{who}: `output_gradient` must have the spatial shape of the op's "
+                         f"output, {tuple(want)}. Received {tuple(got)}.")
+
+
+def _shape_of(input_shape, rank, data_format, who) -> tuple:
+    shape = tuple(int(v) for v in input_shape)
+    if len(shape) != rank + 2:
+        raise ValueError(f"{who}: `input_shape` must have rank {rank + 2} for a rank-"
+                         f"{rank + 2} kernel. Received {shape}.")
+    return shape
+
+
+def _choose_tile(fg: int, dtype) -> tuple:
+    """``(tile, KB)`` of the weight-gradient tile wasting the fewest padded channels."""
+    info = _grad.tile_info()
+    char = "d" if dtype == np.float64 else "f"
+    best = None
+    for tile in ("wide", "narrow"):
+        kb = info[(char, tile)][1]
+        waste = -(-fg // kb) * kb - fg
+        if best is None or waste < best[0]:
+            best = (waste, tile, kb)
+    return best[1:]
+
+
+def _pack_output_gradient(dy5: np.ndarray, groups: int, kb: int) -> np.ndarray:
+    """``(N, Do, Ho, Wo, F)`` as the kernel's ``(G, nblk, P, KB)``, zero-padded blocks."""
+    f = dy5.shape[-1]
+    fg = f // groups
+    nblk = -(-fg // kb)
+    if groups == 1 and nblk == 1 and kb == fg:
+        return dy5.reshape(-1)  # already (1, 1, P, KB)
+    flat = dy5.reshape(-1, groups, fg)
+    padded = np.zeros((flat.shape[0], groups, nblk * kb), dtype=dy5.dtype)
+    padded[..., :fg] = flat
+    blocks = padded.reshape(flat.shape[0], groups, nblk, kb).transpose(1, 2, 0, 3)
+    return np.ascontiguousarray(blocks).reshape(-1)
+
+
+def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, groups,
+                       n_threads=None) -> np.ndarray:
+    """The correlation ``dK`` (``(KD, KH, KW, Cg, F)``) of ``(N, D, H, W, C)`` inputs with
+    ``(N, Do, Ho, Wo, F)`` output gradients (same dtype); spatial arguments are 3-tuples.
+    Input positions outside ``x5`` (any padding, before or after) contribute nothing."""
+    n, c, f = x5.shape[0], x5.shape[-1], dy5.shape[-1]
+    cg, fg = c // groups, f // groups
+    out = np.empty((*kernel_spatial, cg, f), dtype=x5.dtype)
+    positions = n * int(np.prod(dy5.shape[1:4]))
+    if positions == 0 or x5.size == 0:
+        out[...] = 0
+        return out
+    tile, kb = _choose_tile(fg, x5.dtype)
+    packed = _pack_output_gradient(np.ascontiguousarray(dy5), groups, kb)
+    dims = np.array([n, *x5.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
+                     *dilation, *pad_before, groups, cg, fg], dtype=np.intp)
+    macs = positions * int(np.prod(kernel_spatial)) * cg * f
+    fn = _grad.kernel_grad_d if x5.dtype == np.float64 else _grad.kernel_grad_f
+    fn(np.ascontiguousarray(x5).reshape(-1), packed, out.reshape(-1), dims, tile,
+       threads_for(macs, n_threads if n_threads is not None else get_num_threads()))
+    return out
+
+
+# ----------------------------------------------------------------------------- conv
+def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding="valid",
+                        data_format=None, dilation_rate=1) -> np.ndarray:
+    """Gradient of ``conv(x, kernel, ...)`` with respect to ``x`` (of shape ``input_shape``).
+
+    A transposed conv of ``output_gradient`` with ``kernel`` (``groups`` as in
+    :func:`convkit.ops.conv`: ``C // kernel.shape[-2]``), cropped at the forward padding and
+    cut to the input's length; inputs no output reads get 0.
+
+    Parameters
+    ----------
+    output_gradient : array_like
+        Shaped like ``conv``'s output.
+    kernel : array_like or PackedConvTransposeKernel
+        The conv's kernel ``kernel_size + (C // groups, F)`` (a
+        :func:`~convkit.ops.pack_conv_transpose_kernel` of it, made with the same strides and
+        dilation, is accepted: layers cache it).
+    input_shape : tuple of int
+        The forward input's shape, in ``data_format``.
+    strides, padding, data_format, dilation_rate
+        As given to :func:`convkit.ops.conv`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.conv_input_gradient(np.ones((1, 2, 1)), np.ones((2, 1, 1)), (1, 4, 1),
+    ...                         strides=2)[0, :, 0]
+    array([1., 1., 1., 1.])
+    """
+    data_format = standardize_data_format(data_format)
+    dy = _arrays.as_array(output_gradient, "output_gradient")
+    packed = kernel if isinstance(kernel, PackedConvTransposeKernel) else None
+    k = packed.kernel if packed else _arrays.as_array(kernel, "kernel")
+    dtype = packed.dtype if packed else _arrays.compute_dtype(k, dy)
+    rank = k.ndim - 2
+    shape = _shape_of(input_shape, rank, data_format, "conv_input_gradient")
+    c = shapes.channels(shape, data_format)
+    cg, f = k.shape[-2], k.shape[-1]
+    if c % cg or f % (c // cg) or dy.ndim != rank + 2 or shapes.channels(dy, data_format) != f:
+        raise ValueError(f"conv_input_gradient: a kernel of shape {tuple(k.shape)} does not fit "
+                         f"inputs of shape {shape} and an output gradient of shape "
+                         f"{tuple(dy.shape)}.")
+    spatial = shapes.spatial_shape(shape, data_format)
+    geometry = conv_geometry(spatial, k.shape[:-2], strides, padding, dilation_rate,
+                             who="conv_input_gradient")
+    _check_spatial(shapes.spatial_shape(dy, data_format), geometry.rank_out_spatial,
+                   "conv_input_gradient")
+    if packed is None:
+        packed = PackedConvTransposeKernel(k, geometry.strides[3 - rank:],
+                                           geometry.dilation[3 - rank:], dtype)
+    elif (packed.strides, packed.dilation_rate) != (geometry.strides[3 - rank:],
+                                                    geometry.dilation[3 - rank:]):
+        raise ValueError("conv_input_gradient: the packed kernel was made for other strides "
+                         "or dilation_rate")
+    dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
+    return conv_transpose_5d(dy5, packed, c // cg, geometry.pad_before[3 - rank:], spatial,
+                             None, 0, data_format)
+
+
+def conv_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, padding="valid",
+                         data_format=None, dilation_rate=1, groups=1) -> np.ndarray:
+    """Gradient of ``conv(inputs, kernel, ...)`` with respect to ``kernel``.
+
+    ``dK[t, ci, g*Fg + f] = sum over batch and output positions of x[n, o*s - pad + t*d,
+    g*Cg + ci] * dy[n, o, g*Fg + f]``, computed by a parallel compiled kernel whose sums run in
+    an order fixed by the shapes: the result is bit-identical for any thread count.
+
+    Parameters
+    ----------
+    inputs, output_gradient : array_like
+        The forward input and the gradient with respect to the forward output.
+    kernel_size : int or tuple of int
+    strides, padding, data_format, dilation_rate
+        As given to :func:`convkit.ops.conv`.
+    groups : int
+        As the conv's (``C // kernel.shape[-2]``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``kernel_size + (C // groups, F)``, the Keras conv kernel layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> x = np.arange(4.0).reshape(1, 4, 1)
+    >>> ops.conv_kernel_gradient(x, np.ones((1, 3, 1)), 2)[:, 0, 0]
+    array([3., 6.])
+    """
+    data_format = standardize_data_format(data_format)
+    x, dy, dtype = _float_pair(inputs, output_gradient, ("inputs", "output_gradient"))
+    rank = x.ndim - 2
+    if rank not in (1, 2, 3) or dy.ndim != x.ndim:
+        raise ValueError("conv_kernel_gradient: `inputs` and `output_gradient` must both have "
+                         f"rank 3, 4 or 5. Received {tuple(x.shape)} and {tuple(dy.shape)}.")
+    groups = check_groups(groups)
+    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    c, f = shapes.channels(x, data_format), shapes.channels(dy, data_format)
+    if c == 0 or f == 0 or c % groups or f % groups:
+        raise ValueError("conv_kernel_gradient: input channels and filters must be positive "
+                         f"multiples of groups. Received {c}, {f} and groups={groups}.")
+    spatial = shapes.spatial_shape(x, data_format)
+    geometry = conv_geometry(spatial, kernel_size, strides, padding, dilation_rate,
+                             who="conv_kernel_gradient")
+    _check_spatial(shapes.spatial_shape(dy, data_format), geometry.rank_out_spatial,
+                   "conv_kernel_gradient")
+    x5 = _arrays.to_kernel_layout(x, data_format)
+    dy5 = _arrays.to_kernel_layout(dy, data_format)
+    dk = kernel_gradient_5d(x5, dy5, geometry.kernel_spatial, geometry.strides,
+                            geometry.dilation, geometry.pad_before, groups)
+    return dk.reshape(kernel_size + dk.shape[-2:])
+
+
+# ----------------------------------------------------------------------------- transposed
+def _transpose_geometry(spatial, kernel_size, strides, padding, output_padding,
+                        dilation_rate) -> tuple:
+    """``(strides, dilation, crops, output lengths)`` of a transposed conv, per axis."""
+    rank = len(spatial)
+    strides = standardize_tuple(strides, rank, "strides")
+    dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
+    padding = standardize_padding(padding)
+    op = standardize_output_padding(output_padding, strides) or (None,) * rank
+    crops = tuple(shapes.transpose_crop(k, s, d, padding, o)
+                  for k, s, d, o in zip(kernel_size, strides, dilation, op, strict=True))
+    lengths = tuple(max(0, shapes.transpose_output_length(n, k, s, d, padding, o))
+                    for n, k, s, d, o in zip(spatial, kernel_size, strides, dilation, op,
+                                             strict=True))
+    return strides, dilation, crops, lengths
+
+
+def conv_transpose_input_gradient(output_gradient, kernel, input_shape, strides,
+                                  padding="valid", output_padding=None, data_format=None,
+                                  dilation_rate=1, groups=1) -> np.ndarray:
+    """Gradient of ``conv_transpose(x, kernel, ...)`` with respect to ``x``: a forward conv of
+    ``output_gradient`` with the same kernel array read in the conv layout, padded before by
+    the transposed conv's crop and cut to ``x``'s length.
+
+    Parameters
+    ----------
+    output_gradient : array_like
+        Shaped like ``conv_transpose``'s output.
+    kernel : array_like or PackedConvKernel
+        ``kernel_size + (filters // groups, in_channels)``, the transposed layout (a
+        :func:`~convkit.ops.pack_conv_kernel` of that array is accepted: layers cache it).
+    input_shape : tuple of int
+    strides, padding, output_padding, data_format, dilation_rate, groups
+        As given to :func:`convkit.ops.conv_transpose`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> dy = np.arange(6.0).reshape(1, 6, 1)
+    >>> ops.conv_transpose_input_gradient(dy, np.ones((3, 1, 1)), (1, 3, 1), 2,
+    ...                                   padding="same")[0, :, 0]
+    array([ 3.,  9., 15.])
+    """
+    data_format = standardize_data_format(data_format)
+    dy = _arrays.as_array(output_gradient, "output_gradient")
+    packed = kernel if isinstance(kernel, PackedConvKernel) else None
+    k = packed.kernel if packed else _arrays.as_array(kernel, "kernel")
+    dtype = packed.dtype if packed else _arrays.compute_dtype(k, dy)
+    rank = k.ndim - 2
+    groups = check_groups(groups)
+    shape = _shape_of(input_shape, rank, data_format, "conv_transpose_input_gradient")
+    spatial = shapes.spatial_shape(shape, data_format)
+    c, f = shapes.channels(shape, data_format), k.shape[-2] * groups
+    if c != k.shape[-1] or c % groups or dy.ndim != rank + 2 \
+            or shapes.channels(dy, data_format) != f:
+        raise ValueError(f"conv_transpose_input_gradient: a kernel of shape {tuple(k.shape)} "
+                         f"with groups={groups} does not fit inputs of shape {shape} and an "
+                         f"output gradient of shape {tuple(dy.shape)}.")
+    strides, dilation, crops, lengths = _transpose_geometry(
+        spatial, k.shape[:-2], strides, padding, output_padding, dilation_rate)
+    _check_spatial(shapes.spatial_shape(dy, data_format), lengths,
+                   "conv_transpose_input_gradient")
+    if packed is None:
+        packed = PackedConvKernel(k, dtype)
+    dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
+    geometry = ConvGeometry(in_spatial=_pad3(lengths, 1), out_spatial=_pad3(spatial, 1),
+                            kernel_spatial=_pad3(k.shape[:-2], 1), strides=_pad3(strides, 1),
+                            dilation=_pad3(dilation, 1), pad_before=_pad3(crops, 0),
+                            _rank=rank)
+    if min(spatial) == 0 or min(lengths) == 0:
+        return np.zeros(shape, dtype=dtype)
+    return conv_5d(dy5, packed, groups, geometry, None, 0, rank, data_format)
+
+
+def conv_transpose_kernel_gradient(inputs, output_gradient, kernel_size, strides,
+                                   padding="valid", output_padding=None, data_format=None,
+                                   dilation_rate=1, groups=1) -> np.ndarray:
+    """Gradient of ``conv_transpose(inputs, kernel, ...)`` with respect to ``kernel``, in the
+    transposed layout ``kernel_size + (filters // groups, in_channels)``.
+
+    The correlation of :func:`conv_kernel_gradient` with the roles swapped: ``output_gradient``
+    is the correlation's input (padded before by the transposed conv's crop) and ``inputs``
+    its output gradient. Bit-identical for any thread count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> x = np.ones((1, 2, 1))
+    >>> dy = np.arange(4.0).reshape(1, 4, 1)
+    >>> ops.conv_transpose_kernel_gradient(x, dy, 2, 2)[:, 0, 0]
+    array([2., 4.])
+    """
+    data_format = standardize_data_format(data_format)
+    x, dy, dtype = _float_pair(inputs, output_gradient, ("inputs", "output_gradient"))
+    rank = x.ndim - 2
+    if rank not in (1, 2, 3) or dy.ndim != x.ndim:
+        raise ValueError("conv_transpose_kernel_gradient: `inputs` and `output_gradient` must "
+                         f"both have rank 3, 4 or 5. Received {tuple(x.shape)} and "
+                         f"{tuple(dy.shape)}.")
+    groups = check_groups(groups)
+    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    c, f = shapes.channels(x, data_format), shapes.channels(dy, data_format)
+    if c == 0 or f == 0 or c % groups or f % groups:
+        raise ValueError("conv_transpose_kernel_gradient: input channels and filters must be "
+                         f"positive multiples of groups. Received {c}, {f} and "
+                         f"groups={groups}.")
+    spatial = shapes.spatial_shape(x, data_format)
+    strides, dilation, crops, lengths = _transpose_geometry(
+        spatial, kernel_size, strides, padding, output_padding, dilation_rate)
+    _check_spatial(shapes.spatial_shape(dy, data_format), lengths,
+                   "conv_transpose_kernel_gradient")
+    x5 = _arrays.to_kernel_layout(x, data_format)
+    dy5 = _arrays.to_kernel_layout(dy, data_format)
+    dk = kernel_gradient_5d(dy5, x5, _pad3(kernel_size, 1), _pad3(strides, 1),
+                            _pad3(dilation, 1), _pad3(crops, 0), groups)
+    return dk.reshape(kernel_size + dk.shape[-2:])
+
+
+def bias_gradient(output_gradient, data_format=None) -> np.ndarray:
+    """``output_gradient`` summed over the batch and spatial axes: the gradient of a conv's
+    (or transposed conv's) bias. float32 is summed in float64 (NumPy's fixed order, no
+    threads) and rounded once, so it is deterministic and accurate.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.bias_gradient(np.ones((2, 3, 4), np.float32))
+    array([6., 6., 6., 6.], dtype=float32)
+    """
+    data_format = standardize_data_format(data_format)
+    dy = _arrays.as_array(output_gradient, "output_gradient")
+    if dy.dtype.kind != "f" or dy.ndim < 2:
+        raise ValueError("bias_gradient: `output_gradient` must be a floating-point array "
+                         f"with batch and channel axes. Received {dy.dtype} {tuple(dy.shape)}.")
+    axis = shapes.channel_axis(data_format) % dy.ndim
+    axes = tuple(a for a in range(dy.ndim) if a != axis)
+    return dy.sum(axis=axes, dtype=np.float64).astype(dy.dtype)
