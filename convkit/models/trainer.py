@@ -46,7 +46,7 @@ class Trainer:
     history = None
 
     # ----------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None) -> None:
+    def compile(self, optimizer="rmsprop", loss=None, *, metrics=None) -> None:
         """Choose the optimizer, loss and metrics for ``fit`` and ``evaluate``.
 
         Parameters
@@ -58,7 +58,8 @@ class Trainer:
             A name (``"mse"``, ``"binary_crossentropy"``...), a ``Loss`` or a loss function.
         metrics : list, optional
             Names (``"mae"``, ``"accuracy"``...), metric objects or functions; logged under
-            the string given (``"acc"`` stays ``"acc"``), or the metric's name.
+            the string given (``"acc"`` stays ``"acc"``), or the metric's name. Keyword-only:
+            Keras's third positional argument is ``loss_weights``.
 
         Raises
         ------
