@@ -14,6 +14,7 @@ from importlib import metadata as _metadata
 
 from . import (
     activations,
+    callbacks,
     config,
     constraints,
     initializers,
@@ -63,6 +64,7 @@ def show_config() -> None:
     print("\n".join(lines))
 
 
-__all__ = ["activations", "config", "constraints", "initializers", "layers", "losses", "metrics",
-           "models", "ops", "optimizers", "regularizers", "utils", "Sequential",
-           "get_num_threads", "num_threads", "set_num_threads", "show_config", "__version__"]
+__all__ = ["activations", "callbacks", "config", "constraints", "initializers", "layers",
+           "losses", "metrics", "models", "ops", "optimizers", "regularizers", "utils",
+           "Sequential", "get_num_threads", "num_threads", "set_num_threads", "show_config",
+           "__version__"]

@@ -57,6 +57,16 @@ def _flat64(x: ArrayLike) -> np.ndarray:
     return np.asarray(x, dtype=np.float64).reshape(-1)
 
 
+def _l1_gradient(w: np.ndarray, l1: float) -> np.ndarray:
+    # |x|'s derivative is taken as +1 at 0, as jax's is (zero-initialised biases sit there)
+    one = w.dtype.type(1)
+    return np.where(w >= 0, one, -one) * w.dtype.type(l1)
+
+
+def _l2_gradient(w: np.ndarray, l2: float) -> np.ndarray:
+    return w * w.dtype.type(2 * l2)
+
+
 class Regularizer:
     """Base class: subclasses implement ``__call__(x) -> float`` and ``get_config``.
 
@@ -79,6 +89,12 @@ class Regularizer:
 
     def __call__(self, x: ArrayLike) -> float:
         return 0.0
+
+    def gradient(self, x: ArrayLike) -> np.ndarray:
+        """d(penalty)/dx, shaped and typed like ``x`` (what a training step adds to the
+        weight's gradient)."""
+        raise NotImplementedError(f"{type(self).__name__} has no gradient: it cannot be "
+                                  "used in training yet.")
 
     def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments as a dict."""
@@ -116,6 +132,10 @@ class L1L2(Regularizer):
             penalty += self.l2 * float(w @ w)
         return penalty
 
+    def gradient(self, x: ArrayLike) -> np.ndarray:
+        w = np.asarray(x)
+        return _l1_gradient(w, self.l1) + _l2_gradient(w, self.l2)
+
     def get_config(self) -> dict[str, Any]:
         return {"l1": self.l1, "l2": self.l2}
 
@@ -138,6 +158,9 @@ class L1(Regularizer):
     def __call__(self, x: ArrayLike) -> float:
         return self.l1 * float(np.sum(np.abs(_flat64(x))))
 
+    def gradient(self, x: ArrayLike) -> np.ndarray:
+        return _l1_gradient(np.asarray(x), self.l1)
+
     def get_config(self) -> dict[str, Any]:
         return {"l1": self.l1}
 
@@ -158,6 +181,9 @@ class L2(Regularizer):
     def __call__(self, x: ArrayLike) -> float:
         w = _flat64(x)
         return self.l2 * float(w @ w)
+
+    def gradient(self, x: ArrayLike) -> np.ndarray:
+        return _l2_gradient(np.asarray(x), self.l2)
 
     def get_config(self) -> dict[str, Any]:
         return {"l2": self.l2}

@@ -408,8 +408,18 @@ class Layer:
         y = self._run_call(x, training)
         return y, backprop.Context(inputs=x, outputs=y, training=training)
 
-    def _gradients(self, context, output_gradient):
-        """``(input_gradient, trainable weight gradients)`` from a forward pass's context."""
+    def _gradients(self, context, output_gradient, activity=False):
+        """``(input_gradient, trainable weight gradients)`` from a forward pass's context.
+
+        ``activity=True`` also differentiates the activity penalty this forward pass
+        recorded (``losses``), as a training step's total loss does; ``backward`` never does.
+        """
+        if activity and self.activity_regularizer is not None:
+            y = context.outputs
+            batch = y.shape[0] if y.ndim else 1
+            if batch:
+                penalty = np.asarray(self.activity_regularizer.gradient(y), y.dtype)
+                output_gradient = output_gradient + penalty / y.dtype.type(batch)
         dx, own = self._backward(context, output_gradient)
         return dx, backprop.trainable_gradients(self, own)
 

@@ -19,6 +19,8 @@ class MeanSquaredError(MeanMetricWrapper):
     (5.0, 'mean_squared_error')
     """
 
+    direction = "down"  # which way is better, for EarlyStopping(mode="auto")
+
     def __init__(self, name="mean_squared_error", dtype=None):
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
 
@@ -34,6 +36,8 @@ class MeanAbsoluteError(MeanMetricWrapper):
     >>> float(m.result())
     2.0
     """
+
+    direction = "down"  # which way is better, for EarlyStopping(mode="auto")
 
     def __init__(self, name="mean_absolute_error", dtype=None):
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
@@ -51,6 +55,8 @@ class Accuracy(MeanMetricWrapper):
     0.75
     """
 
+    direction = "up"  # which way is better, for EarlyStopping(mode="auto")
+
     def __init__(self, name="accuracy", dtype=None):
         super().__init__(functions.accuracy, name=name, dtype=dtype)
 
@@ -66,6 +72,8 @@ class BinaryAccuracy(MeanMetricWrapper):
     >>> float(m.result())
     0.75
     """
+
+    direction = "up"  # which way is better, for EarlyStopping(mode="auto")
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
         super().__init__(functions.binary_accuracy, name=name, dtype=dtype,
@@ -85,6 +93,8 @@ class CategoricalAccuracy(MeanMetricWrapper):
     0.5
     """
 
+    direction = "up"  # which way is better, for EarlyStopping(mode="auto")
+
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(functions.categorical_accuracy, name=name, dtype=dtype)
 
@@ -100,6 +110,8 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     >>> float(m.result())
     0.5
     """
+
+    direction = "up"  # which way is better, for EarlyStopping(mode="auto")
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(functions.sparse_categorical_accuracy, name=name, dtype=dtype)

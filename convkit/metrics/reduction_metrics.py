@@ -19,6 +19,8 @@ class Metric:
     {'name': 'm', 'dtype': 'float32'}
     """
 
+    direction = None  # "up" or "down" where one way is better (None: unknown)
+
     def __init__(self, name=None, dtype=None):
         self.name = name or type(self).__name__.lower()
         self.dtype = np.dtype(dtype or "float32").name

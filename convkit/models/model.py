@@ -1,4 +1,5 @@
-"""Model: a layer made of layers, with the batched ``predict`` and the ``summary`` table.
+"""Model: a layer made of layers, with the batched ``predict``, the ``summary`` table and the
+training API (``compile``/``fit``/``evaluate``, from :class:`~convkit.models.trainer.Trainer`).
 
 Being a :class:`~convkit.layers.Layer`, a model inherits the whole weight API (``weights``,
 ``trainable_weights``, ``get_weights``/``set_weights``, ``count_params``, ``losses``) and the
@@ -9,10 +10,11 @@ another model like any layer.
 import numpy as np
 
 from .. import saving
+from ..callbacks.progress import ProgressBar, resolve_verbose
 from ..layers.base import Layer
 from .epoch_iterator import EpochIterator
-from .progress import ProgressBar, resolve_verbose
 from .summary import render_summary
+from .trainer import Trainer
 
 _LONG_PREDICTION_BATCHES = 20  # verbose="auto" shows a progress bar from this many batches on
 
@@ -22,7 +24,7 @@ def _is_dask_array(x) -> bool:
     return type(x).__module__.startswith("dask.") and hasattr(x, "__dask_graph__")
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """Base class of models: a :class:`~convkit.layers.Layer` whose sub-layers are its layers.
 
     A subclass keeps its layers in ``self._layers`` and implements ``call``, ``_build`` and

@@ -142,13 +142,13 @@ class Sequential(Model):
         return x, backprop.Context(inputs=inputs, outputs=x, training=training,
                                    saved={"layers": contexts})
 
-    def _gradients(self, context, output_gradient):
+    def _gradients(self, context, output_gradient, activity=False):
         # last layer first; a weight shared by several layers sums its gradients
         by_weight: dict = {}
         dy = output_gradient
         for layer, layer_context in zip(reversed(self._layers),
                                         reversed(context.saved["layers"]), strict=True):
-            dy, grads = layer._gradients(layer_context, dy)
+            dy, grads = layer._gradients(layer_context, dy, activity=activity)
             for w, g in zip(layer.trainable_weights, grads, strict=True):
                 by_weight[id(w)] = g if id(w) not in by_weight else by_weight[id(w)] + g
         return dy, [by_weight[id(w)] for w in self.trainable_weights]

@@ -2,9 +2,10 @@
 
 ``apply(grads, variables)`` follows Keras 3 (``keras/src/optimizers/base_optimizer.py``):
 drop None gradients -> clip -> decoupled weight decay -> per-variable ``update_step`` ->
-each variable's ``constraint`` -> ``iterations`` += 1. Variables are anything with ``value``,
-``assign``, ``name``, ``path``, ``dtype``, ``shape`` (convkit's ``Variable``); slots are
-convkit ``Variable``s keyed by the position of their variable in the built list.
+each variable's ``constraint`` -> ``iterations`` += 1, all or nothing for convkit
+``Variable``s (``_atomic.staged``). Variables are anything with ``value``, ``assign``,
+``name``, ``path``, ``dtype``, ``shape`` (convkit's ``Variable``); slots are convkit
+``Variable``s keyed by the position of their variable in the built list.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from ..layers.naming import to_snake_case, unique_name
 from ..layers.variable import Variable
 from . import schedules
+from ._atomic import staged
 from ._clipping import clip_gradients
 from .arguments import check_base_arguments, standardize_learning_rate
 
@@ -166,7 +168,11 @@ class Optimizer:
         self.apply(list(grads), list(variables))
 
     def apply(self, grads, variables=None) -> None:
-        """One optimizer step: clip, weight-decay, update, constrain, count."""
+        """One optimizer step: clip, weight-decay, update, constrain, count.
+
+        Atomic: every new value is computed first and assigned at the end, so an exception
+        or a ``KeyboardInterrupt`` during the step leaves every variable and slot unchanged.
+        """
         grads = list(grads)
         if not grads:
             return
@@ -192,6 +198,11 @@ class Optimizer:
             warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
                           "the loss.", stacklevel=2)
         grads, variables = [g for g, _ in pairs], [v for _, v in pairs]
+        # all or nothing: an interrupted step leaves weights, slots and iterations as they were
+        with staged(variables + self._variables):
+            self._apply_step(grads, variables)
+
+    def _apply_step(self, grads, variables) -> None:
         if self.loss_scale_factor is not None:
             grads = [g / g.dtype.type(self.loss_scale_factor) for g in grads]
         grads = clip_gradients(grads, self.clipnorm, self.global_clipnorm, self.clipvalue)

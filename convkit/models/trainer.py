@@ -1,0 +1,284 @@
+"""``Trainer``: ``compile``, ``fit``, ``evaluate``, ``train_on_batch`` and ``test_on_batch``
+with Keras 3's semantics (docs/design/architecture.md §3.5); ``Model`` inherits it.
+
+A train step runs the forward pass once, with ``training=True``, on the weights as they are
+before the step; its loss is the compiled loss plus ``model.losses`` (weight penalties and
+the activity penalties of that forward pass, each ÷ batch size); the gradient comes from
+``loss.gradient`` chained through ``_gradients`` (the model's backward pass, activity
+penalties included) plus each weight regularizer's gradient; ``optimizer.apply`` then
+updates the trainable weights, all at once or not at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..callbacks import CallbackList
+from ..callbacks.progress import resolve_verbose
+from .compile_utils import CompileState
+from .epoch_iterator import EpochIterator, _as_arrays, train_validation_split
+
+
+def _check_count(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
+    return int(value)
+
+
+def _validation_arrays(validation_data) -> tuple:
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError("`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                         f"val_sample_weight). Received: validation_data={validation_data!r}")
+    return tuple(validation_data) + (None,) * (3 - len(validation_data))
+
+
+def _one_batch(x, y, sample_weight, method: str) -> tuple:
+    if y is None:
+        raise ValueError(f"{method}() needs targets: pass `y`, with as many rows as `x`.")
+    return _as_arrays(x, y, sample_weight)
+
+
+class Trainer:
+    """The training API of :class:`~convkit.models.Model` (Keras's ``Trainer``)."""
+
+    _compiled: CompileState | None = None
+    stop_training = False
+    history = None
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, *, metrics=None) -> None:
+        """Choose the optimizer, loss and metrics for ``fit`` and ``evaluate``.
+
+        Parameters
+        ----------
+        optimizer : str or Optimizer
+            A name (``"sgd"``, ``"adam"``, ``"adamw"``, ``"rmsprop"``, ``"adagrad"``) with
+            default arguments, or an optimizer object.
+        loss : str, Loss or function, optional
+            A name (``"mse"``, ``"binary_crossentropy"``...), a ``Loss`` or a loss function.
+        metrics : list, optional
+            Names (``"mae"``, ``"accuracy"``...), metric objects or functions; logged under
+            the string given (``"acc"`` stays ``"acc"``), or the metric's name. Keyword-only:
+            Keras's third positional argument is ``loss_weights``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For a name that is not an optimizer, loss or metric (the message names the
+            argument).
+        """
+        self._compiled = CompileState(optimizer, loss, metrics)
+        self.stop_training = False
+
+    @property
+    def compiled(self) -> bool:
+        """Whether ``compile`` has been called."""
+        return self._compiled is not None
+
+    @property
+    def optimizer(self):
+        return self._compiled.optimizer if self._compiled else None
+
+    @property
+    def loss(self):
+        return self._compiled.loss if self._compiled else None
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker, then the compiled metrics (after the first batch)."""
+        return self._compiled.all_metrics if self._compiled else []
+
+    @property
+    def metrics_names(self) -> list:
+        return [metric.name for metric in self.metrics]
+
+    def reset_metrics(self) -> None:
+        if self._compiled:
+            self._compiled.reset()
+
+    def _require_compiled(self, method: str) -> CompileState:
+        if self._compiled is None:
+            raise ValueError(f"You must call `compile()` before using the model: `{method}()` "
+                             "needs an optimizer and a loss.")
+        return self._compiled
+
+    def _read_first_batch(self, data: EpochIterator) -> None:
+        """Keras builds the model, loss and metrics from one batch read before the first
+        ``fit``/``evaluate`` after ``compile``; in a shuffling ``fit`` that batch costs one
+        permutation of NumPy's global generator, which we draw (and drop) too."""
+        if self._compiled.first_batch_pending:
+            data.first_batch()
+            self._compiled.first_batch_pending = False
+
+    # ----------------------------------------------------------------- steps
+    def _total_loss(self, y, y_pred, sample_weight):
+        value = self._compiled.require_loss()(y, y_pred, sample_weight)
+        # Keras sums the compiled loss and model.losses in float32
+        return np.sum(np.asarray([value, *self.losses], np.float32), dtype=np.float32)
+
+    def _train_step(self, x, y, sample_weight=None) -> dict:
+        state = self._compiled
+        loss = state.require_loss()
+        inputs = self._prepare_inputs(x)
+        y_pred, context = self._forward_with_context(inputs, True)
+        state.build_metrics(y, y_pred)
+        total = self._total_loss(y, y_pred, sample_weight)
+        _, grads = self._gradients(context, loss.gradient(y, y_pred, sample_weight),
+                                   activity=True)
+        variables = self.trainable_weights
+        grads = [g if w.regularizer is None else g + w.regularizer.gradient(w.value)
+                 for g, w in zip(grads, variables, strict=True)]
+        state.update(total, len(inputs), y, y_pred)
+        state.optimizer.apply(grads, variables)
+        return state.results()
+
+    def _test_step(self, x, y, sample_weight=None) -> dict:
+        state = self._compiled
+        y_pred = self(x, training=False)
+        state.build_metrics(y, y_pred)
+        state.update(self._total_loss(y, y_pred, sample_weight), len(y_pred), y, y_pred)
+        return state.results()
+
+    # ----------------------------------------------------------------- loops
+    def _run_test(self, data: EpochIterator, callbacks) -> dict:
+        self._compiled.reset()
+        callbacks.on_test_begin()
+        logs: dict = {}
+        for step, batch in data:
+            callbacks.on_test_batch_begin(step)
+            logs = self._test_step(*batch)
+            callbacks.on_test_batch_end(step, logs=logs)
+        logs = self._compiled.results()
+        callbacks.on_test_end(logs)
+        return logs
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, sample_weight=None,
+            initial_epoch=0, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` epochs over ``(x, y)``, in batches (Keras's ``fit``).
+
+        Parameters
+        ----------
+        x, y : array_like
+            Inputs and targets, batch first, with as many rows.
+        batch_size : int, optional
+            Samples per step (default 32); the last batch keeps what is left.
+        epochs : int
+            The epoch to stop at (counted with ``initial_epoch``).
+        verbose : {"auto", 0, 1, 2}
+            1 (and "auto") a progress bar per epoch, 2 one line per epoch, 0 nothing.
+        callbacks : list of Callback, optional
+            Called before the ``History`` and the progress bar ``fit`` adds.
+        validation_split : float
+            Hold out this fraction of the rows (the last ones, before shuffling) and
+            evaluate on them after each epoch; ignored when ``validation_data`` is given.
+        validation_data : tuple, optional
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
+        shuffle : bool
+            Draw a new order each epoch with ``np.random.permutation`` (NumPy's global
+            generator: ``np.random.seed`` makes it repeatable, with Keras's draws).
+        sample_weight : array_like, optional
+            Per-sample weights of the loss.
+        initial_epoch : int
+            The epoch to start at (to resume a run).
+        validation_batch_size : int, optional
+            Default: ``batch_size``.
+        validation_freq : int
+            Validate after every ``validation_freq``-th epoch.
+
+        Returns
+        -------
+        History
+            ``history.history`` maps ``"loss"``, each metric and ``"val_"`` + each to one
+            float per epoch.
+
+        Notes
+        -----
+        An exception (``KeyboardInterrupt`` too) ends ``fit`` with the weights of the last
+        completed step; ``on_train_end`` is then not called.
+        """
+        state = self._require_compiled("fit")
+        state.require_loss()
+        if y is None:
+            raise ValueError("fit() needs targets: pass `y`, with as many rows as `x`.")
+        epochs = _check_count(epochs, "epochs", 0)
+        initial_epoch = _check_count(initial_epoch, "initial_epoch", 0)
+        validation_freq = _check_count(validation_freq, "validation_freq", 1)
+        val = None
+        if validation_data is not None:
+            val = _validation_arrays(validation_data)
+        elif validation_split != 0.0 or isinstance(validation_split, bool):
+            (x, y, sample_weight), val = train_validation_split((x, y, sample_weight),
+                                                                validation_split)
+        train = EpochIterator(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle)
+        val_data = None if val is None else EpochIterator(
+            *val, batch_size=validation_batch_size or train.batch_size)
+        mode = resolve_verbose(verbose, auto=1)
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=mode != 0,
+                                 model=self, verbose=mode, epochs=epochs,
+                                 steps=train.num_batches)
+        self._read_first_batch(train)
+        self.stop_training = False
+        callbacks.on_train_begin()
+        epoch_logs: dict = {}
+        for epoch in range(initial_epoch, epochs):
+            state.reset()
+            callbacks.on_epoch_begin(epoch)
+            for step, batch in train:
+                callbacks.on_train_batch_begin(step)
+                logs = self._train_step(*batch)
+                callbacks.on_train_batch_end(step, logs=logs)
+                if self.stop_training:
+                    break
+            epoch_logs = state.results()
+            if val_data is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._run_test(val_data, callbacks)
+                epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            epoch_logs = dict(sorted(epoch_logs.items()))
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(epoch_logs)
+        self.history = callbacks.history
+        return callbacks.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 callbacks=None, return_dict=False):
+        """The loss (regularisation included) and metrics over ``(x, y)``, in inference mode.
+
+        Returns
+        -------
+        float, list or dict
+            The loss alone when there are no metrics, else ``[loss, *metrics]`` in compile
+            order; with ``return_dict`` ``{"loss": ..., <metric>: ...}``.
+        """
+        self._require_compiled("evaluate")
+        if y is None:
+            raise ValueError("evaluate() needs targets: pass `y`, with as many rows as `x`.")
+        data = EpochIterator(x, y, sample_weight, batch_size=batch_size)
+        mode = resolve_verbose(verbose, auto=1)
+        callbacks = CallbackList(callbacks, add_progbar=mode != 0, model=self, verbose=mode,
+                                 epochs=1, steps=data.num_batches)
+        self._read_first_batch(data)
+        logs = self._run_test(data, callbacks)
+        return logs if return_dict else self._flatten(logs)
+
+    def _flatten(self, logs: dict):
+        values = [logs[name] for name in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """One train step on one batch (metrics reset first); its loss and metrics."""
+        state = self._require_compiled("train_on_batch")
+        state.first_batch_pending = False
+        state.reset()
+        logs = self._train_step(*_one_batch(x, y, sample_weight, "train_on_batch"))
+        return logs if return_dict else self._flatten(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """One test step on one batch (metrics reset first); its loss and metrics."""
+        state = self._require_compiled("test_on_batch")
+        state.first_batch_pending = False
+        state.reset()
+        logs = self._test_step(*_one_batch(x, y, sample_weight, "test_on_batch"))
+        return logs if return_dict else self._flatten(logs)
