@@ -248,3 +248,4 @@ def test_kernel_module_checks_sizes():
         module.kernel_grad_d(np.zeros(4), np.zeros(2 * kb), np.zeros(3), dims, "big", 1)
     with pytest.raises(ValueError, match="geometry integers"):
         module.kernel_grad_d(np.zeros(4), np.zeros(2 * kb), np.zeros(3), dims[:5], "narrow", 1)
+
