@@ -9,12 +9,14 @@ as a ``DirectConvJob`` record (:func:`direct_conv_job`) and calls the kernel
 """
 
 from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import _kernels
 from .._threads import threads_for
 from . import _arrays
+from .arguments import fused_activation_code, standardize_data_format
 
 _conv = _kernels.load("_conv")
 
@@ -91,6 +93,19 @@ def pack_weights(kernel5: np.ndarray, groups: int, module=None) -> PackedWeights
     return PackedWeights(packed.reshape(-1), tile, wb, kb, nblk, groups, cg, fg, module)
 
 
+class OpArguments(NamedTuple):
+    """What :meth:`CastKernel.op_arguments` makes of an op's arguments."""
+
+    data_format: str
+    relu: int             # the kernel's fused-activation code
+    inputs: np.ndarray
+    bias: np.ndarray | None
+    packed: "CastKernel | None"  # the kernel argument when it came ready-made
+    kernel: np.ndarray
+    dtype: np.dtype       # the compute dtype
+    rank: int             # spatial axes
+
+
 class CastKernel:
     """A kernel validated, cast to its compute dtype and frozen once (base of the packed
     kernels of conv and conv_transpose, which add their own cached packings)."""
@@ -128,6 +143,16 @@ class CastKernel:
             raise ValueError(f"`kernel` must have rank 3, 4 or 5 ({cls.layout}). "
                              f"Received kernel of shape {tuple(k.shape)}")
         return None, k, _arrays.compute_dtype(k, *operands)
+
+    @classmethod
+    def op_arguments(cls, inputs, kernel, bias, data_format, activation) -> "OpArguments":
+        """The arguments every direct-kernel op reads first, checked and converted once."""
+        data_format = standardize_data_format(data_format)
+        relu = fused_activation_code(activation)
+        x = _arrays.as_array(inputs, "inputs")
+        bias = None if bias is None else _arrays.as_array(bias, "bias")
+        packed, k, dtype = cls.from_argument(kernel, x, bias)
+        return OpArguments(data_format, relu, x, bias, packed, k, dtype, k.ndim - 2)
 
     @property
     def shape(self) -> tuple:

@@ -18,7 +18,6 @@ from ._direct import (
     run_direct,
 )
 from ._geometry import conv_geometry, with_explicit_padding
-from .arguments import fused_activation_code, standardize_data_format
 
 __all__ = ["PackedConvKernel", "conv", "pack_conv_kernel"]
 
@@ -118,12 +117,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
            [6., 9., 9., 6.],
            [4., 6., 6., 4.]])
     """
-    data_format = standardize_data_format(data_format)
-    relu = fused_activation_code(activation)
-    x = _arrays.as_array(inputs, "inputs")
-    bias = None if bias is None else _arrays.as_array(bias, "bias")
-    packed_kernel, k, dtype = PackedConvKernel.from_argument(kernel, x, bias)
-    rank = k.ndim - 2
+    data_format, relu, x, bias, packed_kernel, k, dtype, rank = PackedConvKernel.op_arguments(
+        inputs, kernel, bias, data_format, activation)
     if x.ndim != rank + 2:
         raise ValueError(
             "Kernel shape must have the same length as input, but received kernel of shape "

@@ -26,8 +26,6 @@ from ._direct import (
     run_jobs,
 )
 from .arguments import (
-    fused_activation_code,
-    standardize_data_format,
     standardize_output_padding,
     standardize_padding,
     standardize_tuple,
@@ -153,12 +151,8 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     >>> ops.conv_transpose(x, k, 2, padding="same")[0, :, 0]
     array([1., 2., 3., 0., 0., 0.])
     """
-    data_format = standardize_data_format(data_format)
-    relu = fused_activation_code(activation)
-    x = _arrays.as_array(inputs, "inputs")
-    bias = None if bias is None else _arrays.as_array(bias, "bias")
-    packed, k, dtype = PackedConvTransposeKernel.from_argument(kernel, x, bias)
-    rank = k.ndim - 2
+    data_format, relu, x, bias, packed, k, dtype, rank = PackedConvTransposeKernel.op_arguments(
+        inputs, kernel, bias, data_format, activation)
     if x.ndim != rank + 2:
         raise ValueError(f"conv_transpose: `inputs` must have rank {rank + 2} for a rank-"
                          f"{rank + 2} kernel of shape {tuple(k.shape)}. Received inputs of "
