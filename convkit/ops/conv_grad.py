@@ -50,6 +50,20 @@ def _float_pair(a, b, names) -> tuple:
     return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype), dtype
 
 
+def _kernel_gradient_operands(who, inputs, output_gradient, data_format, groups,
+                              kernel_size) -> tuple:
+    """The checked arguments of a kernel-gradient op: ``(data_format, x, dy, dtype, rank,
+    groups, kernel_size)``."""
+    data_format = standardize_data_format(data_format)
+    x, dy, dtype = _float_pair(inputs, output_gradient, ("inputs", "output_gradient"))
+    rank = x.ndim - 2
+    if rank not in (1, 2, 3) or dy.ndim != x.ndim:
+        raise ValueError(f"{who}: `inputs` and `output_gradient` must both have rank 3, 4 or 5. "
+                         f"Received {tuple(x.shape)} and {tuple(dy.shape)}.")
+    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    return data_format, x, dy, dtype, rank, check_groups(groups), kernel_size
+
+
 def _check_spatial(got, want, who) -> None:
     if tuple(got) != tuple(want):
         raise ValueError(f"{who}: `output_gradient` must have the spatial shape of the op's "
@@ -146,9 +160,7 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
     """
     data_format = standardize_data_format(data_format)
     dy = _arrays.as_array(output_gradient, "output_gradient")
-    packed = kernel if isinstance(kernel, PackedConvTransposeKernel) else None
-    k = packed.kernel if packed else _arrays.as_array(kernel, "kernel")
-    dtype = packed.dtype if packed else _arrays.compute_dtype(k, dy)
+    packed, k, dtype = PackedConvTransposeKernel.from_argument(kernel, dy)
     rank = k.ndim - 2
     shape = _shape_of(input_shape, rank, data_format, "conv_input_gradient")
     c = shapes.channels(shape, data_format)
@@ -205,14 +217,8 @@ def conv_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, paddin
     >>> ops.conv_kernel_gradient(x, np.ones((1, 3, 1)), 2)[:, 0, 0]
     array([3., 6.])
     """
-    data_format = standardize_data_format(data_format)
-    x, dy, dtype = _float_pair(inputs, output_gradient, ("inputs", "output_gradient"))
-    rank = x.ndim - 2
-    if rank not in (1, 2, 3) or dy.ndim != x.ndim:
-        raise ValueError("conv_kernel_gradient: `inputs` and `output_gradient` must both have "
-                         f"rank 3, 4 or 5. Received {tuple(x.shape)} and {tuple(dy.shape)}.")
-    groups = check_groups(groups)
-    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    data_format, x, dy, dtype, rank, groups, kernel_size = _kernel_gradient_operands(
+        "conv_kernel_gradient", inputs, output_gradient, data_format, groups, kernel_size)
     c, f = shapes.channels(x, data_format), shapes.channels(dy, data_format)
     if c == 0 or f == 0 or c % groups or f % groups:
         raise ValueError("conv_kernel_gradient: input channels and filters must be positive "
@@ -275,9 +281,7 @@ def conv_transpose_input_gradient(output_gradient, kernel, input_shape, strides,
     """
     data_format = standardize_data_format(data_format)
     dy = _arrays.as_array(output_gradient, "output_gradient")
-    packed = kernel if isinstance(kernel, PackedConvKernel) else None
-    k = packed.kernel if packed else _arrays.as_array(kernel, "kernel")
-    dtype = packed.dtype if packed else _arrays.compute_dtype(k, dy)
+    packed, k, dtype = PackedConvKernel.from_argument(kernel, dy)
     rank = k.ndim - 2
     groups = check_groups(groups)
     shape = _shape_of(input_shape, rank, data_format, "conv_transpose_input_gradient")
@@ -323,15 +327,9 @@ def conv_transpose_kernel_gradient(inputs, output_gradient, kernel_size, strides
     >>> ops.conv_transpose_kernel_gradient(x, dy, 2, 2)[:, 0, 0]
     array([2., 4.])
     """
-    data_format = standardize_data_format(data_format)
-    x, dy, dtype = _float_pair(inputs, output_gradient, ("inputs", "output_gradient"))
-    rank = x.ndim - 2
-    if rank not in (1, 2, 3) or dy.ndim != x.ndim:
-        raise ValueError("conv_transpose_kernel_gradient: `inputs` and `output_gradient` must "
-                         f"both have rank 3, 4 or 5. Received {tuple(x.shape)} and "
-                         f"{tuple(dy.shape)}.")
-    groups = check_groups(groups)
-    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+    data_format, x, dy, dtype, rank, groups, kernel_size = _kernel_gradient_operands(
+        "conv_transpose_kernel_gradient", inputs, output_gradient, data_format, groups,
+        kernel_size)
     c, f = shapes.channels(x, data_format), shapes.channels(dy, data_format)
     if c == 0 or f == 0 or c % groups or f % groups:
         raise ValueError("conv_transpose_kernel_gradient: input channels and filters must be "
