@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._serialization import config_dict
+
 _F32 = np.float32
 
 
@@ -160,8 +162,7 @@ def serialize(schedule) -> dict:
     >>> schedules.serialize(schedules.ExponentialDecay(0.1, 10, 0.5))["module"]
     'keras.optimizers.schedules'
     """
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return config_dict(schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config):
