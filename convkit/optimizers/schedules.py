@@ -14,6 +14,12 @@ from .._serialization import config_dict
 _F32 = np.float32
 
 
+def _check_decay_steps(decay_steps) -> None:
+    if decay_steps <= 0:
+        raise ValueError("Argument `decay_steps` must be > 0. "
+                         f"Received: decay_steps={decay_steps}")
+
+
 class LearningRateSchedule:
     """Base class: ``schedule(step)`` returns the learning rate as a float32 scalar.
 
@@ -52,9 +58,7 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        if decay_steps <= 0:
-            raise ValueError("Argument `decay_steps` must be > 0. "
-                             f"Received: decay_steps={decay_steps}")
+        _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -87,9 +91,7 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        if decay_steps <= 0:
-            raise ValueError("Argument `decay_steps` must be > 0. "
-                             f"Received: decay_steps={decay_steps}")
+        _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha
