@@ -1,5 +1,7 @@
 """The ``{'module', 'class_name', 'config', 'registered_name'}`` dicts shared by the
-initializers, regularizers and constraints modules, and their ``get`` lookup rule.
+initializers, regularizers and constraints modules, and their ``get`` lookup rule; the
+losses, optimizers, schedules and metrics modules build and read the same dicts with
+:func:`config_dict` and :func:`from_config_dict`.
 
 The dicts have the shape ``keras.<module>.serialize`` produces, with the Keras module name,
 so a config written by convkit can be read by Keras and the other way round.
@@ -10,6 +12,25 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 from typing import Any
+
+
+def config_dict(obj: Any, module: str | None, registered_name: str | None = None
+                ) -> dict[str, Any]:
+    """The Keras dict of ``obj`` (an object with ``get_config``) under ``module``."""
+    return {
+        "module": module,
+        "class_name": type(obj).__name__,
+        "config": obj.get_config(),
+        "registered_name": registered_name,
+    }
+
+
+def from_config_dict(cls: type | None, config: Mapping, kind: str) -> Any:
+    """``cls.from_config`` on the ``config`` entry of a serialised dict; ``cls`` is the class
+    its ``class_name`` resolved to, None (→ ValueError naming ``kind``) when there is none."""
+    if cls is None:
+        raise ValueError(f"Could not interpret {kind} identifier: {config}")
+    return cls.from_config(dict(config.get("config") or {}))
 
 
 def serialize_object(obj: Any, module: str, builtins: Mapping[str, type]) -> dict[str, Any] | None:
@@ -26,16 +47,10 @@ def serialize_object(obj: Any, module: str, builtins: Mapping[str, type]) -> dic
         return {"module": getattr(obj, "__module__", None), "class_name": "function",
                 "config": fn_name, "registered_name": fn_name}
     cls = type(obj)
-    name = cls.__name__
-    builtin = builtins.get(name) is cls
-    if not builtin:
-        module = None if cls.__module__ == "__main__" else cls.__module__
-    return {
-        "module": module,
-        "class_name": name,
-        "config": obj.get_config(),
-        "registered_name": None if builtin else name,
-    }
+    if builtins.get(cls.__name__) is cls:
+        return config_dict(obj, module)
+    return config_dict(obj, None if cls.__module__ == "__main__" else cls.__module__,
+                       registered_name=cls.__name__)
 
 
 def deserialize_object(config: Any, objects: Mapping[str, type], kind: str) -> Any:
@@ -50,11 +65,8 @@ def deserialize_object(config: Any, objects: Mapping[str, type], kind: str) -> A
             raise ValueError(f"Could not interpret {kind} identifier: {config}")
         return cls()
     if isinstance(config, Mapping):
-        cls = objects.get(config.get("class_name"))  # type: ignore[arg-type]
-        if cls is None:
-            raise ValueError(f"Could not interpret {kind} identifier: {config}")
-        inner = config.get("config") or {}
-        return cls.from_config(dict(inner))
+        return from_config_dict(objects.get(config.get("class_name")),  # type: ignore[arg-type]
+                                config, kind)
     raise ValueError(f"Could not interpret {kind} identifier: {config}")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 
+from .._serialization import config_dict, from_config_dict
 from .base import Loss, LossFunctionWrapper
 from .crossentropy import (
     BinaryCrossentropy,
@@ -62,8 +63,7 @@ def serialize(loss) -> dict:
     if not isinstance(loss, Loss):
         return {"module": "keras.losses", "class_name": "function",
                 "config": loss.__name__, "registered_name": loss.__name__}
-    return {"module": "keras.losses", "class_name": type(loss).__name__,
-            "config": loss.get_config(), "registered_name": None}
+    return config_dict(loss, "keras.losses")
 
 
 def deserialize(config):
@@ -83,9 +83,8 @@ def deserialize(config):
         name = config.get("class_name")
         if name == "function":
             return deserialize(config.get("config"))
-        if name not in ALL_OBJECTS_DICT or not inspect.isclass(ALL_OBJECTS_DICT[name]):
-            raise ValueError(f"Could not interpret loss identifier: {config}")
-        return ALL_OBJECTS_DICT[name].from_config(dict(config.get("config") or {}))
+        cls = ALL_OBJECTS_DICT.get(name)
+        return from_config_dict(cls if inspect.isclass(cls) else None, config, "loss")
     raise ValueError(f"Could not interpret loss identifier: {config}")
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._serialization import from_config_dict
 from .classes import (
     Accuracy,
     BinaryAccuracy,
@@ -62,10 +63,8 @@ def get(identifier):
     if identifier is None:
         return None
     if isinstance(identifier, Mapping):
-        cls = ALL_OBJECTS_DICT.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"Could not interpret metric identifier: {identifier}")
-        return cls.from_config(dict(identifier.get("config") or {}))
+        return from_config_dict(ALL_OBJECTS_DICT.get(identifier.get("class_name")), identifier,
+                                "metric")
     obj = ALL_OBJECTS_DICT.get(identifier) if isinstance(identifier, str) else identifier
     if callable(obj):
         return obj() if inspect.isclass(obj) else obj

@@ -269,16 +269,18 @@ class Trainer:
 
     def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """One train step on one batch (metrics reset first); its loss and metrics."""
-        state = self._require_compiled("train_on_batch")
-        state.first_batch_pending = False
-        state.reset()
-        logs = self._train_step(*_one_batch(x, y, sample_weight, "train_on_batch"))
-        return logs if return_dict else self._flatten(logs)
+        return self._step_on_batch("train_on_batch", self._train_step, x, y, sample_weight,
+                                   return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """One test step on one batch (metrics reset first); its loss and metrics."""
-        state = self._require_compiled("test_on_batch")
+        return self._step_on_batch("test_on_batch", self._test_step, x, y, sample_weight,
+                                   return_dict)
+
+    def _step_on_batch(self, method: str, step, x, y, sample_weight, return_dict):
+        """``step`` on one batch for the public ``method``, after resetting the metrics."""
+        state = self._require_compiled(method)
         state.first_batch_pending = False
         state.reset()
-        logs = self._test_step(*_one_batch(x, y, sample_weight, "test_on_batch"))
+        logs = step(*_one_batch(x, y, sample_weight, method))
         return logs if return_dict else self._flatten(logs)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 
+from .._serialization import config_dict, from_config_dict
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -30,6 +31,13 @@ ALL_OBJECTS_DICT.update({name.lower(): cls for name, cls in ALL_OBJECTS_DICT.ite
                          if cls is not Optimizer})
 
 
+def _lookup(name) -> type | None:
+    """The optimizer class called ``name`` (exactly, else in lower case); None for unknown
+    names and for the abstract ``Optimizer``."""
+    cls = ALL_OBJECTS_DICT.get(name) or ALL_OBJECTS_DICT.get(str(name).lower())
+    return None if cls is Optimizer else cls
+
+
 def serialize(optimizer) -> dict:
     """The Keras dict for an optimizer.
 
@@ -39,8 +47,7 @@ def serialize(optimizer) -> dict:
     >>> optimizers.serialize(optimizers.Adam())["class_name"]
     'Adam'
     """
-    return {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    return config_dict(optimizer, "keras.optimizers")
 
 
 def deserialize(config):
@@ -53,16 +60,12 @@ def deserialize(config):
     0.5
     """
     if isinstance(config, str):
-        cls = ALL_OBJECTS_DICT.get(config) or ALL_OBJECTS_DICT.get(config.lower())
-        if cls is None or cls is Optimizer:
+        cls = _lookup(config)
+        if cls is None:
             raise ValueError(f"Could not interpret optimizer identifier: {config}")
         return cls()
     if isinstance(config, Mapping):
-        name = config.get("class_name", "")
-        cls = ALL_OBJECTS_DICT.get(name) or ALL_OBJECTS_DICT.get(str(name).lower())
-        if cls is None or cls is Optimizer:
-            raise ValueError(f"Could not interpret optimizer identifier: {config}")
-        return cls.from_config(dict(config.get("config") or {}))
+        return from_config_dict(_lookup(config.get("class_name", "")), config, "optimizer")
     raise ValueError(f"Could not interpret optimizer identifier: {config}")
 
 

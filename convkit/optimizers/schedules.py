@@ -9,7 +9,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._serialization import config_dict
+
 _F32 = np.float32
+
+
+def _check_decay_steps(decay_steps) -> None:
+    if decay_steps <= 0:
+        raise ValueError("Argument `decay_steps` must be > 0. "
+                         f"Received: decay_steps={decay_steps}")
 
 
 class LearningRateSchedule:
@@ -50,9 +58,7 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
-        if decay_steps <= 0:
-            raise ValueError("Argument `decay_steps` must be > 0. "
-                             f"Received: decay_steps={decay_steps}")
+        _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -85,9 +91,7 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        if decay_steps <= 0:
-            raise ValueError("Argument `decay_steps` must be > 0. "
-                             f"Received: decay_steps={decay_steps}")
+        _check_decay_steps(decay_steps)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha
@@ -160,8 +164,7 @@ def serialize(schedule) -> dict:
     >>> schedules.serialize(schedules.ExponentialDecay(0.1, 10, 0.5))["module"]
     'keras.optimizers.schedules'
     """
-    return {"module": "keras.optimizers.schedules", "class_name": type(schedule).__name__,
-            "config": schedule.get_config(), "registered_name": None}
+    return config_dict(schedule, "keras.optimizers.schedules")
 
 
 def deserialize(config):
