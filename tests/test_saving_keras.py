@@ -132,7 +132,7 @@ def test_optimizer_state_goes_where_keras_keeps_it(tmp_path):
     slots = [v.numpy().copy() for v in model.optimizer.variables]
     model.save(tmp_path / "opt.keras")
     layout = h5_layout(_weights_member(tmp_path / "opt.keras"))
-    assert layout["optimizer/vars"] == ("group", {"name": "adam"})
+    assert layout["optimizer/vars"] == ("group", {"name": model.optimizer.name})
     assert [layout[f"optimizer/vars/{i}"][1] for i in range(len(slots))] == \
         [s.shape for s in slots]
 
