@@ -161,3 +161,24 @@ def test_archive_members_and_metadata(tmp_path):
     assert metadata["keras_version"].startswith("3.") and "date_saved" in metadata
     assert config["class_name"] == "Sequential" and config["module"] == "keras"
     assert config["build_config"] == {"input_shape": [None, 8, 1]}
+
+
+def test_optimizer_state_saved_by_keras_resumes_in_convkit(tmp_path):
+    rng = np.random.default_rng(1)
+    x, y = rng.random((4, 8, 1), dtype=np.float32), rng.random((4, 6, 2), dtype=np.float32)
+    k_model = keras.Sequential([keras.Input((8, 1)), keras.layers.Conv1D(2, 3)], name="m")
+    k_model.compile(optimizer="adam", loss="mse")
+    k_model.fit(x, y, epochs=2, verbose=0, shuffle=False)
+    k_model.save(tmp_path / "k.keras")
+
+    model = models.Sequential([layers.Conv1D(2, 3, input_shape=(8, 1))], name="m")
+    model.compile(optimizer="adam", loss="mse")
+    model.train_on_batch(x, 2 * y)  # builds the slots; the file's values replace them
+    model.load_weights(tmp_path / "k.keras")
+    for ours, theirs in zip(model.optimizer.variables, k_model.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(ours.numpy(), np.asarray(theirs))
+    # both go on from the same state: one more step gives the same weights
+    k_model.train_on_batch(x, y)
+    model.train_on_batch(x, y)
+    for ours, theirs in zip(model.get_weights(), k_model.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, np.asarray(theirs), rtol=1e-6, atol=1e-7)
