@@ -19,6 +19,12 @@ from ..ops.arguments import (
 from .base import Layer
 
 
+def weight_arguments(initializer, regularizer, constraint) -> tuple:
+    """A weight's ``(initializer, regularizer, constraint)`` objects from Keras identifiers
+    (names, dicts, objects or None), the one rule every conv-family weight follows."""
+    return initializers.get(initializer), regularizers.get(regularizer), constraints.get(constraint)
+
+
 class ConvolutionLayer(Layer):
     """Base of every conv-family layer.
 
@@ -46,9 +52,8 @@ class ConvolutionLayer(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.bias_initializer, self.bias_regularizer, self.bias_constraint = \
+            weight_arguments(bias_initializer, bias_regularizer, bias_constraint)
 
     _WEIGHT_ATTRIBUTES = ("kernel", "bias", "depthwise_kernel", "pointwise_kernel")
 

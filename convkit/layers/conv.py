@@ -1,11 +1,11 @@
 """Conv1D, Conv2D, Conv3D (and their Convolution* aliases): docs/design/keras_parity.md §3.1."""
 
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..ops import shapes
 from ..ops.arguments import check_strides_dilation
 from ..ops.conv_transpose import pack_conv_transpose_kernel
 from ._conv_backward import ConvBackward
-from ._conv_common import ConvolutionLayer
+from ._conv_common import ConvolutionLayer, weight_arguments
 
 
 class BaseConv(ConvBackward, ConvolutionLayer):
@@ -33,9 +33,8 @@ class BaseConv(ConvBackward, ConvolutionLayer):
                          bias_constraint=bias_constraint,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.filters = self._check_filters(filters)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint = \
+            weight_arguments(kernel_initializer, kernel_regularizer, kernel_constraint)
         if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
             raise ValueError("The number of groups must be a positive integer. "
                              f"Received: groups={groups}.")

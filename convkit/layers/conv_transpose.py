@@ -5,11 +5,11 @@ Note Keras's argument order: Conv3DTranspose takes ``data_format`` *before*
 ``output_padding``; the 1-D and 2-D layers take ``output_padding`` first.
 """
 
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..ops import shapes
 from ..ops.arguments import check_strides_dilation, standardize_output_padding
 from ._conv_backward import ConvBackward
-from ._conv_common import ConvolutionLayer
+from ._conv_common import ConvolutionLayer, weight_arguments
 
 
 class BaseConvTranspose(ConvBackward, ConvolutionLayer):
@@ -40,9 +40,8 @@ class BaseConvTranspose(ConvBackward, ConvolutionLayer):
         self.filters = self._check_filters(filters)
         self.output_padding = standardize_output_padding(output_padding, self.strides)
         check_strides_dilation(self.strides, self.dilation_rate)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.kernel_initializer, self.kernel_regularizer, self.kernel_constraint = \
+            weight_arguments(kernel_initializer, kernel_regularizer, kernel_constraint)
 
     def _build(self, input_shape):
         channels = self._channels_of(input_shape)

@@ -4,9 +4,9 @@
 Unlike Conv, Keras's depthwise layers accept strides > 1 together with dilation > 1.
 """
 
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..ops.arguments import check_positive_int
-from ._conv_common import ConvolutionLayer
+from ._conv_common import ConvolutionLayer, weight_arguments
 
 
 class BaseDepthwiseConv(ConvolutionLayer):
@@ -31,9 +31,8 @@ class BaseDepthwiseConv(ConvolutionLayer):
                          bias_constraint=bias_constraint,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint = \
+            weight_arguments(depthwise_initializer, depthwise_regularizer, depthwise_constraint)
 
     def _build(self, input_shape):
         channels = self._channels_of(input_shape)

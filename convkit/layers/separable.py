@@ -5,9 +5,9 @@ A depthwise step (with the layer's strides, padding and dilation, no bias) follo
 pointwise convolution, bias and activation; computed fused by one kernel.
 """
 
-from .. import constraints, initializers, ops, regularizers
+from .. import ops
 from ..ops.arguments import check_positive_int
-from ._conv_common import ConvolutionLayer
+from ._conv_common import ConvolutionLayer, weight_arguments
 
 
 class BaseSeparableConv(ConvolutionLayer):
@@ -37,12 +37,10 @@ class BaseSeparableConv(ConvolutionLayer):
                          activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = check_positive_int(depth_multiplier, "depth_multiplier")
         self.filters = self._check_filters(filters)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.depthwise_initializer, self.depthwise_regularizer, self.depthwise_constraint = \
+            weight_arguments(depthwise_initializer, depthwise_regularizer, depthwise_constraint)
+        self.pointwise_initializer, self.pointwise_regularizer, self.pointwise_constraint = \
+            weight_arguments(pointwise_initializer, pointwise_regularizer, pointwise_constraint)
 
     def _build(self, input_shape):
         channels = self._channels_of(input_shape)
