@@ -9,15 +9,14 @@ import pickle
 import subprocess
 import sys
 
+import dask
+import dask.array as da  # the test extra installs dask: a missing one fails, never skips
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-da = pytest.importorskip("dask.array")
-import dask  # noqa: E402
-
-from convkit import layers, models  # noqa: E402
+from convkit import layers, models
 from convkit.dask import _receptive  # noqa: E402
 from convkit.dask._shipping import ShippedModel  # noqa: E402
 

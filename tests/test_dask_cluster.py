@@ -9,13 +9,12 @@ import os
 import signal
 import time
 
+import dask.array as da  # the test extra installs dask and distributed: a missing one fails
+import distributed
 import numpy as np
 import pytest
 
-da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
-
-from convkit import layers, models  # noqa: E402
+from convkit import layers, models
 
 pytestmark = pytest.mark.dask_cluster
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from .._threads import get_num_threads, threads_for
+from .._threads import threads_for
 from . import _arrays, shapes
 from ._direct import (
     CastKernel,
@@ -226,9 +226,12 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
         return _scatter_by_tap(x5, as_conv_layout(packed.kernel, groups), s3, d3, c3, o3,
                                bias, relu, rank, data_format)
     # every phase's job, weights and bias, run as one task list (one parallel region)
-    jobs, weights, biases, macs = [], [], [], 0
+    jobs, weights, biases = [], [], []
     w_off = b_off = 0
-    n_threads = get_num_threads()  # sizes the work split; threads_for(macs) below runs it
+    # every input pixel meets every tap once (the phases only drop the taps past the output
+    # ends), so this is the call's work; the same count sizes the work split and runs it
+    macs = x5.shape[0] * math.prod(in3) * math.prod(packed.kernel.shape[:-2]) * (c // groups) * f
+    n_threads = threads_for(macs)
     for phase in np.ndindex(*s3):
         counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
         if min(counts) <= 0:
@@ -244,7 +247,6 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
             kshape.append(u)
             dil.append(dil_a)
             pad.append((u - 1) * dil_a - e0 if u else 0)
-        macs += x5.shape[0] * int(np.prod(counts)) * f * int(np.prod(kshape)) * (c // groups)
         pb = packed_bias(bias, f, p, dtype)
         jobs.append(direct_conv_job(
             x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
@@ -257,8 +259,7 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
         w_off += p.weights.size
         b_off += pb.size
     if jobs:  # every phase has the same filters, hence the same tile
-        run_jobs(x5, p, np.concatenate(weights), np.concatenate(biases), out, jobs,
-                 threads_for(macs, n_threads))
+        run_jobs(x5, p, np.concatenate(weights), np.concatenate(biases), out, jobs, n_threads)
     return out
 
 
