@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._serialization import from_config_dict
+from .._serialization import config_dict, from_config_dict
 from .classes import (
     Accuracy,
     BinaryAccuracy,
@@ -43,11 +43,33 @@ def _snake(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+_FUNCTIONS = {fn.__name__: fn for fn in (accuracy, binary_accuracy, categorical_accuracy,
+                                         sparse_categorical_accuracy)}
+
 #: The names ``get`` accepts: class names, their snake case, and Keras's short aliases.
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in _CLASSES}
 ALL_OBJECTS_DICT.update({_snake(cls.__name__): cls for cls in _CLASSES})
 ALL_OBJECTS_DICT.update({"mse": MeanSquaredError, "MSE": MeanSquaredError,
                          "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError})
+
+
+def serialize(metric) -> dict:
+    """A Keras-style dict for a metric object, or the function's name for a metric function
+    (how a ``compile_config`` stores them).
+
+    Examples
+    --------
+    >>> from convkit import metrics
+    >>> metrics.serialize(metrics.BinaryAccuracy(threshold=0.3))["config"]["threshold"]
+    0.3
+    """
+    if isinstance(metric, Metric):
+        return config_dict(metric, "keras.metrics")
+    name = getattr(metric, "__name__", None)
+    if not callable(metric) or name is None:
+        raise ValueError(f"Could not serialize metric: {metric!r}")
+    return {"module": "keras.metrics", "class_name": "function", "config": name,
+            "registered_name": name}
 
 
 def get(identifier):
@@ -62,10 +84,14 @@ def get(identifier):
     """
     if identifier is None:
         return None
+    if isinstance(identifier, Mapping) and identifier.get("class_name") == "function":
+        return get(_FUNCTIONS.get(identifier.get("config"), identifier.get("config")))
     if isinstance(identifier, Mapping):
         return from_config_dict(ALL_OBJECTS_DICT.get(identifier.get("class_name")), identifier,
                                 "metric")
     obj = ALL_OBJECTS_DICT.get(identifier) if isinstance(identifier, str) else identifier
+    if isinstance(obj, Metric):
+        return obj
     if callable(obj):
         return obj() if inspect.isclass(obj) else obj
     raise ValueError(f"Could not interpret metric identifier: {identifier}")
@@ -110,4 +136,4 @@ def resolve(identifier, y_true, y_pred) -> Metric:
 __all__ = ["Metric", "Mean", "MeanMetricWrapper", "MeanSquaredError", "MeanAbsoluteError",
            "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
            "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-           "get", "resolve", "ALL_OBJECTS_DICT"]
+           "get", "resolve", "serialize", "ALL_OBJECTS_DICT"]

@@ -34,6 +34,12 @@ class LossTracker(Metric):
         return self.total / self.count if self.count else np.float32(0)
 
 
+def _serialized(identifier, serialize):
+    if identifier is None or isinstance(identifier, str):
+        return identifier
+    return serialize(identifier)
+
+
 def _argument_error(name: str, value, error: Exception) -> ValueError:
     return ValueError(f"compile(): `{name}` could not be interpreted: {error}. "
                       f"Received: {name}={value!r}")
@@ -62,6 +68,7 @@ class CompileState:
             self.loss = losses.as_loss(loss)
         except (ValueError, TypeError, KeyError) as error:
             raise _argument_error("loss", loss, error) from None
+        self.loss_identifier = loss
         self.metric_entries = self._check_metrics(metrics)
         self.loss_tracker = LossTracker()
         self.metrics: list | None = None  # resolved from the first batch's arrays
@@ -83,6 +90,17 @@ class CompileState:
             except (ValueError, TypeError) as error:
                 raise _argument_error("metrics", entry, error) from None
         return list(entries)
+
+    def config(self) -> dict:
+        """Keras's ``compile_config``: what ``compile`` was given, serialised as Keras writes
+        it into a ``.keras`` file (strings stay strings; objects become their dicts)."""
+        return {"optimizer": optimizers.serialize(self.optimizer),
+                "loss": _serialized(self.loss_identifier, losses.serialize),
+                "loss_weights": None,
+                "metrics": [_serialized(entry, metrics.serialize) for entry in
+                            self.metric_entries] or None,
+                "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
+                "jit_compile": False}
 
     def require_loss(self) -> losses.Loss:
         if self.loss is None:

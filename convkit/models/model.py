@@ -179,9 +179,5 @@ class Model(Trainer, Layer):
         (:func:`convkit.saving.load_weights`)."""
         saving.load_weights(self, filepath)
 
-    def get_compile_config(self) -> dict:
-        """What ``compile`` was given, in Keras's serialised form (``{}`` until compiled)."""
-        return {}
-
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, layers={len(self._layers)}>"

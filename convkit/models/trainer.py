@@ -11,6 +11,8 @@ updates the trainable weights, all at once or not at all.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..callbacks import CallbackList
@@ -69,6 +71,27 @@ class Trainer:
         """
         self._compiled = CompileState(optimizer, loss, metrics)
         self.stop_training = False
+
+    def get_compile_config(self) -> dict:
+        """What ``compile`` was given, as Keras stores it in a ``.keras`` file's
+        ``compile_config``; ``{}`` for a model that is not compiled (as Keras)."""
+        return self._compiled.config() if self._compiled else {}
+
+    def compile_from_config(self, config) -> None:
+        """Compile from :meth:`get_compile_config`'s dict (or the one Keras saved): the
+        optimizer, loss and metrics it names; a built model's optimizer builds its slots at
+        once, so a file's optimizer state has somewhere to go (as Keras does)."""
+        if not isinstance(config, dict):
+            raise TypeError(f"`config` must be a compile_config dict. Received: {config!r}")
+        ignored = sorted(key for key in ("loss_weights", "weighted_metrics")
+                         if config.get(key) is not None)
+        if ignored:
+            warnings.warn(f"compile_from_config: convkit's compile has no {ignored}; the "
+                          "model is compiled without them.", stacklevel=2)
+        self.compile(optimizer=config.get("optimizer") or "rmsprop", loss=config.get("loss"),
+                     metrics=config.get("metrics"))
+        if self.built:
+            self.optimizer.build(self.trainable_weights)
 
     @property
     def compiled(self) -> bool:

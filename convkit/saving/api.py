@@ -56,13 +56,17 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
         archive.write(tmp, config_json, weights)
 
 
-def load_model(filepath):
+def load_model(filepath, compile: bool = True):
     """Read a Keras 3 ``.keras`` file into a new convkit model with the saved weights.
 
     Parameters
     ----------
     filepath : str or os.PathLike
         A ``.keras`` file written by Keras 3 or by :meth:`convkit.models.Model.save`.
+    compile : bool
+        Compile the model from the file's ``compile_config`` (optimizer, loss, metrics) and
+        restore the optimizer's state, as Keras does; a file from an uncompiled model loads
+        uncompiled either way.
 
     Returns
     -------
@@ -79,18 +83,18 @@ def load_model(filepath):
     ImportError
         Without h5py (``pip install "convkit-layers[io]"``).
 
-    Notes
+    Warns
     -----
-    A compiled Keras model's ``compile_config`` and its optimizer state are left in the file
-    and not restored: convkit has no ``compile`` yet (see :mod:`convkit.saving.weights_store`
-    for where optimizer state goes).
+    UserWarning
+        When the file's ``compile_config`` names something convkit cannot compile with (a
+        custom loss, say): the model loads with its weights, uncompiled.
     """
     path = _path(filepath, "load_model()")
     h5py = require_h5py()
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such file: {path}")
     members = archive.read(path)
-    model = model_config.from_json(members[archive.CONFIG], path)
+    model = model_config.from_json(members[archive.CONFIG], path, compile=bool(compile))
     label = f"{path} ({archive.WEIGHTS})"
     with _open_h5(h5py, io.BytesIO(members[archive.WEIGHTS]), label) as h5file:
         plan = weights_store.read_plan(h5file, model, label)

@@ -8,6 +8,7 @@ convkit does not have fails with that class's name and nothing half-made.
 """
 
 import json
+import warnings
 
 from ..layers import serialization
 
@@ -16,7 +17,8 @@ _STRUCTURAL = {"InputLayer"}
 
 
 def to_json(model) -> str:
-    """The ``config.json`` text for ``model`` (``keras.saving.serialize_keras_object`` form)."""
+    """The ``config.json`` text for ``model`` (``keras.saving.serialize_keras_object`` form,
+    with the ``compile_config`` of a compiled model)."""
     return json.dumps(serialization.serialize(model))
 
 
@@ -45,15 +47,26 @@ def check_classes(config: dict) -> None:
                          f"convkit has: {sorted(serialization._REGISTRY)}.")
 
 
-def from_json(text, source: str):
-    """The model (or layer) ``config.json`` describes, built, with fresh weights."""
+def from_json(text, source: str, compile: bool = False):
+    """The model (or layer) ``config.json`` describes, built, with fresh weights; compiled
+    from its ``compile_config`` when ``compile`` is true and the file has one."""
     try:
         config = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{source}: config.json is not valid JSON ({error}).") from error
     check_classes(config)
     try:
-        return serialization.deserialize(config)
+        model = serialization.deserialize(config)
     except (TypeError, KeyError) as error:
         raise ValueError(f"{source}: config.json does not describe a model convkit can "
                          f"build: {error!r}") from error
+    compile_config = config.get("compile_config")
+    if compile and compile_config and hasattr(model, "compile_from_config"):
+        try:
+            model.compile_from_config(compile_config)
+        except (TypeError, ValueError) as error:
+            # Keras, too, loads such a model uncompiled and says so
+            warnings.warn(f"{source}: the model was loaded but not compiled: its "
+                          f"compile_config could not be used ({error}). Call `compile()` "
+                          "yourself.", stacklevel=3)
+    return model
