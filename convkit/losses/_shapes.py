@@ -24,6 +24,18 @@ def as_float(x, dtype) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
+def classification_kind(y_true, y_pred) -> str:
+    """"binary" when predictions have one column, "sparse" when targets are labels (lower
+    rank, or one column against several), else "categorical": how Keras picks the accuracy
+    for "accuracy" and the cross-entropy for "crossentropy"."""
+    t_shape, p_shape = np.shape(y_true), np.shape(y_pred)
+    if p_shape[-1] == 1:
+        return "binary"
+    if len(t_shape) < len(p_shape) or (t_shape[-1] == 1 and p_shape[-1] > 1):
+        return "sparse"
+    return "categorical"
+
+
 def squeeze_or_expand(x1: np.ndarray, x2: np.ndarray, expand_rank_1: bool = True):
     """Keras's rule: when the ranks differ by one and the longer array ends in an axis of 1,
     drop that axis, except that a rank-1 partner gains one instead (``expand_rank_1``)."""

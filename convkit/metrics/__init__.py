@@ -16,9 +16,8 @@ import inspect
 import re
 from collections.abc import Mapping
 
-import numpy as np
-
 from .._serialization import config_dict, from_config_dict
+from ..losses._shapes import classification_kind
 from .classes import (
     Accuracy,
     BinaryAccuracy,
@@ -117,13 +116,9 @@ def resolve(identifier, y_true, y_pred) -> Metric:
     if identifier is None:
         raise ValueError("Expected metric, received `None`")
     if str(identifier).lower() in ("accuracy", "acc"):
-        t_shape, p_shape = np.shape(y_true), np.shape(y_pred)
-        if p_shape[-1] == 1:
-            metric = BinaryAccuracy(name=str(identifier))
-        elif len(t_shape) < len(p_shape) or (t_shape[-1] == 1 and p_shape[-1] > 1):
-            metric = SparseCategoricalAccuracy(name=str(identifier))
-        else:
-            metric = CategoricalAccuracy(name=str(identifier))
+        kind = {"binary": BinaryAccuracy, "sparse": SparseCategoricalAccuracy,
+                "categorical": CategoricalAccuracy}[classification_kind(y_true, y_pred)]
+        metric = kind(name=str(identifier))
     else:
         metric = get(identifier)
     if not isinstance(metric, Metric):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import losses, metrics, optimizers
+from ..losses._shapes import classification_kind
 from ..metrics.reduction_metrics import Metric
 
 
@@ -32,6 +33,15 @@ class LossTracker(Metric):
 
     def result(self):
         return self.total / self.count if self.count else np.float32(0)
+
+
+_CROSSENTROPY = ("crossentropy", "ce")
+
+
+def _crossentropy_for(y_true, y_pred):
+    return {"binary": losses.binary_crossentropy,
+            "sparse": losses.sparse_categorical_crossentropy,
+            "categorical": losses.categorical_crossentropy}[classification_kind(y_true, y_pred)]
 
 
 def _serialized(identifier, serialize):
@@ -64,8 +74,11 @@ class CompileState:
             self.optimizer = optimizers.get(optimizer)
         except (ValueError, TypeError) as error:
             raise _argument_error("optimizer", optimizer, error) from None
+        # "crossentropy"/"ce" name binary, sparse or categorical cross-entropy by the shapes
+        # of the first batch (Keras's get_loss), so it is resolved in build()
+        self._shape_dependent_loss = isinstance(loss, str) and loss.lower() in _CROSSENTROPY
         try:
-            self.loss = losses.as_loss(loss)
+            self.loss = None if self._shape_dependent_loss else losses.as_loss(loss)
         except (ValueError, TypeError, KeyError) as error:
             raise _argument_error("loss", loss, error) from None
         self.loss_identifier = loss
@@ -103,13 +116,17 @@ class CompileState:
                 "jit_compile": False}
 
     def require_loss(self) -> losses.Loss:
-        if self.loss is None:
+        if self.loss is None and not self._shape_dependent_loss:
             raise ValueError("No loss to compute: pass `loss=` to `compile()` (e.g. "
                              'loss="mse") before training or evaluating the model.')
         return self.loss
 
     def build_metrics(self, y_true, y_pred) -> None:
-        """Resolve the metric entries from the first batch (once per ``compile``)."""
+        """Resolve the metric entries, and a "crossentropy" loss, from the first batch (once
+        per ``compile``)."""
+        if self.loss is None and self._shape_dependent_loss:
+            self.loss = losses.LossFunctionWrapper(_crossentropy_for(y_true, y_pred),
+                                                   name=self.loss_identifier)
         if self.metrics is None:
             self.metrics = [metrics.resolve(entry, y_true, y_pred)
                             for entry in self.metric_entries]

@@ -136,6 +136,10 @@ class EpochIterator:
         if self._taken >= self._batches_per_pass:
             self._pass = None
 
+    def reset(self) -> None:
+        """Start the next epoch with a fresh pass (every ``evaluate`` run does, as Keras's)."""
+        self._pass = None
+
     def first_batch(self) -> Batch:
         """The first batch of a fresh pass; the next epoch starts a fresh pass again.
 
@@ -148,6 +152,39 @@ class EpochIterator:
         batch = next(self._pass)
         self._pass = None
         return batch
+
+
+def class_weights_as_sample_weights(y, class_weight, sample_weight=None) -> np.ndarray:
+    """Keras's ``class_weight``: one float32 weight per sample, the weight of its class.
+
+    A sample's class is the argmax of a one-hot ``y`` (last axis wider than 1), else its
+    rounded label; classes missing from ``class_weight`` weigh 1.
+
+    Examples
+    --------
+    >>> class_weights_as_sample_weights(np.array([0, 1, 1, 2]), {1: 5.0}).tolist()
+    [1.0, 5.0, 5.0, 1.0]
+    """
+    if sample_weight is not None:
+        raise ValueError("You cannot pass `class_weight` and `sample_weight` at the same "
+                         "time: fold the class weights into `sample_weight`.")
+    if not isinstance(class_weight, dict):
+        raise ValueError("`class_weight` must be a dict mapping class indices to weights. "
+                         f"Received: class_weight={class_weight!r}")
+    labels = np.asarray(y)
+    if labels.ndim > 1:
+        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
+    if labels.ndim > 1 and labels[0].size == 1:
+        labels = labels.reshape(labels.shape[0])
+    if labels.ndim != 1:
+        raise ValueError("`class_weight` needs one class per sample: targets of shape "
+                         f"(samples,), (samples, 1) or one-hot (samples, classes). Received "
+                         f"targets of shape {np.shape(y)}.")
+    labels = np.round(labels).astype(np.int32)
+    weights = np.ones(labels.shape[0], np.float32)
+    for i, label in enumerate(labels.tolist()):
+        weights[i] = class_weight.get(label, 1.0)
+    return weights
 
 
 def train_validation_split(arrays, validation_split: float) -> tuple:

@@ -18,7 +18,12 @@ import numpy as np
 from ..callbacks import CallbackList
 from ..callbacks.progress import resolve_verbose
 from .compile_utils import CompileState
-from .epoch_iterator import EpochIterator, _as_arrays, train_validation_split
+from .epoch_iterator import (
+    EpochIterator,
+    _as_arrays,
+    class_weights_as_sample_weights,
+    train_validation_split,
+)
 
 
 def _check_count(value, name: str, minimum: int) -> int:
@@ -141,10 +146,11 @@ class Trainer:
 
     def _train_step(self, x, y, sample_weight=None) -> dict:
         state = self._compiled
-        loss = state.require_loss()
+        state.require_loss()
         inputs = self._prepare_inputs(x)
         y_pred, context = self._forward_with_context(inputs, True)
         state.build_metrics(y, y_pred)
+        loss = state.loss
         total = self._total_loss(y, y_pred, sample_weight)
         _, grads = self._gradients(context, loss.gradient(y, y_pred, sample_weight),
                                    activity=True)
@@ -164,6 +170,7 @@ class Trainer:
 
     # ----------------------------------------------------------------- loops
     def _run_test(self, data: EpochIterator, callbacks) -> dict:
+        data.reset()  # validation_steps take the first batches every time
         self._compiled.reset()
         callbacks.on_test_begin()
         logs: dict = {}
@@ -176,8 +183,9 @@ class Trainer:
         return logs
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, sample_weight=None,
-            initial_epoch=0, validation_batch_size=None, validation_freq=1):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs over ``(x, y)``, in batches (Keras's ``fit``).
 
         Parameters
@@ -200,10 +208,19 @@ class Trainer:
         shuffle : bool
             Draw a new order each epoch with ``np.random.permutation`` (NumPy's global
             generator: ``np.random.seed`` makes it repeatable, with Keras's draws).
+        class_weight : dict, optional
+            ``{class index: weight}``: each training sample's loss weighs its class's weight
+            (the argmax of a one-hot target, else the rounded label; other classes weigh 1).
+            Not with ``sample_weight``; validation is unweighted.
         sample_weight : array_like, optional
             Per-sample weights of the loss.
         initial_epoch : int
             The epoch to start at (to resume a run).
+        steps_per_epoch : int, optional
+            Batches per epoch; the pass over the data carries on across epochs, and an epoch
+            that finds it exhausted ends early with a warning (as Keras).
+        validation_steps : int, optional
+            Batches per validation run (default: all of the validation data).
         validation_batch_size : int, optional
             Default: ``batch_size``.
         validation_freq : int
@@ -233,9 +250,12 @@ class Trainer:
         elif validation_split != 0.0 or isinstance(validation_split, bool):
             (x, y, sample_weight), val = train_validation_split((x, y, sample_weight),
                                                                 validation_split)
-        train = EpochIterator(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle)
+        if class_weight is not None:
+            sample_weight = class_weights_as_sample_weights(y, class_weight, sample_weight)
+        train = EpochIterator(x, y, sample_weight, batch_size=batch_size,
+                              steps=steps_per_epoch, shuffle=shuffle)
         val_data = None if val is None else EpochIterator(
-            *val, batch_size=validation_batch_size or train.batch_size)
+            *val, batch_size=validation_batch_size or train.batch_size, steps=validation_steps)
         mode = resolve_verbose(verbose, auto=1)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=mode != 0,
                                  model=self, verbose=mode, epochs=epochs,
@@ -266,8 +286,9 @@ class Trainer:
         return callbacks.history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 callbacks=None, return_dict=False):
-        """The loss (regularisation included) and metrics over ``(x, y)``, in inference mode.
+                 steps=None, callbacks=None, return_dict=False):
+        """The loss (regularisation included) and metrics over ``(x, y)``, in inference mode
+        (the first ``steps`` batches only, when given).
 
         Returns
         -------
@@ -278,7 +299,7 @@ class Trainer:
         self._require_compiled("evaluate")
         if y is None:
             raise ValueError("evaluate() needs targets: pass `y`, with as many rows as `x`.")
-        data = EpochIterator(x, y, sample_weight, batch_size=batch_size)
+        data = EpochIterator(x, y, sample_weight, batch_size=batch_size, steps=steps)
         mode = resolve_verbose(verbose, auto=1)
         callbacks = CallbackList(callbacks, add_progbar=mode != 0, model=self, verbose=mode,
                                  epochs=1, steps=data.num_batches)
@@ -290,8 +311,14 @@ class Trainer:
         values = [logs[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
-    def train_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """One train step on one batch (metrics reset first); its loss and metrics."""
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One train step on one batch (metrics reset first); its loss and metrics.
+        ``class_weight`` as in :meth:`fit`."""
+        if class_weight is not None:
+            if y is None:
+                raise ValueError("train_on_batch() needs targets: pass `y`.")
+            sample_weight = class_weights_as_sample_weights(y, class_weight, sample_weight)
         return self._step_on_batch("train_on_batch", self._train_step, x, y, sample_weight,
                                    return_dict)
 
