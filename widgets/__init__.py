@@ -21,12 +21,24 @@ _EXPLORERS = {
 }
 
 
+# what the ``widgets`` extra installs (pyproject.toml), named when one is missing
+_EXTRA_MODULES = {"ipywidgets", "matplotlib", "PIL", "traitlets", "IPython"}
+
+
 def __getattr__(name):
     # PEP 562 lazy attribute: keeps ipywidgets out of scripts that only render or export
     if name in _EXPLORERS:
         import importlib
 
-        return getattr(importlib.import_module(_EXPLORERS[name]), name)
+        try:
+            module = importlib.import_module(_EXPLORERS[name])
+        except ModuleNotFoundError as error:
+            if error.name and error.name.split(".")[0] in _EXTRA_MODULES:
+                raise ImportError(
+                    f"convkit.widgets.{name} needs the widgets extra ({error.name} is not "
+                    "installed): pip install \"convkit-layers[widgets]\"") from error
+            raise
+        return getattr(module, name)
     raise AttributeError(f"module 'convkit.widgets' has no attribute {name!r}")
 
 

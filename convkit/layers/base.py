@@ -314,7 +314,9 @@ class Layer:
                 raise ValueError(
                     f"Input 0 of layer '{self.name}' ({type(self).__name__}) is incompatible "
                     f"with the layer: expected axis {axis} of input shape to have value "
-                    f"{self._pinned_channels}, but received input with shape {shape}")
+                    f"{self._pinned_channels}, but received input with shape {shape}"
+                    + shapes.other_format_hint(shape, self._pinned_channels,
+                                               getattr(self, "data_format", "channels_last")))
 
     def _convert_input(self, inputs) -> np.ndarray:
         """Dtype rule for this layer's inputs. Default: cast to the layer dtype

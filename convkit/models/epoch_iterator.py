@@ -35,6 +35,32 @@ def _positive_int(value, name: str):
     return int(value)
 
 
+def _as_data_array(value, name: str) -> np.ndarray:
+    """``value`` as a NumPy array of numbers, or an error that says what it received and
+    what is expected (the first message a newcomer passing the wrong thing reads)."""
+    expected = (f"`{name}` must be a NumPy array (or a nested list of numbers) with the "
+                "batch on its first axis")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{expected}. Received a {type(value).__name__}: {value[:40]!r}")
+    if isinstance(value, dict):
+        raise TypeError(f"{expected}. Received a dict (keys {sorted(map(str, value))[:5]}): "
+                        "convkit's models take one input array, not named inputs")
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        if isinstance(value, (list, tuple)):
+            shapes = sorted({np.shape(item) for item in value}, key=str)[:3]
+            raise ValueError(f"{expected}. Received a ragged {type(value).__name__}: its "
+                             f"{len(value)} items do not share one shape (found "
+                             f"{', '.join(map(str, shapes))}); crop or pad the samples to one "
+                             "shape and stack them.") from None
+        raise
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"{expected}. Received {type(value).__name__} that converts to an "
+                        f"array of dtype {array.dtype}, not of numbers.")
+    return array
+
+
 def _as_arrays(x, y, sample_weight) -> tuple:
     if x is None:
         raise ValueError("`x` is required: the inputs, batch first. Received: x=None")
@@ -43,7 +69,7 @@ def _as_arrays(x, y, sample_weight) -> tuple:
         if value is None:
             arrays.append(None)
             continue
-        array = np.asarray(value)
+        array = _as_data_array(value, name)
         if array.ndim == 0:
             raise ValueError(f"`{name}` must have a batch axis. Received a scalar.")
         arrays.append(array)

@@ -124,3 +124,27 @@ def transpose_crop(k: int, s: int, d: int, padding: str, output_padding=None) ->
     if output_padding is None:
         return max(0, (ek - s) // 2)
     return max(0, (ek - ek % 2 - output_padding) // 2)
+
+
+def other_format_hint(shape: tuple, channels: int, data_format: str) -> str:
+    """A sentence for a channel-count error when ``shape`` would fit in the other data
+    format (the usual cause: an image batch laid out the other way), else "".
+
+    Examples
+    --------
+    >>> print(other_format_hint((8, 1, 28, 28), 1, "channels_last")[:66])
+     (received 28 channels on the last axis, and axis 1 holds the 1 ex
+    >>> other_format_hint((8, 28, 28, 2), 1, "channels_last")
+    ''
+    """
+    if len(shape) < 3:
+        return ""
+    if data_format == "channels_last" and shape[1] == channels:
+        return (f" (received {shape[-1]} channels on the last axis, and axis 1 holds the "
+                f"{channels} expected: is the input channels_first? Transpose it, or give "
+                'the layer data_format="channels_first")')
+    if data_format == "channels_first" and shape[-1] == channels:
+        return (f" (received {shape[1]} channels on axis 1, and the last axis holds the "
+                f"{channels} expected: is the input channels_last? Transpose it, or give "
+                'the layer data_format="channels_last")')
+    return ""
