@@ -46,7 +46,7 @@ test-debug: $(STAMP)
 ASAN_RUN = LD_PRELOAD="$$($(CC) -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0
 test-asan: $(STAMP)
 	$(PY) -m pip install --quiet "Cython>=3.0.10" "setuptools>=77"  # in-place builds need them
-	CFLAGS="-fsanitize=address -fno-omit-frame-pointer" LDFLAGS="-fsanitize=address" \
+	CONVKIT_KEEP_DEBUG_INFO=1 CFLAGS="-fsanitize=address -fno-omit-frame-pointer" LDFLAGS="-fsanitize=address" \
 		$(PY) setup.py -q build_ext --inplace --force
 	status=0; \
 	for isa in $$($(ASAN_RUN) $(PY) -c "from convkit import _kernels as k; \

@@ -187,6 +187,13 @@ def _extensions():
     omp_cflags, omp_ldflags = _openmp_flags()
     debug = _env_flag("CONVKIT_DEBUG_CYTHON")
     base_cflags = ["-O3"] if _is_gcc_like() else ["/O2"]
+    # Python's own CFLAGS carry -g: release kernels drop the debug information (-g0, and -s
+    # strips the symbol table at link; a sixth of the size). CONVKIT_KEEP_DEBUG_INFO=1 keeps
+    # both, for a debugger or readable AddressSanitizer reports.
+    keep_debug_info = debug or _env_flag("CONVKIT_KEEP_DEBUG_INFO")
+    strip_cflags, strip_ldflags = ([], []) if keep_debug_info or not _is_gcc_like() \
+        else (["-g0"], ["-s"])
+    base_cflags = base_cflags + strip_cflags
     if debug:
         base_cflags = ["-O1", "-g"]
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_22_API_VERSION")]
@@ -201,7 +208,8 @@ def _extensions():
         # before a wide-ISA module is imported.
         Extension("convkit._kernels._cpu", [os.path.join(KERNEL_DIR, "_cpu.pyx")],
                   include_dirs=include_dirs, define_macros=macros,
-                  extra_compile_args=base_cflags + omp_cflags, extra_link_args=omp_ldflags),
+                  extra_compile_args=base_cflags + omp_cflags,
+                  extra_link_args=omp_ldflags + strip_ldflags),
     ]
     for isa, isa_flags in variants.items():
         for stem in stems:
@@ -210,7 +218,7 @@ def _extensions():
                 [os.path.join(KERNEL_DIR, isa, stem + ".pyx")],
                 include_dirs=include_dirs, define_macros=macros, depends=headers,
                 extra_compile_args=base_cflags + isa_flags + omp_cflags,
-                extra_link_args=omp_ldflags))
+                extra_link_args=omp_ldflags + strip_ldflags))
     directives = {
         "language_level": "3",
         "boundscheck": debug,
@@ -222,7 +230,7 @@ def _extensions():
     # Directives are not part of cythonize's staleness check, and build_ext only compares the
     # .so with its .c: a switch between debug and optimised builds must regenerate every C
     # file, or the previous build's (bounds-checked or optimised) code silently survives.
-    mode = "debug" if debug else "release"
+    mode = "debug" if debug else "release" + ("" if keep_debug_info else "-stripped")
     marker = os.path.join(KERNEL_DIR, ".build-mode")
     previous = open(marker).read().strip() if os.path.exists(marker) else None
     force = debug or previous != mode
