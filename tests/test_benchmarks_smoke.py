@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import agreement, run, suite, worker
+from benchmarks import agreement, report, run, suite, worker
 
 ROOT = Path(__file__).resolve().parents[1]
 FORWARD = {"conv2d_large", "conv2d_mid", "conv2d_stem", "conv2d_mnist", "conv2d_large_f64",
@@ -67,6 +67,16 @@ def test_quick_run_covers_the_suite_in_solo_processes(tmp_path):
         assert "geometric mean" in proc.stdout
     assert "numpy" in rows["zeropad2d"]["peers"]
     assert rows["zeropad2d"]["agreement"]["numpy"]["status"] == "ok"
+    table = report.markdown(data)
+    assert "each library alone in its own process" in table
+    assert table.count("| case | shape |") == 3  # forward, training, pooling
+    assert all(f"| {case_id} |" in table for case_id in rows)
+
+
+def test_report_still_reads_the_older_interleaved_reference_run():
+    data = json.loads((ROOT / "notebooks" / "data" / "benchmark_reference.json").read_text())
+    table = report.markdown(data)
+    assert "older protocol" in table and "| conv2d_large |" in table
 
 
 def test_case_selection_by_group_and_id():
