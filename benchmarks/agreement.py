@@ -26,8 +26,9 @@ def _load(save_dir: str, case_id: str, library: str):
         return {k: f[k] for k in f.files}
 
 
-def compare(reference: dict, other: dict, tol: float) -> tuple:
-    """``(worst relative error, message or None)`` of ``other`` against ``reference``."""
+def compare(reference: dict, other: dict, tol: float, atol: float = 0.0) -> tuple:
+    """``(worst relative error, message or None)`` of ``other`` against ``reference``: each
+    array must be within ``tol`` x its largest magnitude + ``atol``."""
     if sorted(reference) != sorted(other):
         return None, f"different results: {sorted(other)} vs {sorted(reference)}"
     worst = 0.0
@@ -39,8 +40,9 @@ def compare(reference: dict, other: dict, tol: float) -> tuple:
         err = float(np.max(np.abs(got.astype(np.float64) - ref))) if ref.size else 0.0
         rel = err / scale if scale > 0 else err
         worst = max(worst, rel)
-        if not rel <= tol:  # NaN fails too
-            return rel, f"{key}: max error {rel:.3g} of its largest value (tolerance {tol:g})"
+        if not err <= tol * scale + atol:  # NaN fails too
+            return rel, (f"{key}: max error {err:.3g}, {rel:.3g} of its largest value "
+                         f"(tolerance {tol:g} of it + {atol:g})")
     return worst, None
 
 
@@ -60,7 +62,7 @@ def check(case, save_dir: str, libraries) -> dict:
             missing = "convkit" if reference is None else peer
             out[peer] = {"status": "not run", "detail": f"no {missing} result (pending)"}
             continue
-        worst, problem = compare(reference, other, TOLERANCE[case.dtype])
+        worst, problem = compare(reference, other, TOLERANCE[case.dtype], case.atol)
         if problem:
             out[peer] = {"status": "FAILED", "detail": problem}
         else:

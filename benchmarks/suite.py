@@ -82,6 +82,9 @@ class Case:
     data_format: str = "channels_last"
     shape: str = ""
     note: str = ""
+    # an absolute allowance on top of the relative tolerance, for results that float32
+    # rounding can move by more than their scale suggests
+    atol: float = 0.0
 
 
 def out_size(n: int, k: int, s: int, padding: str, d: int = 1) -> int:
@@ -219,7 +222,11 @@ def _autoencoder_case(quick: bool) -> Case:
                 dict(spec), ("convkit", "torch", "keras"),
                 {"torch": torch_reason, "keras": True},
                 shape=f"b{batch} {size}x{size}x1, conv16-conv32/2-convT16/2-conv1, MSE, Adam",
-                note="one train_on_batch")
+                note="one train_on_batch",
+                # Adam's first step moves a weight by lr * g / (|g| + eps): where a gradient is
+                # near 0, float32 noise in it moves the zero-initialised biases by ~1e-7; the
+                # training parity tests allow the same absolute 1e-6
+                atol=1e-6)
 
 
 def cases(quick: bool = False, groups=GROUPS) -> list:

@@ -107,6 +107,11 @@ def test_agreement_flags_wrong_numbers_shapes_and_nan():
     assert "shape" in agreement.compare(ref, {"y": np.ones(2)}, 1e-4)[1]
     assert agreement.compare(ref, {"y": np.array([1.0, np.nan, 4.0])}, 1e-4)[1] is not None
     assert "different results" in agreement.compare(ref, {"z": ref["y"]}, 1e-4)[1]
+    # the absolute allowance: a near-zero array moved by float32 noise
+    small = {"b": np.array([1e-3, -1e-3])}
+    moved = {"b": small["b"] + 2e-7}
+    assert agreement.compare(small, moved, 1e-4)[1] is not None
+    assert agreement.compare(small, moved, 1e-4, atol=1e-6)[1] is None
 
 
 def test_rounds_and_threads_must_be_positive(capsys):
