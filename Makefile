@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.convkit-installed
 SOURCES := pyproject.toml setup.py $(wildcard convkit/_kernels/*.pyx convkit/_kernels/src/*)
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: demo test test-fast test-debug test-asan bench lint clean
 
@@ -58,10 +59,12 @@ test-asan: $(STAMP)
 	$(PY) setup.py -q build_ext --inplace --force && exit $$status  # optimised again, pass or fail
 	touch $(STAMP)
 
-## make bench: the benchmark suite against PyTorch CPU (installs the CPU build of torch)
+## make bench: the whole benchmark suite (forward, training, pooling) against PyTorch CPU and
+## Keras on jax, each library alone in its own process, 5 alternating rounds (installs the CPU
+## build of torch); pick with BENCH_ARGS, e.g. make bench BENCH_ARGS="--group training --rounds 3"
 bench: $(STAMP)
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch unavailable: benchmarking without it"
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py --group all $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check convkit widgets tests benchmarks notebooks

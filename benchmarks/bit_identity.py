@@ -7,7 +7,7 @@ Run it once with the old build (saves the outputs) and once with the new one (co
 
 It uses whichever ``convkit`` it imports (run it from the checkout to test) and only its public
 ops, so both builds may have different internals. Cases: every ``conv`` and ``convT`` case of
-``benchmarks/conv_ops.py`` ``CASES`` (their shapes, kernel size, stride, padding and dilation),
+``benchmarks/suite.py`` ``CONV_TABLE`` (their shapes, kernel size, stride, padding and dilation),
 each in float32 and float64, channels_last and channels_first, without and with a bias and the
 fused relu, at 1, 2 and 3 threads. Within one run the outputs of every thread count must equal
 the 1-thread output; ``compare`` then checks each against the saved one. Exit status 1 on any
@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
-from benchmarks.conv_ops import CASES  # noqa: E402
+from benchmarks.suite import CONV_TABLE as CASES  # noqa: E402
 from convkit import _kernels, ops  # noqa: E402
 
 DTYPES = ("float32", "float64")

@@ -1,7 +1,7 @@
 """Bit-identity check of depthwise, separable and resampling outputs across two builds.
 
 Computes the outputs of the benchmark suite's depthwise/separable cases
-(``benchmarks/depthwise_ops.py``) and resampling cases (``benchmarks/memory_ops.py``), plus a
+and resampling cases (their shapes as in ``benchmarks/suite.py``), plus a
 few small shapes that reach the other kernel paths (depth multiplier, strides, dilation, 5x5
 and 1-wide kernels, relu and bias, ragged channel counts, every resize mode), for float32 and
 float64, both data formats and 1, 2 and 3 threads, with whichever ``convkit`` it imports, and
@@ -40,7 +40,7 @@ def _nchw(x):
 def _depthwise_cases():
     """(name, batch, spatial, C, M, kernel_size, F or None, kwargs)."""
     return [
-        # benchmarks/depthwise_ops.py: depthwise2d, depthwise2d_f64 (one shape, both dtypes
+        # benchmarks/suite.py: depthwise2d, depthwise2d_f64 (one shape, both dtypes
         # here), sepconv2d
         ("depthwise2d", 8, (56, 56), 128, 1, (3, 3), None, dict(padding="same")),
         ("sepconv2d", 8, (64, 64), 64, 1, (3, 3), 64, dict(padding="same")),
@@ -82,7 +82,7 @@ def _depthwise_outputs(dtype, data_format):
 
 
 def _resample_outputs(dtype, data_format):
-    # benchmarks/memory_ops.py: b8 128x128 C64, x2 nearest and bilinear, pad 1, crop 8
+    # benchmarks/suite.py: b8 128x128 C64, x2 nearest and bilinear, pad 1, crop 8
     x = np.random.default_rng(0).standard_normal((8, 128, 128, 64)).astype(dtype)
     small = np.random.default_rng(1).standard_normal((3, 9, 13, 5)).astype(dtype)
     vol = np.random.default_rng(2).standard_normal((2, 5, 6, 7, 3)).astype(dtype)

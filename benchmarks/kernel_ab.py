@@ -1,5 +1,9 @@
 """Compare builds of one conv kernel module in one process: same inputs, calls alternated.
 
+This is the tool for A/B-testing two builds of one kernel: both sides run in the same process,
+with the same threads and the same OpenMP runtime, so only the kernel differs. Comparing
+convkit with other libraries is ``benchmarks/run.py``'s job (one process per library).
+
 Whole-suite runs on a shared machine swing by 5-10 %; a kernel change worth 1-5 % only shows
 when the old and the new build run side by side, call after call. Build each variant, copy its
 ``.so`` somewhere, then::
@@ -8,9 +12,9 @@ when the old and the new build run side by side, call after call. Build each var
                                    [--threads 2] [--repeats 20]
     python benchmarks/kernel_ab.py old/_depthwise.so new/_depthwise.so --cases sepconv2d --cold
 
-``--cold`` writes a buffer twice the size of the last-level cache before every call, as the
-other peers of the benchmark suite do between convkit's calls: memory-bound kernels (depthwise,
-separable) rank differently with their data in L3 and without.
+``--cold`` writes a buffer twice the size of the last-level cache before every call (caches
+as other work leaves them): memory-bound kernels (depthwise, separable) rank differently with
+their data in L3 and without.
 
 Prints the median GFLOP/s (conv) or ms (depthwise cases) of each build, and whether the
 outputs are bit-identical. The modules must come from the same ISA copy as each other (they
@@ -34,14 +38,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
-
-# the suite's case tables; harness sets the thread wait policies, as for run.py
-from benchmarks import conv_ops, depthwise_ops, harness  # noqa: E402,F401
+from benchmarks import suite  # noqa: E402  (the suite's case tables)
 from convkit import ops  # noqa: E402
 
 # the suite's cases that run on each kernel module
-CONV_CASES = {k: v for k, v in conv_ops.CASES.items() if v[0] == "conv"}
-SEPARABLE_CASES = {spec["id"]: spec for spec in depthwise_ops.case_specs()}
+CONV_CASES = {k: v for k, v in suite.CONV_TABLE.items() if v[0] == "conv"}
+SEPARABLE_CASES = {spec["id"]: spec for spec in suite.separable_specs()}
 
 
 def load_build(path: str, module: str):

@@ -1,41 +1,78 @@
-"""Render a benchmark JSON (``benchmarks/run.py --json``) as a Markdown table for the README.
+"""Render a benchmark JSON (``benchmarks/run.py --json``) as Markdown tables for the README.
 
-Usage: ``python benchmarks/report.py [benchmarks/results/latest.json]``.
+Usage: ``python benchmarks/report.py [benchmarks/results/latest.json]``. Reads the solo-process
+runs (one process per library, median of the rounds' medians) and, for comparison with older
+commits, the earlier interleaved single-process runs (flagged as such in the caption).
 """
 
 import json
 import sys
 
+GROUP_TITLES = {"forward": "Forward pass", "training": "Training: forward + backward",
+                "pooling": "Pooling"}
+
+
+def _caption(meta: dict) -> str:
+    limits = (f"sgemm {meta['sgemm_gflops']:.0f} GFLOP/s, copy {meta['copy_gbps']:.1f} GB/s"
+              + (f", FMA peak {meta['fma_peak_gflops_per_core']:.0f} GFLOP/s per core"
+                 if meta.get("fma_peak_gflops_per_core") else ""))
+    if meta.get("protocol", "").startswith("solo"):
+        how = (f"each library alone in its own process with the default environment, "
+               f"{meta['rounds']} alternating rounds of {meta['calls']} timed calls per case; "
+               "median of the rounds' medians, [min-max] of the per-round ratios")
+    else:
+        how = (f"an older protocol: all libraries interleaved in one process with "
+               f"OMP_WAIT_POLICY={meta.get('omp_wait_policy')} forced on every peer, medians of "
+               f"{meta.get('repeats')} calls")
+    return (f"Measured {meta['time']} on a {meta['cpus']}-core {meta['machine']} machine "
+            f"(kernel ISA {meta['isa']}), {meta['threads']} threads, {how}; torch "
+            f"{meta['torch']}, Keras {meta['keras']}; limits: {limits}.")
+
+
+def _ms(peers: dict, name: str) -> str:
+    peer = peers.get(name)
+    if peer is None:
+        return "–"
+    if peer.get("status", "ok") != "ok":
+        return peer["status"]
+    return f"{1e3 * peer['median_s']:.2f}"
+
+
+def _row(r: dict) -> str:
+    p = r["peers"]
+    if r.get("status", "ok") != "ok":
+        return (f"| {r['id']} | {r['shape']} ({r['dtype']}) | {r['status']} | {_ms(p, 'torch')} "
+                f"| {_ms(p, 'keras')} | {_ms(p, 'numpy')} | – | – | – |")
+    unit = "GFLOP/s" if r["unit"] == "gflops" else "GB/s"
+    vs = f"{r['vs_torch']:.2f}" if r["vs_torch"] else "–"
+    if r.get("vs_torch_range"):
+        vs += f" [{r['vs_torch_range'][0]:.2f}–{r['vs_torch_range'][1]:.2f}]"
+    return (f"| {r['id']} | {r['shape']} ({r['dtype']}, {r['data_format']}) | "
+            f"{_ms(p, 'convkit')} | {_ms(p, 'torch')} | {_ms(p, 'keras')} | {_ms(p, 'numpy')} | "
+            f"{p['convkit'][r['unit']]:.1f} {unit} | {r['pct_of_limit']:.0f}% | {vs} |")
+
 
 def markdown(data: dict) -> str:
-    meta = data["meta"]
-    lines = [
-        f"Measured {meta['time']} on a {meta['cpus']}-core {meta['machine']} machine "
-        f"(kernel ISA {meta['isa']}), {meta['threads']} threads, medians of "
-        f"{meta['repeats']} interleaved calls; torch {meta['torch']}, Keras {meta['keras']} on "
-        f"jax; limits of the same run: sgemm {meta['sgemm_gflops']:.0f} GFLOP/s, copy "
-        f"{meta['copy_gbps']:.1f} GB/s.",
-        "",
-        "| case | shape | convkit ms | torch ms | Keras/jax ms | NumPy ms | convkit rate | "
-        "% of limit | × torch |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    lines = [_caption(data["meta"])]
+    groups = {}
     for r in data["rows"]:
-        p = r["peers"]
-
-        def ms(name, p=p):
-            if name not in p:
-                return "–"
-            return f"{1e3 * p[name]['median_s']:.2f}" + ("¹" if p[name].get("single_call") else "")
-        unit = "GFLOP/s" if r["unit"] == "gflops" else "GB/s"
-        vs = f"{r['vs_torch']:.2f}" if r["vs_torch"] else "–"
-        lines.append(f"| {r['id']} | {r['shape']} ({r['dtype']}, {r['data_format']}) | "
-                     f"{ms('convkit')} | {ms('torch')} | {ms('keras')} | {ms('numpy')} | "
-                     f"{p['convkit'][r['unit']]:.1f} {unit} | {r['pct_of_limit']:.0f}% | {vs} |")
-    summary = data.get("summary", {})
-    if summary.get("geomean_vs_torch"):
-        lines += ["", f"Geometric mean speed-up over torch: "
-                      f"{summary['geomean_vs_torch']:.2f}×. ¹ a single call (slow reference)."]
+        groups.setdefault(r.get("group", "forward"), []).append(r)
+    for group, rows in groups.items():
+        lines += ["", f"**{GROUP_TITLES.get(group, group)}**", "",
+                  "| case | shape | convkit ms | torch ms | Keras/jax ms | NumPy ms | "
+                  "convkit rate | % of limit | × torch |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [_row(r) for r in rows]
+    geo = data.get("summary", {}).get("geomean_vs_torch")
+    if isinstance(geo, dict):
+        parts = [f"{g} {v:.2f}×" for g, v in geo.items()]
+        if parts:
+            lines += ["", "Geometric mean speed-up over torch: " + ", ".join(parts) + "."]
+    elif geo:
+        lines += ["", f"Geometric mean speed-up over torch: {geo:.2f}×."]
+    pending = data.get("summary", {}).get("pending") or {}
+    if pending:
+        lines += ["", "Pending (not in convkit yet): " + ", ".join(sorted(pending)) + "."]
     return "\n".join(lines)
 
 
