@@ -10,7 +10,6 @@ every built-in activation and refuse (NotImplementedError) a custom callable the
 import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
-from ..ops.arguments import check_positive_int
 from . import backprop
 from ._conv_common import weight_arguments
 from .base import Layer
