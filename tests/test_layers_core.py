@@ -5,48 +5,19 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
-import jax  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from convkit import activations, layers, models  # noqa: E402
-from tests.support.keras_oracle import (  # noqa: E402
-    assert_close,
-    config_without_name,
-    keras_layer,
-    reduction_rtol,
-)
+from tests.support.keras_gradients import close as _close  # noqa: E402
+from tests.support.keras_gradients import keras_vjp  # noqa: E402
+from tests.support.keras_oracle import assert_close, config_without_name, keras_layer  # noqa: E402
 
 # activations with Keras's defaults and values (glu halves the axis, sparsemax differs from
 # Keras 3.15 on purpose, threshold needs arguments)
 ACTIVATIONS = sorted(set(activations._BY_NAME) - {"threshold", "glu", "sparsemax"})
-
-
-def keras_vjp(klayer, x, weights, dy, training=False):
-    """``(y, dx, trainable weight gradients, new non-trainable values)`` of a Keras layer."""
-    klayer.build(x.shape)
-    if weights:
-        klayer.set_weights(weights)
-    trainable = [v.value for v in klayer.trainable_variables]
-    frozen = [v.value for v in klayer.non_trainable_variables]
-
-    kwargs = {"training": True} if training else {}  # not every layer's call takes it
-
-    def forward(tv, inputs):
-        return klayer.stateless_call(tv, frozen, inputs, **kwargs)
-
-    y, vjp, new_frozen = jax.vjp(forward, trainable, x, has_aux=True)
-    d_weights, dx = vjp(dy)
-    return (np.asarray(y), np.asarray(dx), [np.asarray(g) for g in d_weights],
-            [np.asarray(v) for v in new_frozen])
-
-
-def _close(got, want, reduction_size, floor=1.0):
-    rtol = reduction_rtol(reduction_size)
-    np.testing.assert_allclose(got, want, rtol=rtol,
-                               atol=rtol * max(float(np.abs(want).max(initial=0)), floor))
 
 
 def _parity(ours, name, config, x, training=False, seed=0):
