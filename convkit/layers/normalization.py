@@ -70,8 +70,8 @@ class BatchNormalization(Layer):
     >>> import numpy as np
     >>> layer = BatchNormalization(momentum=0.5)
     >>> x = np.array([[0.0], [2.0]])
-    >>> layer(x, training=True)[:, 0].round(3)
-    array([-0.999,  0.999], dtype=float32)
+    >>> layer(x, training=True)[:, 0].round(4)  # (x - 1) / sqrt(1 + 0.001)
+    array([-0.9995,  0.9995], dtype=float32)
     >>> layer.moving_mean.numpy(), layer.moving_variance.numpy()
     (array([0.5], dtype=float32), array([1.], dtype=float32))
     """
