@@ -316,3 +316,17 @@ def test_dropout_float64_and_sequential_passes_training():
     np.testing.assert_array_equal(model.predict(x, verbose=0), x)
     y = model(x, training=True)
     assert y.dtype == np.float64 and set(np.unique(y)) == {0.0, 2.0}
+
+
+def test_pickled_layers_compute_the_same_and_dropout_keeps_its_generator_position():
+    import pickle
+
+    x = np.random.default_rng(10).standard_normal((4, 6)).astype(np.float32)
+    for layer in (layers.Dense(3, activation="relu"), layers.Activation("tanh"),
+                  layers.Flatten(), layers.Reshape((3, 2))):
+        y = layer(x)
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(layer))(x), y)
+    drop = layers.Dropout(0.5, seed=5)
+    drop(x, training=True)  # move the generator on
+    copy = pickle.loads(pickle.dumps(drop))
+    np.testing.assert_array_equal(copy(x, training=True), drop(x, training=True))
