@@ -3,6 +3,8 @@ against Keras 3 (jax): ``fit`` from the same weights gives the same History and 
 final weights, moving statistics included; ``summary`` counts; ``.keras`` files both ways
 with trained moving statistics; an interrupted step leaves weights and statistics alone."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -164,3 +166,31 @@ def test_dropout_rate_changes_training_not_inference():
     np.testing.assert_array_equal(model.predict(x, verbose=0), model(x, training=False))
     assert not np.allclose(model(x, training=True), model(x, training=False))
     assert isinstance(model.layers[4], layers.Dropout)
+
+
+def _json(obj):
+    return json.loads(json.dumps(obj))  # tuples and lists compare equal after this
+
+
+def test_every_core_layer_config_goes_both_ways_through_keras_files(tmp_path):
+    def stack(lib):
+        L = lib.layers
+        return [L.Dense(4, activation="tanh", kernel_regularizer="l2", input_shape=(3, 5)),
+                L.Activation("softplus"), L.Reshape((2, -1)),
+                L.Dropout(0.2, noise_shape=(None, 1, None), seed=4),
+                L.BatchNormalization(axis=1, center=False, momentum=0.7),
+                L.Flatten(data_format="channels_first"), L.Dense(2, use_bias=False)]
+
+    model = models.Sequential(stack(convkit), name="core")
+    x = _data(5, seed=5)[0][:, :3, :5, 0]
+    model(x, training=True)  # moves the moving statistics off their initial values
+    model.save(tmp_path / "ck.keras")
+    k_model = keras.models.load_model(tmp_path / "ck.keras")
+    assert _json(k_model.get_config()) == _json(model.get_config())
+    for a, b in zip(k_model.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), b)
+    assert_same_outputs(k_model.predict(x, verbose=0), model.predict(x, verbose=0))
+    k_model.save(tmp_path / "k.keras")
+    loaded = models.load_model(tmp_path / "k.keras")
+    assert _json(loaded.get_config()) == _json(k_model.get_config())
+    assert_same_outputs(loaded.predict(x, verbose=0), k_model.predict(x, verbose=0))

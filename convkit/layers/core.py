@@ -182,6 +182,11 @@ class Activation(Layer):
     def _backward(self, context, output_gradient):
         return _activation_backward(self, context.inputs, output_gradient), []
 
+    def get_build_config(self):
+        # Keras builds this weightless layer at construction, so its files carry no
+        # build_config for it; nor do ours
+        return None
+
     def get_config(self) -> dict:
         return {**super().get_config(),
                 "activation": activations.serialize(self.activation)}

@@ -137,6 +137,11 @@ class Dropout(Layer):
     def _backward(self, context, output_gradient):
         return self._apply_keep(output_gradient, context.saved["keep"]), []
 
+    def get_build_config(self):
+        # Keras builds this weightless layer at construction, so its files carry no
+        # build_config for it; nor do ours
+        return None
+
     def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed,
                 "noise_shape": self.noise_shape}

@@ -150,5 +150,10 @@ class Reshape(Layer):
     def _backward(self, context, output_gradient):
         return output_gradient.reshape(context.inputs.shape), []
 
+    def get_build_config(self):
+        # Keras builds this weightless layer at construction, so its files carry no
+        # build_config for it; nor do ours
+        return None
+
     def get_config(self) -> dict:
         return {**super().get_config(), "target_shape": self.target_shape}
