@@ -43,10 +43,21 @@ def dense_cases(draw):
     return config, shape
 
 
-@settings(max_examples=10, deadline=None)
+# each new shape makes jax compile: a few examples here, the slow sweep has more
+@settings(max_examples=6, deadline=None)
 @given(case=dense_cases())
 def test_dense_matches_keras(case):
-    config, shape = case
+    _dense_parity(*case)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(case=dense_cases())
+def test_dense_matches_keras_long_sweep(case):
+    _dense_parity(*case)
+
+
+def _dense_parity(config, shape):
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
     ours = layers.Dense(**config)
     _, dx, grads, y_k, dx_k, grads_k = _parity(ours, "Dense", config, x)
