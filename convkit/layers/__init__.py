@@ -18,8 +18,12 @@ from .conv_transpose import (
     Convolution2DTranspose,
     Convolution3DTranspose,
 )
+from .core import Activation, Dense
 from .cropping import Cropping1D, Cropping2D, Cropping3D
 from .depthwise import DepthwiseConv1D, DepthwiseConv2D
+from .normalization import BatchNormalization
+from .regularization import Dropout
+from .reshaping import Flatten, Reshape
 from .separable import (
     SeparableConv1D,
     SeparableConv2D,
@@ -35,6 +39,7 @@ register(Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspo
          DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
          Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
          ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+register(Dense, Activation, Flatten, Reshape, Dropout, BatchNormalization)
 
 __all__ = [
     "Layer", "Variable", "serialize", "deserialize", "get", "register",
@@ -46,4 +51,5 @@ __all__ = [
     "Cropping1D", "Cropping2D", "Cropping3D",
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
+    "Dense", "Activation", "Flatten", "Reshape", "Dropout", "BatchNormalization",
 ]

@@ -1,6 +1,6 @@
 """Sequential: a stack of layers, each feeding the next (``keras.Sequential`` semantics)."""
 
-from ..layers import backprop, serialization
+from ..layers import backprop, serialization, state_updates
 from ..layers.base import Layer
 from ..layers.naming import name_scope
 from .model import Model
@@ -139,8 +139,10 @@ class Sequential(Model):
             layer_input = layer._prepare_inputs(x)
             x, context = layer._forward_with_context(layer_input, training)
             contexts.append(context)
+        # the layers' new non-trainable state, for the caller to commit (layers/state_updates)
         return x, backprop.Context(inputs=inputs, outputs=x, training=training,
-                                   saved={"layers": contexts})
+                                   saved={"layers": contexts,
+                                          state_updates.KEY: state_updates.gather(contexts)})
 
     def _gradients(self, context, output_gradient, activity=False):
         # last layer first; a weight shared by several layers sums its gradients

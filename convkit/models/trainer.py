@@ -6,7 +6,9 @@ before the step; its loss is the compiled loss plus ``model.losses`` (weight pen
 the activity penalties of that forward pass, each ÷ batch size); the gradient comes from
 ``loss.gradient`` chained through ``_gradients`` (the model's backward pass, activity
 penalties included) plus each weight regularizer's gradient; ``optimizer.apply`` then
-updates the trainable weights, all at once or not at all.
+updates the trainable weights and the step's non-trainable state updates (BatchNormalization's
+moving statistics, computed by the forward pass) are assigned with them, all at once or not
+at all.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import numpy as np
 
 from ..callbacks import CallbackList
 from ..callbacks.progress import resolve_verbose
+from ..layers import state_updates
+from ..optimizers._atomic import staged
 from .compile_utils import CompileState
 from .epoch_iterator import (
     EpochIterator,
@@ -158,8 +162,21 @@ class Trainer:
         grads = [g if w.regularizer is None else g + w.regularizer.gradient(w.value)
                  for g, w in zip(grads, variables, strict=True)]
         state.update(total, len(inputs), y, y_pred)
-        state.optimizer.apply(grads, variables)
+        self._commit_step(state.optimizer, grads, variables, state_updates.pending(context))
         return state.results()
+
+    @staticmethod
+    def _commit_step(optimizer, grads, variables, updates) -> None:
+        """The optimizer's step and the forward pass's state updates (moving statistics), all
+        assigned or none: one staged block holds every variable either may change, so an
+        exception or a KeyboardInterrupt anywhere inside leaves them all as they were."""
+        if not updates:
+            optimizer.apply(grads, variables)
+            return
+        optimizer.build(variables)  # slots exist before staging, so the block covers them
+        with staged([v for v, _ in updates] + list(variables) + optimizer.variables):
+            state_updates.assign(updates)
+            optimizer.apply(grads, variables)
 
     def _test_step(self, x, y, sample_weight=None) -> dict:
         state = self._compiled
