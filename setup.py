@@ -250,6 +250,7 @@ ext_modules = _extensions()  # first: it generates the per-ISA packages found be
 packages = find_packages(include=["convkit", "convkit.*"])
 packages += ["convkit.widgets"] + [
     "convkit.widgets." + p for p in find_packages(where="widgets")]
+packages += ["convkit.notebooks"]  # the lesson notebooks as package data (notebooks/)
 
 setup(packages=packages, ext_modules=ext_modules,
       options={"build_ext": {"parallel": os.cpu_count() or 1}})

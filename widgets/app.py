@@ -13,26 +13,52 @@ Examples
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from importlib import resources
 from pathlib import Path
 
 NOTEBOOK = "02_classroom.ipynb"
 
 
+def packaged_notebook(name: str = NOTEBOOK) -> Path | None:
+    """The lesson notebook shipped inside the installed package (``convkit.notebooks``), or
+    None when this installation has none."""
+    try:
+        path = Path(str(resources.files("convkit.notebooks") / name))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return path if path.is_file() else None
+
+
 def find_notebook(explicit: str | None = None) -> Path:
-    """The classroom notebook: ``explicit``, ./notebooks/, or the source tree's notebooks/."""
+    """The classroom notebook: ``explicit``, else ./notebooks/ or ./ (a teacher's own copy),
+    else the one installed with convkit."""
     candidates = [Path(explicit)] if explicit else [
-        Path.cwd() / "notebooks" / NOTEBOOK, Path.cwd() / NOTEBOOK,
-        Path(__file__).resolve().parents[1] / "notebooks" / NOTEBOOK]
+        Path.cwd() / "notebooks" / NOTEBOOK, Path.cwd() / NOTEBOOK]
     for c in candidates:
         if c.is_file():
             return c.resolve()
+    packaged = None if explicit else packaged_notebook()
+    if packaged is not None:
+        return packaged.resolve()
     raise SystemExit(f"cannot find {NOTEBOOK}; pass --notebook PATH (looked in "
-                     + ", ".join(str(c) for c in candidates) + ")")
+                     + ", ".join(str(c) for c in candidates)
+                     + ("" if explicit else " and in the installed convkit package") + ")")
+
+
+def writable_copy(notebook: Path, folder: Path) -> Path:
+    """``notebook`` copied into ``folder`` (kept if already there), for JupyterLab: a
+    student's edits go to their own file, never into the installed package."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / notebook.name
+    if not target.exists():
+        shutil.copy2(notebook, target)
+    return target
 
 
 def free_port() -> int:
@@ -93,6 +119,9 @@ def main(argv=None) -> int:
     parser.add_argument("--lab", action="store_true", help="JupyterLab instead of Voila")
     args = parser.parse_args(argv)
     notebook = find_notebook(args.notebook)
+    if args.lab and packaged_notebook() == notebook:
+        notebook = writable_copy(notebook, Path.cwd() / "convkit-lessons")
+        print(f"JupyterLab opens your own copy: {notebook}", flush=True)
     port = args.port or free_port()
     cmd = lab_command(notebook, port) if args.lab else voila_command(notebook, port)
     url = (f"http://127.0.0.1:{port}/lab/tree/{notebook.name}" if args.lab
