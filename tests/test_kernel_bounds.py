@@ -188,3 +188,62 @@ def test_two_threads_stay_inside():
             _close(ops.conv(view, k, padding="same"), want, np.float32)
             np.testing.assert_allclose(ops.conv_kernel_gradient(view, dy, 3, padding="same"),
                                        want_dk, rtol=1e-3, atol=1e-3 * np.abs(want_dk).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_resample_gradients(dtype):
+    # the adjoints of zero_pad/crop/upsample: 1-pixel images, one channel, batch 1, a tail of
+    # channels past a vector, windows (lanczos5) wider than the input, every rank; one and two
+    # threads (rows cut along W when there are few of them)
+    rng = np.random.default_rng(6)
+    cases = [((1, 1, 1), 2, "nearest"), ((1, 1, 1), 3, "lanczos5"), ((2, 5, 3), 3, "bicubic"),
+             ((1, 1, 1, 1), (2, 3), "bilinear"), ((1, 3, 2, 19), (3, 2), "lanczos3"),
+             ((2, 4, 3, 1), (1, 4), "lanczos5"), ((1, 2, 1, 3, 17), (2, 3, 1), "nearest"),
+             ((1, 1, 2, 2, 1), 2, "bicubic"), ((1, 9, 2), 2, "nearest")]
+    for n_threads in (1, 2):
+        with convkit.num_threads(n_threads):
+            for shape, size, mode in cases:
+                rank = len(shape) - 2
+                factors = (size,) * rank if isinstance(size, int) else size
+                pairs = ((1, 0), (0, 2), (1, 1))[:rank]
+                y = upsample(np.zeros(shape, dtype), size, interpolation=mode)
+                dy = rng.standard_normal(y.shape).astype(dtype)
+                want = reference_resample.upsample_gradient(shape, dy, factors,
+                                                            interpolation=mode)
+                dp = rng.standard_normal(zero_pad(np.zeros(shape), pairs).shape).astype(dtype)
+                want_pad = reference_resample.zero_pad_gradient(shape, dp, pairs)
+                # crop's adjoint, back from a crop of dp to dp's shape
+                cropped = reference_resample.crop(dp, pairs)
+                want_crop = reference_resample.crop_gradient(dp.shape, cropped, pairs)
+                for view in ending_views(dy):
+                    _close(ops.upsample_gradient(view, size, interpolation=mode), want, dtype)
+                for view in ending_views(dp):
+                    _close(ops.zero_pad_gradient(view, pairs), want_pad, dtype)
+                for view in ending_views(cropped):
+                    _close(ops.crop_gradient(view, pairs), want_crop, dtype)
+
+
+def test_resample_gradients_two_threads_stay_inside():
+    # large enough for a team: 2-D rows split across threads, and batch-1 1-D data whose single
+    # row is cut along W; nearest against block sums, interpolation by the dot-product identity
+    rng = np.random.default_rng(7)
+    with convkit.num_threads(2):
+        for shape, size in [((2, 24, 40, 8), (2, 3)), ((1, 12000, 3), 3)]:
+            x = rng.standard_normal(shape).astype(np.float32)
+            rank = x.ndim - 2
+            factors = (size,) * rank if isinstance(size, int) else size
+            dy = rng.standard_normal(upsample(x, size).shape).astype(np.float32)
+            blocks = dy.reshape(shape[0], *(v for n, f in zip(shape[1:-1], factors)
+                                            for v in (n, f)), shape[-1])
+            want = blocks.sum(axis=tuple(range(2, 2 * rank + 1, 2)), dtype=np.float64)
+            # <upsample(x), dy> and its scale, per mode
+            dots = {}
+            for mode in ("bilinear", "lanczos5"):
+                y = upsample(x, size, interpolation=mode).astype(np.float64)
+                dots[mode] = (np.vdot(y, dy), np.sum(np.abs(y * dy)))
+            for view in ending_views(dy):
+                _close(ops.upsample_gradient(view, size), want, np.float32)
+                for mode, (left, scale) in dots.items():
+                    right = np.vdot(x, ops.upsample_gradient(view, size, interpolation=mode)
+                                    .astype(np.float64))
+                    assert abs(left - right) <= 1e-6 * scale

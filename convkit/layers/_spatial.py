@@ -34,6 +34,18 @@ class SpatialReshapeLayer(Layer):
             return x.astype(self._dtype, copy=False)
         return x
 
+    def _backward(self, context, output_gradient):
+        """The op's adjoint applied to ``output_gradient``; no weights, so no weight gradients."""
+        if context.inputs.dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__} '{self.name}': no gradient with respect to "
+                            f"inputs of dtype {context.inputs.dtype}; only floating inputs are "
+                            "differentiable.")
+        return self._input_gradient(output_gradient), []
+
+    def _input_gradient(self, output_gradient):
+        """Subclass hook: the gradient with respect to the inputs (shaped like them)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement _input_gradient()")
+
     def _spatial_axes(self) -> range:
         start = 2 if shapes.channel_axis(self.data_format) == 1 else 1
         return range(start, start + self.rank)

@@ -27,6 +27,9 @@ class _Cropping(SpatialReshapeLayer):
     def _pairs(self):
         return self.cropping
 
+    def _input_gradient(self, output_gradient):
+        return ops.crop_gradient(output_gradient, self._pairs(), data_format=self.data_format)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "cropping": self.cropping,
                 "data_format": self.data_format}

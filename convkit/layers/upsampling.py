@@ -19,6 +19,10 @@ class _UpSampling(SpatialReshapeLayer):
         return ops.upsample(inputs, self._sizes(), data_format=self.data_format,
                             interpolation=self.interpolation)
 
+    def _input_gradient(self, output_gradient):
+        return ops.upsample_gradient(output_gradient, self._sizes(), data_format=self.data_format,
+                                     interpolation=self.interpolation)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "size": self.size, "data_format": self.data_format}
 

@@ -16,6 +16,9 @@ class _ZeroPadding(SpatialReshapeLayer):
     def _pairs(self):
         return self.padding
 
+    def _input_gradient(self, output_gradient):
+        return ops.zero_pad_gradient(output_gradient, self._pairs(), data_format=self.data_format)
+
     def get_config(self) -> dict:
         return {**super().get_config(), "padding": self.padding,
                 "data_format": self.data_format}

@@ -20,7 +20,7 @@ from .depthwise import (
     pack_pointwise_kernel,
     separable_conv,
 )
-from .resample import crop, upsample, zero_pad
+from .resample import crop, crop_gradient, upsample, upsample_gradient, zero_pad, zero_pad_gradient
 
 __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient",
            "conv_transpose", "conv_transpose_input_gradient", "conv_transpose_kernel_gradient",
@@ -28,3 +28,4 @@ __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient
            "pack_depthwise_kernel", "pack_pointwise_kernel", "separable_conv", "shapes",
            "standardize_data_format", "standardize_padding", "standardize_tuple", "upsample",
            "zero_pad"]
+__all__ += ["crop_gradient", "upsample_gradient", "zero_pad_gradient"]

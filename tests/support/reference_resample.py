@@ -87,3 +87,39 @@ def upsample(x, factors, data_format="channels_last", interpolation="nearest"):
     if interpolation == "nearest":
         return upsample_nearest(x, factors, data_format)
     return upsample_interp(x, factors, interpolation, data_format)
+
+
+# ---------------------------------------------------------------------------------------------
+# gradients: every op above is linear, so its gradient is the transpose of its matrix
+
+
+def forward_matrix(forward, in_shape):
+    """The dense matrix of the linear map ``forward`` on arrays of ``in_shape`` (float64),
+    built column by column from the unit arrays."""
+    size = math.prod(in_shape)
+    columns = []
+    for k in range(size):
+        unit = np.zeros(size)
+        unit[k] = 1.0
+        columns.append(np.asarray(forward(unit.reshape(in_shape)), dtype=np.float64).ravel())
+    return np.stack(columns, axis=1)
+
+
+def adjoint(forward, in_shape, output_gradient):
+    """``M.T @ dy`` for ``M = forward_matrix(forward, in_shape)``: the input gradient."""
+    m = forward_matrix(forward, in_shape)
+    return (m.T @ np.asarray(output_gradient, np.float64).ravel()).reshape(in_shape)
+
+
+def zero_pad_gradient(in_shape, output_gradient, pairs, data_format="channels_last"):
+    return adjoint(lambda x: zero_pad(x, pairs, data_format), in_shape, output_gradient)
+
+
+def crop_gradient(in_shape, output_gradient, pairs, data_format="channels_last"):
+    return adjoint(lambda x: crop(x, pairs, data_format), in_shape, output_gradient)
+
+
+def upsample_gradient(in_shape, output_gradient, factors, data_format="channels_last",
+                      interpolation="nearest"):
+    return adjoint(lambda x: upsample(x, factors, data_format, interpolation), in_shape,
+                   output_gradient)

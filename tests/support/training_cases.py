@@ -28,6 +28,11 @@ def _stack(lib, name):
     if name == "conv3d":
         return (4, 4, 4, 1), [L.Conv3D(3, 2, padding="same", activation="relu"),
                               L.Conv3DTranspose(1, 2, strides=1)]
+    if name == "reshaping_autoencoder":  # the reshaping layers' backward passes in fit
+        return (8, 8, 2), [L.Conv2D(4, 3, strides=2, padding="same", activation="relu"),
+                           L.Conv2DTranspose(3, 3, strides=2),
+                           L.UpSampling2D(2, interpolation="bilinear"),
+                           L.Cropping2D(((2, 0), (1, 1)))]
     raise KeyError(name)
 
 

@@ -20,6 +20,10 @@ Entry points (all release the GIL once; shapes are checked, values are trusted):
     Byte arrays as above, ``dst`` spatial dims = ``src``'s times the sizes;
     ``dst[n, d, h, w] = src[n, d // size_d, h // size_h, w // size_w]``.
 
+``upsample_nearest_sum(src, dst, size_d, size_h, size_w, n_threads)``
+    The adjoint of ``upsample_nearest`` on float32/float64 data: each ``dst`` pixel is the sum
+    of its ``size_d * size_h * size_w`` block of ``src`` (tasks are ``dst`` rows).
+
 ``resample(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w, factor_w, q_lo,
 q_hi, n_threads)``
     ``src``/``dst``: float32 or float64 ``(N, D, H, W, C)`` (same dtype, same N and C). Per axis
@@ -32,6 +36,12 @@ q_hi, n_threads)``
     ``factor_w * q + p`` starts at ``q + off_p`` with weights depending on ``p`` only. D and H
     taps are combined first into one row (per-thread scratch), then W taps: pixel by pixel with
     channels the vectorised loop, or phase by phase, vectorised along W, when channels are few.
+
+``resample_gather(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w,
+n_threads)``
+    The same sum for tap tables of any output length (no factor, no periodic range; pixel by
+    pixel only). Over the transposed tables of an upsampling it is that upsampling's adjoint,
+    as a gather: each input-gradient pixel is owned by one task, no atomics.
 """
 
 import numpy as np
@@ -288,6 +298,95 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
 
 
 # ---------------------------------------------------------------------------------------------
+# the adjoint of nearest upsampling: block sums
+
+cdef inline void _sum_blocks_row(const floating *s, floating *o, Py_ssize_t n_pix,
+                                 Py_ssize_t size_w, Py_ssize_t chans,
+                                 bint first) noexcept nogil:
+    """o[p, c] (=|+=) sum_e s[p * size_w + e, c] for ``n_pix`` pixels of ``chans`` channels.
+
+    The summation order is fixed by the shapes alone (e ascending, after the rows before),
+    never by how rows were cut into tasks: any thread count gives the same bits.
+    """
+    cdef Py_ssize_t i, p, e, c
+    cdef const floating *sp
+    cdef floating *op
+    cdef floating acc
+    if size_w == 1:
+        if first:
+            for i in range(n_pix * chans):
+                o[i] = s[i]
+        else:
+            for i in range(n_pix * chans):
+                o[i] += s[i]
+    elif chans == 1:  # channels_first data: sum along the row, one pixel at a time
+        for p in range(n_pix):
+            acc = s[p * size_w]
+            for e in range(1, size_w):
+                acc = acc + s[p * size_w + e]
+            if first:
+                o[p] = acc
+            else:
+                o[p] += acc
+    else:  # channels innermost: each step a contiguous vector of channels
+        for p in range(n_pix):
+            sp = s + p * size_w * chans
+            op = o + p * chans
+            if first:
+                for c in range(chans):
+                    op[c] = sp[c]
+            else:
+                for c in range(chans):
+                    op[c] += sp[c]
+            for e in range(1, size_w):
+                for c in range(chans):
+                    op[c] += sp[e * chans + c]
+
+
+def upsample_nearest_sum(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+                         Py_ssize_t size_d, Py_ssize_t size_h, Py_ssize_t size_w,
+                         int n_threads):
+    """The adjoint of ``upsample_nearest``: ``dst[n, d, h, w] = sum over the block
+    src[n, d*size_d : (d+1)*size_d, h*size_h : ..., w*size_w : ...]`` (float32 or float64,
+    ``src`` spatial dims = ``dst``'s times the sizes).
+
+    Tasks are ``dst`` rows (cut along W when rows are scarce); each sums its ``size_d *
+    size_h`` source rows in order into the row it owns, so nothing is reduced across threads.
+    """
+    cdef Py_ssize_t n = dst.shape[0], d_out = dst.shape[1], h_out = dst.shape[2]
+    cdef Py_ssize_t w_out = dst.shape[3], chans = dst.shape[4]
+    if (size_d < 1 or size_h < 1 or size_w < 1 or src.shape[0] != n
+            or src.shape[1] != d_out * size_d or src.shape[2] != h_out * size_h
+            or src.shape[3] != w_out * size_w or src.shape[4] != chans):
+        raise ValueError("upsample_nearest_sum: src shape must be dst shape times the sizes")
+    cdef Py_ssize_t n_rows = n * d_out * h_out
+    if n_rows * w_out * chans == 0:
+        return
+    cdef const floating *base = &src[0, 0, 0, 0, 0]
+    cdef floating *out = &dst[0, 0, 0, 0, 0]
+    cdef Py_ssize_t h_in = h_out * size_h, d_in = d_out * size_d
+    cdef Py_ssize_t row_in = w_out * size_w * chans, row_out = w_out * chans
+    cdef int threads = _team(n_rows, w_out, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, threads)
+    cdef Py_ssize_t task, w0, w1, a, b
+    cdef RowTask t
+    cdef const floating *block
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            t = row_task(task, chunks, d_out, h_out)
+            w0 = t.chunk * w_out // chunks
+            w1 = (t.chunk + 1) * w_out // chunks
+            # first source row of the block: (n, d*size_d, h*size_h), from pixel w0*size_w
+            block = (base + ((t.n * d_in + t.d * size_d) * h_in + t.h * size_h) * row_in
+                     + w0 * size_w * chans)
+            for a in range(size_d):
+                for b in range(size_h):
+                    _sum_blocks_row(block + (a * h_in + b) * row_in,
+                                    out + t.row * row_out + w0 * chans, w1 - w0, size_w,
+                                    chans, a == 0 and b == 0)
+
+
+# ---------------------------------------------------------------------------------------------
 # interpolating upsampling (separable tap tables)
 
 cdef inline void _vertical(floating *tmp, const floating *r0, floating w0,
@@ -478,26 +577,62 @@ def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
              const Py_ssize_t[::1] start_w, const floating[:, ::1] weight_w,
              Py_ssize_t factor_w, Py_ssize_t q_lo, Py_ssize_t q_hi, int n_threads):
     """Separable tap-table resampling (see the module docstring)."""
+    _check_tables(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w)
+    if factor_w < 1 or dst.shape[3] != factor_w * src.shape[3]:
+        raise ValueError("resample: W output length must be factor_w times the input's")
+    _check_taps(start_w, dst.shape[3], weight_w.shape[1], src.shape[3], "W", factor_w, q_lo,
+                q_hi)
+    # rows are cut along W in whole groups of factor_w output pixels (see _resample_row)
+    _resample_rows(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w,
+                   factor_w, src.shape[3], q_lo, q_hi, n_threads)
+
+
+def resample_gather(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+                    const Py_ssize_t[::1] start_d, const floating[:, ::1] weight_d,
+                    const Py_ssize_t[::1] start_h, const floating[:, ::1] weight_h,
+                    const Py_ssize_t[::1] start_w, const floating[:, ::1] weight_w,
+                    int n_threads):
+    """``resample`` for tap tables of any shape: no W factor, no periodic range, any output
+    lengths (the adjoint of an upsampling gathers its input gradient this way, over the
+    transposed tables of ``ops.resample.transposed_tap_table``). Every output pixel takes the
+    pixel-by-pixel path, so any cut of the rows gives the same bits."""
+    _check_tables(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w)
+    _check_taps(start_w, dst.shape[3], weight_w.shape[1], src.shape[3], "W")
+    _resample_rows(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w,
+                   1, dst.shape[3], 0, 0, n_threads)
+
+
+cdef _check_tables(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+                   const Py_ssize_t[::1] start_d, const floating[:, ::1] weight_d,
+                   const Py_ssize_t[::1] start_h, const floating[:, ::1] weight_h,
+                   const Py_ssize_t[::1] start_w, const floating[:, ::1] weight_w):
+    """The checks ``resample`` and ``resample_gather`` share: shapes, and D/H taps in range."""
+    if dst.shape[0] != src.shape[0] or dst.shape[4] != src.shape[4]:
+        raise ValueError("resample: src and dst differ in batch or channels")
+    if (weight_d.shape[0] != dst.shape[1] or weight_h.shape[0] != dst.shape[2]
+            or weight_w.shape[0] != dst.shape[3]):
+        raise ValueError("resample: weight tables do not match the output")
+    _check_taps(start_d, dst.shape[1], weight_d.shape[1], src.shape[1], "D")
+    _check_taps(start_h, dst.shape[2], weight_h.shape[1], src.shape[2], "H")
+
+
+cdef _resample_rows(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+                    const Py_ssize_t[::1] start_d, const floating[:, ::1] weight_d,
+                    const Py_ssize_t[::1] start_h, const floating[:, ::1] weight_h,
+                    const Py_ssize_t[::1] start_w, const floating[:, ::1] weight_w,
+                    Py_ssize_t factor_w, Py_ssize_t groups_w, Py_ssize_t q_lo,
+                    Py_ssize_t q_hi, int n_threads):
+    """The parallel loop over output rows, each cut along W into whole groups of ``factor_w``
+    output pixels (``groups_w`` groups per row); tables already checked."""
     cdef Py_ssize_t n = src.shape[0], d_in = src.shape[1], h_in = src.shape[2]
     cdef Py_ssize_t w_in = src.shape[3], chans = src.shape[4]
     cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
     cdef Py_ssize_t td = weight_d.shape[1], th = weight_h.shape[1], tw = weight_w.shape[1]
-    if dst.shape[0] != n or dst.shape[4] != chans:
-        raise ValueError("resample: src and dst differ in batch or channels")
-    if (weight_d.shape[0] != d_out or weight_h.shape[0] != h_out
-            or weight_w.shape[0] != w_out):
-        raise ValueError("resample: weight tables do not match the output")
-    if factor_w < 1 or w_out != factor_w * w_in:
-        raise ValueError("resample: W output length must be factor_w times the input's")
-    _check_taps(start_d, d_out, td, d_in, "D")
-    _check_taps(start_h, h_out, th, h_in, "H")
-    _check_taps(start_w, w_out, tw, w_in, "W", factor_w, q_lo, q_hi)
     cdef Py_ssize_t n_rows = n * d_out * h_out
     if n_rows * w_out * chans == 0:
         return
-    # rows are cut along W in whole groups of factor_w output pixels (see _resample_row)
-    cdef int threads = _team(n_rows, w_in, n_threads)
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
+    cdef int threads = _team(n_rows, groups_w, n_threads)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, groups_w, threads)
     dtype = np.float32 if floating is float else np.float64
     cdef Py_ssize_t row_len = w_in * chans
     cdef Py_ssize_t scratch_len = (1 + factor_w) * row_len
@@ -523,6 +658,6 @@ def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
                           h_in, w_in, chans,
                           p_sd[t.d], td, p_wd + t.d * td,
                           p_sh[t.h], th, p_wh + t.h * th,
-                          factor_w * (t.chunk * w_in // chunks),
-                          factor_w * ((t.chunk + 1) * w_in // chunks),
+                          factor_w * (t.chunk * groups_w // chunks),
+                          factor_w * ((t.chunk + 1) * groups_w // chunks),
                           p_sw, tw, p_ww, factor_w, q_lo, q_hi)
