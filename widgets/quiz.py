@@ -130,9 +130,7 @@ class Quiz(W.VBox):
         m = owner.make
         self.toggle = labelled(owner, W.ToggleButton, "quiz: predict first",
                                "hide the answer until you have typed your prediction",
-                               value=bool(enabled), icon="question",
-                               layout=W.Layout(width="auto"))
-        self.toggle.description = "quiz: predict first"
+                               value=bool(enabled), layout=W.Layout(width="190px"))
         self.kind = labelled(owner, W.ToggleButtons, "ask", "what you predict",
                              options=list(kinds), value=kinds[0],
                              layout=W.Layout(width="auto"))

@@ -305,3 +305,20 @@ def test_caption_once_as_html_and_in_the_export():
         assert ex.frame(0).shape[2] == 3
     finally:
         ex.close()
+
+
+def test_labels_are_unique_in_both_new_explorers():
+    from convkit.widgets import ReceptiveFieldExplorer
+
+    for cls in (BackpropExplorer, ReceptiveFieldExplorer):
+        ex = cls()
+        try:
+            labels = [w.description for w in ex._owned if getattr(w, "description", "")]
+            assert len(labels) == len(set(labels)), labels
+            toolbar = {id(w) for w in (ex.toolbar.step, ex.toolbar.speed, ex.toolbar.play)}
+            controls = [w for w in ex._owned if type(w).__name__ in (
+                "IntSlider", "Dropdown", "ToggleButtons", "BoundedIntText", "Text")
+                and id(w) not in toolbar]
+            assert [w.description for w in controls if not w.tooltip] == []
+        finally:
+            ex.close()

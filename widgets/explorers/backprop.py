@@ -102,7 +102,7 @@ class BackpropExplorer(PaneExplorer):
             keep = self.padding.value if self.padding.value in options else "valid"
             self.padding.options = options
             self.padding.value = keep
-        self.size.max = 16 if one_d else 10
+        self.size.max = 16 if one_d else 12
 
     def _config(self) -> BackpropConfig:
         return BackpropConfig(rank=self.rank.value, kernel_size=self.kernel_size.value,

@@ -153,7 +153,14 @@ class ReceptiveFieldExplorer(PaneExplorer):
         self._finish([controls, self.quiz, t, t.banner, self.view, self.badges, t.caption,
                       t.formula, t.sentences, t.code])
         # start with the whole trace shown: step = the number of layers
-        self.toolbar.step.value = self.toolbar.step.max
+        self._show_whole_trace()
+
+    def _show_whole_trace(self):
+        """Step to the last layer traced back. Play is jslinked to the step slider and the
+        browser copies Play's value onto the step when it draws them, so both move."""
+        top = self.toolbar.step.max
+        self.toolbar.play.value = top
+        self.toolbar.step.value = top
 
     # ---- the stack ----
     def _on_preset(self, change):
@@ -175,7 +182,7 @@ class ReceptiveFieldExplorer(PaneExplorer):
         finally:
             self._busy = False
         self._on_param(change)
-        self.toolbar.step.value = self.toolbar.step.max
+        self._show_whole_trace()
 
     def _show_layer_controls(self):
         """Show the edited layer's settings in the editor (not an edit)."""
@@ -303,7 +310,7 @@ class ReceptiveFieldExplorer(PaneExplorer):
         finally:
             self._busy = False
         self._on_param(None)
-        self.toolbar.step.value = self.toolbar.step.max
+        self._show_whole_trace()
 
 
 __all__ = ["ReceptiveFieldExplorer", "PRESETS", "build_stack", "layer_kinds"]
