@@ -175,6 +175,15 @@ def test_bad_settings_become_a_banner_and_bad_arrays_a_clear_error():
         BackpropComputation(config, np.ones((4, 4)), view="sideways")
     with pytest.raises(SceneError, match="rank"):
         BackpropComputation(config, np.ones((2, 4, 4, 1)))
+    with pytest.raises(SceneError, match="`x` holds NaN"):
+        BackpropComputation(config, np.full((4, 4), np.nan))
+    with pytest.raises(ValueError, match="kernel"):
+        BackpropComputation(config, np.ones((4, 4)), kernel=np.ones((3, 3, 1, 1)))
+    nan = BackpropExplorer(x=np.full((4, 4), np.inf))
+    try:
+        assert nan.computation is None and "finite numbers" in nan.toolbar.banner.value
+    finally:
+        nan.close()
 
 
 SETTINGS = [

@@ -229,6 +229,19 @@ def test_your_model_and_banner_for_impossible_stacks():
         ex.close()
 
 
+def test_your_model_with_channels_declared_input_and_activation():
+    model = models.Sequential([layers.Conv1D(4, 3, activation="relu", input_shape=(20, 3)),
+                               layers.Conv1D(2, 3, strides=2)])
+    ex = ReceptiveFieldExplorer(model)
+    try:
+        assert ex.rank.value == 1 and ex.size.value == 20
+        c = ex.computation
+        assert c.size == (5,) and c.out_spatial == (8,)
+        assert all(c.badge((o,)).ok for o in range(8))
+    finally:
+        ex.close()
+
+
 def test_quiz_receptive_field_and_output_shape():
     ex = ReceptiveFieldExplorer(quiz=True)
     try:

@@ -78,9 +78,9 @@ class ReceptiveFieldExplorer(PaneExplorer):
     model : convkit.models.Sequential, optional
         Your stack of conv/pooling layers (channels_last); otherwise a preset.
     input_size : int, optional
-        Input side (default: the preset's, or 16 for your model).
+        Input side (default: the preset's; for your model the size it declares, else 16).
     rank : {1, 2}
-        Rank of ``model``'s layers (default 2).
+        Rank of ``model``'s layers (default 2; a model that declares its input says it).
     preset : str
         One of :data:`PRESETS`.
     quiz : bool
@@ -106,6 +106,10 @@ class ReceptiveFieldExplorer(PaneExplorer):
         options = (["(your model)"] if model is not None else []) + list(PRESETS) + ["(custom)"]
         start_rank, start_size, specs = PRESETS[preset]
         if model is not None:
+            # a model that declares its input (input_shape=) starts at that size and rank
+            declared = getattr(model, "input_shape", None)
+            if declared is not None and len(declared) in (3, 4):
+                rank, input_size = len(declared) - 2, input_size or declared[1]
             start_rank, start_size = rank, input_size or 16
         self._specs = [dict(s) for s in specs]
         lab = self._control

@@ -103,6 +103,9 @@ class BackpropComputation:
         x = common.channels_last_input(x, rank)
         common.check_input_rank(x, rank, "The array must be a signal (1-D) or an image (2-D), "
                                 "with an optional channel axis last.")
+        if not np.isfinite(x).all():
+            raise SceneError("`x` holds NaN or infinite values.",
+                             "Every gradient would be NaN: give the explorer finite numbers.")
         self.x = x
         if config.padding not in PADDINGS or (config.padding == "causal" and rank != 1):
             raise SceneError(f"padding={config.padding!r} is not one of "
