@@ -229,6 +229,20 @@ def test_your_model_and_banner_for_impossible_stacks():
         ex.close()
 
 
+def test_large_inputs_skip_the_live_check_and_say_so():
+    ex = ReceptiveFieldExplorer(preset="strided stack (3×3 s2, 3×3 s2, 3×3)")
+    try:
+        assert "✓" in ex.badges.value
+        ex.size.value = 17  # 289 cells > LIVE_CHECK_CELLS
+        assert ex.computation.dependencies is None and ex.badges.value == ""
+        assert "No live brute-force check" in ex.toolbar.sentences.value
+        # the tracing itself is the same code the smaller inputs check live
+        assert _agrees_with_brute_force(2, 17, PRESETS[ex.preset.value][2]
+                                        if ex.preset.value in PRESETS else ex._specs)
+    finally:
+        ex.close()
+
+
 def test_your_model_with_channels_declared_input_and_activation():
     model = models.Sequential([layers.Conv1D(4, 3, activation="relu", input_shape=(20, 3)),
                                layers.Conv1D(2, 3, strides=2)])

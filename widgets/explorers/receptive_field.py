@@ -7,6 +7,7 @@ convkit's forward pass with every input cell perturbed (see
 """
 
 import ipywidgets as W
+import numpy as np
 
 from convkit import layers
 
@@ -37,6 +38,9 @@ PRESETS = {
 if has_layer("MaxPooling2D"):
     PRESETS["conv 3×3, 2×2 max pool, conv 3×3"] = (
         2, 12, [_conv(3), _pool("max pool", 2), _conv(3)])
+
+#: Largest input (in cells) whose receptive fields the badge re-checks by brute force live.
+LIVE_CHECK_CELLS = 256
 
 _POOLS = {"max pool": "MaxPooling{}D", "average pool": "AveragePooling{}D"}
 
@@ -243,7 +247,11 @@ class ReceptiveFieldExplorer(PaneExplorer):
 
     def _compute(self):
         rank = self.rank.value
-        computation = ReceptiveFieldComputation(self._stack(), (self.size.value,) * rank)
+        shape = (self.size.value,) * rank
+        # the live brute force runs one forward pass per input cell: past LIVE_CHECK_CELLS
+        # it would cost a frame more than 50 ms on two cores (the tests check larger stacks)
+        computation = ReceptiveFieldComputation(
+            self._stack(), shape, check=int(np.prod(shape)) <= LIVE_CHECK_CELLS)
         self.out_col.max = computation.out_spatial[-1] - 1
         self.out_row.max = computation.out_spatial[0] - 1 if rank == 2 else 0
         self.toolbar.set_range(computation.n_steps)
@@ -317,4 +325,5 @@ class ReceptiveFieldExplorer(PaneExplorer):
         self._show_whole_trace()
 
 
-__all__ = ["ReceptiveFieldExplorer", "PRESETS", "build_stack", "layer_kinds"]
+__all__ = ["ReceptiveFieldExplorer", "PRESETS", "LIVE_CHECK_CELLS", "build_stack",
+           "layer_kinds"]

@@ -296,6 +296,10 @@ class ReceptiveFieldComputation:
                        "whose dilations fill each other's holes (1, 2, 4, 8) to cover it all.")
         out.append("Each layer adds (k − 1)·d·j cells: strides and pooling multiply j, so the "
                    "layers after them grow the field faster.")
+        if self.dependencies is None:
+            out.append("No live brute-force check for an input this large (one forward pass "
+                       "per input cell); the test suite checks the same tracing on many "
+                       "stacks.")
         return out
 
     def code(self) -> dict:
