@@ -2,7 +2,9 @@
 
 A step update is what Play does each frame: move the step slider, which renders the new scene
 and assigns the same ``HTML``/``Image`` widget's ``.value``. Measured headless (no browser
-round trip) on a 64×64 input. Target: < 50 ms. Usage: ``python benchmarks/widgets_latency.py``.
+round trip) on a 64×64 input; the second lesson's explorers (backprop, receptive field) at
+their default sizes and one larger, with a parameter change (recompute + render) each. Target:
+< 50 ms. Usage: ``python benchmarks/widgets_latency.py``.
 """
 
 import json
@@ -23,6 +25,48 @@ def measure(explorer, n: int = 40) -> float:
     return statistics.median(times)
 
 
+def measure_change(control, values) -> float:
+    """Median ms of a parameter change (recompute through the layer + render)."""
+    times = []
+    for value in values:
+        t0 = time.perf_counter()
+        control.value = value
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def second_lesson() -> dict:
+    """The backprop and receptive-field explorers at their default sizes (and one larger)."""
+    from convkit.widgets import BackpropExplorer, ReceptiveFieldExplorer
+
+    results = {}
+    for view in ("scatter", "flipped kernel", "weight gradient"):
+        ex = BackpropExplorer(view=view)
+        results[f"BackpropExplorer {view} step"] = measure(ex)
+        ex.close()
+    ex = BackpropExplorer()
+    results["BackpropExplorer stride change"] = measure_change(ex.strides, [2, 1] * 5)
+    ex.close()
+    ex = BackpropExplorer(size=10, strides=2, padding="same")
+    results["BackpropExplorer 10x10 step"] = measure(ex)
+    ex.close()
+    ex = ReceptiveFieldExplorer()
+    results["ReceptiveFieldExplorer step"] = measure(ex)
+    results["ReceptiveFieldExplorer output cell"] = measure_change(ex.out_col,
+                                                                   [0, 1, 2] * 4)
+    ex.close()
+    ex = ReceptiveFieldExplorer(preset="strided stack (3×3 s2, 3×3 s2, 3×3)")
+    # 15×15 ↔ 16×16: the largest inputs still re-checked by brute force on every change
+    results["ReceptiveFieldExplorer 16x16 size change (live check)"] = measure_change(
+        ex.size, [15, 16] * 4)
+    ex.size.value = 24
+    results["ReceptiveFieldExplorer 24x24 step"] = measure(ex)
+    results["ReceptiveFieldExplorer 24x24 size change"] = measure_change(ex.size,
+                                                                         [23, 24] * 4)
+    ex.close()
+    return results
+
+
 def main() -> int:
     from convkit.widgets import ConvExplorer, ImageFilterLab
     from convkit.widgets.samples import grace_hopper
@@ -38,9 +82,10 @@ def main() -> int:
     lab.preset.value = "Gaussian"  # a parameter change: recompute with ops.conv + render
     results["ImageFilterLab 64x64 kernel change"] = (time.perf_counter() - t0) * 1000
     lab.close()
+    results.update(second_lesson())
     for name, ms in results.items():
         flag = "ok" if ms < 50 else "over the 50 ms target"
-        print(f"{name:38s} {ms:7.1f} ms  ({flag})")
+        print(f"{name:54s} {ms:7.1f} ms  ({flag})")
     if "--json" in sys.argv:
         print(json.dumps(results))
     return 0

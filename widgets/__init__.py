@@ -18,6 +18,8 @@ _EXPLORERS = {
     "TransposedConvExplorer": "convkit.widgets.explorers.transposed",
     "SeparableExplorer": "convkit.widgets.explorers.separable",
     "ImageFilterLab": "convkit.widgets.explorers.image_filter",
+    "BackpropExplorer": "convkit.widgets.explorers.backprop",
+    "ReceptiveFieldExplorer": "convkit.widgets.explorers.receptive_field",
 }
 
 

@@ -53,8 +53,52 @@ def test_every_explorer_renders_and_image_lab_reacts(page, voila_url):
     image = page.locator(".widget-image:visible").first
     expect(image).to_be_visible(timeout=TIMEOUT)
     src = image.get_attribute("src")
-    handle = _sliders(page, "stride").last.locator(".noUi-handle")
+    lab = page.locator(".widget-vbox", has=image).last  # the lab, not a later explorer
+    handle = lab.locator(".widget-slider", has=page.locator("label", has_text="stride")
+                         ).first.locator(".noUi-handle")
     handle.scroll_into_view_if_needed()
     handle.focus()
     page.keyboard.press("ArrowRight")
     expect(image).not_to_have_attribute("src", src, timeout=TIMEOUT)
+
+
+def _explorer(page, text):
+    """The innermost explorer box showing ``text`` (its badges or a label)."""
+    return page.locator(".widget-vbox", has=page.locator(".widget-html-content",
+                                                         has_text=text)).last
+
+
+def test_second_lesson_renders_reacts_to_keyboard_and_quiz_at_1280x720(page, voila_url, shots):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _first_explorer(page, voila_url)
+    # BackpropExplorer: badges checked live against layer.backward, then one arrow key
+    backprop = _explorer(page, "flipped-kernel view = layer.backward dx ✓")
+    expect(backprop).to_be_visible(timeout=TIMEOUT)
+    svg = backprop.locator("svg[role=img]").first
+    expect(svg).to_have_attribute("aria-label", re.compile(r"^Step 1 of 9"), timeout=TIMEOUT)
+    stride = backprop.locator(".widget-slider", has=page.locator("label", has_text="stride"))
+    handle = stride.first.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # stride 2 → 3: 5×5 'same' gives 2×2 outputs
+    expect(svg).to_have_attribute("aria-label", re.compile(r"^Step 1 of 4"), timeout=TIMEOUT)
+    expect(backprop.locator(".widget-html-content", has_text="✗")).to_have_count(0)
+    page.screenshot(path=str(shots / "voila_backprop_1280x720.png"), full_page=False)
+    # ReceptiveFieldExplorer starts in quiz mode: the picture stays hidden until answered
+    fields = _explorer(page, "receptive field = perturbing each input cell through the model")
+    expect(fields).to_be_visible(timeout=TIMEOUT)
+    expect(fields.locator(".widget-html-content", has_text="how many input cells wide")
+           ).to_be_visible()
+    picture = fields.locator("svg[role=img]")
+    expect(picture).to_be_hidden()
+    answer = fields.locator(".widget-text", has=page.locator("label", has_text="your answer"))
+    box = answer.locator("input")
+    box.scroll_into_view_if_needed()
+    box.fill("7")
+    box.press("Enter")
+    expect(fields.locator(".widget-html-content", has_text="✓ Right")).to_be_visible(
+        timeout=TIMEOUT)
+    expect(picture).to_be_visible(timeout=TIMEOUT)
+    expect(picture).to_have_attribute("aria-label", re.compile(r"Receptive field 7×7"))
+    page.screenshot(path=str(shots / "voila_receptive_field_quiz_1280x720.png"),
+                    full_page=False)

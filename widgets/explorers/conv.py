@@ -8,6 +8,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import samples
+from ..quiz import conv_quiz
 from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, default_kernel
 from .base import Explorer, dropdown_row
 
@@ -37,6 +38,8 @@ class ConvExplorer(Explorer):
     **config
         Initial values: ``kernel_size``, ``strides``, ``dilation_rate``, ``padding``,
         ``size`` (input side), ``channels``, ``filters``, ``source``, ``seed``.
+    quiz : bool
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`).
 
     Examples
     --------
@@ -48,7 +51,7 @@ class ConvExplorer(Explorer):
     def __init__(self, rank: int = 2, x=None, *, size: int = 5, kernel_size: int = 3,
                  strides: int = 1, dilation_rate: int = 1, padding: str = "valid",
                  channels: int = 1, filters: int = 1, source: str = "ramp", seed: int = 0,
-                 use_bias: bool = True, bias: int = 1, cell: int = 30):
+                 use_bias: bool = True, bias: int = 1, cell: int = 30, quiz: bool = False):
         super().__init__()
         self._user_x = self._user_input(x)
         lab = self._control
@@ -105,8 +108,10 @@ class ConvExplorer(Explorer):
             m(dropdown_row, self.inspect, self.inspect_row, self.inspect_col, self.cell),
         ])
         t = self.toolbar
-        self._finish([controls, t, t.banner, self.view, t.caption, t.formula, t.sentences,
-                      t.code])
+        # predict-then-reveal (widgets/quiz.py): output shape or the current output value
+        self.quiz = conv_quiz(self, enabled=quiz)
+        self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, t.formula,
+                      t.sentences, t.code])
 
     # ---- parameters ----
     def _on_preset(self, change):
