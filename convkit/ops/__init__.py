@@ -28,3 +28,20 @@ __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient
            "pack_depthwise_kernel", "pack_pointwise_kernel", "separable_conv", "shapes",
            "standardize_data_format", "standardize_padding", "standardize_tuple", "upsample",
            "zero_pad"]
+
+# pooling (windowed and global, with gradients)
+from .pooling import (  # noqa: E402
+    average_pool,
+    average_pool_gradient,
+    global_average_pool,
+    global_average_pool_gradient,
+    global_max_pool,
+    global_max_pool_gradient,
+    max_pool,
+    max_pool_gradient,
+    max_pool_with_argmax,
+)
+
+__all__ += ["average_pool", "average_pool_gradient", "global_average_pool",
+            "global_average_pool_gradient", "global_max_pool", "global_max_pool_gradient",
+            "max_pool", "max_pool_gradient", "max_pool_with_argmax"]
