@@ -188,6 +188,9 @@ def max_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
             t = row_task(task, chunks, d_out, h_out)
+            # assigned here so that Cython makes them thread-private (passing their address
+            # alone would leave them shared, see _indexing.split_index)
+            d0 = d1 = h0 = h1 = w0 = w1 = 0
             tap_range(t.d * sd - pd, 1, d_in, kd, &d0, &d1)
             tap_range(t.h * sh - ph, 1, h_in, kh, &h0, &h1)
             for o in range(t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks):
@@ -222,6 +225,9 @@ def avg_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
             t = row_task(task, chunks, d_out, h_out)
+            # assigned here so that Cython makes them thread-private (passing their address
+            # alone would leave them shared, see _indexing.split_index)
+            d0 = d1 = h0 = h1 = w0 = w1 = 0
             tap_range(t.d * sd - pd, 1, d_in, kd, &d0, &d1)
             tap_range(t.h * sh - ph, 1, h_in, kh, &h0, &h1)
             for o in range(t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks):
@@ -280,6 +286,8 @@ def max_pool_grad(const floating[:, :, :, :, ::1] dy, const int32_t[:, :, :, :, 
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
             t = row_task(task, chunks, d_in, h_in)
+            # assigned here so that Cython makes them thread-private (see above)
+            od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
             _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
             _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
             for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
@@ -322,6 +330,8 @@ def avg_pool_grad(const floating[:, :, :, :, ::1] dy, floating[:, :, :, :, ::1] 
     with nogil:
         for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
             t = row_task(task, chunks, d_in, h_in)
+            # assigned here so that Cython makes them thread-private (see above)
+            od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
             _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
             _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
             for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
