@@ -21,7 +21,18 @@ from . import backprop
 from .base import Layer
 
 
-class _Pooling(Layer):
+class _BuiltAtInit:
+    """Weightless pooling is built at construction, as Keras builds it (``_build_at_init``);
+    so, like Keras, it writes no ``build_config`` into a serialised model."""
+
+    def _mark_built(self):
+        self.built = True
+
+    def get_build_config(self):
+        return None
+
+
+class _Pooling(_BuiltAtInit, Layer):
     """Windowed pooling: ``pool_size``, ``strides`` (default ``pool_size``), ``padding``,
     ``data_format``."""
 
@@ -34,6 +45,7 @@ class _Pooling(Layer):
         (self.pool_size, self.strides, self.padding,
          self.data_format) = pool_ops.pool_arguments(pool_size, strides, padding, data_format,
                                                      self.rank)
+        self._mark_built()
 
     def _op_arguments(self) -> dict:
         return {"pool_size": self.pool_size, "strides": self.strides, "padding": self.padding,
@@ -153,7 +165,7 @@ for _cls, _what, _default, _rule in (
                                       default=_default, same_rule=_rule)
 
 
-class _GlobalPooling(Layer):
+class _GlobalPooling(_BuiltAtInit, Layer):
     """Pooling over every spatial axis: ``data_format`` and ``keepdims``."""
 
     rank: int = None
@@ -164,6 +176,7 @@ class _GlobalPooling(Layer):
         self.input_ndim = self.rank + 2
         self.data_format = standardize_data_format(data_format)
         self.keepdims = pool_ops.check_keepdims(keepdims)
+        self._mark_built()
 
     def compute_output_shape(self, input_shape) -> tuple:
         shape = tuple(input_shape)

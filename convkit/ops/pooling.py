@@ -157,7 +157,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     >>> import numpy as np
     >>> from convkit import ops
     >>> ops.max_pool(np.array([[[1.0], [3.0], [2.0]]]), 2, padding="same")[0, :, 0]
-    array([3., 2.], dtype=float32)
+    array([3., 2.])
     """
     x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "max_pool")
     return _run_forward(_pool.max_pool, x, geo)[0]
@@ -183,7 +183,7 @@ def average_pool(inputs, pool_size, strides=None, padding="valid",
     >>> import numpy as np
     >>> from convkit import ops
     >>> ops.average_pool(np.array([[[1.0], [3.0], [2.0]]]), 2, padding="same")[0, :, 0]
-    array([2., 2.], dtype=float32)
+    array([2., 2.])
     """
     x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "average_pool")
     return _run_forward(_pool.avg_pool, x, geo)[0]
@@ -312,7 +312,7 @@ def global_max_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
     >>> import numpy as np
     >>> from convkit import ops
     >>> ops.global_max_pool(np.arange(6.0).reshape(1, 3, 2))
-    array([[4., 5.]], dtype=float32)
+    array([[4., 5.]])
     """
     x, data_format, keepdims = _global_prepare(inputs, data_format, keepdims,
                                                "global_max_pool")
@@ -327,7 +327,7 @@ def global_average_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
     >>> import numpy as np
     >>> from convkit import ops
     >>> ops.global_average_pool(np.arange(6.0).reshape(1, 3, 2), keepdims=True)
-    array([[[2., 3.]]], dtype=float32)
+    array([[[2., 3.]]])
     """
     x, data_format, keepdims = _global_prepare(inputs, data_format, keepdims,
                                                "global_average_pool")
