@@ -2,6 +2,7 @@
 configs, shapes, errors, aliases, (de)serialisation and ``.keras`` files both ways."""
 
 import json
+from types import SimpleNamespace
 
 import jax
 import numpy as np
@@ -272,3 +273,34 @@ def test_model_with_pooling_layers_goes_both_ways_through_keras_files(tmp_path, 
         ["Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalMaxPooling2D",
          "GlobalAveragePooling2D"]
     assert_same_outputs(loaded.predict(x, verbose=0), np.asarray(k_model(x)))
+
+
+def test_model_backward_through_pooling_matches_keras():
+    # the training contract end to end: conv -> max pool -> average pool -> global pooling,
+    # gradients for the inputs and the conv weights against jax.vjp of the same Keras model
+    def build(lib):
+        return lib.Sequential([
+            lib.layers.Conv2D(3, 3, padding="same", input_shape=(9, 8, 2), name="c"),
+            lib.layers.MaxPool2D(3, 2, padding="same", name="mp"),
+            lib.layers.AvgPool2D(2, strides=1, name="ap"),
+            lib.layers.GlobalMaxPooling2D(name="g")], name="m")
+
+    model = build(SimpleNamespace(Sequential=models.Sequential, layers=layers))
+    kmodel = build(keras)
+    kmodel.set_weights(model.get_weights())
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 9, 8, 2)).astype(np.float32)
+    dy = rng.standard_normal((2, 3)).astype(np.float32)
+    dx, grads = model.backward(x, dy)
+    trainable = [v.value for v in kmodel.trainable_variables]
+
+    def forward(tv, inputs):
+        return kmodel.stateless_call(tv, [], inputs)[0]
+
+    ky, vjp = jax.vjp(forward, trainable, x)
+    kgrads, kdx = vjp(dy)
+    assert_close(model.predict(x, verbose=0), ky, 18)
+    assert_close(dx, kdx, 18)
+    for g, kg in zip(grads, kgrads, strict=True):
+        assert_close(g, kg, 18 * 8)
+
