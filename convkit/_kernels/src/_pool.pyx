@@ -52,6 +52,8 @@ cdef enum:
     # image), so a piece is worth a task; pieces per image at most MAX_PIECES
     PIECE_VALUES = 1 << 15
     MAX_PIECES = 64
+    # channels per register block of the window kernels: one zmm of float32, two of float64
+    CB = 16
 
 
 cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
@@ -122,22 +124,49 @@ cdef void _max_pixel(const floating *img, floating *out, int32_t *arg, Py_ssize_
                         arg[c] = <int32_t>flat if take else arg[c]
 
 
+cdef inline void _avg_block(const floating *img, floating *out, Py_ssize_t h_in,
+                            Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1,
+                            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1,
+                            floating count) noexcept nogil:
+    """Channels [0, CB) of one output pixel: the window sum in registers, then the mean."""
+    cdef Py_ssize_t d, h, w, c
+    cdef const floating *p
+    cdef floating acc[CB]
+    for c in range(CB):
+        acc[c] = 0
+    for d in range(d0, d1):
+        for h in range(h0, h1):
+            for w in range(w0, w1):
+                p = img + ((d * h_in + h) * w_in + w) * chans
+                for c in range(CB):
+                    acc[c] = acc[c] + p[c]
+    for c in range(CB):
+        out[c] = acc[c] / count
+
+
 cdef void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in, Py_ssize_t w_in,
                      Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
                      Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
-    """One output pixel: mean over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty)."""
-    cdef Py_ssize_t d, h, w, c
+    """One output pixel: mean over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty);
+    every channel sums its taps in the same (d, h, w) order."""
+    cdef Py_ssize_t d, h, w, c, c0
+    cdef Py_ssize_t tail = chans - chans % CB
     cdef const floating *p
     cdef floating count = <floating>((d1 - d0) * (h1 - h0) * (w1 - w0))
-    for c in range(chans):
+    for c0 in range(tail // CB):
+        _avg_block(img + c0 * CB, out + c0 * CB, h_in, w_in, chans, d0, d1, h0, h1, w0, w1,
+                   count)
+    if tail == chans:
+        return
+    for c in range(tail, chans):
         out[c] = 0
     for d in range(d0, d1):
         for h in range(h0, h1):
             for w in range(w0, w1):
                 p = img + ((d * h_in + h) * w_in + w) * chans
-                for c in range(chans):
+                for c in range(tail, chans):
                     out[c] = out[c] + p[c]
-    for c in range(chans):
+    for c in range(tail, chans):
         out[c] = out[c] / count
 
 
