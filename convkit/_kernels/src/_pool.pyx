@@ -3,10 +3,10 @@
 (docs/design/kernels.md).
 
 Windowed arrays are C-contiguous 5-D ``(N, D, H, W, C)`` channels-last blocks (1-D and 2-D data
-arrive with singleton D/H axes; ``channels_first`` data arrive as batch ``N*C`` with one
-channel, the same memory, so nothing is transposed). Windows are never padded: each window's
-taps are clipped to the input (``_indexing.tap_range``), which is exactly what Keras's "same"
-does -- max pools over ``-inf`` padding, average divides by the real inputs only.
+arrive with singleton D/H axes; ``ops.pooling`` transposes ``channels_first`` data, since one
+channel per pixel leaves the channel loops nothing to vectorise). Windows are never padded:
+each window's taps are clipped to the input (``_indexing.tap_range``), which is exactly what
+Keras's "same" does -- max pools over ``-inf`` padding, average divides by the real inputs.
 
 Work is split into static tasks over output rows ``(n, d, h)`` (input rows for the gradients),
 cut along W when rows are few. Each task owns the values it writes and sums them in a fixed
@@ -170,6 +170,11 @@ cdef void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in, Py_ssi
         out[c] = out[c] / count
 
 
+cdef tuple _shape5(object array):
+    """The shape of a 5-D memoryview, as a tuple (for the argument checks)."""
+    return tuple(array.shape)[:5]
+
+
 cdef void _check_windows(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t k, Py_ssize_t s,
                          Py_ssize_t p, str axis) except *:
     """Refuse a geometry whose windows could be empty or reach past the padding Keras uses."""
@@ -196,9 +201,8 @@ def max_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
              Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
              Py_ssize_t pw, int n_threads):
     """Windowed max, optionally recording the argmax (see the module docstring)."""
-    _check_geometry(tuple([src.shape[i] for i in range(5)]), tuple([dst.shape[i] for i in range(5)]), kd, kh, kw, sd, sh, sw,
-                    pd, ph, pw)
-    if argmax is not None and tuple([argmax.shape[i] for i in range(5)]) != tuple([dst.shape[i] for i in range(5)]):
+    _check_geometry(_shape5(src), _shape5(dst), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if argmax is not None and _shape5(argmax) != _shape5(dst):
         raise ValueError("max_pool: argmax must have the output's shape")
     cdef Py_ssize_t d_in = src.shape[1], h_in = src.shape[2], w_in = src.shape[3]
     cdef Py_ssize_t chans = src.shape[4]
@@ -236,8 +240,7 @@ def avg_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
              Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh,
              Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads):
     """Windowed mean over the real inputs of each window (see the module docstring)."""
-    _check_geometry(tuple([src.shape[i] for i in range(5)]), tuple([dst.shape[i] for i in range(5)]), kd, kh, kw, sd, sh, sw,
-                    pd, ph, pw)
+    _check_geometry(_shape5(src), _shape5(dst), kd, kh, kw, sd, sh, sw, pd, ph, pw)
     cdef Py_ssize_t d_in = src.shape[1], h_in = src.shape[2], w_in = src.shape[3]
     cdef Py_ssize_t chans = src.shape[4]
     cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
@@ -291,8 +294,8 @@ def max_pool_grad(const floating[:, :, :, :, ::1] dy, const int32_t[:, :, :, :, 
                   Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
                   Py_ssize_t pw, int n_threads):
     """Route each output gradient to its window's recorded argmax (a gather over inputs)."""
-    _check_grad_shapes([dy.shape[i] for i in range(5)], [dx.shape[i] for i in range(5)], kd, kh, kw, sd, sh, sw, pd, ph, pw)
-    if tuple([argmax.shape[i] for i in range(5)]) != tuple([dy.shape[i] for i in range(5)]):
+    _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if _shape5(argmax) != _shape5(dy):
         raise ValueError("max_pool_grad: argmax must have the output gradient's shape")
     cdef Py_ssize_t d_in = dx.shape[1], h_in = dx.shape[2], w_in = dx.shape[3]
     cdef Py_ssize_t chans = dx.shape[4]
@@ -339,7 +342,7 @@ def avg_pool_grad(const floating[:, :, :, :, ::1] dy, floating[:, :, :, :, ::1] 
                   Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh,
                   Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads):
     """Spread each output gradient evenly over its window's real inputs (a gather)."""
-    _check_grad_shapes([dy.shape[i] for i in range(5)], [dx.shape[i] for i in range(5)], kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
     cdef Py_ssize_t d_in = dx.shape[1], h_in = dx.shape[2], w_in = dx.shape[3]
     cdef Py_ssize_t chans = dx.shape[4]
     cdef Py_ssize_t d_out = dy.shape[1], h_out = dy.shape[2], w_out = dy.shape[3]
