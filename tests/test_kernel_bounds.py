@@ -22,6 +22,7 @@ from tests.support import (
     reference_conv,
     reference_conv_grad,
     reference_depthwise,
+    reference_pooling,
     reference_resample,
 )
 from tests.support.offset_views import ending_views
@@ -247,3 +248,48 @@ def test_resample_gradients_two_threads_stay_inside():
                     right = np.vdot(x, ops.upsample_gradient(view, size, interpolation=mode)
                                     .astype(np.float64))
                     assert abs(left - right) <= 1e-6 * scale
+# pooling: 1-pixel images, one channel, batch 1, windows larger than the input ("same"),
+# pools larger and smaller than strides; every operand (inputs, output gradients, argmax)
+# ends on its allocation's last byte
+POOL_CASES = [((1, 1, 1), 3, 1, "same"), ((1, 1, 1, 1), (2, 3), (1, 2), "same"),
+              ((2, 5, 3), 2, 3, "valid"), ((1, 4, 3, 2), 3, 2, "same"),
+              ((1, 3, 5, 4), (2, 4), 1, "same"), ((2, 2, 3, 2, 3), 2, (1, 2, 1), "same"),
+              ((1, 3, 3, 3, 1), (3, 1, 2), 2, "valid")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pooling(dtype):
+    rng = np.random.default_rng(6)
+    for shape, pool, strides, padding in POOL_CASES:
+        x = rng.integers(0, 3, shape).astype(dtype)  # ties everywhere
+        want_max = reference_pooling.pool(x, pool, strides, padding, "max")
+        want_avg = reference_pooling.pool(x, pool, strides, padding, "avg")
+        dy = rng.standard_normal(want_max.shape).astype(dtype)
+        want_dmax = reference_pooling.pool_gradient(x, dy, pool, strides, padding, "max")
+        want_davg = reference_pooling.pool_gradient(x, dy, pool, strides, padding, "avg")
+        _, arg = ops.max_pool_with_argmax(x, pool, strides, padding)
+        for view in ending_views(x):
+            _close(ops.max_pool(view, pool, strides, padding), want_max, dtype)
+            _close(ops.average_pool(view, pool, strides, padding), want_avg, dtype)
+            _close(ops.global_max_pool(view), reference_pooling.global_pool(x, "max"), dtype)
+            _close(ops.global_average_pool(view), reference_pooling.global_pool(x, "avg"),
+                   dtype)
+        for dyv, argv in zip(ending_views(dy), ending_views(arg)):
+            _close(ops.max_pool_gradient(dyv, argv, x.shape, pool, strides, padding),
+                   want_dmax, dtype)
+            _close(ops.average_pool_gradient(dyv, x.shape, pool, strides, padding),
+                   want_davg, dtype)
+
+
+def test_pooling_two_threads_stay_inside():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 60, 50, 33)).astype(np.float32)  # enough work for a team
+    want = reference_pooling.pool(x, 3, 2, "same", "max")
+    want_avg = reference_pooling.pool(x, (2, 3), (3, 1), "same", "avg")
+    long = rng.standard_normal((1, 3000, 33)).astype(np.float32)
+    with convkit.num_threads(2):
+        for view in ending_views(x):
+            _close(ops.max_pool(view, 3, 2, "same"), want, np.float32)
+            _close(ops.average_pool(view, (2, 3), (3, 1), "same"), want_avg, np.float32)
+        for view in ending_views(long):
+            _close(ops.global_average_pool(view), long.mean(axis=1), np.float32)

@@ -22,6 +22,32 @@ from .core import Activation, Dense
 from .cropping import Cropping1D, Cropping2D, Cropping3D
 from .depthwise import DepthwiseConv1D, DepthwiseConv2D
 from .normalization import BatchNormalization
+from .pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalAvgPool3D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+)
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 from .separable import (
@@ -40,6 +66,9 @@ register(Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspo
          Cropping1D, Cropping2D, Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D,
          ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 register(Dense, Activation, Flatten, Reshape, Dropout, BatchNormalization)
+register(MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D,
+         AveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
 
 __all__ = [
     "Layer", "Variable", "serialize", "deserialize", "get", "register",
@@ -52,4 +81,11 @@ __all__ = [
     "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
     "Dense", "Activation", "Flatten", "Reshape", "Dropout", "BatchNormalization",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D",
+    "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+    "AvgPool1D", "AvgPool2D", "AvgPool3D",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
 ]

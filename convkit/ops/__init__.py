@@ -20,6 +20,17 @@ from .depthwise import (
     pack_pointwise_kernel,
     separable_conv,
 )
+from .pooling import (
+    average_pool,
+    average_pool_gradient,
+    global_average_pool,
+    global_average_pool_gradient,
+    global_max_pool,
+    global_max_pool_gradient,
+    max_pool,
+    max_pool_gradient,
+    max_pool_with_argmax,
+)
 from .resample import crop, crop_gradient, upsample, upsample_gradient, zero_pad, zero_pad_gradient
 
 __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient",
@@ -29,3 +40,7 @@ __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient
            "standardize_data_format", "standardize_padding", "standardize_tuple", "upsample",
            "zero_pad"]
 __all__ += ["crop_gradient", "upsample_gradient", "zero_pad_gradient"]
+__all__ += ["average_pool", "average_pool_gradient", "global_average_pool",
+            "global_average_pool_gradient", "global_max_pool", "global_max_pool_gradient",
+            "max_pool", "max_pool_gradient", "max_pool_with_argmax"]
+

@@ -1,0 +1,454 @@
+# cython: language_level=3
+"""Pooling kernels: windowed max/average, their gradients, and global reductions
+(docs/design/kernels.md).
+
+Windowed arrays are C-contiguous 5-D ``(N, D, H, W, C)`` channels-last blocks (1-D and 2-D data
+arrive with singleton D/H axes; ``ops.pooling`` transposes ``channels_first`` data, since one
+channel per pixel leaves the channel loops nothing to vectorise). Windows are never padded:
+each window's taps are clipped to the input (``_indexing.tap_range``), which is exactly what
+Keras's "same" does -- max pools over ``-inf`` padding, average divides by the real inputs.
+
+Work is split into static tasks over output rows ``(n, d, h)`` (input rows for the gradients),
+cut along W when rows are few. Each task owns the values it writes and sums them in a fixed
+order, so every thread count gives the same bits.
+
+Entry points (all release the GIL once; shapes are checked, values are trusted):
+
+``max_pool(src, dst, argmax, kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)``
+    ``dst[n, i, j, k, c]`` = max over the window of output ``(i, j, k)``: rows
+    ``i*sd - pd ..`` (``kd`` of them) and so on, clipped to the input. NaN wins (as ``lax.max``).
+    ``argmax`` (``int32 (N, Do, Ho, Wo, C)``, or None) receives the flat spatial index
+    ``(d*H + h)*W + w`` of the first maximum in window order (d, then h, then w): where the
+    gradient of Keras's max pooling on jax goes.
+``avg_pool(src, dst, kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)``
+    The window's sum divided by how many real inputs it holds.
+``max_pool_grad(dy, argmax, dx, kd, ..., pw, n_threads)``
+    ``dx[n, p, c]`` = sum of ``dy[n, o, c]`` over the outputs ``o`` whose window covers ``p``
+    and whose ``argmax`` is ``p`` (a gather: each task owns input rows, no atomics).
+``avg_pool_grad(dy, dx, kd, ..., pw, n_threads)``
+    ``dx[n, p, c]`` = sum over the outputs ``o`` covering ``p`` of ``dy[n, o, c] / count(o)``.
+``global_pool(src, dst, is_max, n_threads)``
+    ``src`` ``(N, P, C)``, ``dst`` ``(N, C)``: the sum (``is_max`` false) or the max (NaN wins)
+    over ``P``. ``P`` is cut into pieces chosen from the shape alone; piece results are
+    combined in piece order, so the bits do not depend on the thread count.
+"""
+
+import numpy as np
+
+from cython.parallel cimport prange
+from libc.stdint cimport int32_t
+
+from ._indexing cimport RowTask, clamp_threads, row_task, tap_range
+
+ctypedef fused floating:
+    float
+    double
+
+cdef enum:
+    # when rows are scarce (1-D data, batch 1), rows are cut along W into this many tasks
+    # per thread at least, so that static scheduling stays balanced
+    TASKS_PER_THREAD = 4
+    # global pooling: a piece of the pooled axis holds at least this many values (P * C per
+    # image), so a piece is worth a task; pieces per image at most MAX_PIECES
+    PIECE_VALUES = 1 << 15
+    MAX_PIECES = 64
+    # channels per register block of the window kernels: one zmm of float32, two of float64
+    CB = 16
+
+
+cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
+    """How many W-pieces to cut each row into so every thread gets several tasks."""
+    cdef Py_ssize_t wanted = <Py_ssize_t>n_threads * TASKS_PER_THREAD
+    if n_threads <= 1 or n_rows >= wanted or width <= 1:
+        return 1
+    return min(width, (wanted + n_rows - 1) // n_rows)
+
+
+cdef inline void _cover_range(Py_ssize_t i, Py_ssize_t k, Py_ssize_t s, Py_ssize_t p,
+                              Py_ssize_t n_out, Py_ssize_t *o0, Py_ssize_t *o1) noexcept nogil:
+    """Outputs ``o`` in ``[o0, o1)`` whose window (``o*s - p`` .. ``+ k - 1``) covers input
+    ``i``: ``o*s <= i + p <= o*s + k - 1``. Empty comes back as ``[0, 0)``."""
+    cdef Py_ssize_t top = i + p, lo, hi
+    if top < 0:
+        o0[0] = 0
+        o1[0] = 0
+        return
+    hi = top // s + 1                       # o <= (i + p) / s
+    lo = 0 if top - k + 1 <= 0 else (top - k + 1 + s - 1) // s
+    if hi > n_out:
+        hi = n_out
+    if lo >= hi:
+        lo = 0
+        hi = 0
+    o0[0] = lo
+    o1[0] = hi
+
+
+cdef inline bint _takes(floating v, floating m) noexcept nogil:
+    """Whether a later tap ``v`` replaces the running max ``m``: strictly larger (the first
+    maximum stays), or NaN where ``m`` is not NaN yet (NaN propagates)."""
+    return v > m or (v != v and m == m)
+
+
+cdef void _max_pixel(const floating *img, floating *out, int32_t *arg, Py_ssize_t h_in,
+                     Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1,
+                     Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
+    """One output pixel: max over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty)."""
+    cdef Py_ssize_t d, h, w, c, first = (d0 * h_in + h0) * w_in + w0, flat
+    cdef const floating *p = img + first * chans
+    cdef floating v, m
+    cdef bint take
+    for c in range(chans):
+        out[c] = p[c]
+    if arg != NULL:
+        for c in range(chans):
+            arg[c] = <int32_t>first
+    for d in range(d0, d1):
+        for h in range(h0, h1):
+            for w in range(w0, w1):
+                flat = (d * h_in + h) * w_in + w
+                if flat == first:
+                    continue
+                p = img + flat * chans
+                if arg == NULL:
+                    for c in range(chans):
+                        v = p[c]
+                        m = out[c]
+                        out[c] = v if _takes(v, m) else m
+                else:
+                    for c in range(chans):
+                        v = p[c]
+                        m = out[c]
+                        take = _takes(v, m)
+                        out[c] = v if take else m
+                        arg[c] = <int32_t>flat if take else arg[c]
+
+
+cdef inline void _avg_block(const floating *img, floating *out, Py_ssize_t h_in,
+                            Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1,
+                            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1,
+                            floating count) noexcept nogil:
+    """Channels [0, CB) of one output pixel: the window sum in registers, then the mean."""
+    cdef Py_ssize_t d, h, w, c
+    cdef const floating *p
+    cdef floating acc[CB]
+    for c in range(CB):
+        acc[c] = 0
+    for d in range(d0, d1):
+        for h in range(h0, h1):
+            for w in range(w0, w1):
+                p = img + ((d * h_in + h) * w_in + w) * chans
+                for c in range(CB):
+                    acc[c] = acc[c] + p[c]
+    for c in range(CB):
+        out[c] = acc[c] / count
+
+
+cdef void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in, Py_ssize_t w_in,
+                     Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
+                     Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
+    """One output pixel: mean over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty);
+    every channel sums its taps in the same (d, h, w) order."""
+    cdef Py_ssize_t d, h, w, c, c0
+    cdef Py_ssize_t tail = chans - chans % CB
+    cdef const floating *p
+    cdef floating count = <floating>((d1 - d0) * (h1 - h0) * (w1 - w0))
+    for c0 in range(tail // CB):
+        _avg_block(img + c0 * CB, out + c0 * CB, h_in, w_in, chans, d0, d1, h0, h1, w0, w1,
+                   count)
+    if tail == chans:
+        return
+    for c in range(tail, chans):
+        out[c] = 0
+    for d in range(d0, d1):
+        for h in range(h0, h1):
+            for w in range(w0, w1):
+                p = img + ((d * h_in + h) * w_in + w) * chans
+                for c in range(tail, chans):
+                    out[c] = out[c] + p[c]
+    for c in range(tail, chans):
+        out[c] = out[c] / count
+
+
+cdef tuple _shape5(object array):
+    """The shape of a 5-D memoryview, as a tuple (for the argument checks)."""
+    return tuple(array.shape)[:5]
+
+
+cdef void _check_windows(Py_ssize_t n_in, Py_ssize_t n_out, Py_ssize_t k, Py_ssize_t s,
+                         Py_ssize_t p, str axis) except *:
+    """Refuse a geometry whose windows could be empty or reach past the padding Keras uses."""
+    if k < 1 or s < 1 or p < 0 or p >= k:
+        raise ValueError(f"pool: bad window along {axis}: size {k}, stride {s}, pad {p}")
+    if n_out < 0 or (n_out > 0 and ((n_out - 1) * s - p >= n_in or n_in < 1)):
+        raise ValueError(f"pool: output length {n_out} along {axis} does not fit input {n_in}")
+
+
+cdef void _check_geometry(tuple src_shape, tuple dst_shape, Py_ssize_t kd, Py_ssize_t kh,
+                          Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
+                          Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw) except *:
+    if src_shape[0] != dst_shape[0] or src_shape[4] != dst_shape[4]:
+        raise ValueError("pool: input and output differ in batch or channels")
+    _check_windows(src_shape[1], dst_shape[1], kd, sd, pd, "D")
+    _check_windows(src_shape[2], dst_shape[2], kh, sh, ph, "H")
+    _check_windows(src_shape[3], dst_shape[3], kw, sw, pw, "W")
+    if <Py_ssize_t>src_shape[1] * src_shape[2] * src_shape[3] > 2147483647:
+        raise ValueError("pool: more than 2**31 - 1 pixels per image")
+
+
+def max_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+             int32_t[:, :, :, :, ::1] argmax, Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
+             Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
+             Py_ssize_t pw, int n_threads):
+    """Windowed max, optionally recording the argmax (see the module docstring)."""
+    _check_geometry(_shape5(src), _shape5(dst), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if argmax is not None and _shape5(argmax) != _shape5(dst):
+        raise ValueError("max_pool: argmax must have the output's shape")
+    cdef Py_ssize_t d_in = src.shape[1], h_in = src.shape[2], w_in = src.shape[3]
+    cdef Py_ssize_t chans = src.shape[4]
+    cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
+    cdef Py_ssize_t n_rows = dst.shape[0] * d_out * h_out
+    if n_rows * w_out * chans == 0:
+        return
+    cdef int threads = clamp_threads(n_threads, n_rows * w_out)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, threads)
+    cdef const floating *base = &src[0, 0, 0, 0, 0]
+    cdef floating *out = &dst[0, 0, 0, 0, 0]
+    cdef int32_t *arg0 = &argmax[0, 0, 0, 0, 0] if argmax is not None else NULL
+    cdef Py_ssize_t img = d_in * h_in * w_in * chans
+    cdef Py_ssize_t task, o, d0, d1, h0, h1, w0, w1, at
+    cdef RowTask t
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            t = row_task(task, chunks, d_out, h_out)
+            # assigned here so that Cython makes them thread-private (passing their address
+            # alone would leave them shared, see _indexing.split_index)
+            d0 = d1 = h0 = h1 = w0 = w1 = 0
+            tap_range(t.d * sd - pd, 1, d_in, kd, &d0, &d1)
+            tap_range(t.h * sh - ph, 1, h_in, kh, &h0, &h1)
+            for o in range(t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks):
+                tap_range(o * sw - pw, 1, w_in, kw, &w0, &w1)
+                at = (t.row * w_out + o) * chans
+                _max_pixel(base + t.n * img, out + at, arg0 + at if arg0 != NULL else NULL,
+                           h_in, w_in, chans,
+                           t.d * sd - pd + d0, t.d * sd - pd + d1,
+                           t.h * sh - ph + h0, t.h * sh - ph + h1,
+                           o * sw - pw + w0, o * sw - pw + w1)
+
+
+def avg_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+             Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh,
+             Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads):
+    """Windowed mean over the real inputs of each window (see the module docstring)."""
+    _check_geometry(_shape5(src), _shape5(dst), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    cdef Py_ssize_t d_in = src.shape[1], h_in = src.shape[2], w_in = src.shape[3]
+    cdef Py_ssize_t chans = src.shape[4]
+    cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
+    cdef Py_ssize_t n_rows = dst.shape[0] * d_out * h_out
+    if n_rows * w_out * chans == 0:
+        return
+    cdef int threads = clamp_threads(n_threads, n_rows * w_out)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, threads)
+    cdef const floating *base = &src[0, 0, 0, 0, 0]
+    cdef floating *out = &dst[0, 0, 0, 0, 0]
+    cdef Py_ssize_t img = d_in * h_in * w_in * chans
+    cdef Py_ssize_t task, o, d0, d1, h0, h1, w0, w1
+    cdef RowTask t
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            t = row_task(task, chunks, d_out, h_out)
+            # assigned here so that Cython makes them thread-private (passing their address
+            # alone would leave them shared, see _indexing.split_index)
+            d0 = d1 = h0 = h1 = w0 = w1 = 0
+            tap_range(t.d * sd - pd, 1, d_in, kd, &d0, &d1)
+            tap_range(t.h * sh - ph, 1, h_in, kh, &h0, &h1)
+            for o in range(t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks):
+                tap_range(o * sw - pw, 1, w_in, kw, &w0, &w1)
+                _avg_pixel(base + t.n * img, out + (t.row * w_out + o) * chans,
+                           h_in, w_in, chans,
+                           t.d * sd - pd + d0, t.d * sd - pd + d1,
+                           t.h * sh - ph + h0, t.h * sh - ph + h1,
+                           o * sw - pw + w0, o * sw - pw + w1)
+
+
+cdef inline Py_ssize_t _window_count(Py_ssize_t od, Py_ssize_t oh, Py_ssize_t ow,
+                                   Py_ssize_t d_in, Py_ssize_t h_in, Py_ssize_t w_in,
+                                   Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
+                                   Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
+                                   Py_ssize_t pd, Py_ssize_t ph,
+                                   Py_ssize_t pw) noexcept nogil:
+    """How many real inputs the window of output (od, oh, ow) holds."""
+    cdef Py_ssize_t a0, a1, b0, b1, c0, c1
+    tap_range(od * sd - pd, 1, d_in, kd, &a0, &a1)
+    tap_range(oh * sh - ph, 1, h_in, kh, &b0, &b1)
+    tap_range(ow * sw - pw, 1, w_in, kw, &c0, &c1)
+    return (a1 - a0) * (b1 - b0) * (c1 - c0)
+
+
+def _check_grad_shapes(dy_shape, dx_shape, kd, kh, kw, sd, sh, sw, pd, ph, pw):
+    _check_geometry(tuple(dx_shape), tuple(dy_shape), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+
+
+def max_pool_grad(const floating[:, :, :, :, ::1] dy, const int32_t[:, :, :, :, ::1] argmax,
+                  floating[:, :, :, :, ::1] dx, Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
+                  Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
+                  Py_ssize_t pw, int n_threads):
+    """Route each output gradient to its window's recorded argmax (a gather over inputs)."""
+    _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if _shape5(argmax) != _shape5(dy):
+        raise ValueError("max_pool_grad: argmax must have the output gradient's shape")
+    cdef Py_ssize_t d_in = dx.shape[1], h_in = dx.shape[2], w_in = dx.shape[3]
+    cdef Py_ssize_t chans = dx.shape[4]
+    cdef Py_ssize_t d_out = dy.shape[1], h_out = dy.shape[2], w_out = dy.shape[3]
+    cdef Py_ssize_t n_rows = dx.shape[0] * d_in * h_in
+    if n_rows * w_in * chans == 0:
+        return
+    cdef int threads = clamp_threads(n_threads, n_rows * w_in)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
+    cdef const floating *g0 = &dy[0, 0, 0, 0, 0]
+    cdef const int32_t *a0 = &argmax[0, 0, 0, 0, 0]
+    cdef floating *out = &dx[0, 0, 0, 0, 0]
+    cdef Py_ssize_t img_out = d_out * h_out * w_out * chans
+    cdef Py_ssize_t task, i, c, od, oh, ow, od0, od1, oh0, oh1, ow0, ow1, at
+    cdef int32_t flat
+    cdef floating *q
+    cdef const floating *g
+    cdef const int32_t *a
+    cdef RowTask t
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            t = row_task(task, chunks, d_in, h_in)
+            # assigned here so that Cython makes them thread-private (see above)
+            od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
+            _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
+            _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
+            for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
+                q = out + (t.row * w_in + i) * chans
+                for c in range(chans):
+                    q[c] = 0
+                flat = <int32_t>((t.d * h_in + t.h) * w_in + i)
+                _cover_range(i, kw, sw, pw, w_out, &ow0, &ow1)
+                for od in range(od0, od1):
+                    for oh in range(oh0, oh1):
+                        for ow in range(ow0, ow1):
+                            at = t.n * img_out + ((od * h_out + oh) * w_out + ow) * chans
+                            g = g0 + at
+                            a = a0 + at
+                            for c in range(chans):
+                                q[c] = q[c] + (g[c] if a[c] == flat else 0)
+
+
+def avg_pool_grad(const floating[:, :, :, :, ::1] dy, floating[:, :, :, :, ::1] dx,
+                  Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh,
+                  Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads):
+    """Spread each output gradient evenly over its window's real inputs (a gather)."""
+    _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    cdef Py_ssize_t d_in = dx.shape[1], h_in = dx.shape[2], w_in = dx.shape[3]
+    cdef Py_ssize_t chans = dx.shape[4]
+    cdef Py_ssize_t d_out = dy.shape[1], h_out = dy.shape[2], w_out = dy.shape[3]
+    cdef Py_ssize_t n_rows = dx.shape[0] * d_in * h_in
+    if n_rows * w_in * chans == 0:
+        return
+    cdef int threads = clamp_threads(n_threads, n_rows * w_in)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
+    cdef const floating *g0 = &dy[0, 0, 0, 0, 0]
+    cdef floating *out = &dx[0, 0, 0, 0, 0]
+    cdef Py_ssize_t img_out = d_out * h_out * w_out * chans
+    cdef Py_ssize_t task, i, c, od, oh, ow, od0, od1, oh0, oh1, ow0, ow1
+    cdef floating count
+    cdef floating *q
+    cdef const floating *g
+    cdef RowTask t
+    with nogil:
+        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+            t = row_task(task, chunks, d_in, h_in)
+            # assigned here so that Cython makes them thread-private (see above)
+            od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
+            _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
+            _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
+            for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
+                q = out + (t.row * w_in + i) * chans
+                for c in range(chans):
+                    q[c] = 0
+                _cover_range(i, kw, sw, pw, w_out, &ow0, &ow1)
+                for od in range(od0, od1):
+                    for oh in range(oh0, oh1):
+                        for ow in range(ow0, ow1):
+                            count = <floating>_window_count(od, oh, ow, d_in, h_in, w_in,
+                                                            kd, kh, kw, sd, sh, sw, pd, ph, pw)
+                            g = g0 + t.n * img_out + ((od * h_out + oh) * w_out + ow) * chans
+                            for c in range(chans):
+                                q[c] = q[c] + g[c] / count
+
+
+# ---------------------------------------------------------------------------------------------
+# global pooling
+
+cdef Py_ssize_t _pieces(Py_ssize_t p_len, Py_ssize_t chans) noexcept nogil:
+    """Pieces of the pooled axis per image: from the shape alone (never the thread count)."""
+    cdef Py_ssize_t pieces = p_len * chans // PIECE_VALUES
+    if pieces > MAX_PIECES:
+        pieces = MAX_PIECES
+    if pieces > p_len:
+        pieces = p_len
+    return pieces if pieces > 1 else 1
+
+
+cdef void _reduce_piece(const floating *src, floating *acc, Py_ssize_t p0, Py_ssize_t p1,
+                        Py_ssize_t chans, bint is_max) noexcept nogil:
+    """acc[c] = sum or max of src[p, c] over p in [p0, p1) (non-empty), in p order."""
+    cdef Py_ssize_t p, c
+    cdef const floating *row
+    cdef floating v, m
+    row = src + p0 * chans
+    for c in range(chans):
+        acc[c] = row[c]
+    for p in range(p0 + 1, p1):
+        row = src + p * chans
+        if is_max:
+            for c in range(chans):
+                v = row[c]
+                m = acc[c]
+                acc[c] = v if _takes(v, m) else m
+        else:
+            for c in range(chans):
+                acc[c] = acc[c] + row[c]
+
+
+def global_pool(const floating[:, :, ::1] src, floating[:, ::1] dst, bint is_max,
+                int n_threads):
+    """Sum or max over axis 1 of ``(N, P, C)`` (see the module docstring)."""
+    cdef Py_ssize_t n = src.shape[0], p_len = src.shape[1], chans = src.shape[2]
+    if dst.shape[0] != n or dst.shape[1] != chans:
+        raise ValueError("global_pool: dst must be (N, C) for src (N, P, C)")
+    if n * chans == 0:
+        return
+    if p_len == 0:
+        raise ValueError("global_pool: nothing to pool over (a zero-length spatial axis)")
+    cdef Py_ssize_t pieces = _pieces(p_len, chans)
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, :, ::1] partial = np.empty((n, pieces, chans), dtype=dtype)
+    cdef const floating *base = &src[0, 0, 0]
+    cdef floating *part = &partial[0, 0, 0]
+    cdef floating *out = &dst[0, 0]
+    cdef int threads = clamp_threads(n_threads, n * pieces)
+    cdef Py_ssize_t task, b, k, c
+    cdef floating v, m
+    with nogil:
+        for task in prange(n * pieces, schedule="static", num_threads=threads):
+            b = task // pieces
+            k = task - b * pieces
+            _reduce_piece(base + b * p_len * chans, part + task * chans,
+                          k * p_len // pieces, (k + 1) * p_len // pieces, chans, is_max)
+        # combine the pieces of each image in piece order (cheap: N * pieces * C values)
+        for b in range(n):
+            for c in range(chans):
+                out[b * chans + c] = part[b * pieces * chans + c]
+            for k in range(1, pieces):
+                for c in range(chans):
+                    v = part[(b * pieces + k) * chans + c]
+                    m = out[b * chans + c]
+                    if is_max:
+                        out[b * chans + c] = v if _takes(v, m) else m
+                    else:
+                        out[b * chans + c] = m + v

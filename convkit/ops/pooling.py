@@ -1,0 +1,383 @@
+"""Max and average pooling, windowed and global, with their gradients (Keras 3 semantics on
+the jax backend, docs/design/keras_parity.md).
+
+* ``"same"`` pads like Keras (an odd extra goes after), but no padded copy is made: each window
+  is clipped to the input. Max pooling then ignores the padding (jax pads with ``-inf``) and
+  average pooling divides by the number of real inputs in the window, as Keras on jax does.
+* Max pooling's gradient goes, per window, to the *first* maximum in window order (depth, then
+  height, then width), and overlapping windows add up: what ``jax.vjp`` of Keras's
+  ``MaxPooling*`` gives on ties. The forward pass can record that position (``argmax``) so the
+  backward pass needs no second search.
+* Global max pooling's gradient is split evenly between tied maxima (``jnp.max``'s rule),
+  global average pooling's is ``dy / count`` everywhere.
+
+Layout: kernels see C-contiguous ``(N, D, H, W, C)``. ``channels_first`` arrays cost one
+transpose in and one out (``_arrays.to_kernel_layout``/``from_kernel_layout``, as the conv ops
+do). Pooling them in place as batch ``N*C`` with one channel was measured 5-8 times slower
+(b8 112x112 C64: scalar inner loops over one channel against two blocked transposes).
+"""
+
+import math
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import threads_for
+from . import _arrays, shapes
+from .arguments import standardize_data_format, standardize_padding, standardize_tuple
+
+_pool = _kernels.load("_pool")
+
+__all__ = ["average_pool", "average_pool_gradient", "global_average_pool",
+           "global_average_pool_gradient", "global_max_pool", "global_max_pool_gradient",
+           "max_pool", "max_pool_gradient", "max_pool_with_argmax", "pool_output_shape"]
+
+
+# ---------------------------------------------------------------------------------------------
+# arguments and geometry
+
+
+def _spatial_rank(ndim: int, who: str, name: str = "inputs") -> int:
+    rank = ndim - 2
+    if rank not in (1, 2, 3):
+        raise ValueError(f"{who}: `{name}` must have 3, 4 or 5 dimensions (batch, 1-3 spatial, "
+                         f"channels). Received an array with ndim={ndim}.")
+    return rank
+
+
+def pool_arguments(pool_size, strides, padding, data_format, rank: int) -> tuple:
+    """``(pool_size, strides, padding, data_format)`` checked and normalised; ``strides=None``
+    means ``pool_size``, as in Keras."""
+    pool_size = standardize_tuple(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else standardize_tuple(strides, rank, "strides")
+    return (pool_size, strides, standardize_padding(padding),
+            standardize_data_format(data_format))
+
+
+def pool_output_shape(input_shape, pool_size, strides, padding, data_format) -> tuple:
+    """The output shape of a windowed pooling of ``input_shape`` (``None`` dims propagate).
+
+    Raises Keras's ValueError when a ``"valid"`` output length would be zero or negative.
+
+    Examples
+    --------
+    >>> pool_output_shape((8, 5, 6, 3), (2, 2), (2, 2), "same", "channels_last")
+    (8, 3, 3, 3)
+    """
+    shape = tuple(input_shape)
+    spatial = shapes.spatial_shape(shape, data_format)
+    out = tuple(shapes.conv_output_length(n, k, s, 1, padding)
+                for n, k, s in zip(spatial, pool_size, strides, strict=True))
+    if any(o is not None and o <= 0 for o in out) and padding == "valid":
+        raise ValueError("Computed output size would be zero or negative. Received: "
+                         f"`inputs.shape={shape}`, `pool_size={tuple(pool_size)}`, "
+                         f"`strides={tuple(strides)}`, `padding={padding}`.")
+    if data_format == "channels_first":
+        return (*shape[:2], *out)
+    return (shape[0], *out, shape[-1])
+
+
+def _pad_before(spatial: tuple, pool_size: tuple, strides: tuple, padding: str) -> tuple:
+    return tuple(shapes.conv_padding(n, k, s, 1, padding)[0]
+                 for n, k, s in zip(spatial, pool_size, strides, strict=True))
+
+
+def _pad3(values: tuple, fill: int) -> tuple:
+    return (fill,) * (3 - len(values)) + tuple(values)
+
+
+class _Geometry:
+    """Everything the window kernels take besides arrays, for one input shape."""
+
+    def __init__(self, input_shape, pool_size, strides, padding, data_format):
+        self.input_shape = tuple(input_shape)
+        self.output_shape = pool_output_shape(self.input_shape, pool_size, strides, padding,
+                                              data_format)
+        spatial = shapes.spatial_shape(self.input_shape, data_format)
+        self.data_format = data_format
+        self.window = math.prod(pool_size)
+        self.args = (*_pad3(pool_size, 1), *_pad3(strides, 1),
+                     *_pad3(_pad_before(spatial, pool_size, strides, padding), 0))
+
+
+def _prepare(inputs, pool_size, strides, padding, data_format, who):
+    x = _arrays.as_array(inputs)
+    rank = _spatial_rank(x.ndim, who)
+    pool_size, strides, padding, data_format = pool_arguments(pool_size, strides, padding,
+                                                              data_format, rank)
+    x = np.ascontiguousarray(x, dtype=_arrays.compute_dtype(x))
+    return x, _Geometry(x.shape, pool_size, strides, padding, data_format)
+
+
+def _kernel_shape(shape: tuple, data_format: str) -> tuple:
+    """``(N, D, H, W, C)`` for a user shape (spatial dims padded with ones in front)."""
+    n, c = shape[0], shapes.channels(shape, data_format)
+    spatial = tuple(shapes.spatial_shape(shape, data_format))
+    return (n, *(1,) * (3 - len(spatial)), *spatial, c)
+
+
+def _from_kernel(a5: np.ndarray, shape: tuple, data_format: str) -> np.ndarray:
+    return _arrays.from_kernel_layout(a5, len(shape) - 2, data_format)
+
+
+def _run_forward(kernel, x, geo, record_argmax=False):
+    fmt = geo.data_format
+    out5 = _kernel_shape(geo.output_shape, fmt)
+    y5 = np.empty(out5, dtype=x.dtype)
+    arg5 = np.empty(out5, dtype=np.int32) if record_argmax else None
+    if y5.size:
+        work = x.nbytes + y5.nbytes + y5.size * geo.window
+        extra = () if kernel is _pool.avg_pool else (arg5,)
+        kernel(_arrays.to_kernel_layout(x, fmt), y5, *extra, *geo.args, threads_for(work))
+    y = _from_kernel(y5, geo.output_shape, fmt)
+    return y, (_from_kernel(arg5, geo.output_shape, fmt) if record_argmax else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# windowed pooling
+
+
+def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None) -> np.ndarray:
+    """Max over each window (``keras.ops.max_pool``).
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``,
+        1 to 3 spatial axes. float64 stays float64; anything else computes in float32.
+    pool_size : int or tuple of ints
+        Window size per spatial axis (> 0).
+    strides : int or tuple of ints, optional
+        Step between windows (> 0); ``None`` means ``pool_size``.
+    padding : {"valid", "same"}
+        ``"same"`` gives ``ceil(n / stride)`` outputs; the windows' missing inputs are ignored.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.max_pool(np.array([[[1.0], [3.0], [2.0]]]), 2, padding="same")[0, :, 0]
+    array([3., 2.])
+    """
+    x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "max_pool")
+    return _run_forward(_pool.max_pool, x, geo)[0]
+
+
+def max_pool_with_argmax(inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """``(max_pool(...), argmax)``: ``argmax`` (int32, the output's shape) holds, per output
+    value, the flat spatial index ``(d*H + h)*W + w`` within its image and channel of the first
+    maximum of its window, the input that receives its gradient (:func:`max_pool_gradient`)."""
+    x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "max_pool")
+    return _run_forward(_pool.max_pool, x, geo, record_argmax=True)
+
+
+def average_pool(inputs, pool_size, strides=None, padding="valid",
+                 data_format=None) -> np.ndarray:
+    """Mean over each window's real inputs (``keras.ops.average_pool``, jax backend).
+
+    Arguments as :func:`max_pool`. Under ``"same"`` a border window averages only the inputs
+    it covers (no zero padding counted).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.average_pool(np.array([[[1.0], [3.0], [2.0]]]), 2, padding="same")[0, :, 0]
+    array([2., 2.])
+    """
+    x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "average_pool")
+    return _run_forward(_pool.avg_pool, x, geo)[0]
+
+
+def _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding, data_format,
+                       who):
+    input_shape = tuple(int(d) for d in input_shape)
+    rank = _spatial_rank(len(input_shape), who, "input_shape")
+    pool_size, strides, padding, data_format = pool_arguments(pool_size, strides, padding,
+                                                              data_format, rank)
+    geo = _Geometry(input_shape, pool_size, strides, padding, data_format)
+    dy = _arrays.as_array(output_gradient, "output_gradient")
+    if dy.dtype.kind != "f":
+        raise TypeError(f"{who}: `output_gradient` must be a floating-point array. "
+                        f"Received an array of dtype {dy.dtype}.")
+    if dy.shape != geo.output_shape:
+        raise ValueError(f"{who}: `output_gradient` must have the pooled shape "
+                         f"{geo.output_shape} for inputs of shape {input_shape}. Received "
+                         f"shape {tuple(dy.shape)}.")
+    dy = np.ascontiguousarray(dy, dtype=_arrays.compute_dtype(dy))
+    return dy, geo
+
+
+def _run_gradient(kernel, dy, geo, *extra):
+    if dy.size == 0:  # no window (a zero-length "same" output, or no data): nothing flows back
+        return np.zeros(geo.input_shape, dtype=dy.dtype)
+    fmt = geo.data_format
+    dx5 = np.empty(_kernel_shape(geo.input_shape, fmt), dtype=dy.dtype)
+    work = dx5.nbytes + dy.nbytes * max(1, geo.window)
+    kernel(_arrays.to_kernel_layout(dy, fmt),
+           *(_arrays.to_kernel_layout(a, fmt) for a in extra), dx5, *geo.args,
+           threads_for(work))
+    return _from_kernel(dx5, geo.input_shape, fmt)
+
+
+def max_pool_gradient(output_gradient, argmax, input_shape, pool_size, strides=None,
+                      padding="valid", data_format=None) -> np.ndarray:
+    """The gradient of :func:`max_pool` with respect to its inputs.
+
+    ``argmax`` comes from :func:`max_pool_with_argmax` on inputs of ``input_shape`` with the
+    same arguments; each output gradient goes to that position, overlapping windows adding up.
+    """
+    dy, geo = _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding,
+                                 data_format, "max_pool_gradient")
+    arg = np.asarray(argmax)
+    if arg.dtype != np.int32 or arg.shape != geo.output_shape:
+        raise ValueError(f"max_pool_gradient: `argmax` must be the int32 array of shape "
+                         f"{geo.output_shape} that max_pool_with_argmax returned. Received "
+                         f"dtype {arg.dtype}, shape {tuple(arg.shape)}.")
+    return _run_gradient(_pool.max_pool_grad, dy, geo, arg)
+
+
+def average_pool_gradient(output_gradient, input_shape, pool_size, strides=None,
+                          padding="valid", data_format=None) -> np.ndarray:
+    """The gradient of :func:`average_pool` with respect to its inputs: each output gradient
+    divided by its window's count, summed over the windows covering each input."""
+    dy, geo = _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding,
+                                 data_format, "average_pool_gradient")
+    return _run_gradient(_pool.avg_pool_grad, dy, geo)
+
+
+# ---------------------------------------------------------------------------------------------
+# global pooling
+
+
+def check_keepdims(keepdims) -> bool:
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"`keepdims` must be True or False. Received: keepdims={keepdims!r}")
+    return bool(keepdims)
+
+
+def global_output_shape(input_shape, data_format, keepdims) -> tuple:
+    """``(batch, channels)``, or with ``keepdims`` the input shape with spatial dims 1."""
+    shape = tuple(input_shape)
+    rank = len(shape) - 2
+    chans = shapes.channels(shape, data_format)
+    if not keepdims:
+        return (shape[0], chans)
+    if data_format == "channels_first":
+        return (shape[0], chans, *(1,) * rank)
+    return (shape[0], *(1,) * rank, chans)
+
+
+def _global_3d(x: np.ndarray, data_format: str) -> np.ndarray:
+    """``(N, P, C)`` channels-last array over which to reduce axis 1 (channels_first data are
+    transposed once: summing one channel at a time along P would be a scalar dependency
+    chain)."""
+    x5 = _arrays.to_kernel_layout(x, data_format)
+    return x5.reshape(x5.shape[0], -1, x5.shape[-1])
+
+
+def _global_prepare(inputs, data_format, keepdims, who):
+    x = _arrays.as_array(inputs)
+    _spatial_rank(x.ndim, who)
+    data_format = standardize_data_format(data_format)
+    keepdims = check_keepdims(keepdims)
+    x = np.ascontiguousarray(x, dtype=_arrays.compute_dtype(x))
+    if x.shape[0] * shapes.channels(x, data_format) and \
+            not math.prod(shapes.spatial_shape(x, data_format)):
+        raise ValueError(f"{who}: `inputs` has a zero-length spatial axis, nothing to pool. "
+                         f"Received shape {tuple(x.shape)}.")
+    return x, data_format, keepdims
+
+
+def _global(x, data_format, keepdims, is_max):
+    n, c = x.shape[0], shapes.channels(x, data_format)
+    out = np.empty((n, c), dtype=x.dtype)
+    if out.size:
+        x3 = _global_3d(x, data_format)
+        _pool.global_pool(x3, out.reshape(x3.shape[0], x3.shape[2]), is_max,
+                          threads_for(x.nbytes))
+    return out.reshape(global_output_shape(x.shape, data_format, keepdims))
+
+
+def global_max_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
+    """Max over every spatial axis (Keras ``GlobalMaxPooling1D/2D/3D``); NaN propagates.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.global_max_pool(np.arange(6.0).reshape(1, 3, 2))
+    array([[4., 5.]])
+    """
+    x, data_format, keepdims = _global_prepare(inputs, data_format, keepdims,
+                                               "global_max_pool")
+    return _global(x, data_format, keepdims, True)
+
+
+def global_average_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
+    """Mean over every spatial axis (Keras ``GlobalAveragePooling1D/2D/3D``, without a mask).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.global_average_pool(np.arange(6.0).reshape(1, 3, 2), keepdims=True)
+    array([[[2., 3.]]])
+    """
+    x, data_format, keepdims = _global_prepare(inputs, data_format, keepdims,
+                                               "global_average_pool")
+    sums = _global(x, data_format, keepdims, False)
+    count = math.prod(shapes.spatial_shape(x, data_format))
+    return sums / sums.dtype.type(max(count, 1))
+
+
+def _global_gradient_shape(dy, input_shape, data_format, keepdims, who):
+    data_format = standardize_data_format(data_format)
+    keepdims = check_keepdims(keepdims)
+    input_shape = tuple(int(d) for d in input_shape)
+    _spatial_rank(len(input_shape), who, "input_shape")
+    g = _arrays.as_array(dy, "output_gradient")
+    if g.dtype.kind != "f":
+        raise TypeError(f"{who}: `output_gradient` must be a floating-point array. "
+                        f"Received an array of dtype {g.dtype}.")
+    want = global_output_shape(input_shape, data_format, keepdims)
+    if g.shape != want:
+        raise ValueError(f"{who}: `output_gradient` must have shape {want} for inputs of "
+                         f"shape {input_shape}. Received shape {tuple(g.shape)}.")
+    n, c = input_shape[0], shapes.channels(input_shape, data_format)
+    g = np.ascontiguousarray(g, dtype=_arrays.compute_dtype(g)).reshape(n, c)
+    # broadcastable against the input: (N, 1.., C) or (N, C, 1..)
+    rank = len(input_shape) - 2
+    bshape = (n, c, *(1,) * rank) if data_format == "channels_first" else (n, *(1,) * rank, c)
+    return g.reshape(bshape), data_format
+
+
+def global_average_pool_gradient(output_gradient, input_shape, data_format=None,
+                                 keepdims=False) -> np.ndarray:
+    """The gradient of :func:`global_average_pool`: ``dy / count`` at every position."""
+    g, data_format = _global_gradient_shape(output_gradient, input_shape, data_format,
+                                            keepdims, "global_average_pool_gradient")
+    count = math.prod(shapes.spatial_shape(tuple(input_shape), data_format))
+    dx = np.empty(tuple(input_shape), dtype=g.dtype)
+    dx[...] = g / g.dtype.type(max(count, 1))
+    return dx
+
+
+def global_max_pool_gradient(output_gradient, inputs, outputs, data_format=None,
+                             keepdims=False) -> np.ndarray:
+    """The gradient of :func:`global_max_pool` for ``inputs`` and its ``outputs``: each
+    output gradient split evenly between the positions equal to the max (``jnp.max``'s
+    rule on ties)."""
+    x = np.asarray(inputs)
+    g, data_format = _global_gradient_shape(output_gradient, x.shape, data_format, keepdims,
+                                            "global_max_pool_gradient")
+    y = np.asarray(outputs, dtype=x.dtype).reshape(g.shape)
+    hits = x == y
+    spatial_axes = tuple(range(2, x.ndim)) if data_format == "channels_first" else \
+        tuple(range(1, x.ndim - 1))
+    count = hits.sum(axis=spatial_axes, keepdims=True).astype(g.dtype)
+    # a channel whose max is NaN has no hit: jax gives it no gradient either
+    share = np.divide(g, count, out=np.zeros_like(g), where=count > 0)
+    return np.where(hits, share, g.dtype.type(0)).astype(g.dtype, copy=False)
