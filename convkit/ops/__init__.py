@@ -20,6 +20,11 @@ from .depthwise import (
     pack_pointwise_kernel,
     separable_conv,
 )
+from .depthwise_grad import (
+    depthwise_input_gradient,
+    depthwise_kernel_gradient,
+    separable_gradients,
+)
 from .resample import crop, upsample, zero_pad
 
 __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient",
@@ -27,4 +32,5 @@ __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient
            "crop", "depthwise_conv", "pack_conv_kernel", "pack_conv_transpose_kernel",
            "pack_depthwise_kernel", "pack_pointwise_kernel", "separable_conv", "shapes",
            "standardize_data_format", "standardize_padding", "standardize_tuple", "upsample",
-           "zero_pad"]
+           "zero_pad", "depthwise_input_gradient", "depthwise_kernel_gradient",
+           "separable_gradients"]
