@@ -24,7 +24,7 @@ from .. import _kernels
 from .._threads import threads_for
 from . import _arrays, shapes
 from ._geometry import conv_geometry
-from .arguments import standardize_data_format, standardize_tuple
+from .arguments import standardize_data_format, standardize_padding, standardize_tuple
 from .depthwise import depthwise_conv
 
 __all__ = ["depthwise_input_gradient", "depthwise_kernel_gradient", "separable_gradients"]
@@ -131,6 +131,7 @@ def depthwise_input_gradient(output_gradient, kernel, input_shape, strides=1, pa
     """
     who = "depthwise_input_gradient"
     data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding)  # depthwise/separable: no causal
     dy = _float_operand(output_gradient, "output_gradient", who)
     k = _kernel_operand(kernel, who)
     rank = k.ndim - 2
@@ -185,6 +186,7 @@ def depthwise_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, p
     """
     who = "depthwise_kernel_gradient"
     data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding)  # depthwise/separable: no causal
     x = _arrays.as_array(inputs, "inputs")
     dy = _float_operand(output_gradient, "output_gradient", who)
     rank = x.ndim - 2
@@ -241,6 +243,7 @@ def separable_gradients(inputs, depthwise_kernel, pointwise_kernel, output_gradi
     """
     who = "separable_gradients"
     data_format = standardize_data_format(data_format)
+    padding = standardize_padding(padding)  # depthwise/separable: no causal
     x = _arrays.as_array(inputs, "inputs")
     k = _kernel_operand(depthwise_kernel, who, "depthwise_kernel")
     p = _arrays.as_array(pointwise_kernel, "pointwise_kernel")

@@ -28,6 +28,11 @@ def _stack(lib, name):
     if name == "conv3d":
         return (4, 4, 4, 1), [L.Conv3D(3, 2, padding="same", activation="relu"),
                               L.Conv3DTranspose(1, 2, strides=1)]
+    if name == "depthwise_separable":
+        return (8, 8, 3), [L.SeparableConv2D(4, 3, padding="same", depth_multiplier=2,
+                                             activation="relu"),
+                           L.DepthwiseConv2D(3, strides=2, dilation_rate=(1, 2),
+                                             depth_multiplier=2, activation="tanh")]
     raise KeyError(name)
 
 
