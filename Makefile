@@ -36,7 +36,7 @@ test-debug: $(STAMP)
 	$(PY) -m pip install --quiet "Cython>=3.0.10" "setuptools>=77"  # in-place builds need them
 	CONVKIT_DEBUG_CYTHON=1 CONVKIT_ISA_VARIANTS=base $(PY) setup.py -q build_ext --inplace --force
 	CONVKIT_ISA=base $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS) tests/test_ops_resample.py \
-		$(wildcard tests/test_ops_conv*.py tests/test_ops_depthwise.py)
+		$(wildcard tests/test_ops_conv*.py tests/test_ops_depthwise.py tests/test_ops_depthwise_grad.py)
 	$(PY) setup.py -q build_ext --inplace --force
 	touch $(STAMP)
 
