@@ -293,3 +293,38 @@ def test_pooling_two_threads_stay_inside():
             _close(ops.average_pool(view, (2, 3), (3, 1), "same"), want_avg, np.float32)
         for view in ending_views(long):
             _close(ops.global_average_pool(view), long.mean(axis=1), np.float32)
+def test_depthwise_gradients(dtype):
+    # 1-pixel images, one channel, batch 1, windows larger than the input under "same",
+    # strides larger than the input, depth multipliers, rows longer than one input-gradient
+    # task (W_CHUNK = 256 pixels), strides and dilations together
+    rng = np.random.default_rng(7)
+    cases = [
+        ((1, 1, 1), (1, 1, 1), dict(padding="valid")),
+        ((1, 1, 1, 1), (3, 3, 1, 2), dict(padding="same")),
+        ((1, 2, 3, 1), (5, 4, 1, 3), dict(padding="same", dilation_rate=2)),
+        ((2, 3, 2, 5), (2, 2, 5, 1), dict(padding="same", strides=5)),
+        ((1, 300, 3), (3, 3, 2), dict(padding="same", strides=2, dilation_rate=3)),
+        ((2, 5, 7, 19), (3, 2, 19, 1), dict(padding="valid", strides=(2, 3), dilation_rate=2)),
+        ((1, 2, 3, 2, 3), (3, 3, 3, 3, 2), dict(padding="same", strides=2)),
+    ]
+    for xshape, kshape, kw in cases:
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        dy = rng.standard_normal(reference_depthwise.depthwise_conv(x, k, **kw).shape)
+        dy = dy.astype(dtype)
+        want_dx, want_dk = reference_depthwise.depthwise_gradients(x, k, dy, **kw)
+        for xv, dyv in zip(ending_views(x), ending_views(dy), strict=False):
+            _close(ops.depthwise_kernel_gradient(xv, dyv, kshape[:-2], **kw), want_dk, dtype)
+            _close(ops.depthwise_input_gradient(dyv, k, x.shape, **kw), want_dx, dtype)
+    with convkit.num_threads(2):  # the parallel split: several row tasks and chunks
+        x = rng.standard_normal((2, 40, 60, 8)).astype(dtype)
+        k = rng.standard_normal((3, 3, 8, 2)).astype(dtype)
+        dy = rng.standard_normal((2, 40, 60, 16)).astype(dtype)
+        want_dx, want_dk = reference_depthwise.depthwise_gradients(x, k, dy, padding="same")
+        for xv, dyv in zip(ending_views(x), ending_views(dy), strict=False):
+            np.testing.assert_allclose(
+                ops.depthwise_kernel_gradient(xv, dyv, 3, padding="same"), want_dk,
+                rtol=1e-3, atol=1e-3 * np.abs(want_dk).max())
+            np.testing.assert_allclose(
+                ops.depthwise_input_gradient(dyv, k, x.shape, padding="same"), want_dx,
+                rtol=1e-4, atol=1e-4 * np.abs(want_dx).max())

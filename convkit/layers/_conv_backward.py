@@ -1,4 +1,5 @@
-"""The backward pass the plain and transposed convolution layers share (layers/backprop.py).
+"""The backward pass the convolution-family layers share (layers/backprop.py): plain,
+transposed, depthwise and separable.
 
 A conv layer computes ``y = activation(z)`` with ``z = op(x, kernel) + bias``. Its backward
 pass takes the activation's derivative first, then the op's gradients:
@@ -10,7 +11,9 @@ pass takes the activation's derivative first, then the op's gradients:
   :func:`convkit.activations.gradient`.
 
 Each layer family supplies ``_preactivation(x)`` (the op with bias and the fused activation)
-and ``_op_gradients(x, dz)`` (``(dx, dkernel)``).
+and ``_op_gradients(x, dz)``: ``(dx, dkernel)``, or ``(dx, (dkernel, ...))`` for a layer with
+several kernels (separable: depthwise, pointwise), in the order the layer creates them; the
+bias, always created last, follows.
 """
 
 import numpy as np
@@ -20,8 +23,10 @@ from . import backprop
 
 
 class ConvBackward:
-    """Mixin for :class:`~convkit.layers.conv.BaseConv` and
-    :class:`~convkit.layers.conv_transpose.BaseConvTranspose`."""
+    """Mixin for :class:`~convkit.layers.conv.BaseConv`,
+    :class:`~convkit.layers.conv_transpose.BaseConvTranspose`,
+    :class:`~convkit.layers.depthwise.BaseDepthwiseConv` and
+    :class:`~convkit.layers.separable.BaseSeparableConv`."""
 
     def call(self, inputs):
         return self._finish(self._preactivation(inputs))
@@ -44,8 +49,8 @@ class ConvBackward:
 
     def _backward(self, context, output_gradient):
         dz = self._activation_gradient(context, output_gradient)
-        dx, dkernel = self._op_gradients(context.inputs, dz)
-        grads = [dkernel]
+        dx, dkernels = self._op_gradients(context.inputs, dz)
+        grads = list(dkernels) if isinstance(dkernels, tuple) else [dkernels]
         if self.use_bias:
             grads.append(ops.bias_gradient(dz, self.data_format))
         return dx, grads

@@ -6,10 +6,11 @@ Unlike Conv, Keras's depthwise layers accept strides > 1 together with dilation 
 
 from .. import ops
 from ..ops.arguments import check_positive_int
+from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
 
 
-class BaseDepthwiseConv(ConvolutionLayer):
+class BaseDepthwiseConv(ConvBackward, ConvolutionLayer):
     """Depthwise convolution: output channel ``c * depth_multiplier + m`` sees channel ``c``.
 
     Weights: ``kernel`` ``kernel_size + (in_channels, depth_multiplier)`` (named "kernel", as
@@ -50,12 +51,18 @@ class BaseDepthwiseConv(ConvolutionLayer):
         return self._assemble(input_shape, self._forward_spatial(input_shape),
                               channels * self.depth_multiplier)
 
-    def call(self, inputs):
+    def _preactivation(self, inputs):
         kernel = self._packed(self.kernel, lambda k: ops.pack_depthwise_kernel(k, self.dtype))
-        y = ops.depthwise_conv(inputs, kernel, strides=self.strides,
-                               padding=self.padding, data_format=self.data_format,
-                               dilation_rate=self.dilation_rate, **self._op_kwargs())
-        return self._finish(y)
+        return ops.depthwise_conv(inputs, kernel, strides=self.strides,
+                                  padding=self.padding, data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate, **self._op_kwargs())
+
+    def _op_gradients(self, x, dz):
+        geometry = {"strides": self.strides, "padding": self.padding,
+                    "data_format": self.data_format, "dilation_rate": self.dilation_rate}
+        dx = ops.depthwise_input_gradient(dz, self.kernel.value, x.shape, **geometry)
+        dkernel = ops.depthwise_kernel_gradient(x, dz, self.kernel_size, **geometry)
+        return dx, dkernel
 
     def get_config(self) -> dict:
         config = super().get_config()

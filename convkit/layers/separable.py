@@ -7,10 +7,11 @@ pointwise convolution, bias and activation; computed fused by one kernel.
 
 from .. import ops
 from ..ops.arguments import check_positive_int
+from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
 
 
-class BaseSeparableConv(ConvolutionLayer):
+class BaseSeparableConv(ConvBackward, ConvolutionLayer):
     """Depthwise-separable convolution.
 
     Weights, in order: ``depthwise_kernel`` ``kernel_size + (in_channels, depth_multiplier)``,
@@ -61,16 +62,22 @@ class BaseSeparableConv(ConvolutionLayer):
     def compute_output_shape(self, input_shape) -> tuple:
         return self._assemble(input_shape, self._forward_spatial(input_shape), self.filters)
 
-    def call(self, inputs):
+    def _preactivation(self, inputs):
         depthwise = self._packed(self.depthwise_kernel,
                                  lambda k: ops.pack_depthwise_kernel(k, self.dtype))
         pointwise = self._packed(self.pointwise_kernel,
                                  lambda k: ops.pack_pointwise_kernel(k, self.dtype))
-        y = ops.separable_conv(inputs, depthwise, pointwise,
-                               strides=self.strides, padding=self.padding,
-                               data_format=self.data_format, dilation_rate=self.dilation_rate,
-                               **self._op_kwargs())
-        return self._finish(y)
+        return ops.separable_conv(inputs, depthwise, pointwise,
+                                  strides=self.strides, padding=self.padding,
+                                  data_format=self.data_format,
+                                  dilation_rate=self.dilation_rate, **self._op_kwargs())
+
+    def _op_gradients(self, x, dz):
+        dx, ddepthwise, dpointwise = ops.separable_gradients(
+            x, self.depthwise_kernel.value, self.pointwise_kernel.value, dz,
+            strides=self.strides, padding=self.padding, data_format=self.data_format,
+            dilation_rate=self.dilation_rate)
+        return dx, (ddepthwise, dpointwise)
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -20,6 +20,11 @@ from .depthwise import (
     pack_pointwise_kernel,
     separable_conv,
 )
+from .depthwise_grad import (
+    depthwise_input_gradient,
+    depthwise_kernel_gradient,
+    separable_gradients,
+)
 from .pooling import (
     average_pool,
     average_pool_gradient,
@@ -43,4 +48,4 @@ __all__ += ["crop_gradient", "upsample_gradient", "zero_pad_gradient"]
 __all__ += ["average_pool", "average_pool_gradient", "global_average_pool",
             "global_average_pool_gradient", "global_max_pool", "global_max_pool_gradient",
             "max_pool", "max_pool_gradient", "max_pool_with_argmax"]
-
+__all__ += ["depthwise_input_gradient", "depthwise_kernel_gradient", "separable_gradients"]

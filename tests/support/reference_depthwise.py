@@ -98,3 +98,69 @@ def separable_conv(x, depthwise_kernel, pointwise_kernel, strides=1, padding="va
     y = grouped_conv(mid, np.asarray(pointwise_kernel), (1,) * rank, "valid", (1,) * rank,
                      groups=1)
     return _finish(y, bias, activation, data_format)
+
+
+# ----------------------------------------------------------------------------- gradients
+def grouped_conv_gradients(x, kernel, dy, strides, padding, dilation, groups):
+    """``(dx, dkernel)`` of :func:`grouped_conv` for the channels-last output gradient ``dy``.
+
+    The forward pass's loop run backwards: every tap's strided window of the padded input
+    receives ``dy[group] @ kernel[tap, :, group].T`` and gives ``window[group].T @ dy[group]``
+    to that tap's kernel slice; the padding is cut off ``dx`` at the end.
+    """
+    rank = x.ndim - 2
+    ks = kernel.shape[:rank]
+    if padding == "same":
+        pads = [same_pads(n, k, s, d)
+                for n, k, s, d in zip(x.shape[1:-1], ks, strides, dilation, strict=True)]
+    else:
+        pads = [(0, 0)] * rank
+    xp = np.pad(x, [(0, 0), *pads, (0, 0)])
+    dxp = np.zeros_like(xp)
+    dk = np.zeros_like(kernel)
+    out_sizes = dy.shape[1:-1]
+    cin_g, f = kernel.shape[-2], kernel.shape[-1]
+    f_g = f // groups
+    for tap in np.ndindex(*ks):
+        window = tuple(slice(t * d, t * d + (o - 1) * s + 1, s)
+                       for t, d, o, s in zip(tap, dilation, out_sizes, strides, strict=True))
+        xs = xp[(slice(None), *window)]
+        for g in range(groups):
+            cols, fcols = slice(g * cin_g, (g + 1) * cin_g), slice(g * f_g, (g + 1) * f_g)
+            dys = dy[..., fcols]
+            dxp[(slice(None), *window, cols)] += dys @ kernel[tap][:, fcols].T
+            dk[tap][:, fcols] += (xs[..., cols].reshape(-1, cin_g).T
+                                  @ dys.reshape(-1, f_g))
+    inner = tuple(slice(b, b + n) for (b, _), n in zip(pads, x.shape[1:-1], strict=True))
+    return dxp[(slice(None), *inner)], dk
+
+
+def depthwise_gradients(x, kernel, dz, strides=1, padding="valid",
+                        data_format="channels_last", dilation_rate=1):
+    """``(dx, dkernel)`` of :func:`depthwise_conv` (before bias and activation) for ``dz``."""
+    x, dz = _channels_last(x, data_format), _channels_last(dz, data_format)
+    kernel = np.asarray(kernel)
+    rank = x.ndim - 2
+    c, m = kernel.shape[-2:]
+    grouped = kernel.reshape(*kernel.shape[:rank], 1, c * m)
+    dx, dk = grouped_conv_gradients(x, grouped, dz, _tuple(strides, rank), padding.lower(),
+                                    _tuple(dilation_rate, rank), groups=c)
+    if data_format == "channels_first":
+        dx = np.moveaxis(dx, -1, 1)
+    return np.ascontiguousarray(dx), dk.reshape(kernel.shape)
+
+
+def separable_gradients(x, depthwise_kernel, pointwise_kernel, dz, strides=1, padding="valid",
+                        data_format="channels_last", dilation_rate=1):
+    """``(dx, d depthwise_kernel, d pointwise_kernel)`` of :func:`separable_conv` (before bias
+    and activation) for ``dz``."""
+    x, dz = _channels_last(x, data_format), _channels_last(dz, data_format)
+    rank = x.ndim - 2
+    mid = depthwise_conv(x, depthwise_kernel, strides, padding, "channels_last", dilation_rate)
+    pk = np.asarray(pointwise_kernel)
+    dmid, dpk = grouped_conv_gradients(mid, pk, dz, (1,) * rank, "valid", (1,) * rank, groups=1)
+    dx, ddk = depthwise_gradients(x, depthwise_kernel, dmid, strides, padding, "channels_last",
+                                  dilation_rate)
+    if data_format == "channels_first":
+        dx = np.moveaxis(dx, -1, 1)
+    return np.ascontiguousarray(dx), ddk, dpk

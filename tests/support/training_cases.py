@@ -33,6 +33,11 @@ def _stack(lib, name):
                            L.Conv2DTranspose(3, 3, strides=2),
                            L.UpSampling2D(2, interpolation="bilinear"),
                            L.Cropping2D(((2, 0), (1, 1)))]
+    if name == "depthwise_separable":
+        return (8, 8, 3), [L.SeparableConv2D(4, 3, padding="same", depth_multiplier=2,
+                                             activation="relu"),
+                           L.DepthwiseConv2D(3, strides=2, dilation_rate=(1, 2),
+                                             depth_multiplier=2, activation="tanh")]
     raise KeyError(name)
 
 
