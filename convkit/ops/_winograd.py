@@ -188,3 +188,12 @@ def winograd_bias(bias, wk: WinogradKernel, dtype) -> np.ndarray:
 def scratch_bytes(wk: WinogradKernel, block: int, itemsize: int) -> int:
     """Bytes of scratch each thread holds for blocks of ``block`` tiles."""
     return wk.module.scratch_bytes(block, wk.cg, wk.nblk, "d" if itemsize == 8 else "f")
+
+
+def all_finite(out: np.ndarray) -> bool:
+    """Whether a Winograd result holds no inf or NaN (else the direct kernel recomputes it:
+    the transforms spread a non-finite input over whole tiles, and an overflow of the
+    transformed values may have no counterpart in the direct sums)."""
+    flat = out.reshape(-1)
+    # min and max propagate NaN and reach inf in one pass each, without a boolean temporary
+    return bool(np.isfinite(flat.min()) and np.isfinite(flat.max()))
