@@ -277,3 +277,16 @@ def test_float64_error_is_tiny():
     k = rng.uniform(-1, 1, (3, 3, 40, 24))
     got = ops.conv(x, k, padding="valid", algorithm="winograd")
     assert_close(got, ref.conv(x, k, padding="valid"), reduction_size=360, dtype=np.float64)
+
+
+def test_the_ab_benchmark_runs_and_prints_speed_and_errors(capsys):
+    from benchmarks import winograd_ab
+    with convkit.num_threads(None):  # main sets the thread count: restored afterwards
+        assert winograd_ab.main(["--quick", "--repeats", "1", "--threads", "1",
+                                 "--cases", "conv2d_large", "conv2d_large_cf"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [r[0] for r in rows] == ["conv2d_large", "conv2d_large_cf"]
+    for r in rows:
+        direct_ms, wino_ms, err_direct, err_wino = map(float, (r[1], r[2], r[-2], r[-1]))
+        assert direct_ms > 0 and wino_ms > 0
+        assert 0 <= err_direct < 1e-5 and 0 < err_wino < 1e-5
