@@ -20,6 +20,7 @@ from convkit import _kernels, ops
 from convkit.ops import _winograd
 from convkit.ops.conv import pack_conv_kernel
 from tests.support import reference_conv as ref
+from tests.support import reference_conv_grad as ref_grad
 from tests.support.keras_oracle import assert_close
 
 
@@ -290,3 +291,103 @@ def test_the_ab_benchmark_runs_and_prints_speed_and_errors(capsys):
         direct_ms, wino_ms, err_direct, err_wino = map(float, (r[1], r[2], r[-2], r[-1]))
         assert direct_ms > 0 and wino_ms > 0
         assert 0 <= err_direct < 1e-5 and 0 < err_wino < 1e-5
+
+
+# ----------------------------------------------------------------------------- input gradient
+@st.composite
+def gradient_cases(draw):
+    case = draw(winograd_cases())
+    case["use_bias"], case["activation"] = False, None
+    return case
+
+
+def check_input_gradient(case):
+    rng = np.random.default_rng(case["seed"])
+    dtype = case["dtype"]
+    c = case["groups"] * case["cg"]
+    x = rng.uniform(-1, 1, (case["batch"], case["h"], case["w"], c))
+    k = rng.uniform(-1, 1, (3, 3, case["cg"], case["f"]))
+    dy = rng.uniform(-1, 1, ref.conv(x, k, padding=case["padding"]).shape)
+    want, _ = ref_grad.conv_gradients(x, k, dy, padding=case["padding"])
+    shape = x.shape
+    if case["data_format"] == "channels_first":
+        dy, shape = to_first(dy), (shape[0], c, *shape[1:3])
+    got = ops.conv_input_gradient(dy.astype(dtype), k.astype(dtype), shape,
+                                  padding=case["padding"], data_format=case["data_format"],
+                                  algorithm="winograd")
+    assert got.dtype == dtype and got.shape == shape
+    if case["data_format"] == "channels_first":
+        got = np.moveaxis(got, 1, -1)
+    assert_close(got, want, reduction_size=9 * (case["f"] // case["groups"]), dtype=dtype)
+
+
+@settings(max_examples=20)
+@given(gradient_cases())
+def test_input_gradient_matches_the_oracle(case):
+    check_input_gradient(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=200)
+@given(gradient_cases())
+def test_input_gradient_matches_the_oracle_sweep(case):
+    check_input_gradient(case)
+
+
+def test_input_gradient_error_within_ten_times_direct():
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-1, 1, (2, 16, 15, 48)).astype(np.float32)
+    k = rng.uniform(-1, 1, (3, 3, 48, 64)).astype(np.float32)
+    dy = rng.uniform(-1, 1, (2, 16, 15, 64)).astype(np.float32)
+    want, _ = ref_grad.conv_gradients(x.astype(np.float64), k.astype(np.float64),
+                                      dy.astype(np.float64), padding="same")
+    errors = [np.abs(ops.conv_input_gradient(dy, k, x.shape, padding="same", algorithm=a)
+                     - want).max() for a in ("direct", "winograd")]
+    assert errors[1] <= 10 * errors[0], errors
+
+
+def test_input_gradient_bit_identical_for_one_two_and_three_threads():
+    rng = np.random.default_rng(12)
+    k = rng.standard_normal((3, 3, 16, 48)).astype(np.float32)   # groups 2
+    dy = rng.standard_normal((2, 21, 19, 48)).astype(np.float32)
+    results = []
+    for n in (1, 2, 3):
+        with convkit.num_threads(n):
+            results.append(ops.conv_input_gradient(dy, k, (2, 23, 21, 32), padding="valid",
+                                                   algorithm="winograd"))
+    assert all(np.array_equal(results[0], r) for r in results[1:])
+
+
+def test_input_gradient_refuses_ineligible_convolutions_and_keeps_nan_placement():
+    k = np.ones((3, 3, 4, 4), np.float32)
+    with pytest.raises(ValueError, match="strides 1"):
+        ops.conv_input_gradient(np.ones((1, 4, 4, 4)), k, (1, 8, 8, 4), strides=2,
+                                padding="same", algorithm="winograd")
+    dy = np.random.default_rng(13).standard_normal((1, 9, 9, 4)).astype(np.float32)
+    dy[0, 4, 4, 1] = np.nan
+    got = ops.conv_input_gradient(dy, k, (1, 9, 9, 4), padding="same", algorithm="winograd")
+    want = ops.conv_input_gradient(dy, k, (1, 9, 9, 4), padding="same", algorithm="direct")
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+
+
+def test_conv2d_layer_backward_uses_it_and_matches_keras():
+    # auto picks Winograd for this layer's forward and input gradient
+    from tests.support.keras_gradients import close, keras_vjp
+    from tests.support.keras_oracle import keras_layer
+    rng = np.random.default_rng(14)
+    config = dict(filters=24, kernel_size=3, padding="same", activation="relu")
+    x = rng.standard_normal((2, 12, 10, 16)).astype(np.float32)
+    ours = convkit.layers.Conv2D(**config)
+    ours(x)
+    weights = [rng.standard_normal(w.shape).astype(np.float32) * 0.5 for w in ours.weights]
+    ours.set_weights(weights)
+    dy = rng.standard_normal((2, 12, 10, 24)).astype(np.float32)
+    dx, grads = ours.backward(x, dy)
+    y_k, dx_k, grads_k, _ = keras_vjp(keras_layer("Conv2D", **config), x, weights, dy)
+    close(ours(x), y_k, 9 * 16)
+    close(dx, dx_k, 9 * 24, floor=float(np.abs(dy).max() * np.abs(weights[0]).max()))
+    for g, g_k in zip(grads, grads_k, strict=True):
+        close(g, g_k, 2 * 12 * 10, floor=float(np.abs(x).max() * np.abs(dy).max()))
+    winograd_dx = ops.conv_input_gradient(dy * (ours(x) > 0), weights[0], x.shape,
+                                          padding="same", algorithm="winograd")
+    assert np.array_equal(dx, winograd_dx)

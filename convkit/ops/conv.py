@@ -165,21 +165,24 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     spatial = shapes.spatial_shape(x, data_format)
     geometry = conv_geometry(spatial, k.shape[:-2], strides, padding, dilation_rate, who="conv")
     b = _arrays.check_bias(bias, filters, dtype)
-    use_winograd = _use_winograd(algorithm, geometry, padding, rank, cg, filters // groups)
+    use_winograd = winograd_wanted(algorithm, geometry, padding, rank,
+                                   geometry.out_spatial[1:], cg, filters // groups)
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
     if packed_kernel is None:
         packed_kernel = PackedConvKernel(k, dtype)
     if use_winograd and packed_kernel.finite:
-        out = winograd_4d(x5, packed_kernel, groups, geometry, b, relu, data_format)
+        out = winograd_4d(x5, packed_kernel.winograd(groups), geometry, b, relu, data_format)
         if out is not None:
             return out
     return conv_5d(x5, packed_kernel, groups, geometry, b, relu, rank, data_format)
 
 
-def _use_winograd(algorithm, geometry, padding, rank: int, cg: int, fg: int) -> bool:
-    """Whether ``conv`` runs the Winograd kernel; ``ValueError`` when ``"winograd"`` is asked
-    of a convolution it cannot run."""
+def winograd_wanted(algorithm, geometry, padding, rank: int, out_hw, cg: int, fg: int) -> bool:
+    """Whether a convolution of ``geometry`` (its ``kernel_spatial``, ``strides``,
+    ``dilation``) and ``padding`` runs the Winograd kernel, producing ``out_hw`` pixels from
+    ``cg`` to ``fg`` channels per group; ``ValueError`` when ``"winograd"`` is asked of a
+    convolution it cannot run. ``algorithm`` ``None`` reads the setting."""
     algorithm = config.conv_algorithm() if algorithm is None else \
         config.check_conv_algorithm(algorithm)
     if algorithm == "direct":
@@ -192,24 +195,24 @@ def _use_winograd(algorithm, geometry, padding, rank: int, cg: int, fg: int) -> 
             raise ValueError(f"algorithm='winograd' cannot run this convolution: {why_not}. "
                              "Use algorithm='auto' or 'direct'.")
         return True
-    return why_not is None and _winograd.prefers_winograd(geometry.out_spatial[1:], cg, fg)
+    return why_not is None and _winograd.prefers_winograd(out_hw, cg, fg)
 
 
-def winograd_4d(x5, packed_kernel: PackedConvKernel, groups: int, geometry, bias, relu: int,
+def winograd_4d(x5, wk: _winograd.WinogradKernel, geometry, bias, relu: int,
                 data_format: str):
-    """The Winograd part of :func:`conv` (eligible geometry, finite kernel): the output in the
-    user's ``data_format``, or ``None`` when it holds an inf or NaN (the caller then runs the
-    direct kernel, which puts them where Keras does)."""
-    dtype = packed_kernel.dtype
-    filters = packed_kernel.shape[-1]
+    """Run the Winograd kernel (``wk``: a transformed kernel) on the ``(N, 1, H, W, C)`` input
+    ``x5``; ``geometry`` gives the output size and padding before (up to 2: the input
+    gradient's "full" correlation). Returns the output in the user's ``data_format``, or
+    ``None`` when it holds an inf or NaN (the caller then runs the direct kernel, which puts
+    them where Keras does)."""
+    dtype = wk.u.dtype
     n, _, h, w, c = x5.shape
-    out_hw = geometry.out_spatial[1:]
-    out, out_strides, out_channel_stride = direct_output(n, geometry.out_spatial, filters, 2,
-                                                         data_format, dtype)
+    out, out_strides, out_channel_stride = direct_output(
+        n, geometry.out_spatial, wk.groups * wk.fg, 2, data_format, dtype)
     if out.size:
-        wk = packed_kernel.winograd(groups)
         _winograd.run_winograd(x5.reshape(n, h, w, c), wk, _winograd.winograd_bias(bias, wk,
-                               dtype), out, out_hw=out_hw, pad_hw=geometry.pad_before[1:],
+                               dtype), out, out_hw=geometry.out_spatial[1:],
+                               pad_hw=geometry.pad_before[1:],
                                out_strides=(out_strides[0], *out_strides[2:]),
                                out_channel_stride=out_channel_stride, relu=relu)
         if not _winograd.all_finite(out):
