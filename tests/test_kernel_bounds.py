@@ -126,6 +126,17 @@ def test_winograd_conv(dtype):
     with convkit.num_threads(2):
         for view in ending_views(x):
             _close(ops.conv(view, k, padding="same", algorithm="winograd"), want, dtype)
+    # the input gradient through it: padding 2 ("valid", its full correlation) and 1
+    for xshape, kshape, padding in [((1, 3, 3, 2), (3, 3, 2, 5), "valid"),
+                                    ((2, 1, 2, 3), (3, 3, 3, 4), "same"),
+                                    ((1, 7, 5, 8), (3, 3, 4, 6), "valid")]:   # groups 2
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        dy = rng.standard_normal(reference_conv.conv(x, k, padding=padding).shape).astype(dtype)
+        want_dx, _ = reference_conv_grad.conv_gradients(x, k, dy, padding=padding)
+        for dyv in ending_views(dy):
+            _close(ops.conv_input_gradient(dyv, k, x.shape, padding=padding,
+                                           algorithm="winograd"), want_dx, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
