@@ -148,14 +148,14 @@ def transform_kernel(kernel: np.ndarray, groups: int, module=None) -> WinogradKe
 
 
 def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int) -> int:
-    """Tiles per task: as many as fit the scratch target (a multiple of the register tile's
-    ``WB`` rows), at most ``_MAX_TILES_PER_TASK`` and never more than the image has."""
+    """Tiles per task: as many as fit the scratch target, a multiple of the register tile's
+    ``WB`` rows (at least one ``WB``: fewer leave GEMM rows idle, which costs more than
+    overflowing the target for very wide layers), at most ``_MAX_TILES_PER_TASK`` and never
+    more than the image has."""
     wb = wk.module.tile_info()["d" if itemsize == 8 else "f"][0]
     per_tile = 36 * itemsize * (wk.cg + wk.nblk * wk.kb)
-    block = max(1, _SCRATCH_TARGET_BYTES // per_tile)
-    block = min(block, _MAX_TILES_PER_TASK)
-    if block > wb:
-        block -= block % wb
+    block = min(_SCRATCH_TARGET_BYTES // per_tile, _MAX_TILES_PER_TASK)
+    block = max(wb, block - block % wb)
     return max(1, min(block, n_tiles))
 
 
