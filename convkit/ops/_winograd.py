@@ -18,8 +18,8 @@ from .._threads import threads_for
 _winograd = _kernels.load("_winograd")
 
 # Interpolation points of F(4, 3) (and infinity): B^T and A^T hold multiples of 1/8 only, and
-# on random inputs the float32 error is about twice the direct kernel's (0, +-1, +-2: five
-# times; KERNELS.md §11 has the published figures).
+# on random inputs the float32 error is two to three times the direct kernel's (0, +-1, +-2:
+# about five times; KERNELS.md §11 has the published figures).
 POINTS = (Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), Fraction(-2))
 OUT_TILE = 4  # outputs per tile side
 IN_TILE = 6   # inputs per tile side
