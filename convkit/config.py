@@ -48,3 +48,51 @@ def set_image_data_format(data_format: str) -> None:
 def epsilon() -> float:
     """The fuzz factor constraints use (``1e-7``, as ``keras.config.epsilon()``)."""
     return _EPSILON
+
+
+_CONV_ALGORITHMS = ("auto", "direct", "winograd")
+_conv_algorithm = "auto"
+
+
+def check_conv_algorithm(algorithm) -> str:
+    """``algorithm`` if it names a convolution algorithm (case-insensitive), else ValueError."""
+    value = algorithm.lower() if isinstance(algorithm, str) else algorithm
+    if value not in _CONV_ALGORITHMS:
+        raise ValueError("The `algorithm` argument must be one of 'auto', 'direct' or "
+                         f"'winograd'. Received: algorithm={algorithm!r}")
+    return value
+
+
+def conv_algorithm() -> str:
+    """The convolution algorithm ops and layers use when not told otherwise (``"auto"``).
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.conv_algorithm()
+    'auto'
+    """
+    return _conv_algorithm
+
+
+def set_conv_algorithm(algorithm: str) -> None:
+    """Set the default convolution algorithm of :func:`convkit.ops.conv` (and the layers).
+
+    Parameters
+    ----------
+    algorithm : {"auto", "direct", "winograd"}
+        ``"auto"`` picks per call from the shape (Winograd for 2-D 3x3 stride-1 convolutions
+        with enough channels and pixels); ``"winograd"`` asks for it and makes every other
+        convolution raise ``ValueError`` saying why it cannot; ``"direct"`` never uses it.
+        Case-insensitive.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.set_conv_algorithm("direct")
+    >>> convkit.config.conv_algorithm()
+    'direct'
+    >>> convkit.config.set_conv_algorithm("auto")
+    """
+    global _conv_algorithm
+    _conv_algorithm = check_conv_algorithm(algorithm)

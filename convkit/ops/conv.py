@@ -3,12 +3,15 @@
 This module validates arguments (Keras's rules and wording), computes the op's
 :class:`~convkit.ops._geometry.ConvGeometry` and maps ``channels_first`` and 1-D/2-D inputs to
 the kernels' ``(N, D, H, W, C)`` form; the direct kernel is packed for and driven by
-``ops/_direct.py``, which ``conv_transpose`` shares.
+``ops/_direct.py``, which ``conv_transpose`` shares. 2-D 3x3 stride-1 convolutions may run the
+Winograd kernel instead (``ops/_winograd.py``), chosen by the ``algorithm`` argument or
+:func:`convkit.config.set_conv_algorithm`.
 """
 
 import numpy as np
 
-from . import _arrays, shapes
+from .. import config
+from . import _arrays, _winograd, shapes
 from ._direct import (
     CastKernel,
     PackedWeights,
@@ -18,6 +21,7 @@ from ._direct import (
     run_direct,
 )
 from ._geometry import conv_geometry, with_explicit_padding
+from .arguments import standardize_padding
 
 __all__ = ["PackedConvKernel", "conv", "pack_conv_kernel"]
 
@@ -49,6 +53,14 @@ class PackedConvKernel(CastKernel):
             self._cache[key] = pack_weights(k5, groups, module)
         return self._cache[key]
 
+    def winograd(self, groups: int, module=None) -> _winograd.WinogradKernel:
+        """The Winograd-transformed weights for ``groups`` (a 2-D 3x3 kernel; transformed on
+        first use, then cached)."""
+        key = ("winograd", groups, id(module))
+        if key not in self._cache:
+            self._cache[key] = _winograd.transform_kernel(self.kernel, groups, module)
+        return self._cache[key]
+
 
 def pack_conv_kernel(kernel, dtype=None) -> PackedConvKernel:
     """Cast and pack a conv kernel once, for repeated :func:`conv` calls (advanced API).
@@ -72,7 +84,7 @@ def pack_conv_kernel(kernel, dtype=None) -> PackedConvKernel:
 
 
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *,
-         bias=None, activation=None) -> np.ndarray:
+         bias=None, activation=None, algorithm=None) -> np.ndarray:
     """N-D convolution (cross-correlation), as ``keras.ops.conv``, with optional bias and relu.
 
     Parameters
@@ -94,6 +106,14 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         Added in the kernel's store.
     activation : {None, "linear", "relu"}
         Fused into the store.
+    algorithm : {None, "auto", "direct", "winograd"}
+        ``None``: :func:`convkit.config.conv_algorithm` (``"auto"`` unless set). ``"winograd"``
+        runs the Winograd F(4x4, 3x3) kernel (2-D, 3x3 kernel, strides 1, dilation 1, "valid"
+        or "same"; ``ValueError`` for any other convolution, saying why): a quarter of the
+        multiply-adds, a float32 error a few times the direct kernel's (well inside Keras's
+        tolerances). ``"auto"`` chooses by shape alone (Winograd when it is eligible and both
+        channel counts per group and the output's sides are large enough for its transforms
+        to pay), ``"direct"`` always runs the direct kernel.
 
     Returns
     -------
@@ -105,7 +125,10 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     -----
     Padding is zeros that are multiplied: an inf or NaN weight gives NaN wherever it meets
     the padding (``0 * inf``), as in the NumPy definition and Keras. Such kernels take a
-    slower path with the input padded explicitly.
+    slower path with the input padded explicitly. Winograd mixes a tile's inputs, so it would
+    spread an inf or NaN over whole tiles: such kernels run the direct kernel, and a Winograd
+    result holding an inf or NaN is computed again by the direct kernel, so non-finite values
+    land where Keras puts them whatever the algorithm.
 
     Examples
     --------
@@ -142,11 +165,59 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     spatial = shapes.spatial_shape(x, data_format)
     geometry = conv_geometry(spatial, k.shape[:-2], strides, padding, dilation_rate, who="conv")
     b = _arrays.check_bias(bias, filters, dtype)
+    use_winograd = winograd_wanted(algorithm, geometry, padding, rank,
+                                   geometry.out_spatial[1:], cg, filters // groups)
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
     if packed_kernel is None:
         packed_kernel = PackedConvKernel(k, dtype)
+    if use_winograd and packed_kernel.finite:
+        out = winograd_4d(x5, packed_kernel.winograd(groups), geometry, b, relu, data_format)
+        if out is not None:
+            return out
     return conv_5d(x5, packed_kernel, groups, geometry, b, relu, rank, data_format)
+
+
+def winograd_wanted(algorithm, geometry, padding, rank: int, out_hw, cg: int, fg: int) -> bool:
+    """Whether a convolution of ``geometry`` (its ``kernel_spatial``, ``strides``,
+    ``dilation``) and ``padding`` runs the Winograd kernel, producing ``out_hw`` pixels from
+    ``cg`` to ``fg`` channels per group; ``ValueError`` when ``"winograd"`` is asked of a
+    convolution it cannot run. ``algorithm`` ``None`` reads the setting."""
+    algorithm = config.conv_algorithm() if algorithm is None else \
+        config.check_conv_algorithm(algorithm)
+    if algorithm == "direct":
+        return False
+    why_not = _winograd.ineligibility(
+        rank, geometry.kernel_spatial[3 - rank:], geometry.strides[3 - rank:],
+        geometry.dilation[3 - rank:], standardize_padding(padding, allow_causal=rank == 1))
+    if algorithm == "winograd":
+        if why_not is not None:
+            raise ValueError(f"algorithm='winograd' cannot run this convolution: {why_not}. "
+                             "Use algorithm='auto' or 'direct'.")
+        return True
+    return why_not is None and _winograd.prefers_winograd(out_hw, cg, fg)
+
+
+def winograd_4d(x5, wk: _winograd.WinogradKernel, geometry, bias, relu: int,
+                data_format: str):
+    """Run the Winograd kernel (``wk``: a transformed kernel) on the ``(N, 1, H, W, C)`` input
+    ``x5``; ``geometry`` gives the output size and padding before (up to 2: the input
+    gradient's "full" correlation). Returns the output in the user's ``data_format``, or
+    ``None`` when it holds an inf or NaN (the caller then runs the direct kernel, which puts
+    them where Keras does)."""
+    dtype = wk.u.dtype
+    n, _, h, w, c = x5.shape
+    out, out_strides, out_channel_stride = direct_output(
+        n, geometry.out_spatial, wk.groups * wk.fg, 2, data_format, dtype)
+    if out.size:
+        _winograd.run_winograd(x5.reshape(n, h, w, c), wk, _winograd.winograd_bias(bias, wk,
+                               dtype), out, out_hw=geometry.out_spatial[1:],
+                               pad_hw=geometry.pad_before[1:],
+                               out_strides=(out_strides[0], *out_strides[2:]),
+                               out_channel_stride=out_channel_stride, relu=relu)
+        if not _winograd.all_finite(out):
+            return None
+    return out
 
 
 def conv_5d(x5, packed_kernel: PackedConvKernel, groups: int, geometry, bias, relu: int,

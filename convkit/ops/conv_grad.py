@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import _kernels
 from .._threads import get_num_threads, threads_for
-from . import _arrays, shapes
+from . import _arrays, _winograd, shapes
 from ._geometry import ConvGeometry, _pad3, conv_geometry
 from .arguments import (
     standardize_data_format,
@@ -32,8 +32,13 @@ from .arguments import (
     standardize_padding,
     standardize_tuple,
 )
-from .conv import PackedConvKernel, conv_5d
-from .conv_transpose import PackedConvTransposeKernel, check_groups, conv_transpose_5d
+from .conv import PackedConvKernel, conv_5d, winograd_4d, winograd_wanted
+from .conv_transpose import (
+    PackedConvTransposeKernel,
+    as_conv_layout,
+    check_groups,
+    conv_transpose_5d,
+)
 
 __all__ = ["bias_gradient", "conv_input_gradient", "conv_kernel_gradient",
            "conv_transpose_input_gradient", "conv_transpose_kernel_gradient"]
@@ -130,7 +135,7 @@ def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, g
 
 # ----------------------------------------------------------------------------- conv
 def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding="valid",
-                        data_format=None, dilation_rate=1) -> np.ndarray:
+                        data_format=None, dilation_rate=1, *, algorithm=None) -> np.ndarray:
     """Gradient of ``conv(x, kernel, ...)`` with respect to ``x`` (of shape ``input_shape``).
 
     A transposed conv of ``output_gradient`` with ``kernel`` (``groups`` as in
@@ -149,6 +154,10 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
         The forward input's shape, in ``data_format``.
     strides, padding, data_format, dilation_rate
         As given to :func:`convkit.ops.conv`.
+    algorithm : {None, "auto", "direct", "winograd"}
+        As :func:`convkit.ops.conv`'s. For a 2-D 3x3 stride-1 conv the gradient is a
+        stride-1 3x3 correlation of ``output_gradient`` with the kernel flipped (padding 1
+        for "same", 2 for "valid"), which the Winograd kernel runs.
 
     Examples
     --------
@@ -182,8 +191,32 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
         raise ValueError("conv_input_gradient: the packed kernel was made for other strides "
                          "or dilation_rate")
     dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
-    return conv_transpose_5d(dy5, packed, c // cg, geometry.pad_before[3 - rank:], spatial,
+    groups = c // cg
+    if packed.finite and min(spatial) > 0 and winograd_wanted(
+            algorithm, geometry, padding, rank, spatial, f // groups, cg):
+        dx = _winograd_input_gradient(dy5, packed, groups, geometry, spatial, data_format)
+        if dx is not None:
+            return dx
+    return conv_transpose_5d(dy5, packed, groups, geometry.pad_before[3 - rank:], spatial,
                              None, 0, data_format)
+
+
+def _winograd_input_gradient(dy5, packed: PackedConvTransposeKernel, groups: int, geometry,
+                             spatial, data_format):
+    """``dx`` of a 2-D 3x3 stride-1 conv by the Winograd kernel: the correlation of ``dy``
+    with the kernel flipped in both axes and its channel roles swapped (``as_conv_layout``),
+    padded before by ``2 - pad``. ``None`` if the result holds an inf or NaN (the caller
+    then runs the transposed conv, which puts them where Keras does)."""
+    key = ("winograd_input_gradient", groups)
+    if key not in packed._cache:  # transformed once per kernel value, like the phases
+        flipped = as_conv_layout(packed.kernel[::-1, ::-1], groups)
+        packed._cache[key] = _winograd.transform_kernel(flipped, groups)
+    pad = tuple(2 - p for p in geometry.pad_before)
+    grad_geometry = ConvGeometry(in_spatial=geometry.out_spatial,
+                                 out_spatial=_pad3(spatial, 1),
+                                 kernel_spatial=geometry.kernel_spatial, strides=(1, 1, 1),
+                                 dilation=(1, 1, 1), pad_before=(0, *pad[1:]), _rank=2)
+    return winograd_4d(dy5, packed._cache[key], grad_geometry, None, 0, data_format)
 
 
 def conv_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, padding="valid",

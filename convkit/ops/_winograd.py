@@ -1,0 +1,199 @@
+"""The driver of the Winograd F(4x4, 3x3) kernel (``convkit/_kernels/src/_winograd.pyx.tp``).
+
+Which convolutions it can run (:func:`ineligibility`), which ones it should run under
+``algorithm="auto"`` (:func:`prefers_winograd`, a cost model of the shape, never a timing),
+the kernel transform ``U = G g G^T`` packed for the kernel's register tile
+(:func:`transform_kernel`, computed in float64 once per kernel and cached by the packed
+kernel object), the tile-block size that keeps a thread's scratch in its L2
+(:func:`tiles_per_task`) and the call itself (:func:`run_winograd`).
+"""
+
+from fractions import Fraction
+
+import numpy as np
+
+from .. import _kernels
+from .._threads import threads_for
+
+_winograd = _kernels.load("_winograd")
+
+# Interpolation points of F(4, 3) (and infinity): B^T and A^T hold multiples of 1/8 only, and
+# on random inputs the float32 error is two to three times the direct kernel's (0, +-1, +-2:
+# about five times; KERNELS.md §11 has the published figures).
+POINTS = (Fraction(0), Fraction(1), Fraction(-1), Fraction(1, 2), Fraction(-2))
+OUT_TILE = 4  # outputs per tile side
+IN_TILE = 6   # inputs per tile side
+
+# Scratch per thread the tile blocks aim for (transformed inputs + products, both read while
+# hot): a third to a half of this machine class's 1 MiB L2, the rest for the kernel blocks.
+_SCRATCH_TARGET_BYTES = 384 * 1024
+# Tiles per task at most: with a few blocks per image, 2-3 threads share the work evenly.
+_MAX_TILES_PER_TASK = 48
+
+# The cost model of ``algorithm="auto"`` (see prefers_winograd).
+_MIN_CHANNELS = 16         # input and output channels per group, both
+_MIN_OUT_SIDE = 8          # output height and width, both (else tiles are mostly padding)
+
+
+def _polymul(a, b):
+    out = [Fraction(0)] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] += x * y
+    return out
+
+
+def transform_matrices(points=POINTS, m: int = OUT_TILE, r: int = 3) -> tuple:
+    """``(B^T, G, A^T)`` of F(m, r) for the finite ``points`` and infinity, as exact
+    ``Fraction`` nested lists (the Toom-Cook construction, Lavin and Gray 2016):
+    ``y = A^T [(G g) * (B^T d)]`` is the correlation of ``d`` (``m + r - 1`` values) with
+    ``g`` (``r`` values)."""
+    pts = list(points)
+    n = m + r - 1
+    if len(pts) != n - 1 or len(set(pts)) != len(pts):
+        raise ValueError(f"F({m}, {r}) needs {n - 1} distinct finite points, got {pts}")
+    at = [[p ** i for p in pts] + [Fraction(int(i == m - 1))] for i in range(m)]
+    g = []
+    bt = []
+    for i, p in enumerate(pts):
+        poly, norm = [Fraction(1)], Fraction(1)
+        for j, q in enumerate(pts):
+            if j != i:
+                poly = _polymul(poly, [-q, Fraction(1)])
+                norm *= p - q
+        g.append([p ** j / norm for j in range(r)])
+        bt.append(poly + [Fraction(0)] * (n - len(poly)))
+    g.append([Fraction(0)] * (r - 1) + [Fraction(1)])
+    full = [Fraction(1)]
+    for q in pts:
+        full = _polymul(full, [-q, Fraction(1)])
+    bt.append(full)
+    return bt, g, at
+
+
+_BT, _G, _AT = transform_matrices()
+G64 = np.array(_G, dtype=np.float64)
+
+
+def check_kernel_matrices(module=_winograd) -> None:
+    """Raise ``ImportError`` unless ``module``'s compiled B^T and A^T are this module's."""
+    bt, at = module.transform_matrices()
+    if not (np.array_equal(bt, np.array(_BT, dtype=np.float64))
+            and np.array_equal(at, np.array(_AT, dtype=np.float64))):
+        raise ImportError(f"{module.__name__}: its Winograd transforms differ from "
+                          "ops/_winograd.py's points; rebuild the kernels")
+
+
+check_kernel_matrices()
+
+
+def ineligibility(rank: int, kernel_spatial, strides, dilation, padding: str):
+    """Why the Winograd kernel cannot run this convolution (a sentence), or ``None``.
+
+    ``kernel_spatial``, ``strides`` and ``dilation`` are the op's per-axis tuples (length
+    ``rank``), ``padding`` the standardised padding string.
+    """
+    if rank != 2:
+        return f"it runs 2-D convolutions only (this one has {rank} spatial axes)"
+    if tuple(kernel_spatial) != (3, 3):
+        return f"it needs a 3x3 kernel (kernel_size={tuple(kernel_spatial)})"
+    if tuple(strides) != (1, 1):
+        return f"it needs strides 1 (strides={tuple(strides)})"
+    if tuple(dilation) != (1, 1):
+        return f"it needs dilation_rate 1 (dilation_rate={tuple(dilation)})"
+    if padding not in ("valid", "same"):
+        return f"it needs padding 'valid' or 'same' (padding={padding!r})"
+    return None
+
+
+def prefers_winograd(out_hw, cg: int, fg: int) -> bool:
+    """The ``"auto"`` choice for an eligible convolution, from its shape alone.
+
+    Per tile and channel pair Winograd does 36 multiply-adds where direct does 144; the
+    transforms cost O(Cg + Fg) per tile and stream through memory, so they pay only when both
+    channel counts per group are large enough to amortise them, and tiles are mostly real
+    outputs (an output side under 8 wastes a quarter or more of each tile on padding).
+    """
+    ho, wo = out_hw
+    return (cg >= _MIN_CHANNELS and fg >= _MIN_CHANNELS
+            and ho >= _MIN_OUT_SIDE and wo >= _MIN_OUT_SIDE)
+
+
+class WinogradKernel:
+    """A kernel transformed for the Winograd kernel: ``(G, 36, nblk, Cg, KB)`` weights."""
+
+    __slots__ = ("u", "groups", "cg", "fg", "nblk", "kb", "module")
+
+    def __init__(self, u, groups, cg, fg, nblk, kb, module):
+        self.u, self.groups, self.cg, self.fg = u, groups, cg, fg
+        self.nblk, self.kb, self.module = nblk, kb, module
+
+
+def transform_kernel(kernel: np.ndarray, groups: int, module=None) -> WinogradKernel:
+    """``U[xi] = G g G^T`` of a ``(3, 3, Cg, F)`` kernel (compute dtype), computed in float64
+    and rounded once to the kernel's dtype, blocked by ``KB`` output channels."""
+    module = _winograd if module is None else module
+    dtype = kernel.dtype
+    kh, kw, cg, f = kernel.shape
+    fg = f // groups
+    kb = module.tile_info()["d" if dtype == np.float64 else "f"][1]
+    nblk = -(-fg // kb)
+    g64 = kernel.astype(np.float64).reshape(3, 3, cg, groups, fg)
+    u = np.einsum("ak,klcgf,bl->gabcf", G64, g64, G64)          # (G, 6, 6, Cg, Fg)
+    padded = np.zeros((groups, 36, cg, nblk * kb), dtype=dtype)
+    padded[..., :fg] = u.reshape(groups, 36, cg, fg)
+    blocked = padded.reshape(groups, 36, cg, nblk, kb).transpose(0, 1, 3, 2, 4)
+    return WinogradKernel(np.ascontiguousarray(blocked).reshape(-1), groups, cg, fg, nblk,
+                          kb, module)
+
+
+def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int) -> int:
+    """Tiles per task: as many as fit the scratch target, a multiple of the register tile's
+    ``WB`` rows (at least one ``WB``: fewer leave GEMM rows idle, which costs more than
+    overflowing the target for very wide layers), at most ``_MAX_TILES_PER_TASK`` and never
+    more than the image has."""
+    wb = wk.module.tile_info()["d" if itemsize == 8 else "f"][0]
+    per_tile = 36 * itemsize * (wk.cg + wk.nblk * wk.kb)
+    block = min(_SCRATCH_TARGET_BYTES // per_tile, _MAX_TILES_PER_TASK)
+    block = max(wb, block - block % wb)
+    return max(1, min(block, n_tiles))
+
+
+def run_winograd(x4, wk: WinogradKernel, bias_packed, out, *, out_hw, pad_hw, out_strides,
+                 out_channel_stride, relu: int, n_threads=None) -> None:
+    """Run the kernel on the ``(N, H, W, C)`` input ``x4`` into ``out`` (any C-contiguous
+    array addressed by ``out_strides = (s_n, s_h, s_w)`` and ``out_channel_stride``)."""
+    n, h, w, c = x4.shape
+    ho, wo = out_hw
+    tiles = -(-ho // OUT_TILE) * -(-wo // OUT_TILE)
+    block = tiles_per_task(wk, tiles, x4.dtype.itemsize)
+    # multiply-adds actually done: 36 per tile and channel pair, the thread policy's measure
+    work = n * tiles * 36 * wk.cg * wk.fg * wk.groups
+    n_threads = threads_for(work, n_threads)
+    fn = wk.module.winograd_d if x4.dtype == np.float64 else wk.module.winograd_f
+    s_n, s_h, s_w = out_strides
+    fn(x4.reshape(-1), wk.u, bias_packed, out.reshape(-1),
+       (n, h, w, c, ho, wo, pad_hw[0], pad_hw[1], wk.groups, wk.cg, wk.fg, wk.nblk, relu),
+       (0, s_n, s_h, s_w, out_channel_stride), block, n_threads)
+
+
+def winograd_bias(bias, wk: WinogradKernel, dtype) -> np.ndarray:
+    """Bias (or zeros) as ``(G, nblk * KB)``, zero-padded like the transformed kernel."""
+    out = np.zeros((wk.groups, wk.nblk * wk.kb), dtype=dtype)
+    if bias is not None:
+        out[:, :wk.fg] = np.asarray(bias, dtype=dtype).reshape(wk.groups, wk.fg)
+    return out.reshape(-1)
+
+
+def scratch_bytes(wk: WinogradKernel, block: int, itemsize: int) -> int:
+    """Bytes of scratch each thread holds for blocks of ``block`` tiles."""
+    return wk.module.scratch_bytes(block, wk.cg, wk.nblk, "d" if itemsize == 8 else "f")
+
+
+def all_finite(out: np.ndarray) -> bool:
+    """Whether a Winograd result holds no inf or NaN (else the direct kernel recomputes it:
+    the transforms spread a non-finite input over whole tiles, and an overflow of the
+    transformed values may have no counterpart in the direct sums)."""
+    flat = out.reshape(-1)
+    # min and max propagate NaN and reach inf in one pass each, without a boolean temporary
+    return bool(np.isfinite(flat.min()) and np.isfinite(flat.max()))
