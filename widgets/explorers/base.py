@@ -208,8 +208,9 @@ class Explorer(W.VBox, Owner):
         """A self-contained HTML player (inline PNGs, no external URL)."""
         from ..export import to_html
 
-        captions = [self._scene(s).caption for s in self._steps(steps)]
-        return to_html([self.frame(s) for s in self._steps(steps)], fps=fps, captions=captions)
+        steps = self._steps(steps)  # once: ``steps`` may be a generator
+        captions = [self._scene(s).caption for s in steps]
+        return to_html([self.frame(s) for s in steps], fps=fps, captions=captions)
 
     # ---- lifetime ----
     def close(self):
