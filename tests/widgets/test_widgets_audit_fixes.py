@@ -237,8 +237,39 @@ def test_image_filter_main_picture_has_a_text_alternative():
     try:
         text = lab.image.tooltip
         assert text and "INPUT" in text and "OUTPUT" in text
+        # the front end reads the model's description to place a tooltip: without one the
+        # Image view fails to render (ipywidgets 8.1), so the state must carry it, empty
+        assert lab.image.get_state()["description"] == ""
         assert "32×32" in text and "Sobel x" in text
         lab.toolbar.step.value = 5
         assert "Step 6 of" in lab.image.tooltip
+    finally:
+        lab.close()
+
+
+@pytest.mark.parametrize("image, error, words", [
+    (np.ones((4, 4, 3)), ValueError, "2-D greyscale array"),
+    (np.ones((0, 5)), ValueError, "non-empty 2-D"),
+    (np.array([[1.0, np.nan], [0.0, 1.0]]), ValueError, "NaN or infinity"),
+    (np.array([["a", "b"]]), TypeError, "numeric array"),
+])
+def test_set_image_refuses_what_is_not_a_picture(image, error, words):
+    lab = ImageFilterLab(size=32)
+    try:
+        with pytest.raises(error, match=f"image must be .*{words}|{words}"):
+            lab.set_image(image)
+        assert lab.source.value == "Grace Hopper"  # nothing changed
+    finally:
+        lab.close()
+
+
+def test_unreadable_upload_becomes_a_banner_not_a_traceback():
+    lab = ImageFilterLab(size=32)
+    try:
+        lab.upload.value = ({"name": "notes.txt", "type": "text/plain", "size": 5,
+                             "content": memoryview(b"hello"),
+                             "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+        assert "Pillow could not read" in lab.toolbar.banner.value
+        assert lab.source.value == "Grace Hopper"
     finally:
         lab.close()

@@ -6,6 +6,7 @@ the toggle is on). The step slider moves the window; the magnifier shows the num
 
 import ipywidgets as W
 import numpy as np
+from traitlets import Unicode
 
 from .. import samples
 from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
@@ -20,6 +21,20 @@ from .base import Explorer, dropdown_row
 SOURCES = ("Grace Hopper", "MRI slice", "checkerboard", "letter A", "edge")
 #: The photo selector's entry for the learner's own picture (an upload or ``set_image``).
 YOUR_IMAGE = "your image"
+
+
+class DescribedImage(W.Image):
+    """A core ``Image`` whose ``tooltip`` becomes the ``<img>``'s ``title``: its text
+    alternative (an ``<img>``'s accessible name falls back to ``title`` without ``alt``).
+
+    The front end's tooltip code reads the model's ``description``, which ``Image`` lacks:
+    a tooltip on a plain ``Image`` fails to render the view ("Cannot read properties of
+    undefined (reading 'length')" in ipywidgets 8.1). Syncing an empty ``description`` is
+    all it needs; no custom JavaScript, so it works wherever core widgets do.
+    """
+
+    description = Unicode("", help="always empty: lets the front end show the tooltip").tag(
+        sync=True)
 
 
 class ImageFilterLab(Explorer):
@@ -43,6 +58,8 @@ class ImageFilterLab(Explorer):
     >>> lab.output_rgb().shape  # doctest: +SKIP
     (64, 64, 3)
     """
+
+    image_class = DescribedImage
 
     def __init__(self, image=None, *, size: int = 64, preset: str = "Sobel x",
                  kernel_size: int = 3, scale: int = 4):
