@@ -265,7 +265,9 @@ class ImageFilterLab(Explorer):
         kernel = ("a custom" if self.preset.value == "(custom)" else
                   f"the {self.preset.value}")
         relu = ", after ReLU (negatives set to 0)" if computation.config.activation else ""
-        return (f"{scene.caption}. INPUT: the {self.source.value} photo, {h}×{w} pixels in "
+        photo = ("your picture" if self.source.value == YOUR_IMAGE else
+                 f"the {self.source.value} photo")
+        return (f"{scene.caption}. INPUT: {photo}, {h}×{w} pixels in "
                 f"grey (padding light grey), the {k}×{k} window outlined in black. OUTPUT: the "
                 f"{oh}×{ow} feature map of {kernel} kernel{relu}, blue negative, white 0, "
                 "orange positive; the current cell outlined.")
