@@ -1,8 +1,16 @@
 """The classroom app: serve ``notebooks/02_classroom.ipynb`` with Voila on 127.0.0.1.
 
 Run ``python -m convkit.widgets.app`` (``--lab`` for JupyterLab instead, ``--port N``,
-``--notebook PATH``). It prints the URL and keeps running until Ctrl-C. Voila shows only the
-widgets and the lesson text, no code, which is what a projector needs.
+``--notebook PATH``, ``--cull-after SECONDS``). It prints the URL and keeps running until
+Ctrl-C. Voila shows only the widgets and the lesson text, no code, which is what a projector
+needs.
+
+Every page Voila serves starts its own kernel. The page's own shutdown request on closing
+(Voila's ``beforeunload`` POST) is refused by the server's XSRF check, so without culling a
+class of 30 leaves a kernel per closed tab running. The Voila command therefore turns on
+jupyter_server's idle-kernel culler: a kernel with no open connection (its tab is closed) and
+no message for ``cull_idle_timeout`` seconds is shut down; kernels of open tabs are never
+culled (``cull_connected=False``), however long a student looks without touching anything.
 
 Examples
 --------
@@ -80,13 +88,52 @@ def voila_env(base=None) -> dict:
     return env
 
 
-def voila_command(notebook, port: int) -> list:
-    """The Voila command line (127.0.0.1, no browser, convkit's offline template).
+#: Seconds a closed tab's kernel may stay idle before the culler shuts it down. Long enough
+#: for a page to render and for a dropped connection to come back, short enough that a class
+#: reloading pages does not pile up kernels.
+CULL_IDLE_TIMEOUT = 300
+#: Seconds between the culler's checks.
+CULL_INTERVAL = 60
+
+
+def culling_options(idle_timeout: int = CULL_IDLE_TIMEOUT,
+                    interval: int = CULL_INTERVAL) -> list:
+    """Command-line options for jupyter_server's idle-kernel culler (0 turns it off).
+
+    Voila's kernel manager is a ``MappingKernelManager`` subclass configured by the Voila
+    application, so the ``MappingKernelManager`` options reach it.
+
+    Examples
+    --------
+    >>> culling_options(120, 30)[0]
+    '--MappingKernelManager.cull_idle_timeout=120'
+    """
+    for name, value in (("idle_timeout", idle_timeout), ("interval", interval)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int number of seconds, received {value!r}")
+    if idle_timeout < 0:
+        raise ValueError(f"idle_timeout must be >= 0 seconds (0: no culling), received "
+                         f"{idle_timeout}")
+    if idle_timeout == 0:
+        return []
+    if interval < 1:
+        raise ValueError(f"interval must be >= 1 second, received {interval}")
+    return [f"--MappingKernelManager.cull_idle_timeout={idle_timeout}",
+            f"--MappingKernelManager.cull_interval={interval}",
+            "--MappingKernelManager.cull_connected=False",
+            "--MappingKernelManager.cull_busy=False"]
+
+
+def voila_command(notebook, port: int, *, cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+                  cull_interval: int = CULL_INTERVAL) -> list:
+    """The Voila command line (127.0.0.1, no browser, convkit's offline template, closed
+    tabs' kernels culled after ``cull_idle_timeout`` idle seconds; 0 keeps them).
 
     Run it with :func:`voila_env` so Voila finds the ``convkit`` template.
     """
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-            "--Voila.ip=127.0.0.1", "--template=convkit"]
+            "--Voila.ip=127.0.0.1", "--template=convkit",
+            *culling_options(cull_idle_timeout, cull_interval)]
 
 
 def lab_command(notebook, port: int) -> list:
@@ -117,13 +164,20 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--notebook", default=None, help=f"default: notebooks/{NOTEBOOK}")
     parser.add_argument("--lab", action="store_true", help="JupyterLab instead of Voila")
+    parser.add_argument("--cull-after", type=int, default=CULL_IDLE_TIMEOUT, metavar="SECONDS",
+                        help="Voila: shut down a closed tab's kernel after this many idle "
+                             f"seconds (default {CULL_IDLE_TIMEOUT}; 0 keeps every kernel)")
     args = parser.parse_args(argv)
     notebook = find_notebook(args.notebook)
     if args.lab and packaged_notebook() == notebook:
         notebook = writable_copy(notebook, Path.cwd() / "convkit-lessons")
         print(f"JupyterLab opens your own copy: {notebook}", flush=True)
     port = args.port or free_port()
-    cmd = lab_command(notebook, port) if args.lab else voila_command(notebook, port)
+    if args.cull_after < 0:
+        parser.error(f"--cull-after must be >= 0 seconds, received {args.cull_after}")
+    interval = max(1, min(CULL_INTERVAL, args.cull_after // 2 or 1))
+    cmd = lab_command(notebook, port) if args.lab else voila_command(
+        notebook, port, cull_idle_timeout=args.cull_after, cull_interval=interval)
     url = (f"http://127.0.0.1:{port}/lab/tree/{notebook.name}" if args.lab
            else f"http://127.0.0.1:{port}/")
     proc = subprocess.Popen(cmd, env=voila_env())

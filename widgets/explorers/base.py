@@ -25,7 +25,9 @@ class Explorer(W.VBox, Owner):
         The current computation (a scene source with ``n_steps`` and ``scene(step)``).
     """
 
-    #: Above this many SVG cells, show the PNG view instead (browsers slow down on huge SVGs).
+    #: The raster view's widget class (ImageFilterLab's adds a text alternative).
+    image_class = W.Image
+
     def __init__(self, **kwargs):
         self._init_owner()
         self.render_count = 0
@@ -34,7 +36,7 @@ class Explorer(W.VBox, Owner):
         self.cell = None
         self.toolbar = Toolbar(self)
         self.view = self.make(W.HTML, value="")
-        self.image = self.make(W.Image, format="png", value=b"",
+        self.image = self.make(self.image_class, format="png", value=b"",
                                layout=W.Layout(display="none"))
         self.toolbar.step.observe(self._on_step, "value")
         self.toolbar.contrast.observe(self._on_step, "value")
@@ -208,8 +210,9 @@ class Explorer(W.VBox, Owner):
         """A self-contained HTML player (inline PNGs, no external URL)."""
         from ..export import to_html
 
-        captions = [self._scene(s).caption for s in self._steps(steps)]
-        return to_html([self.frame(s) for s in self._steps(steps)], fps=fps, captions=captions)
+        steps = self._steps(steps)  # once: ``steps`` may be a generator
+        captions = [self._scene(s).caption for s in steps]
+        return to_html([self.frame(s) for s in steps], fps=fps, captions=captions)
 
     # ---- lifetime ----
     def close(self):

@@ -83,8 +83,9 @@ class ConvExplorer(Explorer):
         self.filter_index = self._slider("show filter", "which filter's output is drawn", 0,
                                          filters - 1, 0)
         self.use_bias = lab(W.Checkbox, "use bias", "add a bias after the sum", value=use_bias)
-        self.bias = self._slider("b", "the bias value, added to every output of the filter",
-                                 -3, 3, bias)
+        self.bias = self._slider("b", "the bias value b: filter f's bias is b + f (filter 0: "
+                                 "b, filter 1: b + 1, …, so filters differ), added to every "
+                                 "output of that filter", -3, 3, bias)
         self.inspect = lab(W.ToggleButtons, "inspect", "what to trace (keyboard: arrows)",
                            options=INSPECT_MODES, value=INSPECT_MODES[0])
         self.inspect_row = self._slider("row", "inspected row", 0, 0, 0)
@@ -97,6 +98,9 @@ class ConvExplorer(Explorer):
         for c in (self.filter_index, self.inspect, self.inspect_row, self.inspect_col):
             c.observe(self._on_step, "value")
         self.preset.observe(self._on_preset, "value")
+        self._moved_axis = None  # the slider the learner just moved (locked axes follow it)
+        if self._user_x is not None:
+            self._freeze_input_controls()
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.rank, self.preset, self.source, self.seed),
@@ -114,6 +118,27 @@ class ConvExplorer(Explorer):
                       t.sentences, t.code])
 
     # ---- parameters ----
+    def _freeze_input_controls(self):
+        """With ``x=array`` the array fixes the input's size and channels: those controls
+        are disabled and their tooltips (and a sentence under the picture) say why."""
+        why = (f"off: your array (shape {'×'.join(map(str, self._user_x.shape))}) fixes the "
+               "input")
+        for c in (self.source, self.seed, self.height, self.width, self.lock, self.channels):
+            c.disabled = True
+            c.tooltip = why
+
+    def _user_array_sentence(self) -> list:
+        if self._user_x is None:
+            return []
+        return [f"The input is your array ({'×'.join(map(str, self._user_x.shape))}), so "
+                "its size and channels are fixed: the input-size, channel and source controls "
+                "are off."]
+
+    def _on_param(self, change):
+        owner = None if change is None else change.get("owner")
+        self._moved_axis = owner
+        super()._on_param(change)
+
     def _on_preset(self, change):
         if change["new"] not in PRESETS:
             return
@@ -140,11 +165,14 @@ class ConvExplorer(Explorer):
             keep = self.source.value if self.source.value in options else options[0]
             self.source.options = options
             self.source.value = keep
-        if self.lock.value:
-            for a, b in ((self.width, self.height), (self.kernel_w, self.kernel_h),
+        if self.lock.value and not one_d:
+            # locked axes follow whichever of the pair the learner moved (rows by default)
+            for w, h in ((self.width, self.height), (self.kernel_w, self.kernel_h),
                          (self.stride_w, self.stride_h), (self.dilation_w, self.dilation_h)):
-                if not one_d:
-                    a.value = b.value
+                if self._moved_axis is w:
+                    h.value = w.value
+                else:
+                    w.value = h.value
         hide = "none" if one_d else None
         for c in (self.height, self.kernel_h, self.stride_h, self.dilation_h, self.lock,
                   self.inspect_row):
@@ -218,8 +246,11 @@ class ConvExplorer(Explorer):
         super()._show(scene)
         extra = kwargs["inspect"]
         if extra:
-            sentences = [extra["text"], *scene.sentences]
+            sentences = [extra["text"], *scene.sentences, *self._user_array_sentence()]
             self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
+        elif self._user_x is not None:
+            self.toolbar.show_text(scene.caption, scene.formula,
+                                   [*scene.sentences, *self._user_array_sentence()], scene.code)
         self._add_formula_lines(scene.shape_formula)
 
 

@@ -6,6 +6,7 @@ the toggle is on). The step slider moves the window; the magnifier shows the num
 
 import ipywidgets as W
 import numpy as np
+from traitlets import Unicode
 
 from .. import samples
 from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
@@ -13,10 +14,27 @@ from ..render import Drawing, png_bytes, to_rgb, to_svg, without_text
 from ..render.grid import grid, outline
 from ..scene.conv import ConvComputation, ConvConfig
 from ..scene.filters import DESCRIPTIONS, PRESET_NAMES, kernel_for
+from ..scene.photo import check_picture, fit_longer_side, picture_from_bytes
 from ..scene.text import fmt
 from .base import Explorer, dropdown_row
 
 SOURCES = ("Grace Hopper", "MRI slice", "checkerboard", "letter A", "edge")
+#: The photo selector's entry for the learner's own picture (an upload or ``set_image``).
+YOUR_IMAGE = "your image"
+
+
+class DescribedImage(W.Image):
+    """A core ``Image`` whose ``tooltip`` becomes the ``<img>``'s ``title``: its text
+    alternative (an ``<img>``'s accessible name falls back to ``title`` without ``alt``).
+
+    The front end's tooltip code reads the model's ``description``, which ``Image`` lacks:
+    a tooltip on a plain ``Image`` fails to render the view ("Cannot read properties of
+    undefined (reading 'length')" in ipywidgets 8.1). Syncing an empty ``description`` is
+    all it needs; no custom JavaScript, so it works wherever core widgets do.
+    """
+
+    description = Unicode("", help="always empty: lets the front end show the tooltip").tag(
+        sync=True)
 
 
 class ImageFilterLab(Explorer):
@@ -25,9 +43,11 @@ class ImageFilterLab(Explorer):
     Parameters
     ----------
     image : array_like, optional
-        Any 2-D array (greyscale); default Grace Hopper from matplotlib's sample data.
+        Any 2-D array (greyscale); default Grace Hopper from matplotlib's sample data. It
+        becomes the photo selector's "your image" entry.
     size : int
-        Side of the (downsampled) photo.
+        Side of the (downsampled) photo; your own picture's longer side (its aspect ratio
+        is kept: no crop, no squashing).
     preset : str
         One of identity, box blur, Gaussian, sharpen, Sobel x, Sobel y, Laplacian, emboss,
         outline.
@@ -39,16 +59,22 @@ class ImageFilterLab(Explorer):
     (64, 64, 3)
     """
 
+    image_class = DescribedImage
+
     def __init__(self, image=None, *, size: int = 64, preset: str = "Sobel x",
                  kernel_size: int = 3, scale: int = 4):
         super().__init__()
-        self._user_x = self._user_input(image)
+        # the learner's picture at full resolution; the size selector fits it on every compute
+        self._user_x = None if image is None else check_picture(image)
+        self._applying_kernel = False  # True while code (not the learner) writes the weights
         lab = self._control
         self.source = lab(W.Dropdown, "photo", "offline sample images (or upload below)",
-                          options=SOURCES, value="Grace Hopper")
+                          options=SOURCES if image is None else (*SOURCES, YOUR_IMAGE),
+                          value="Grace Hopper" if image is None else YOUR_IMAGE)
         self.upload = self.make(W.FileUpload, accept="image/*", multiple=False,
                                 description="upload image")
-        self.size = lab(W.Dropdown, "size", "photo side in pixels", options=(32, 48, 64, 96),
+        self.size = lab(W.Dropdown, "size", "photo side in pixels (your own picture: its "
+                        "longer side, aspect ratio kept)", options=(32, 48, 64, 96),
                         value=size)
         self.preset = lab(W.Dropdown, "preset", "classic kernels (correlation form)",
                           options=(*PRESET_NAMES, "(custom)"), value=preset)
@@ -67,8 +93,11 @@ class ImageFilterLab(Explorer):
         self.magnifier = self.make(W.HTML, value="")
         self.image.layout.display = None
         self._apply_preset(preset)
-        self._watch(self.source, self.size, self.kernel_size, self.stride, self.dilation,
-                    self.padding, self.relu, *self.weights)
+        for w in self.weights:  # before _watch: the preset name clears before the recompute
+            w.observe(self._on_weight_edit, "value")
+        self._watch(self.source, self.size, self.stride, self.dilation, self.padding,
+                    self.relu, *self.weights)
+        self.kernel_size.observe(self._on_kernel_size, "value")
         self.scale.observe(self._on_step, "value")
         self.preset.observe(self._on_preset, "value")
         self.upload.observe(self._on_upload, "value")
@@ -85,20 +114,56 @@ class ImageFilterLab(Explorer):
     # ---- kernel editing ----
     def _apply_preset(self, name):
         k = self.kernel_size.value
-        kern = kernel_for(name, k)
-        for i, w in enumerate(self.weights):
-            r, c = divmod(i, 5)
-            w.value = float(np.round(kern[r, c], 4)) if r < k and c < k else 0.0
+        self._write_kernel(kernel_for(name, k))
+
+    def _write_kernel(self, kern):
+        """Put a k×k kernel into the top-left of the 5×5 grid of weight boxes."""
+        k = kern.shape[0]
+        self._applying_kernel = True
+        try:
+            for i, w in enumerate(self.weights):
+                r, c = divmod(i, 5)
+                w.value = float(np.round(kern[r, c], 4)) if r < k and c < k else 0.0
+        finally:
+            self._applying_kernel = False
+
+    def _rewrite_kernel(self, write):
+        """Write weights with ``write()`` as one user action: no render per weight box."""
+        self._busy = True
+        try:
+            with self.hold_sync():
+                write()
+        finally:
+            self._busy = False
+        self._on_param(None)
 
     def _on_preset(self, change):
         if change["new"] == "(custom)":
             return
-        self._busy = True
-        try:
-            self._apply_preset(change["new"])
-        finally:
-            self._busy = False
-        self._on_param(None)
+        self._rewrite_kernel(lambda: self._apply_preset(change["new"]))
+
+    def _on_weight_edit(self, change):
+        # any edit by the learner, however small, makes the kernel their own
+        if not self._applying_kernel and self.preset.value != "(custom)":
+            self.preset.value = "(custom)"
+
+    def _on_kernel_size(self, change):
+        """3×3 ↔ 5×5: a preset is re-made at the new size; a custom kernel stays centred
+        (3×3 in the middle of the 5×5, or the 5×5's middle 3×3), so the picture does not
+        shift."""
+        new, old = change["new"], change["old"]
+        if self.preset.value != "(custom)":
+            self._rewrite_kernel(lambda: self._apply_preset(self.preset.value))
+            return
+        grid = np.array([w.value for w in self.weights], dtype=np.float64).reshape(5, 5)
+        kern = np.zeros((new, new))
+        if new > old:
+            off = (new - old) // 2
+            kern[off:off + old, off:off + old] = grid[:old, :old]
+        else:
+            off = (old - new) // 2
+            kern = grid[off:off + new, off:off + new]
+        self._rewrite_kernel(lambda: self._write_kernel(kern))
 
     def _on_upload(self, change):
         files = change["new"]
@@ -106,15 +171,28 @@ class ImageFilterLab(Explorer):
             return
         item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         try:
-            self._user_x = samples.image_from_bytes(item["content"], (self.size.value,) * 2)
+            picture = picture_from_bytes(item["content"])
         except Exception as exc:  # noqa: BLE001 — any unreadable upload becomes a banner
             self.toolbar.show_error(str(exc), "Pillow could not read that file as an image.")
             return
-        self._on_param(None)
+        self._use_own_picture(picture)
 
     def set_image(self, image):
-        """Show your own 2-D array (any range; it is displayed min→max)."""
-        self._user_x = np.asarray(image, dtype=np.float32)
+        """Show your own 2-D array (any range; it is displayed min→max), fitted to the size
+        selector with its aspect ratio kept. The photo selector's "your image" entry returns
+        to it after you look at a sample."""
+        self._use_own_picture(check_picture(image))
+
+    def _use_own_picture(self, picture):
+        self._user_x = picture
+        self._busy = True  # one recompute below, not one per selector change
+        try:
+            with self.hold_sync():
+                if YOUR_IMAGE not in self.source.options:
+                    self.source.options = (*SOURCES, YOUR_IMAGE)
+                self.source.value = YOUR_IMAGE
+        finally:
+            self._busy = False
         self._on_param(None)
 
     def kernel(self) -> np.ndarray:
@@ -129,14 +207,10 @@ class ImageFilterLab(Explorer):
             r, c = divmod(i, 5)
             w.layout.display = None if r < k and c < k else "none"
         self.weight_grid.layout.grid_template_columns = f"repeat({k}, 68px)"
-        preset = self.preset.value
-        if preset != "(custom)" and not np.allclose(self.kernel(), kernel_for(preset, k),
-                                                    atol=1e-3):
-            self.preset.value = "(custom)"
 
     def _compute(self):
-        if self._user_x is not None:
-            x = self._user_x
+        if self.source.value == YOUR_IMAGE and self._user_x is not None:
+            x = fit_longer_side(self._user_x, self.size.value)
         else:
             s = self.size.value
             x = samples.grace_hopper((s, s)) if self.source.value == "Grace Hopper" else \
@@ -182,6 +256,22 @@ class ImageFilterLab(Explorer):
         d.height = int(bottom + 44)
         return d
 
+    def picture_text(self, scene) -> str:
+        """What the main picture shows, in words (its text alternative)."""
+        computation = self.computation
+        h, w = computation.x.shape[:2]
+        oh, ow = computation.output.shape[:2]
+        k = self.kernel_size.value
+        kernel = ("a custom" if self.preset.value == "(custom)" else
+                  f"the {self.preset.value}")
+        relu = ", after ReLU (negatives set to 0)" if computation.config.activation else ""
+        photo = ("your picture" if self.source.value == YOUR_IMAGE else
+                 f"the {self.source.value} photo")
+        return (f"{scene.caption}. INPUT: {photo}, {h}×{w} pixels in "
+                f"grey (padding light grey), the {k}×{k} window outlined in black. OUTPUT: the "
+                f"{oh}×{ow} feature map of {kernel} kernel{relu}, blue negative, white 0, "
+                "orange positive; the current cell outlined.")
+
     def _magnifier(self, scene) -> str:
         d = Drawing(10, 10, "magnifier")
         cs = 40
@@ -203,6 +293,8 @@ class ImageFilterLab(Explorer):
     def _show(self, scene):
         drawing = without_text(self._drawing(scene), scene.caption)  # caption: HTML below
         self.image.value = png_bytes(to_rgb(self._styled(drawing)))
+        # the picture's text alternative: the Image view puts it in the <img>'s title
+        self.image.tooltip = self.picture_text(scene)
         self.magnifier.value = self._magnifier(scene)
         sentences = [DESCRIPTIONS.get(self.preset.value, "A custom kernel: each output is the "
                                       "sum of the weights times the pixels under them."),

@@ -1,13 +1,21 @@
-"""ResampleExplorer: Cropping, ZeroPadding and UpSampling in 1-D/2-D/3-D, tap by tap."""
+"""ResampleExplorer: Cropping, ZeroPadding and UpSampling in 1-D/2-D/3-D, tap by tap; in 2-D
+also on a sample photo, with the five UpSampling2D modes side by side on a zoomed patch."""
 
 import ipywidgets as W
 import numpy as np
 
 from .. import samples
+from ..render import to_rgb, to_svg
+from ..render.resample_photo import photo_drawing
 from ..scene.resample import INTERPOLATIONS, ResampleComputation, ResampleConfig
+from ..scene.resample_photo import DEFAULT_PATCH, PhotoConfig, PhotoResampleComputation
+from ..scene.text import fmt
 from .base import Explorer, dropdown_row
 
 _OPS = (("UpSampling", "upsample"), ("ZeroPadding", "pad"), ("Cropping", "crop"))
+#: Number sources (any rank) and photos (2-D only, offline: matplotlib's sample data).
+NUMBER_SOURCES = ("ramp", "impulse", "random ints")
+PHOTOS = ("Grace Hopper", "MRI slice")
 
 
 class ResampleExplorer(Explorer):
@@ -23,6 +31,10 @@ class ResampleExplorer(Explorer):
         Input side length.
     interpolation : str
         UpSampling2D mode: nearest, bilinear, bicubic, lanczos3, lanczos5.
+    source : str
+        ``ramp``, ``impulse``, ``random ints`` or, in 2-D, a photo (``Grace Hopper``,
+        ``MRI slice``) of ``photo_size`` pixels: cropped, zero-padded or upsampled, with
+        the five modes side by side on a zoomed patch and a magnifier under the selected cell.
 
     Examples
     --------
@@ -31,7 +43,8 @@ class ResampleExplorer(Explorer):
 
     def __init__(self, operation: str = "upsample", rank: int = 2, x=None, *, size: int = 4,
                  factor: int = 2, before: int = 1, after: int = 1,
-                 interpolation: str = "bilinear", cell: int = 30):
+                 interpolation: str = "bilinear", cell: int = 30, source: str = "ramp",
+                 photo_size: int = 32):
         super().__init__()
         self._user_x = self._user_input(x)
         lab = self._control
@@ -47,28 +60,69 @@ class ResampleExplorer(Explorer):
             "before", "cells added/removed at the start (top/left/front)", 0, 4, before)
         self.after = self._slider(
             "after", "cells added/removed at the end (bottom/right/back)", 0, 4, after)
-        self.source = lab(W.Dropdown, "input", "the numbers", options=("ramp", "impulse",
-                                                                     "random ints"), value="ramp")
+        self.source = lab(W.Dropdown, "input", "numbers, or (2-D) a sample photo",
+                          options=self._sources(rank), value=source)
+        self.photo_size = lab(W.Dropdown, "photo px", "side of the photo in pixels",
+                              options=(16, 24, 32, 48, 64), value=photo_size)
+        self.patch_row, self.patch_col = (
+            self._slider(f"patch {name}", f"first INPUT {name} of the zoomed patch", 0, 0, 0)
+            for name in ("row", "col"))
+        self.cursor_row, self.cursor_col = (
+            self._slider(f"cell {name}", f"the selected OUTPUT {name} in the zoomed patch "
+                         "(keyboard: arrows)", 0, 0, 0) for name in ("row", "col"))
         self.cell = self._cell_control(cell)
         self.taps = self.make(W.HTML, value="")
+        self._patch_chosen = False  # False: the patch follows the photo's strongest edge
         self._watch(self.operation, self.rank, self.size, self.factor, self.interpolation,
-                    self.before, self.after, self.source)
+                    self.before, self.after, self.source, self.photo_size)
+        for c in (self.patch_row, self.patch_col):
+            c.observe(self._on_patch, "value")
+        for c in (self.cursor_row, self.cursor_col):
+            c.observe(self._on_cursor, "value")
         m = self.make
         controls = m(W.VBox, [
-            m(dropdown_row, self.operation, self.rank, self.source),
+            m(dropdown_row, self.operation, self.rank, self.source, self.photo_size),
             m(dropdown_row, self.size, self.factor, self.interpolation, self.before,
-              self.after, self.cell)])
+              self.after, self.cell),
+            m(dropdown_row, self.patch_row, self.patch_col, self.cursor_row,
+              self.cursor_col)])
         t = self.toolbar
         self._finish([controls, t, t.banner, self.view, t.caption, self.taps, t.formula, t.code])
 
+    @staticmethod
+    def _sources(rank: int) -> tuple:
+        return NUMBER_SOURCES + PHOTOS if rank == 2 else NUMBER_SOURCES
+
+    @property
+    def photo_mode(self) -> bool:
+        """True when the input is a sample photo (2-D only)."""
+        return self.source.value in PHOTOS and self._user_x is None
+
     def _before_compute(self):
+        rank = self.rank.value
+        options = self._sources(rank)
+        if tuple(self.source.options) != options:
+            keep = self.source.value if self.source.value in options else options[0]
+            self.source.options = options
+            self.source.value = keep
         up = self.operation.value == "upsample"
+        photo = self.photo_mode
         self.factor.layout.display = None if up else "none"
-        self.interpolation.layout.display = None if up and self.rank.value == 2 else "none"
+        self.interpolation.layout.display = None if up and rank == 2 else "none"
         for c in (self.before, self.after):
             c.layout.display = "none" if up else None
+            c.max = self.photo_size.value // 3 if photo else 4  # a photo needs wider borders
+        self.size.layout.display = "none" if photo else None
+        self.photo_size.layout.display = None if photo else "none"
+        self.cell.layout.display = "none" if photo and not up else None
+        for c in (self.patch_row, self.patch_col):
+            c.layout.display = None if photo and up else "none"
+        for c in (self.cursor_row, self.cursor_col):
+            c.layout.display = None if photo else "none"
 
     def _compute(self):
+        if self.photo_mode:
+            return self._compute_photo()
         rank = self.rank.value
         shape = (self.size.value,) * rank
         if self._user_x is not None:
@@ -86,7 +140,75 @@ class ResampleExplorer(Explorer):
                              size=self.factor.value, interpolation=interp)
         return ResampleComputation(config, x)
 
+    # ---- photo mode ----
+    def _compute_photo(self):
+        side = self.photo_size.value
+        x = samples.make_input(self.source.value, (side, side))
+        up = self.operation.value == "upsample"
+        origin = (self.patch_row.value, self.patch_col.value) if self._patch_chosen else None
+        config = PhotoConfig(self.operation.value,
+                             amounts=((self.before.value, self.after.value),) * 2,
+                             factor=self.factor.value, interpolation=self.interpolation.value,
+                             patch_origin=origin, patch_size=DEFAULT_PATCH)
+        computation = PhotoResampleComputation(config, x)
+        if up:  # the patch sliders show where the patch is (the strongest edge by default)
+            r0, c0, p = computation.patch
+            self.patch_row.max, self.patch_col.max = side - p, side - p
+            self.patch_row.value, self.patch_col.value = r0, c0
+        self.cursor_row.max, self.cursor_col.max = (n - 1 for n in computation.view_shape)
+        return computation
+
+    def _on_patch(self, change):
+        if self._busy:  # set by _compute_photo, not by the learner
+            return
+        self._patch_chosen = True
+        self._on_param(change)
+
+    def _on_cursor(self, change):
+        """The cell sliders pick the selected OUTPUT cell: the step of that cell."""
+        if self._busy or not self.photo_mode or self.computation is None:
+            return
+        width = self.computation.view_shape[1]
+        self.toolbar.step.value = self.cursor_row.value * width + self.cursor_col.value
+
+    def _photo_drawing(self, scene):
+        return self._styled(photo_drawing(self.computation, scene, cell=self.cell.value))
+
+    def _show_photo(self, scene):
+        computation = self.computation
+        local = [p - o for p, o in zip(scene.position, computation.view_origin, strict=True)]
+        self.cursor_row.value, self.cursor_col.value = local  # inside the busy guard
+        self.view.value = to_svg(self._photo_drawing(scene), aria_label=scene.caption)
+        self.toolbar.show_text(scene.caption, scene.formula, scene.sentences, scene.code)
+        self._add_formula_lines([f"shape: {computation.main.shape_text()}"])
+        if not scene.taps:
+            self.taps.value = "<p>Taps: none — a PADDING zero.</p>"
+            return
+        modes = "".join(f"<td>{m}: {fmt(v)}</td>" for m, v in scene.mode_values.items())
+        axis_rows = "".join(
+            f"<tr><th>{name}</th>" + "".join(f"<td>{i}: {w:.4g}</td>" for i, w in taps) + "</tr>"
+            for name, taps in (("row weights", scene.row_taps), ("col weights", scene.col_taps)))
+        self.taps.value = (
+            f"<table><caption>Taps of OUTPUT {scene.position}: {len(scene.taps)} INPUT "
+            f"pixels, weight = row weight × col weight; Σ weight·input = "
+            f"{scene.reconstructed:.5g}; op value = {scene.value:.5g}</caption>{axis_rows}"
+            "</table>" + (f"<table><caption>The same cell in every mode</caption><tr>{modes}"
+                          "</tr></table>" if modes else ""))
+
+    def _svg(self, scene) -> str:
+        if self.photo_mode:
+            return to_svg(self._photo_drawing(scene), aria_label=scene.caption)
+        return super()._svg(scene)
+
+    def frame(self, step: int):
+        if self.photo_mode:
+            return to_rgb(self._photo_drawing(self._scene(step)))
+        return super().frame(step)
+
     def _show(self, scene):
+        if self.photo_mode:
+            self._show_photo(scene)
+            return
         super()._show(scene)
         self._add_formula_lines([f"shape: {self.computation.shape_text()}"])
         if not scene.taps:

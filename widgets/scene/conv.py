@@ -267,25 +267,34 @@ class ConvComputation:
         return out
 
     def code(self) -> dict:
-        """The equivalent convkit op call, convkit layer and Keras layer for this config."""
+        """The equivalent convkit op call, convkit layer and Keras layer for this config.
+
+        Each entry is valid Python: ``convkit`` is a statement assigning ``y`` (given ``x``,
+        ``kernel`` and ``bias``), ``layer`` and ``keras`` are expressions. ``full`` and
+        explicit padding are not conv arguments, so they become a ZeroPadding layer and a
+        ``valid`` conv inside a ``Sequential``.
+        """
         config = self.config
         r = config.rank
         k, s, d = common.layer_args(config)
         filters = self.kernel.shape[-1]
+        extras = "" if config.activation is None else f", activation={config.activation!r}"
+        op_extras = (", bias=bias" if config.use_bias else "") + extras
+        conv_args = (f"filters={filters}, kernel_size={k}, strides={s}, padding={{padding!r}}, "
+                     f"dilation_rate={d}{extras}, use_bias={config.use_bias}")
         if config.padding in ("full", "explicit"):
             pad = common.layer_arg(self.pads, r)
             op = (f"y = convkit.ops.conv(convkit.ops.zero_pad(x, {self.pads}), kernel, "
-                  f"strides={s}, padding='valid', dilation_rate={d}, bias=bias)")
-            layer = (f"[ZeroPadding{r}D({pad}), Conv{r}D(filters={filters}, kernel_size={k}, "
-                     f"strides={s}, padding='valid', dilation_rate={d}, "
-                     f"use_bias={config.use_bias})]")
+                  f"strides={s}, padding='valid', dilation_rate={d}{op_extras})")
+            stack = (f"[{{lib}}.layers.ZeroPadding{r}D(padding={pad}), "
+                     f"{{lib}}.layers.Conv{r}D({conv_args.format(padding='valid')})]")
+            layer = "{lib}.Sequential(" + stack + ")"
         else:
-            op = (f"y = convkit.ops.conv(x, kernel, strides={s}, padding='{config.padding}', "
-                  f"dilation_rate={d}" + (", bias=bias)" if config.use_bias else ")"))
-            layer = (f"Conv{r}D(filters={filters}, kernel_size={k}, strides={s}, "
-                     f"padding='{config.padding}', dilation_rate={d}, use_bias={config.use_bias})")
-        return {"convkit": op, "layer": "convkit.layers." + layer.replace("[", "[convkit.layers."),
-                "keras": "keras.layers." + layer.replace("[", "[keras.layers.")}
+            op = (f"y = convkit.ops.conv(x, kernel, strides={s}, padding={config.padding!r}, "
+                  f"dilation_rate={d}{op_extras})")
+            layer = f"{{lib}}.layers.Conv{r}D({conv_args.format(padding=config.padding)})"
+        return {"convkit": op, "layer": layer.format(lib="convkit"),
+                "keras": layer.format(lib="keras")}
 
     # ---- one step ----
     def scene(self, step: int, filter_index: int = 0) -> ConvScene:
