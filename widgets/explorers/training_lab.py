@@ -93,6 +93,9 @@ class TrainingLab(W.VBox, Owner):
         self.reset_button = self.make(W.Button, description="reset",
                                       tooltip="back to the seeded start kernel",
                                       layout=W.Layout(width="80px"))
+        self.contrast = self.make(W.Checkbox, value=False, description="high contrast",
+                                  tooltip="projector mode: black text, thicker outlines",
+                                  indent=False, layout=W.Layout(width="130px"))
         self.view = self.make(W.HTML, value="")
         self.status = self.make(W.HTML, value="")
         self.badges = self.make(W.HTML, value="")
@@ -102,7 +105,8 @@ class TrainingLab(W.VBox, Owner):
         for c in (self.target, self.optimizer, self.learning_rate, self.seed):
             c.observe(self._on_setting, "value")
         self.optimizer.observe(self._on_optimizer, "value")
-        self.photo.observe(lambda _: self._user_action(self._render), "value")
+        for c in (self.photo, self.contrast):
+            c.observe(lambda _: self._user_action(self._render), "value")
         self.play.observe(self._on_tick, "value")
         self.step_button.on_click(lambda _: self.step_batch())
         self.reset_button.on_click(lambda _: self.reset())
@@ -110,7 +114,7 @@ class TrainingLab(W.VBox, Owner):
         controls = m(W.VBox, [
             m(dropdown_row, self.target, self.optimizer, self.learning_rate, self.seed),
             m(dropdown_row, self.play, self.step_button, self.reset_button, self.chunk,
-              self.photo)])
+              self.photo, self.contrast)])
         self.quiz = Quiz(self, self._question, self._exercise, ("feature map value",),
                          [self.view, self.caption], enabled=quiz, seed=seed)
         self._quiz_cell = (self.run.size // 2, self.run.size // 2)
@@ -194,7 +198,7 @@ class TrainingLab(W.VBox, Owner):
 
     def _render(self):
         scene = self.scene()
-        self.view.value = training_svg(scene, cell=self.cell)
+        self.view.value = training_svg(scene, cell=self.cell, contrast=self.contrast.value)
         self.badges.value = "".join(
             f'<p role="status" style="margin:2px 0;font-weight:bold;color:'
             f'{"#00704F" if b.ok else "#B34700"}">{html.escape(b.text)}</p>'
@@ -212,7 +216,7 @@ class TrainingLab(W.VBox, Owner):
 
     def frame(self, step=None):
         """RGB frame (uint8) of the current state, as the widget draws it."""
-        return training_rgb(self.scene(), cell=self.cell)
+        return training_rgb(self.scene(), cell=self.cell, contrast=self.contrast.value)
 
     # ---- quiz ----
     def _question(self, kind: str) -> Question:

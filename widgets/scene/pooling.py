@@ -261,7 +261,8 @@ class PoolingComputation:
         step, o = common.step_position(step, self.n_steps, self.out_spatial)
         cells = self.window(o)
         count = self.counts[o]
-        value = float(self.forward[o])
+        layer_output = self.output.reshape(self.out_spatial)   # the numbers shown: the layer's
+        value = float(layer_output[o])
         chosen = self.chosen.get(o)
         x = self.x[..., 0]
         hidden = np.ones(self.out_spatial, dtype=bool)
@@ -285,7 +286,7 @@ class PoolingComputation:
             Pane("INPUT x" + (" (PADDING hatched, not used)" if any(
                 sum(p) for p in self.pads) else ""), "input", self._padded(x), outline=outline,
                  current=target, hatch=self.pad_mask, name="x"),
-            Pane("OUTPUT y", "output", self.forward, current=oc, hidden=hidden, name="y"),
+            Pane("OUTPUT y", "output", layer_output, current=oc, hidden=hidden, name="y"),
             Pane("OUTPUT GRADIENT dy", "kernel", dy, current=oc, name="dy"),
             Pane("INPUT GRADIENT dx (so far)", "highlight", self._padded(partial),
                  current=target, hatch=self.pad_mask, name="dx")]
