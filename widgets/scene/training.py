@@ -53,6 +53,12 @@ def make_optimizer(name: str, learning_rate: float):
     return getattr(optimizers, name)(learning_rate=learning_rate)
 
 
+def _quiet_overflow():
+    """Too large a learning rate makes the weights blow up: the lab shows that (a curve that
+    leaves the chart, "diverged") instead of raising numpy's overflow warnings."""
+    return np.errstate(over="ignore", invalid="ignore")
+
+
 class _EpochLosses(callbacks.Callback):
     """Appends fit's epoch loss (its own logs) to the run's curve, then calls ``on_epoch``."""
 
@@ -145,16 +151,18 @@ class TrainingRun:
         last chunk stopped; the callback appends each epoch's loss to :attr:`curve`."""
         if n < 1:
             raise ValueError(f"`n` must be at least 1. Received: {n!r}")
-        return self.model.fit(self.photos, self.targets, batch_size=1,
-                              epochs=self.epochs + n, initial_epoch=self.epochs,
-                              shuffle=False, verbose=0,
-                              callbacks=[_EpochLosses(self, on_epoch)])
+        with _quiet_overflow():
+            return self.model.fit(self.photos, self.targets, batch_size=1,
+                                  epochs=self.epochs + n, initial_epoch=self.epochs,
+                                  shuffle=False, verbose=0,
+                                  callbacks=[_EpochLosses(self, on_epoch)])
 
     def step_batch(self) -> float:
         """One ``train_on_batch`` on the next photo in order; returns (and plots) its loss."""
         i = self.batches % BATCHES_PER_EPOCH
-        loss = float(np.asarray(self.model.train_on_batch(self.photos[i:i + 1],
-                                                          self.targets[i:i + 1])).reshape(-1)[0])
+        with _quiet_overflow():
+            loss = float(np.asarray(self.model.train_on_batch(
+                self.photos[i:i + 1], self.targets[i:i + 1])).reshape(-1)[0])
         self.batches += 1
         self.curve.append((self.batches, loss))
         return loss
@@ -170,8 +178,9 @@ class TrainingRun:
 
     def loss(self) -> float:
         """``model.evaluate`` over the three photos with the current weights."""
-        return float(np.asarray(self.model.evaluate(self.photos, self.targets, batch_size=3,
-                                                    verbose=0)).reshape(-1)[0])
+        with _quiet_overflow():
+            return float(np.asarray(self.model.evaluate(self.photos, self.targets,
+                                                        batch_size=3, verbose=0)).reshape(-1)[0])
 
     def scene(self, photo: int = 0) -> TrainingScene:
         """What the lab draws now, for photo number ``photo``."""
@@ -183,11 +192,12 @@ class TrainingRun:
         by_op = np.asarray(ops.conv(x, kernel[:, :, None, None].astype(np.float32),
                                     padding="same"))[0, :, :, 0]
         loss = self.loss()
-        by_hand = float(np.mean((np.asarray(self.model.predict(self.photos, verbose=0))
-                                 - self.targets) ** 2))
+        with _quiet_overflow():
+            by_hand = float(np.mean((np.asarray(self.model.predict(self.photos, verbose=0),
+                                                dtype=np.float64) - self.targets) ** 2))
         badges = [compare("feature map", "ops.conv(photo, learned kernel)", feature, by_op),
                   Badge("loss shown", "mean((model(photos) − targets)²)",
-                        abs(loss - by_hand) <= 1e-5 * max(1.0, abs(by_hand)),
+                        bool(abs(loss - by_hand) <= 1e-5 * max(1.0, abs(by_hand))),
                         abs(loss - by_hand))]
         panes = [Pane("KERNEL learned", "kernel", kernel, name="w"),
                  Pane(f"TARGET {self.target_name}", "output", self.target, name="target")]
