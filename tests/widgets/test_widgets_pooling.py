@@ -245,3 +245,33 @@ def test_one_pixel_and_one_cell_windows():
         c = PoolingComputation(PoolingConfig(rank=rank, kind=kind, kernel_size=1, strides=1),
                                np.full((1,) * rank, 2.0))
         assert c.n_steps == 1 and c.scene(0).value == 2.0 and all(b.ok for b in c.badges)
+
+
+@pytest.mark.parametrize("kind, routed", [("max", [[6, 0], [0, 0]]),
+                                          ("global max", [[2, 0], [2, 2]])])
+def test_tie_rule_shown_is_keras_jax_backends(kind, routed):
+    """The routing the explorer draws on ties is what ``jax.vjp`` of the Keras layer gives."""
+    import jax
+
+    from tests.support.keras_oracle import keras
+
+    x = np.array([[3, 1], [3, 3]], dtype=np.float32)
+    config = PoolingConfig(kind=kind, kernel_size=2, strides=2)
+    c = PoolingComputation(config, x, output_gradient=[6.0])
+    layer = keras.layers.MaxPooling2D(2) if kind == "max" else keras.layers.GlobalMaxPooling2D()
+    y, vjp = jax.vjp(lambda v: layer(v), x[None, :, :, None])
+    (dx,) = vjp(np.full(y.shape, 6.0, dtype=np.float32))
+    np.testing.assert_array_equal(np.asarray(dx)[0, :, :, 0], routed)
+    np.testing.assert_array_equal(c.backward, routed)
+
+
+def test_same_average_divisor_shown_is_keras_jax_backends():
+    from tests.support.keras_oracle import keras
+
+    x = np.arange(16, dtype=np.float32).reshape(4, 4)
+    c = PoolingComputation(PoolingConfig(kind="average", kernel_size=3, strides=2,
+                                         padding="same"), x)
+    y = np.asarray(keras.layers.AveragePooling2D(3, strides=2, padding="same")(
+        x[None, :, :, None]))[0, :, :, 0]
+    np.testing.assert_allclose(c.forward, y, rtol=1e-6)
+    assert [c.counts[o] for o in sorted(c.counts)] == [9, 6, 6, 4]
