@@ -101,6 +101,8 @@ def pooling_and_training() -> dict:
         lab.step_batch()
         times.append((time.perf_counter() - t0) * 1000)
     results["TrainingLab step one batch"] = statistics.median(times)
+    results["TrainingLab optimizer change (new run)"] = measure_change(
+        lab.optimizer, ["Adam", "SGD + momentum"] * 3)
     lab.close()
     return results
 

@@ -164,7 +164,9 @@ def test_controls_start_a_new_run_and_keyboard_controls():
         lab.target.value = "Gaussian"       # dropdown by keyboard
         assert lab.run.target_name == "Gaussian" and lab.run.epochs == 0
         assert "TARGET Gaussian" in lab.view.value
-        lab.optimizer.value = "Adam"
+        count = lab.render_count
+        lab.optimizer.value = "Adam"           # takes Adam's rate: one new run, one render
+        assert lab.render_count == count + 1
         assert lab.learning_rate.value == OPTIMIZERS["Adam"]
         assert lab.run.learning_rate == OPTIMIZERS["Adam"]
         lab.learning_rate.value = 0.01      # typed

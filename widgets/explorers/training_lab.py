@@ -102,7 +102,7 @@ class TrainingLab(W.VBox, Owner):
         self.caption = self.make(W.HTML, value="")
         self.sentences = self.make(W.HTML, value="")
         self.code = self.make(W.HTML, value="")
-        for c in (self.target, self.optimizer, self.learning_rate, self.seed):
+        for c in (self.target, self.learning_rate, self.seed):
             c.observe(self._on_setting, "value")
         self.optimizer.observe(self._on_optimizer, "value")
         for c in (self.photo, self.contrast):
@@ -177,19 +177,25 @@ class TrainingLab(W.VBox, Owner):
         self._user_action(work)
 
     def _on_optimizer(self, change):
-        # each optimizer has its own sensible step size: take it unless the user edits it
-        self.learning_rate.value = OPTIMIZERS[change["new"]]
+        # each optimizer has its own sensible step size: take it (the user may edit it
+        # after), then one new run (the rate's own observer is held off by _user_action)
+        def work():
+            self.learning_rate.value = OPTIMIZERS[change["new"]]
+            self._new_run()
+        self._user_action(work)
 
     def _on_setting(self, change):
         # a new target, optimizer, rate or seed is a new run from the seeded start
-        def work():
-            self.play.playing = False
-            self.play.value = 0
-            self.run = TrainingRun(self.target.value, self.optimizer.value,
-                                   float(self.learning_rate.value), seed=int(self.seed.value),
-                                   size=self.run.size)
-            self._render()
-        self._user_action(work)
+        self._user_action(self._new_run)
+
+    def _new_run(self):
+        """Stop and start over with the controls' settings (called inside one action)."""
+        self.play.playing = False
+        self.play.value = 0
+        self.run = TrainingRun(self.target.value, self.optimizer.value,
+                               float(self.learning_rate.value), seed=int(self.seed.value),
+                               size=self.run.size)
+        self._render()
 
     # ---- drawing ----
     def scene(self):

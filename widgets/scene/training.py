@@ -10,6 +10,7 @@ it directly.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,6 +34,12 @@ BATCHES_PER_EPOCH = len(PHOTOS)   # batch_size=1 over the three photos
 
 def training_photos(size: int = 48) -> np.ndarray:
     """The three photos, ``(3, size, size, 1)`` float32, each standardised to mean 0, std 1."""
+    return _photos(int(size)).copy()
+
+
+@lru_cache(maxsize=4)
+def _photos(size: int) -> np.ndarray:
+    # decoding and resampling the samples is most of a new run's cost: once per size
     photos = np.stack([samples.grace_hopper((size, size)), samples.mri_slice((size, size)),
                        samples.downsample(samples.glyph("K", size), (size, size))])
     photos = photos.astype(np.float64)
