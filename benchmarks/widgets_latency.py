@@ -3,7 +3,9 @@
 A step update is what Play does each frame: move the step slider, which renders the new scene
 and assigns the same ``HTML``/``Image`` widget's ``.value``. Measured headless (no browser
 round trip) on a 64×64 input; the second lesson's explorers (backprop, receptive field) at
-their default sizes and one larger, with a parameter change (recompute + render) each. Target:
+their default sizes and one larger, with a parameter change (recompute + render) each;
+PoolingExplorer steps and a TrainingLab frame (one Play tick: one epoch of ``fit`` +
+redraw). Target:
 < 50 ms. Usage: ``python benchmarks/widgets_latency.py``.
 """
 
@@ -64,6 +66,44 @@ def second_lesson() -> dict:
     results["ReceptiveFieldExplorer 24x24 size change"] = measure_change(ex.size,
                                                                          [23, 24] * 4)
     ex.close()
+    results.update(pooling_and_training())
+    return results
+
+
+def pooling_and_training() -> dict:
+    """PoolingExplorer steps and a kind change; a TrainingLab frame = one Play tick: one
+    epoch of ``fit`` (three 48×48 batches) + the redraw of kernel, feature maps and curve."""
+    from convkit.widgets import PoolingExplorer, TrainingLab
+
+    results = {}
+    for kind in ("max", "average"):
+        ex = PoolingExplorer(kind=kind)
+        results[f"PoolingExplorer {kind} step"] = measure(ex)
+        ex.close()
+    ex = PoolingExplorer(kind="global max")  # one step: a new input is its frame update
+    results["PoolingExplorer global max seed change"] = measure_change(ex.seed, [1, 2] * 5)
+    ex.close()
+    ex = PoolingExplorer(size=12, pool_size=3, strides=2, padding="same")
+    results["PoolingExplorer 12x12 same step"] = measure(ex)
+    results["PoolingExplorer kind change"] = measure_change(ex.kind, ["average", "max"] * 5)
+    ex.close()
+    lab = TrainingLab()
+    lab.play.playing = True
+    times = []
+    for _ in range(30):
+        t0 = time.perf_counter()
+        lab.play.value += 1
+        times.append((time.perf_counter() - t0) * 1000)
+    results["TrainingLab frame (1 epoch of fit + redraw)"] = statistics.median(times)
+    times = []
+    for _ in range(12):
+        t0 = time.perf_counter()
+        lab.step_batch()
+        times.append((time.perf_counter() - t0) * 1000)
+    results["TrainingLab step one batch"] = statistics.median(times)
+    results["TrainingLab optimizer change (new run)"] = measure_change(
+        lab.optimizer, ["Adam", "SGD + momentum"] * 3)
+    lab.close()
     return results
 
 

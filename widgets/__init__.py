@@ -20,6 +20,8 @@ _EXPLORERS = {
     "ImageFilterLab": "convkit.widgets.explorers.image_filter",
     "BackpropExplorer": "convkit.widgets.explorers.backprop",
     "ReceptiveFieldExplorer": "convkit.widgets.explorers.receptive_field",
+    "PoolingExplorer": "convkit.widgets.explorers.pooling",
+    "TrainingLab": "convkit.widgets.explorers.training_lab",
 }
 
 

@@ -102,3 +102,47 @@ def test_second_lesson_renders_reacts_to_keyboard_and_quiz_at_1280x720(page, voi
     expect(picture).to_have_attribute("aria-label", re.compile(r"Receptive field 7×7"))
     page.screenshot(path=str(shots / "voila_receptive_field_quiz_1280x720.png"),
                     full_page=False)
+
+
+def test_pooling_and_training_lab_render_react_to_keyboard_and_quiz_at_1280x720(page, voila_url,
+                                                                                 shots):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _first_explorer(page, voila_url)
+    # PoolingExplorer starts in quiz mode: the picture hides until the value is typed
+    pooling = _explorer(page, "forward picture = MaxPooling2D output ✓")
+    expect(pooling).to_be_visible(timeout=TIMEOUT)
+    expect(pooling.locator(".widget-html-content", has_text="What number comes out?")
+           ).to_be_visible(timeout=TIMEOUT)
+    picture = pooling.locator("svg[role=img]")
+    expect(picture).to_be_hidden()
+    box = pooling.locator(".widget-text", has=page.locator("label", has_text="your answer")
+                          ).locator("input")
+    box.scroll_into_view_if_needed()
+    box.fill("3")   # seed 0: the first 2×2 window reads 3, 1, −2, −2
+    box.press("Enter")
+    expect(pooling.locator(".widget-html-content", has_text="✓ Right")).to_be_visible(
+        timeout=TIMEOUT)
+    expect(picture).to_be_visible(timeout=TIMEOUT)
+    expect(picture).to_have_attribute("aria-label", re.compile(r"^Step 1 of 9: OUTPUT \(0, 0\) "
+                                                                r"= max of 4"))
+    page.screenshot(path=str(shots / "voila_pooling_quiz_1280x720.png"), full_page=False)
+    stride = pooling.locator(".widget-slider", has=page.locator("label", has_text="stride"))
+    handle = stride.first.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowRight")  # stride 2 → 3 on the 6×6 input: 2×2 outputs
+    expect(picture).to_have_attribute("aria-label", re.compile(r"^Step 1 of 4"), timeout=TIMEOUT)
+    expect(pooling.locator(".widget-html-content", has_text="✗")).to_have_count(0)
+    # TrainingLab: one epoch trained by the notebook; "step one batch" by keyboard
+    lab = _explorer(page, "feature map = ops.conv(photo, learned kernel) ✓")
+    expect(lab).to_be_visible(timeout=TIMEOUT)
+    status = lab.locator(".widget-html-content", has_text="loss now")
+    expect(status).to_contain_text("epoch 1 · batch 3", timeout=TIMEOUT)
+    step = lab.locator("button", has_text="step one batch")
+    step.scroll_into_view_if_needed()
+    step.focus()
+    page.keyboard.press("Enter")
+    expect(status).to_contain_text("epoch 1 · batch 4", timeout=TIMEOUT)
+    expect(lab.locator("svg[role=img]").first).to_have_attribute(
+        "aria-label", re.compile(r"After 1 epochs and 4 batches"), timeout=TIMEOUT)
+    page.screenshot(path=str(shots / "voila_training_lab_1280x720.png"), full_page=False)
