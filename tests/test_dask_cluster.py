@@ -70,7 +70,9 @@ def test_a_worker_killed_mid_computation_is_replaced_by_rescheduling(client):
     nanny = next(n for n in cluster.workers.values() if n.worker_address == victim)
     os.kill(nanny.process.process.pid, signal.SIGKILL)
     got = future.result(timeout=25)
-    np.testing.assert_array_equal(got, want)
+    # 32 -> 32 channel 3x3 layers run Winograd, whose 4x4 output tiles start at each spatial
+    # block's corner rather than the image's: equal to float32 rounding, not bit for bit
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     while victim in client.scheduler_info()["workers"]:
         assert time.monotonic() < deadline + 10, "the killed worker never left"
         time.sleep(0.05)

@@ -338,6 +338,9 @@ def test_pooling_two_threads_stay_inside():
             _close(ops.average_pool(view, (2, 3), (3, 1), "same"), want_avg, np.float32)
         for view in ending_views(long):
             _close(ops.global_average_pool(view), long.mean(axis=1), np.float32)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depthwise_gradients(dtype):
     # 1-pixel images, one channel, batch 1, windows larger than the input under "same",
     # strides larger than the input, depth multipliers, rows longer than one input-gradient

@@ -52,11 +52,11 @@ class Dense(Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> layer = Dense(4, activation="relu")
+    >>> layer = Dense(4, activation="relu", name="head")
     >>> layer(np.ones((2, 5, 3))).shape
     (2, 5, 4)
     >>> [w.path for w in layer.weights]
-    ['dense/kernel', 'dense/bias']
+    ['head/kernel', 'head/bias']
     """
 
     def __init__(self, units, activation=None, use_bias=True,
