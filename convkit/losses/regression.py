@@ -61,13 +61,14 @@ def mean_squared_error(y_true, y_pred):
 
 @loss_function(_mae)
 def mean_absolute_error(y_true, y_pred):
-    """Per-sample mean of |y_pred - y_true| over the last axis."""
+    """Per-sample mean of ``|y_pred - y_true|`` over the last axis."""
     return _mae(*function_inputs(y_true, y_pred))[0]
 
 
 @loss_function(_huber_kernel)
 def huber(y_true, y_pred, delta=1.0):
-    """Per-sample mean Huber loss: ½e² where |e| ≤ delta, delta·|e| - ½delta² beyond."""
+    """Per-sample mean Huber loss: ``½e²`` where ``|e| ≤ delta``, ``delta·|e| - ½delta²``
+    beyond."""
     return _huber_kernel(*function_inputs(y_true, y_pred), delta=delta)[0]
 
 
@@ -113,7 +114,7 @@ class MeanAbsoluteError(LossFunctionWrapper):
 
 
 class Huber(LossFunctionWrapper):
-    """Huber loss, quadratic for |e| ≤ ``delta`` and linear beyond.
+    """Huber loss, quadratic for ``|e| ≤ delta`` and linear beyond.
 
     ``get_config`` adds ``delta`` to Keras's keys (Keras 3.15 leaves it out, so its
     round trip resets delta to 1.0).
