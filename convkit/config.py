@@ -1,7 +1,8 @@
 """Global settings, spelled as in ``keras.config``.
 
 The default data format is read by layers and ops **at construction/call time** when their
-``data_format`` is ``None``; a layer freezes the resolved value (docs/design/keras_parity.md D9).
+``data_format`` is ``None``; a layer keeps the value it resolved, so changing the default
+later does not change layers that already exist.
 """
 
 _DATA_FORMATS = ("channels_last", "channels_first")

@@ -76,7 +76,7 @@ class Layer:
         Unique by default (``"conv2d"``, ``"conv2d_1"``...).
     dtype : {"float32", "float64"}, optional
         Compute and weight dtype (default float32). float64 layers compute in float64 end to end
-        (docs/design/keras_parity.md D8).
+        (Keras on jax computes such layers in float32).
     trainable : bool
         Whether the weights count as trainable (and get weight penalties in ``losses``).
     input_shape : tuple, optional
@@ -222,7 +222,8 @@ class Layer:
     @property
     def losses(self) -> list:
         """Activity losses of the last call (this layer's, then its sub-layers'), then weight
-        penalties of the trainable weights, recomputed now (docs/design/keras_parity.md §1.8)."""
+        penalties of the trainable weights, recomputed now. Activity penalties are divided by
+        the batch size, as in Keras 3."""
         activity = [loss for layer in self._flatten_layers() for loss in layer._activity_losses]
         penalties = [float(w.regularizer(w.value)) for w in self.trainable_weights
                      if w.regularizer is not None]
@@ -230,8 +231,7 @@ class Layer:
 
     def add_weight(self, name, shape, initializer, regularizer=None, constraint=None,
                    trainable=True) -> Variable:
-        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras
-        (docs/design/keras_parity.md D4)."""
+        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras."""
         from .. import initializers
 
         init = initializers.get(initializer) if initializer is not None else \
@@ -273,8 +273,8 @@ class Layer:
         return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
 
     def apply_constraints(self) -> None:
-        """Apply each weight's constraint in place (what an optimizer does after a step,
-        docs/design/keras_parity.md D5)."""
+        """Apply each weight's constraint in place (what an optimizer does after each step;
+        nothing else applies them)."""
         for w in self.weights:
             if w.constraint is not None:
                 w.assign(w.constraint(w.value))

@@ -75,10 +75,10 @@ class UpSampling2D(_UpSampling):
         Factors for (height, width).
     data_format : {"channels_last", "channels_first"}, optional
     interpolation : {"nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"}
-        Case-insensitive; checked at construction (docs/design/keras_parity.md D1). Non-nearest
+        Case-insensitive; an unknown name is a ValueError at construction. Non-nearest
         modes use half-pixel centres and renormalise the taps that fall inside the input, as Keras
         does, so bicubic and lanczos borders differ from PyTorch's and OpenCV's. They need floating
-        inputs: integer inputs raise ``TypeError`` (docs/design/keras_parity.md D2).
+        inputs: integer inputs raise ``TypeError`` (nearest keeps integer dtypes).
 
     Examples
     --------

@@ -57,7 +57,7 @@ class ZeroPadding2D(_ZeroPadding):
     ----------
     padding : int, tuple of 2 ints, or tuple of 2 tuples of 2 ints
         Same everywhere; symmetric per axis; or ``((top, bottom), (left, right))``. Negative amounts
-        are rejected (docs/design/keras_parity.md D1).
+        are a ValueError at construction (Keras accepts them and fails later).
     data_format : {"channels_last", "channels_first"}, optional
 
     Examples

@@ -115,8 +115,8 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     strides, dilation_rate : int or tuple of int
     padding : {"valid", "same"}
     output_padding : None, int or tuple of int
-        Each entry ``< strides`` on its axis. Output length per axis
-        (docs/design/keras_parity.md §2.4): valid ``(n-1)*s + ek + op`` (``op=None``:
+        Each entry ``< strides`` on its axis. Output length per axis:
+        valid ``(n-1)*s + ek + op`` (``op=None``:
         ``max(ek, s) - ek``); same ``n*s`` for ``None``, else ``(n-1)*s + ek % 2 + op``, with
         ``ek = (k-1)*d + 1``.
     data_format : {"channels_last", "channels_first"} or None
