@@ -45,7 +45,7 @@ def standardize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tup
     Raises
     ------
     ValueError
-        For a float, string, bool or ``None``, a sequence of the wrong length, or a value
+        For a float, a string or ``None``, a sequence of the wrong length, or a value
         below 1 (below 0 with ``allow_zero``).
 
     Examples
