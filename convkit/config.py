@@ -13,6 +13,11 @@ _EPSILON = 1e-7
 def image_data_format() -> str:
     """Return the default image data format, ``"channels_last"`` unless changed.
 
+    Returns
+    -------
+    str
+        ``"channels_last"`` or ``"channels_first"``.
+
     Examples
     --------
     >>> import convkit
@@ -29,6 +34,11 @@ def set_image_data_format(data_format: str) -> None:
     ----------
     data_format : {"channels_last", "channels_first"}
         Case-insensitive.
+
+    Raises
+    ------
+    ValueError
+        For any value other than the two names (any case).
 
     Examples
     --------

@@ -220,6 +220,24 @@ def train_validation_split(arrays, validation_split: float) -> tuple:
     The training part has ``floor(n * (1.0 - validation_split))`` rows, computed in floating
     point (20 samples and 0.9 leave 1, not 2).
 
+    Parameters
+    ----------
+    arrays : tuple of array_like or None
+        The arrays to split, each with the same number of rows (``None`` entries stay
+        ``None``).
+    validation_split : float
+        The fraction of rows for validation, between 0 and 1 (exclusive).
+
+    Returns
+    -------
+    tuple
+        ``(training arrays, validation arrays)``, each a tuple like ``arrays``.
+
+    Raises
+    ------
+    ValueError
+        If ``validation_split`` is not a float between 0 and 1 (exclusive).
+
     Examples
     --------
     >>> import numpy as np
