@@ -83,6 +83,14 @@ class Layer:
         The input shape without the batch axis, for the first layer of a
         :class:`~convkit.models.Sequential` model.
 
+    Raises
+    ------
+    ValueError
+        For a ``dtype`` other than float32 or float64 (mixed precision included), or an
+        ``input_shape`` that is not a tuple of non-negative ints.
+    TypeError
+        For an unknown keyword argument, or a ``name`` that is not a string.
+
     Notes
     -----
     Subclasses set ``input_ndim`` (the exact rank of their inputs) and implement
@@ -245,11 +253,51 @@ class Layer:
         return var
 
     def get_weights(self) -> list:
-        """Copies of the weights' values, in Keras's order."""
+        """Copies of the weights' values, in Keras's order.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One copy per weight (trainable first, in creation order, then non-trainable), the
+            list ``keras_layer.set_weights`` accepts.
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> dense = layers.Dense(2, kernel_initializer="ones", name="d")
+        >>> dense.get_weights()
+        []
+        >>> dense.build((None, 3))
+        >>> [w.tolist() for w in dense.get_weights()]
+        [[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [0.0, 0.0]]
+        """
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Set every weight from a list of arrays (shapes checked, values cast)."""
+        """Set every weight from a list of arrays (shapes checked, values cast).
+
+        Parameters
+        ----------
+        weights : list of array_like
+            One array per weight, in the order of :meth:`get_weights` (for example a Keras
+            layer's ``get_weights()``).
+
+        Raises
+        ------
+        ValueError
+            If the list has another length than the layer's weights, or an array another shape
+            than its weight; no weight changes then.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers
+        >>> dense = layers.Dense(1, name="d")
+        >>> dense.build((None, 2))
+        >>> dense.set_weights([np.array([[1.0], [2.0]]), np.array([0.5])])
+        >>> dense(np.array([[1.0, 1.0]]))
+        array([[3.5]], dtype=float32)
+        """
         variables = self.weights
         weights = list(weights)
         if len(weights) != len(variables):
@@ -281,7 +329,30 @@ class Layer:
 
     # ----------------------------------------------------------------- building and calling
     def build(self, input_shape) -> None:
-        """Create the weights for inputs of ``input_shape`` (batch first; None allowed)."""
+        """Create the weights for inputs of ``input_shape`` (batch first; None allowed).
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The input shape, batch first; ``None`` stands for a size not known yet (the batch,
+            usually).
+
+        Raises
+        ------
+        ValueError
+            For a shape of the wrong rank, or a channel count the layer cannot use (the message
+            names the layer and the shape).
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> conv = layers.Conv2D(8, 3)
+        >>> conv.built
+        False
+        >>> conv.build((None, 32, 32, 3))
+        >>> conv.built, conv.kernel.shape
+        (True, (3, 3, 3, 8))
+        """
         shape = _shape_tuple(input_shape, "input_shape")
         self._check_input_shape(shape)
         with name_scope(self):
@@ -397,6 +468,16 @@ class Layer:
         A pure function of its arguments and the current weights: it runs the forward pass
         again. A training step runs the forward once with :meth:`_forward_with_context`
         and hands that context to :meth:`_gradients` instead.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers
+        >>> dense = layers.Dense(1, kernel_initializer="ones", name="d")
+        >>> x = np.array([[1.0, 2.0]], "float32")
+        >>> dx, (dkernel, dbias) = dense.backward(x, np.ones((1, 1), "float32"))
+        >>> dx.tolist(), dkernel[:, 0].tolist(), dbias.tolist()
+        ([[1.0, 1.0]], [1.0, 2.0], [1.0])
         """
         _check_training(training)
         x = self._prepare_inputs(inputs)
@@ -432,7 +513,21 @@ class Layer:
 
     # ----------------------------------------------------------------- config
     def get_config(self) -> dict:
-        """``name``, ``trainable``, ``dtype`` (a policy dict), then the layer's own arguments."""
+        """``name``, ``trainable``, ``dtype`` (a policy dict), then the layer's own arguments.
+
+        Returns
+        -------
+        dict
+            Keras's keys, in Keras's order: what ``from_config`` (here or in Keras) needs to make
+            the same layer, without the weights.
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> config = layers.ZeroPadding1D(2, name="pad").get_config()
+        >>> config["name"], config["padding"]
+        ('pad', (2, 2))
+        """
         config = {"name": self.name, "trainable": self._trainable,
                   "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:
@@ -441,7 +536,33 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict):
-        """Rebuild a layer from :meth:`get_config`'s output (serialised sub-objects included)."""
+        """Rebuild a layer from :meth:`get_config`'s output (serialised sub-objects included).
+
+        Parameters
+        ----------
+        config : dict
+            A :meth:`get_config` result, from convkit or from the same Keras layer.
+
+        Returns
+        -------
+        Layer
+            A new, unbuilt layer of this class.
+
+        Raises
+        ------
+        TypeError
+            For a key the layer does not know.
+        ValueError
+            For a value the constructor rejects.
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> conv = layers.Conv1D(4, 3, padding="causal")
+        >>> twin = layers.Conv1D.from_config(conv.get_config())
+        >>> twin.get_config() == conv.get_config()
+        True
+        """
         return cls(**config)
 
     def get_build_config(self):

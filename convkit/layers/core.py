@@ -182,6 +182,13 @@ class Activation(Layer):
     activation : str or callable
         ``"relu"``, ``"softmax"``...; an unknown name is a ValueError.
 
+    Raises
+    ------
+    ValueError
+        At construction, for a name that is not an activation of :mod:`convkit.activations`.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np

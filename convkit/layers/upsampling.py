@@ -35,6 +35,15 @@ class UpSampling1D(_UpSampling):
     size : int
         A positive Python int (NumPy integers and bools are refused, as in Keras).
 
+    Raises
+    ------
+    ValueError
+        At construction, for a size that is not a positive int (or a tuple of them), or an
+        unknown ``interpolation``. When called, for an input of the wrong rank.
+    TypeError
+        When called on complex, object or string arrays (and, for interpolating modes, on
+        integer arrays).
+
     Examples
     --------
     >>> import numpy as np
@@ -80,6 +89,15 @@ class UpSampling2D(_UpSampling):
         does, so bicubic and lanczos borders differ from PyTorch's and OpenCV's. They need floating
         inputs: integer inputs raise ``TypeError`` (nearest keeps integer dtypes).
 
+    Raises
+    ------
+    ValueError
+        At construction, for a size that is not a positive int (or a tuple of them), or an
+        unknown ``interpolation``. When called, for an input of the wrong rank.
+    TypeError
+        When called on complex, object or string arrays (and, for interpolating modes, on
+        integer arrays).
+
     Examples
     --------
     >>> import numpy as np
@@ -114,6 +132,15 @@ class UpSampling3D(_UpSampling):
     ----------
     size : int or tuple of 3 ints
     data_format : {"channels_last", "channels_first"}, optional
+
+    Raises
+    ------
+    ValueError
+        At construction, for a size that is not a positive int (or a tuple of them), or an
+        unknown ``interpolation``. When called, for an input of the wrong rank.
+    TypeError
+        When called on complex, object or string arrays (and, for interpolating modes, on
+        integer arrays).
 
     Examples
     --------

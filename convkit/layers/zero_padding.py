@@ -33,6 +33,15 @@ class ZeroPadding1D(_ZeroPadding):
         Zeros added at the start and at the end.
     data_format : {"channels_last", "channels_first"}, optional
 
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -60,6 +69,15 @@ class ZeroPadding2D(_ZeroPadding):
         are a ValueError at construction (Keras accepts them and fails later).
     data_format : {"channels_last", "channels_first"}, optional
 
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -81,6 +99,15 @@ class ZeroPadding3D(_ZeroPadding):
     ----------
     padding : int, tuple of 3 ints, or tuple of 3 tuples of 2 ints
     data_format : {"channels_last", "channels_first"}, optional
+
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
 
     Examples
     --------

@@ -129,7 +129,8 @@ class Sequential(Model):
         Examples
         --------
         >>> from convkit import layers, models
-        >>> model = models.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)])
+        >>> model = models.Sequential([layers.Dense(4, input_shape=(3,), name="a"),
+        ...                            layers.Dense(2, name="b")], name="m")
         >>> model.pop().units, model.output_shape
         (2, (None, 4))
         """

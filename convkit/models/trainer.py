@@ -81,7 +81,7 @@ class Trainer:
         Examples
         --------
         >>> from convkit import layers, models, optimizers
-        >>> model = models.Sequential([layers.Dense(1, input_shape=(4,))])
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(4,), name="d")])
         >>> model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="mse",
         ...               metrics=["mae"])
         >>> model.compiled, type(model.optimizer).__name__
@@ -284,7 +284,7 @@ class Trainer:
         >>> import numpy as np
         >>> from convkit import layers, models
         >>> x = np.linspace(-1, 1, 32, dtype="float32").reshape(32, 1)
-        >>> model = models.Sequential([layers.Dense(1, input_shape=(1,))])
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(1,), name="d")])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> history = model.fit(x, 3 * x, epochs=5, batch_size=8, verbose=0)
         >>> len(history.history["loss"])
@@ -380,7 +380,7 @@ class Trainer:
         --------
         >>> import numpy as np
         >>> from convkit import layers, models
-        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,),
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,), name="d",
         ...                                         kernel_initializer="ones")])
         >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
         >>> x, y = np.ones((4, 2)), np.full((4, 1), 3.0)
@@ -437,7 +437,7 @@ class Trainer:
         --------
         >>> import numpy as np
         >>> from convkit import layers, models
-        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,),
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,), name="d",
         ...                                         kernel_initializer="zeros")])
         >>> model.compile(optimizer="sgd", loss="mse")
         >>> x, y = np.ones((4, 2)), np.ones((4, 1))
@@ -482,7 +482,7 @@ class Trainer:
         --------
         >>> import numpy as np
         >>> from convkit import layers, models
-        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,),
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,), name="d",
         ...                                         kernel_initializer="ones")])
         >>> model.compile(optimizer="sgd", loss="mae")
         >>> model.test_on_batch(np.ones((4, 2)), np.zeros((4, 1)))
