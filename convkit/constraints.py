@@ -200,6 +200,17 @@ def serialize(constraint: Constraint) -> dict[str, Any]:
     """Return ``{'module': 'keras.constraints', 'class_name', 'config',
     'registered_name'}``, the dict ``keras.constraints.serialize`` produces.
 
+    Parameters
+    ----------
+    constraint : Constraint
+        A built-in or custom constraint.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
     Examples
     --------
     >>> from convkit import constraints
@@ -211,6 +222,21 @@ def serialize(constraint: Constraint) -> dict[str, Any]:
 
 def deserialize(config: dict[str, Any] | str) -> Constraint:
     """Build a constraint from :func:`serialize` output (or from a name).
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Constraint
+        A new constraint (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no constraint convkit has.
 
     Examples
     --------
@@ -228,6 +254,17 @@ def get(identifier: Any) -> Any:
     ``"min_max_norm"``, the class names (case-sensitive) or a serialised dict → a new
     instance with default arguments; a class → an instance; a constraint or any callable →
     itself.
+
+    Parameters
+    ----------
+    identifier : str, dict, Constraint or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Constraint
+        The constraint.
 
     Raises
     ------

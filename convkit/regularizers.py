@@ -262,6 +262,17 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
     """Return ``{'module': 'keras.regularizers', 'class_name', 'config',
     'registered_name'}``, the dict ``keras.regularizers.serialize`` produces.
 
+    Parameters
+    ----------
+    regularizer : Regularizer
+        A built-in or custom regularizer.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
     Examples
     --------
     >>> from convkit import regularizers
@@ -274,6 +285,21 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
 
 def deserialize(config: dict[str, Any] | str) -> Regularizer:
     """Build a regularizer from :func:`serialize` output (or from a name).
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Regularizer
+        A new regularizer (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no regularizer convkit has.
 
     Examples
     --------
@@ -291,6 +317,17 @@ def get(identifier: Any) -> Any:
     ``"orthogonal_regularizer"``/``"OrthogonalRegularizer"`` (case-sensitive) or a
     serialised dict → a new instance with default factors; a class → an instance; a
     regularizer or any callable → itself.
+
+    Parameters
+    ----------
+    identifier : str, dict, Regularizer or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Regularizer
+        The regularizer.
 
     Raises
     ------

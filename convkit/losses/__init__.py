@@ -54,6 +54,22 @@ ALL_OBJECTS_DICT.update({"bce": binary_crossentropy, "BCE": binary_crossentropy,
 def serialize(loss) -> dict:
     """A Keras-style dict for a loss object, or the function's name for a loss function.
 
+    Parameters
+    ----------
+    loss : Loss or callable
+        A built-in or custom loss.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
+    Raises
+    ------
+    AttributeError
+        For an object that is neither a loss object nor a function.
+
     Examples
     --------
     >>> from convkit import losses
@@ -68,6 +84,21 @@ def serialize(loss) -> dict:
 
 def deserialize(config):
     """Rebuild a loss from a name or a ``serialize`` dict.
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Loss or callable
+        A new loss (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no loss convkit has.
 
     Examples
     --------
@@ -91,6 +122,22 @@ def deserialize(config):
 def get(identifier):
     """Keras's ``losses.get``: None -> None; a class name -> an instance; a function name or
     alias -> the function; a dict -> ``deserialize``; callables pass through.
+
+    Parameters
+    ----------
+    identifier : str, dict, Loss or callable or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Loss or callable
+        The loss.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no loss.
 
     Examples
     --------

@@ -56,6 +56,22 @@ def serialize(metric) -> dict:
     """A Keras-style dict for a metric object, or the function's name for a metric function
     (how a ``compile_config`` stores them).
 
+    Parameters
+    ----------
+    metric : Metric or callable
+        A built-in or custom metric.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
+    Raises
+    ------
+    ValueError
+        For an object that is not a metric or a function.
+
     Examples
     --------
     >>> from convkit import metrics
@@ -74,6 +90,22 @@ def serialize(metric) -> dict:
 def get(identifier):
     """Keras's ``metrics.get``: a name -> a new metric; a dict -> ``from_config``; a metric
     or function passes through. ``"acc"`` is not a name here (see ``resolve``).
+
+    Parameters
+    ----------
+    identifier : str, dict, Metric or callable or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Metric or callable
+        The metric.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no metric.
 
     Examples
     --------
