@@ -74,7 +74,7 @@ class Dense(Layer):
     Examples
     --------
     >>> import numpy as np
-    >>> layer = Dense(4, activation="relu")
+    >>> layer = Dense(4, activation="relu", name="dense")
     >>> layer(np.ones((2, 5, 3))).shape
     (2, 5, 4)
     >>> [w.path for w in layer.weights]
