@@ -80,9 +80,8 @@ def _has_section(doc: str, title: str) -> bool:
 
 
 def _takes_arguments(obj) -> bool:
-    target = obj.__init__ if inspect.isclass(obj) else obj
     try:
-        signature = inspect.signature(target)
+        signature = inspect.signature(obj)  # a class's: its constructor's, without self
     except (TypeError, ValueError):
         return True
     return any(name not in ("self", "cls") for name in signature.parameters)

@@ -157,6 +157,21 @@ def as_loss(identifier) -> Loss:
     """What ``compile`` needs: ``get(identifier)``, with a loss function wrapped into a
     ``LossFunctionWrapper`` (default reduction, the function's name), as Keras's compile does.
 
+    Parameters
+    ----------
+    identifier : str, callable or object
+        A name as Keras spells it (``"mse"``, ``"accuracy"``...), a function, or an object.
+
+    Returns
+    -------
+    Loss
+        A loss object: the one given, or a new one for a name or a function.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no loss.
+
     Examples
     --------
     >>> from convkit import losses

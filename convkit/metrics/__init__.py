@@ -137,6 +137,25 @@ def resolve(identifier, y_true, y_pred) -> Metric:
     the metric is named by the string given. Any other string is ``get``, renamed to that
     string; a function is wrapped in ``MeanMetricWrapper``.
 
+    Parameters
+    ----------
+    identifier : str, callable or object
+        A name as Keras spells it (``"mse"``, ``"accuracy"``...), a function, or an object.
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+
+    Returns
+    -------
+    numpy.ndarray
+        1.0 where the prediction is right, else 0.0, per sample (float32).
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
     Examples
     --------
     >>> import numpy as np
