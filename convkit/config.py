@@ -57,5 +57,17 @@ def set_image_data_format(data_format: str) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor constraints use (``1e-7``, as ``keras.config.epsilon()``)."""
+    """The fuzz factor constraints use (``1e-7``, as ``keras.config.epsilon()``).
+
+    Returns
+    -------
+    float
+        ``1e-7``.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.epsilon()
+    1e-07
+    """
     return _EPSILON

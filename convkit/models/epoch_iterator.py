@@ -98,6 +98,14 @@ class EpochIterator:
     shuffle : bool
         Draw a new order for each pass from NumPy's global random generator.
 
+    Raises
+    ------
+    ValueError
+        If the arrays do not have the same number of rows, or ``batch_size``/``steps`` is not
+        a positive int.
+    TypeError
+        If an array is not an array of numbers.
+
     Examples
     --------
     >>> import numpy as np
