@@ -314,6 +314,26 @@ class Layer:
             var.assign(arr)
 
     def count_params(self) -> int:
+        """The number of weight values (trainable and not), as ``summary()`` counts them.
+
+        Returns
+        -------
+        int
+            The sum of the sizes of :attr:`weights`.
+
+        Raises
+        ------
+        ValueError
+            If the layer is not built yet (its weights do not exist).
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> conv = layers.Conv2D(8, 3)
+        >>> conv.build((None, 28, 28, 1))
+        >>> conv.count_params()  # 3 * 3 * 1 * 8 kernel values + 8 biases
+        80
+        """
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but "
                              "the layer isn't built. You can build it manually via: "
@@ -430,6 +450,30 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
     def compute_output_shape(self, input_shape) -> tuple:
+        """The output shape for inputs of ``input_shape``, without computing anything.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            Batch first; ``None`` for sizes not known yet.
+
+        Returns
+        -------
+        tuple
+            The output shape (``None`` where the input's size was ``None``).
+
+        Raises
+        ------
+        ValueError
+            For a shape of the wrong rank, or one the layer cannot use (a window larger than
+            a ``"valid"`` input, say).
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> layers.Conv2D(8, 3, strides=2).compute_output_shape((None, 28, 28, 3))
+        (None, 13, 13, 8)
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement "
                                   "compute_output_shape()")
 

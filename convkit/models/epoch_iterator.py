@@ -20,7 +20,28 @@ import numpy as np
 
 
 class Batch(NamedTuple):
-    """One batch: inputs, and targets and sample weights where given (else None)."""
+    """One batch: inputs, and targets and sample weights where given (else None).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The batch's inputs.
+    y, sample_weight : numpy.ndarray or None
+        Its targets and per-sample weights, where the data has them.
+
+    Raises
+    ------
+    TypeError
+        For a missing ``x`` or an unknown field, as for any named tuple.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit.models import Batch, EpochIterator
+    >>> first = next(iter(EpochIterator(np.arange(6), batch_size=4)))[1]
+    >>> isinstance(first, Batch), first.x.tolist(), first.y
+    (True, [0, 1, 2, 3], None)
+    """
 
     x: np.ndarray
     y: np.ndarray = None
