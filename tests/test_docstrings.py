@@ -9,14 +9,11 @@ object's docstring for the sections ``help()`` and the documentation site show:
 - ``Raises`` always: what a user gets for bad input is part of the reference;
 - no internal note references ("D4", "§1.8") that a user cannot look up.
 
-Objects still missing sections are listed in ``tests/support/docstrings_pending.txt``; the list
-may only shrink: an object not on it must be complete, and an object on it that has become
-complete must be taken off (so the count in the report stays true).
+``NOT_APPLICABLE`` lists the few (object, section) pairs where a section would say nothing.
 """
 
 import importlib
 import inspect
-import pathlib
 import re
 
 import pytest
@@ -55,7 +52,6 @@ NOT_APPLICABLE = {
     ("convkit.activations.has_gradient", "Raises"),
 }
 
-PENDING_FILE = pathlib.Path(__file__).parent / "support" / "docstrings_pending.txt"
 _INTERNAL_REFERENCE = re.compile(r"§\s?\d|\(D\d{1,2}\)|\bD\d{1,2}\b(?= |\)|,|\.)")
 
 
@@ -121,11 +117,6 @@ def missing_sections(qualified: str, obj) -> list:
     return missing
 
 
-def _pending() -> set:
-    lines = PENDING_FILE.read_text().splitlines()
-    return {line.split()[0] for line in lines if line.strip() and not line.startswith("#")}
-
-
 # the methods a user calls every day, documented like functions
 PUBLIC_METHODS = {
     "convkit.models.Model": ("compile", "fit", "evaluate", "predict", "train_on_batch",
@@ -162,11 +153,7 @@ def test_the_walk_finds_the_public_api():
 def test_public_docstring_has_the_numpydoc_sections(qualified):
     obj = OBJECTS[qualified]
     missing = missing_sections(qualified, obj)
-    if qualified in _pending():
-        assert missing, (f"{qualified} is complete now: take it off "
-                         f"{PENDING_FILE.relative_to(PENDING_FILE.parents[2])}")
-    else:
-        assert not missing, f"{qualified}: the docstring lacks {', '.join(missing)}"
+    assert not missing, f"{qualified}: the docstring lacks {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("qualified", sorted(OBJECTS))
@@ -176,5 +163,35 @@ def test_public_docstring_names_no_internal_notes(qualified):
     assert not _INTERNAL_REFERENCE.search(doc), _INTERNAL_REFERENCE.search(doc).group(0)
 
 
-def test_pending_list_names_only_public_objects():
-    assert _pending() <= set(OBJECTS), sorted(_pending() - set(OBJECTS))
+def test_justified_exceptions_name_public_objects():
+    # a renamed or removed object must not leave a stale exception behind
+    stale = sorted(name for name, _ in NOT_APPLICABLE if name not in OBJECTS)
+    assert not stale, stale
+
+
+def _documented_parameters(doc: str) -> set:
+    match = re.search(r"^Parameters\n-+\n(.*?)(?:\n\n[A-Z][A-Za-z ]+\n-+\n|\Z)", doc,
+                      re.MULTILINE | re.DOTALL)
+    if not match:
+        return set()
+    names = set()
+    for line in match.group(1).splitlines():
+        if line and not line.startswith(" "):
+            for name in line.split(" : ")[0].split(","):
+                names.add(name.strip().lstrip("*"))
+    return names
+
+
+@pytest.mark.parametrize("qualified", sorted(OBJECTS))
+def test_documented_parameters_exist(qualified):
+    # a Parameters entry for an argument the signature does not have is a stale docstring
+    obj = OBJECTS[qualified]
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return
+    accepted = {name for name in signature.parameters}
+    if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+        return  # keyword arguments passed on (a layer's name, dtype...) are documented too
+    stale = _documented_parameters(inspect.getdoc(obj) or "") - accepted
+    assert not stale, f"{qualified} documents {sorted(stale)}, not in {signature}"

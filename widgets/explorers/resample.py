@@ -24,9 +24,18 @@ class ResampleExplorer(Explorer):
     interpolation : str
         UpSampling2D mode: nearest, bilinear, bicubic, lanczos3, lanczos5.
 
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a setting outside the choices its control offers (an unknown ``rank`` or
+        option name, say).
+
     Examples
     --------
-    >>> ex = ResampleExplorer("upsample", rank=1, interpolation="nearest")  # doctest: +SKIP
+    >>> ex = ResampleExplorer("upsample", rank=1, interpolation="nearest")
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, operation: str = "upsample", rank: int = 2, x=None, *, size: int = 4,
