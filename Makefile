@@ -72,7 +72,7 @@ bench: $(STAMP)
 ## assets. The package itself is already installed (editable) by $(STAMP).
 DOCS_STAMP := $(VENV)/.convkit-docs-installed
 $(DOCS_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet $$($(PY) docs/extra_requirements.py docs)
+	$(PY) docs/extra_requirements.py docs | $(PY) -m pip install --quiet -r /dev/stdin
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)

@@ -37,10 +37,11 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 napoleon_use_ivar = True
+# grouped entries ("size, kernel_size : int") stay one entry instead of repeating the text
+napoleon_use_param = False
 
 autodoc_member_order = "bysource"
-autodoc_typehints = "description"
-autodoc_typehints_description_target = "documented"
+autodoc_typehints = "none"  # the docstrings give the types, in words
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 # the layers document their constructor in the class docstring; __init__ says nothing more
 autoclass_content = "class"

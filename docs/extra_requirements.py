@@ -1,12 +1,11 @@
-"""Print the requirements of one optional extra of pyproject.toml, for ``pip install``.
+"""Print the requirements of one optional extra of pyproject.toml, one a line, for ``pip -r``.
 
 ``make docs`` installs the ``docs`` extra's tools into a virtual environment that already has
 convkit installed (editable); ``pip install -e ".[docs]"`` would rebuild every kernel for
-nothing. Usage: ``python docs/extra_requirements.py docs``.
+nothing. Usage: ``python docs/extra_requirements.py docs | pip install -r /dev/stdin``.
 """
 
 import pathlib
-import shlex
 import sys
 
 try:
@@ -20,7 +19,7 @@ def main(extra: str) -> None:
     extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
     if extra not in extras:
         raise SystemExit(f"no optional extra {extra!r} in {pyproject}; have: {sorted(extras)}")
-    print(" ".join(shlex.quote(requirement) for requirement in extras[extra]))
+    print("\n".join(extras[extra]))
 
 
 if __name__ == "__main__":
