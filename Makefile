@@ -8,7 +8,7 @@ SOURCES := pyproject.toml setup.py $(wildcard convkit/_kernels/*.pyx convkit/_ke
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test test-fast test-debug test-asan bench lint clean
+.PHONY: demo test test-fast test-debug test-asan bench lint docs clean
 
 $(STAMP): $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,18 @@ test-asan: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch unavailable: benchmarking without it"
 	$(PY) benchmarks/run.py --group all $(BENCH_ARGS)
+
+## make docs: the documentation site (Sphinx, furo theme) into build/docs/html, warnings as
+## errors; installs the docs extra's tools on first use. Offline: no intersphinx, no remote
+## assets. The package itself is already installed (editable) by $(STAMP).
+DOCS_STAMP := $(VENV)/.convkit-docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(PY) docs/extra_requirements.py docs | $(PY) -m pip install --quiet -r /dev/stdin
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs/html
+	@echo "documentation: $(CURDIR)/build/docs/html/index.html"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check convkit widgets tests benchmarks notebooks

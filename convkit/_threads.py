@@ -47,6 +47,12 @@ def _from_env():
 def get_num_threads() -> int:
     """Number of threads the kernels use (1 when built without OpenMP).
 
+    Returns
+    -------
+    int
+        The thread count set by :func:`set_num_threads`, else ``OMP_NUM_THREADS``, else the
+        number of available CPUs.
+
     Examples
     --------
     >>> import convkit
@@ -69,6 +75,13 @@ def set_num_threads(n: int | None) -> None:
     n : int or None
         A positive count; ``-1`` means every available CPU; ``None`` restores the default
         (``OMP_NUM_THREADS`` if set, else every available CPU).
+
+    Raises
+    ------
+    TypeError
+        For a value that is not an int or None.
+    ValueError
+        For 0 or a negative number other than -1.
 
     Examples
     --------
@@ -94,6 +107,16 @@ def set_num_threads(n: int | None) -> None:
 @contextlib.contextmanager
 def num_threads(n: int | None):
     """Context manager that sets the thread count and restores the previous setting.
+
+    Parameters
+    ----------
+    n : int or None
+        As for :func:`set_num_threads`, for the ``with`` block only.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`set_num_threads`, on entering the block.
 
     Examples
     --------

@@ -1,7 +1,8 @@
 """Global settings, spelled as in ``keras.config``.
 
 The default data format is read by layers and ops **at construction/call time** when their
-``data_format`` is ``None``; a layer freezes the resolved value (docs/design/keras_parity.md D9).
+``data_format`` is ``None``; a layer keeps the value it resolved, so changing the default
+later does not change layers that already exist.
 """
 
 _DATA_FORMATS = ("channels_last", "channels_first")
@@ -11,6 +12,11 @@ _EPSILON = 1e-7
 
 def image_data_format() -> str:
     """Return the default image data format, ``"channels_last"`` unless changed.
+
+    Returns
+    -------
+    str
+        ``"channels_last"`` or ``"channels_first"``.
 
     Examples
     --------
@@ -29,6 +35,11 @@ def set_image_data_format(data_format: str) -> None:
     data_format : {"channels_last", "channels_first"}
         Case-insensitive.
 
+    Raises
+    ------
+    ValueError
+        For any value other than the two names (any case).
+
     Examples
     --------
     >>> import convkit
@@ -46,7 +57,19 @@ def set_image_data_format(data_format: str) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor constraints use (``1e-7``, as ``keras.config.epsilon()``)."""
+    """The fuzz factor constraints use (``1e-7``, as ``keras.config.epsilon()``).
+
+    Returns
+    -------
+    float
+        ``1e-7``.
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.epsilon()
+    1e-07
+    """
     return _EPSILON
 
 

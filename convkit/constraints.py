@@ -81,6 +81,22 @@ class MaxNorm(Constraint):
     """Rescale slices whose L2 norm over ``axis`` exceeds ``max_value`` down to it:
     ``w * clip(n, 0, max_value) / (eps + n)``.
 
+    Parameters
+    ----------
+    max_value : float, default 2
+        The largest norm allowed.
+    axis : int or tuple of int, default 0
+        The axes the norm is taken over: each slice along the other axes is rescaled on its own
+        (for a Conv2D kernel ``(rows, cols, in, out)``, ``axis=[0, 1, 2]`` constrains each filter).
+
+    Raises
+    ------
+    TypeError
+        When called on complex, object or string arrays, or with an ``axis`` that is not an
+        int or tuple of ints.
+    numpy.exceptions.AxisError
+        When called with an ``axis`` the weight does not have.
+
     Examples
     --------
     >>> import numpy as np
@@ -108,6 +124,11 @@ class MaxNorm(Constraint):
 class NonNeg(Constraint):
     """Replace negative weights by 0.
 
+    Raises
+    ------
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -122,6 +143,20 @@ class NonNeg(Constraint):
 
 class UnitNorm(Constraint):
     """Scale every slice to unit L2 norm over ``axis``: ``w / (eps + n)``.
+
+    Parameters
+    ----------
+    axis : int or tuple of int, default 0
+        The axes the norm is taken over: each slice along the other axes is rescaled on its own
+        (for a Conv2D kernel ``(rows, cols, in, out)``, ``axis=[0, 1, 2]`` constrains each filter).
+
+    Raises
+    ------
+    TypeError
+        When called on complex, object or string arrays, or with an ``axis`` that is not an
+        int or tuple of ints.
+    numpy.exceptions.AxisError
+        When called with an ``axis`` the weight does not have.
 
     Examples
     --------
@@ -149,6 +184,24 @@ class MinMaxNorm(Constraint):
 
     ``rate=1`` enforces the bounds at once; a smaller rate moves the norms part of the way
     at each application.
+
+    Parameters
+    ----------
+    min_value, max_value : float, default 0.0, 1.0
+        The range of norms allowed.
+    rate : float, default 1.0
+        How far to move norms into the range at each application (1 = all the way).
+    axis : int or tuple of int, default 0
+        The axes the norm is taken over: each slice along the other axes is rescaled on its own
+        (for a Conv2D kernel ``(rows, cols, in, out)``, ``axis=[0, 1, 2]`` constrains each filter).
+
+    Raises
+    ------
+    TypeError
+        When called on complex, object or string arrays, or with an ``axis`` that is not an
+        int or tuple of ints.
+    numpy.exceptions.AxisError
+        When called with an ``axis`` the weight does not have.
 
     Examples
     --------
@@ -200,6 +253,17 @@ def serialize(constraint: Constraint) -> dict[str, Any]:
     """Return ``{'module': 'keras.constraints', 'class_name', 'config',
     'registered_name'}``, the dict ``keras.constraints.serialize`` produces.
 
+    Parameters
+    ----------
+    constraint : Constraint
+        A built-in or custom constraint.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
     Examples
     --------
     >>> from convkit import constraints
@@ -211,6 +275,21 @@ def serialize(constraint: Constraint) -> dict[str, Any]:
 
 def deserialize(config: dict[str, Any] | str) -> Constraint:
     """Build a constraint from :func:`serialize` output (or from a name).
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Constraint
+        A new constraint (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no constraint convkit has.
 
     Examples
     --------
@@ -228,6 +307,17 @@ def get(identifier: Any) -> Any:
     ``"min_max_norm"``, the class names (case-sensitive) or a serialised dict → a new
     instance with default arguments; a class → an instance; a constraint or any callable →
     itself.
+
+    Parameters
+    ----------
+    identifier : str, dict, Constraint or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Constraint
+        The constraint.
 
     Raises
     ------

@@ -112,6 +112,16 @@ class L1L2(Regularizer):
     The string identifiers ``"l1l2"``/``"L1L2"`` give ``L1L2(0.0, 0.0)`` (both factors 0),
     as in Keras.
 
+    Parameters
+    ----------
+    l1, l2 : float, default 0.0
+        The factors of the two terms (non-negative).
+
+    Raises
+    ------
+    ValueError
+        For a factor that is not a non-negative number (the message names it).
+
     Examples
     --------
     >>> from convkit.regularizers import L1L2
@@ -143,6 +153,16 @@ class L1L2(Regularizer):
 class L1(Regularizer):
     """``l1 * sum(|x|)``, with ``l1`` kept rounded to float32 as Keras does (see the config).
 
+    Parameters
+    ----------
+    l1 : float, default 0.01
+        The factor (non-negative).
+
+    Raises
+    ------
+    ValueError
+        For a factor that is not a non-negative number (the message names it).
+
     Examples
     --------
     >>> from convkit.regularizers import L1
@@ -167,6 +187,16 @@ class L1(Regularizer):
 
 class L2(Regularizer):
     """``l2 * sum(x**2)`` (no factor 1/2).
+
+    Parameters
+    ----------
+    l2 : float, default 0.01
+        The factor (non-negative).
+
+    Raises
+    ------
+    ValueError
+        For a factor that is not a non-negative number (the message names it).
 
     Examples
     --------
@@ -197,6 +227,13 @@ class OrthogonalRegularizer(Regularizer):
     ``factor`` times the mean absolute cosine between distinct rows (columns). With a single
     row (column) there is no pair and the penalty is 0 (Keras divides by zero: NaN).
     ``factor`` is kept rounded to float32, as in Keras.
+
+    Parameters
+    ----------
+    factor : float, default 0.01
+        The penalty's factor (non-negative).
+    mode : {"rows", "columns"}, default "rows"
+        Whether the rows or the columns should be orthogonal.
 
     Raises
     ------
@@ -262,6 +299,17 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
     """Return ``{'module': 'keras.regularizers', 'class_name', 'config',
     'registered_name'}``, the dict ``keras.regularizers.serialize`` produces.
 
+    Parameters
+    ----------
+    regularizer : Regularizer
+        A built-in or custom regularizer.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
     Examples
     --------
     >>> from convkit import regularizers
@@ -274,6 +322,21 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
 
 def deserialize(config: dict[str, Any] | str) -> Regularizer:
     """Build a regularizer from :func:`serialize` output (or from a name).
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Regularizer
+        A new regularizer (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no regularizer convkit has.
 
     Examples
     --------
@@ -291,6 +354,17 @@ def get(identifier: Any) -> Any:
     ``"orthogonal_regularizer"``/``"OrthogonalRegularizer"`` (case-sensitive) or a
     serialised dict → a new instance with default factors; a class → an instance; a
     regularizer or any callable → itself.
+
+    Parameters
+    ----------
+    identifier : str, dict, Regularizer or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Regularizer
+        The regularizer.
 
     Raises
     ------

@@ -6,10 +6,17 @@ need only NumPy and Pillow, so they run in a plain script; this module therefore
 explorers lazily, on first attribute access, and ``import convkit.widgets.scene`` never pulls in
 ipywidgets.
 
+In a notebook, an explorer displays itself when it is the last expression of a cell; the
+classroom app (``python -m convkit.widgets.app``) serves the lesson notebooks with them. See
+the user guide's "Classroom widgets" page.
+
 Examples
 --------
->>> from convkit.widgets import ConvExplorer  # doctest: +SKIP
->>> ConvExplorer()  # doctest: +SKIP
+>>> from convkit.widgets import ConvExplorer
+>>> explorer = ConvExplorer(size=5, kernel_size=3, padding="same")
+>>> explorer.toolbar.step.max + 1  # one step per output cell: 5 x 5
+25
+>>> explorer.close()  # releases every widget it made
 """
 
 _EXPLORERS = {

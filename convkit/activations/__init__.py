@@ -90,6 +90,17 @@ def get(identifier: Any) -> Callable[..., np.ndarray]:
     produces for built-ins (``{"class_name": "function", "config": "relu", ...}``) is
     accepted; any callable passes through.
 
+    Parameters
+    ----------
+    identifier : str, dict, callable or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    callable
+        The activation function.
+
     Raises
     ------
     ValueError
@@ -123,6 +134,21 @@ def serialize(activation: Callable[..., Any]) -> str:
     Built-ins give their Keras name (``swish`` → ``"silu"``, ``hard_swish`` →
     ``"hard_silu"``, as Keras does); other callables give their ``__name__``.
 
+    Parameters
+    ----------
+    activation : callable
+        A built-in or custom activation function.
+
+    Returns
+    -------
+    str
+        The name stored in a layer's config.
+
+    Raises
+    ------
+    ValueError
+        For an object without a name (not a function).
+
     Examples
     --------
     >>> from convkit import activations
@@ -140,6 +166,21 @@ def serialize(activation: Callable[..., Any]) -> str:
 
 def deserialize(config: str | Mapping[str, Any]) -> Callable[..., np.ndarray]:
     """Inverse of :func:`serialize`: the built-in activation with that name.
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    callable
+        The activation function.
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no activation function convkit has.
 
     Examples
     --------

@@ -23,6 +23,25 @@ def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray
 
     Computed as ``exp(x - max) / sum(exp(x - max))``, so large logits do not overflow.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    axis : int, tuple of int or None, default -1
+        The axis (or axes) the function normalises over.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of range for ``x``.
+
     Examples
     --------
     >>> from convkit.activations import softmax
@@ -37,6 +56,25 @@ def softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray
 def log_softmax(x: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> np.ndarray:
     """Logarithm of :func:`softmax`, computed stably as ``s - log(sum(exp(s)))``,
     ``s = x - max(x)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    axis : int, tuple of int or None, default -1
+        The axis (or axes) the function normalises over.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of range for ``x``.
 
     Examples
     --------
@@ -58,6 +96,25 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
     ``max(x - tau, 0)`` with ``tau = (sum of the k largest - 1) / k`` and ``k`` the support
     size. Keras 3.15 computes a wrong ``tau`` whenever ``k > 1`` (keras-team/keras#23425);
     convkit follows the paper.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    axis : int, default -1
+        The axis (or axes) the function normalises over.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+    numpy.exceptions.AxisError
+        If ``axis`` is out of range for ``x``.
 
     Examples
     --------
@@ -82,6 +139,18 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> np.ndarray:
 def glu(x: ArrayLike, axis: int = -1) -> np.ndarray:
     """Gated linear unit: split ``x`` in halves ``a, b`` along ``axis``, return
     ``a * sigmoid(b)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    axis : int, default -1
+        The axis split into halves ``a`` and ``b`` (its length must be even).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
 
     Raises
     ------

@@ -56,6 +56,11 @@ def relu(
     numpy.ndarray
         Same shape and float dtype as ``x``.
 
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import relu
@@ -81,6 +86,23 @@ def relu(
 def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> np.ndarray:
     """Leaky ReLU: ``x`` where ``x >= 0``, ``negative_slope * x`` elsewhere.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    negative_slope : float, default 0.2
+        Slope for negative inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import leaky_relu
@@ -94,6 +116,21 @@ def leaky_relu(x: ArrayLike, negative_slope: float = 0.2) -> np.ndarray:
 def relu6(x: ArrayLike) -> np.ndarray:
     """ReLU capped at 6: ``min(max(x, 0), 6)``.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import relu6
@@ -106,6 +143,23 @@ def relu6(x: ArrayLike) -> np.ndarray:
 @_activation
 def elu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """Exponential linear unit: ``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    alpha : float, default 1.0
+        Scale of the negative part.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -121,6 +175,21 @@ def selu(x: ArrayLike) -> np.ndarray:
     """Scaled ELU: ``scale * elu(x, alpha)`` with Klambauer et al.'s constants
     (alpha ≈ 1.6733, scale ≈ 1.0507).
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import selu
@@ -133,6 +202,23 @@ def selu(x: ArrayLike) -> np.ndarray:
 @_activation
 def celu(x: ArrayLike, alpha: float = 1.0) -> np.ndarray:
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    alpha : float, default 1.0
+        Scale of the negative part.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -148,6 +234,21 @@ def softplus(x: ArrayLike) -> np.ndarray:
     """Softplus ``log(1 + exp(x))``, as ``max(x, 0) + log1p(exp(-|x|))`` so it never
     overflows.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import softplus
@@ -160,6 +261,21 @@ def softplus(x: ArrayLike) -> np.ndarray:
 @_activation
 def softsign(x: ArrayLike) -> np.ndarray:
     """Softsign ``x / (|x| + 1)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -175,6 +291,23 @@ def soft_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """Soft shrinkage: ``x - threshold`` above ``threshold``, ``x + threshold`` below
     ``-threshold``, 0 in between.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    threshold : float, default 0.5
+        Values whose magnitude is at most this become 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import soft_shrink
@@ -188,6 +321,21 @@ def soft_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
 @_activation
 def sparse_plus(x: ArrayLike) -> np.ndarray:
     """SparsePlus: 0 for ``x <= -1``, ``(x + 1)**2 / 4`` on ``(-1, 1)``, ``x`` for ``x >= 1``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -204,6 +352,21 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
     """Logistic sigmoid ``1 / (1 + exp(-x))``, evaluated through ``exp(-|x|)`` so that it
     never overflows.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import sigmoid
@@ -216,6 +379,21 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
 @_activation
 def silu(x: ArrayLike) -> np.ndarray:
     """SiLU / swish: ``x * sigmoid(x)``. ``swish`` is the same function.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -235,6 +413,23 @@ def squareplus(x: ArrayLike, b: float = 4) -> np.ndarray:
 
     For ``x < 0`` the algebraically equal ``b / (2 * (sqrt(x**2 + b) - x))`` is used, so
     large negative inputs give the small positive value rather than a cancelled 0.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    b : float, default 4
+        Smoothness near 0 (``b = 0`` is ReLU).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -258,6 +453,23 @@ def gelu(x: ArrayLike, approximate: bool = False) -> np.ndarray:
     erfc(-x / sqrt(2))`` to full precision of the dtype; ``approximate=True`` uses the tanh
     formula ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3)))``.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    approximate : bool, default False
+        Use the tanh approximation instead of the exact error function.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import gelu
@@ -277,6 +489,21 @@ def gelu(x: ArrayLike, approximate: bool = False) -> np.ndarray:
 def tanh(x: ArrayLike) -> np.ndarray:
     """Hyperbolic tangent.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import tanh
@@ -289,6 +516,21 @@ def tanh(x: ArrayLike) -> np.ndarray:
 @_activation
 def tanh_shrink(x: ArrayLike) -> np.ndarray:
     """Tanh shrink ``x - tanh(x)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -303,6 +545,21 @@ def tanh_shrink(x: ArrayLike) -> np.ndarray:
 def hard_tanh(x: ArrayLike) -> np.ndarray:
     """Hard tanh: ``x`` clipped to ``[-1, 1]``.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import hard_tanh
@@ -315,6 +572,23 @@ def hard_tanh(x: ArrayLike) -> np.ndarray:
 @_activation
 def hard_shrink(x: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """Hard shrinkage: ``x`` where ``|x| > threshold``, 0 elsewhere.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    threshold : float, default 0.5
+        Values whose magnitude is at most this become 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -330,6 +604,25 @@ def threshold(x: ArrayLike, threshold: float, default_value: float) -> np.ndarra
     """``x`` where ``x > threshold``, ``default_value`` elsewhere (both arguments required,
     as in Keras).
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+    threshold : float
+        Entries at or below it are replaced by ``default_value``.
+    default_value : float
+        The value given to entries at or below ``threshold``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import threshold
@@ -342,6 +635,21 @@ def threshold(x: ArrayLike, threshold: float, default_value: float) -> np.ndarra
 @_activation
 def exponential(x: ArrayLike) -> np.ndarray:
     """Exponential ``exp(x)``; overflow gives ``inf`` silently, as in Keras.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -356,6 +664,21 @@ def exponential(x: ArrayLike) -> np.ndarray:
 def hard_sigmoid(x: ArrayLike) -> np.ndarray:
     """Piecewise-linear sigmoid ``clip(x + 3, 0, 6) / 6``.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import hard_sigmoid
@@ -368,6 +691,21 @@ def hard_sigmoid(x: ArrayLike) -> np.ndarray:
 @_activation
 def hard_silu(x: ArrayLike) -> np.ndarray:
     """Hard SiLU / hard swish: ``x * hard_sigmoid(x)``. ``hard_swish`` is the same function.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -385,6 +723,21 @@ hard_swish = hard_silu
 def log_sigmoid(x: ArrayLike) -> np.ndarray:
     """``log(sigmoid(x)) = -softplus(-x)``, finite for every finite input.
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import log_sigmoid
@@ -397,6 +750,21 @@ def log_sigmoid(x: ArrayLike) -> np.ndarray:
 @_activation
 def sparse_sigmoid(x: ArrayLike) -> np.ndarray:
     """Sparse sigmoid ``clip((x + 1) / 2, 0, 1)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------
@@ -411,6 +779,21 @@ def sparse_sigmoid(x: ArrayLike) -> np.ndarray:
 def linear(x: ArrayLike) -> np.ndarray:
     """Identity. A float array is returned as is (no copy).
 
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
+
     Examples
     --------
     >>> from convkit.activations import linear
@@ -423,6 +806,21 @@ def linear(x: ArrayLike) -> np.ndarray:
 @_activation
 def mish(x: ArrayLike) -> np.ndarray:
     """Mish ``x * tanh(softplus(x))``.
+
+    Parameters
+    ----------
+    x : array_like
+        Input values (integers and bools are converted to float32; float64 stays float64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape as ``x``, float32 (float64 for float64 input).
+
+    Raises
+    ------
+    TypeError
+        If ``x`` holds complex numbers, strings or objects.
 
     Examples
     --------

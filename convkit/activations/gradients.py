@@ -154,7 +154,25 @@ _GRADIENTS: dict[Callable, Callable] = {
 
 
 def has_gradient(activation: Callable) -> bool:
-    """Whether :func:`gradient` knows ``activation`` (every built-in does)."""
+    """Whether :func:`gradient` knows ``activation`` (every built-in does).
+
+    Parameters
+    ----------
+    activation : callable
+        An activation function.
+
+    Returns
+    -------
+    bool
+        True for the built-in activations of :mod:`convkit.activations`, False for other
+        functions.
+
+    Examples
+    --------
+    >>> from convkit import activations
+    >>> activations.has_gradient(activations.gelu), activations.has_gradient(abs)
+    (True, False)
+    """
     return activation in _GRADIENTS
 
 

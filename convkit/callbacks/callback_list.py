@@ -27,6 +27,11 @@ class CallbackList(Callback):
     **params
         Given to every callback's ``set_params`` (``verbose``, ``epochs``, ``steps``).
 
+    Raises
+    ------
+    TypeError
+        If ``callbacks`` is not a list (or other iterable) of callbacks.
+
     Examples
     --------
     >>> from convkit.callbacks import CallbackList, LambdaCallback

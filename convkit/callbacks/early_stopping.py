@@ -39,6 +39,12 @@ class EarlyStopping(Callback):
     best, best_epoch, stopped_epoch, wait, best_weights
         The state of the last run (reset by ``on_train_begin``).
 
+    Raises
+    ------
+    ValueError
+        For a ``mode`` other than ``"auto"``, ``"min"`` or ``"max"``, or a negative
+        ``patience``.
+
     Examples
     --------
     >>> from convkit.callbacks import EarlyStopping

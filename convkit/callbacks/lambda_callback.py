@@ -14,6 +14,22 @@ class LambdaCallback(Callback):
     ``logs``); any other hook (``on_test_end=...``) is passed by keyword and called as the
     hook is.
 
+    Parameters
+    ----------
+    on_epoch_begin, on_epoch_end : callable, optional
+        Called as ``f(epoch, logs)``.
+    on_train_begin, on_train_end : callable, optional
+        Called as ``f(logs)``.
+    on_train_batch_begin, on_train_batch_end : callable, optional
+        Called as ``f(batch, logs=...)``.
+    **kwargs
+        Any other hook of :class:`Callback` by its name, such as ``on_test_end``.
+
+    Raises
+    ------
+    ValueError
+        For a keyword that is not a hook of :class:`Callback`.
+
     Examples
     --------
     >>> from convkit.callbacks import LambdaCallback

@@ -19,6 +19,11 @@ class ProgbarLogger(Callback):
     file : file-like, optional
         Where verbose 2 lines (and the text bar) go; default: standard error.
 
+    Raises
+    ------
+    AttributeError
+        At the first write, for a ``file`` without ``write``/``flush``.
+
     Examples
     --------
     >>> import io

@@ -93,6 +93,19 @@ def predict(model, x, batch_size=None, steps=None):
     ValueError
         ``x`` is chunked along a spatial axis and a layer cannot be tiled (its name is in
         the message), or ``x`` has no batch axis.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from convkit import dask as convkit_dask, layers, models
+    >>> net = models.Sequential([layers.Conv1D(2, 3, padding="same", input_shape=(12, 1))])
+    >>> x = np.random.default_rng(0).random((6, 12, 1), dtype=np.float32)
+    >>> lazy = convkit_dask.predict(net, da.from_array(x, chunks=(3, 6, 1)))
+    >>> lazy.chunks[:2]
+    ((3, 3), (6, 6))
+    >>> np.allclose(lazy.compute(), net.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    True
     """
     if not isinstance(x, da.Array):
         raise TypeError(f"convkit.dask.predict takes a dask.array.Array. Received {type(x)}.")

@@ -88,6 +88,17 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
     """Return ``{'module': 'keras.initializers', 'class_name', 'config',
     'registered_name'}``, the dict ``keras.initializers.serialize`` produces.
 
+    Parameters
+    ----------
+    initializer : Initializer
+        A built-in or custom initializer.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
     Examples
     --------
     >>> from convkit import initializers
@@ -99,6 +110,21 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
 
 def deserialize(config: dict[str, Any] | str) -> Initializer:
     """Build an initializer from :func:`serialize` output (or from a name).
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Initializer
+        A new initializer (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no initializer convkit has.
 
     Examples
     --------
@@ -118,6 +144,17 @@ def get(identifier: Any) -> Any:
     instance; a class → an instance of it; an initializer or any callable ``(shape, dtype)``
     → itself; a NumPy array → a callable returning it (for that shape only) cast to the
     requested dtype.
+
+    Parameters
+    ----------
+    identifier : str, dict, Initializer or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Initializer
+        The initializer.
 
     Raises
     ------

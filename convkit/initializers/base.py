@@ -49,6 +49,13 @@ class Initializer:
     constructor with them, so a subclass whose config keys are its argument names needs
     nothing more.
 
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> import numpy as np

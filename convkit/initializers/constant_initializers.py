@@ -21,6 +21,18 @@ __all__ = [
 class Constant(Initializer):
     """Fill with a constant scalar ``value``.
 
+    Parameters
+    ----------
+    value : float, default 0.0
+        The value of every entry.
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import Constant
@@ -42,6 +54,13 @@ class Constant(Initializer):
 class Zeros(Initializer):
     """Fill with 0 (any numeric or bool dtype).
 
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import Zeros
@@ -55,6 +74,13 @@ class Zeros(Initializer):
 
 class Ones(Initializer):
     """Fill with 1 (any numeric or bool dtype).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------
@@ -72,6 +98,18 @@ class Identity(Initializer):
 
     Unlike Keras 3.15, whose config drops ``gain`` (so a saved ``Identity(2.0)`` comes back
     as ``Identity(1.0)``), the config is ``{"gain": gain}``.
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+        Multiplies the result.
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------

@@ -64,6 +64,25 @@ class _MeanStddev(_RandomInitializer):
 class RandomNormal(_MeanStddev):
     """Normal distribution ``N(mean, stddev**2)``.
 
+    Parameters
+    ----------
+    mean : float, default 0.0
+        Mean of the normal distribution.
+    stddev : float, default 0.05
+        Standard deviation of the normal distribution.
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import RandomNormal
@@ -79,6 +98,25 @@ class RandomNormal(_MeanStddev):
 class TruncatedNormal(_MeanStddev):
     """Normal ``N(mean, stddev**2)`` with values beyond two ``stddev`` redrawn.
 
+    Parameters
+    ----------
+    mean : float, default 0.0
+        Mean of the normal distribution.
+    stddev : float, default 0.05
+        Standard deviation of the normal distribution.
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import TruncatedNormal
@@ -93,6 +131,25 @@ class TruncatedNormal(_MeanStddev):
 
 class RandomUniform(_RandomInitializer):
     """Uniform distribution on ``[minval, maxval)``.
+
+    Parameters
+    ----------
+    minval : float, default -0.05
+        Lower bound of the uniform distribution.
+    maxval : float, default 0.05
+        Upper bound of the uniform distribution.
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------
@@ -131,6 +188,24 @@ def compute_fans(
     kernel's spatial size. For transposed-conv kernels ``(*kernel, filters, channels)`` this
     gives fan_in = k·filters, fan_out = k·channels, exactly as Keras does.
 
+    Parameters
+    ----------
+    shape : sequence of int
+        The weight's shape.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Returns
+    -------
+    tuple of int
+        ``(fan_in, fan_out)``.
+
+    Raises
+    ------
+    IndexError
+        If ``input_axes``/``output_axes`` name axes ``shape`` does not have.
+
     Examples
     --------
     >>> from convkit.initializers import compute_fans
@@ -162,6 +237,30 @@ class VarianceScaling(_RandomInitializer):
     have the target variance; ``"untruncated_normal"`` a plain normal; ``"uniform"``
     ``U(-limit, limit)``, ``limit = sqrt(3 * scale / n)``. ``input_axes``/``output_axes``
     override the fan computation (see :func:`compute_fans`).
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        Scaling factor (positive).
+    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+        Which fan the variance is divided by.
+    distribution : {"truncated_normal", "untruncated_normal", "uniform"}, default "truncated_normal"
+        The distribution drawn from.
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------
@@ -259,6 +358,24 @@ class GlorotUniform(_FixedVarianceScaling):
 
     The default kernel initializer of every convkit layer.
 
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import GlorotUniform
@@ -273,6 +390,24 @@ class GlorotUniform(_FixedVarianceScaling):
 class GlorotNormal(_FixedVarianceScaling):
     """Glorot (Xavier) normal: truncated normal, std ``sqrt(2 / (fan_in + fan_out))``.
 
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import GlorotNormal
@@ -285,6 +420,24 @@ class GlorotNormal(_FixedVarianceScaling):
 
 class HeNormal(_FixedVarianceScaling):
     """He normal: truncated normal, std ``sqrt(2 / fan_in)``.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------
@@ -299,6 +452,24 @@ class HeNormal(_FixedVarianceScaling):
 class HeUniform(_FixedVarianceScaling):
     """He uniform: ``U(-L, L)``, ``L = sqrt(6 / fan_in)``.
 
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import HeUniform
@@ -312,6 +483,24 @@ class HeUniform(_FixedVarianceScaling):
 class LecunNormal(_FixedVarianceScaling):
     """LeCun normal: truncated normal, std ``sqrt(1 / fan_in)`` (pairs with ``selu``).
 
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
+
     Examples
     --------
     >>> from convkit.initializers import LecunNormal
@@ -324,6 +513,24 @@ class LecunNormal(_FixedVarianceScaling):
 
 class LecunUniform(_FixedVarianceScaling):
     """LeCun uniform: ``U(-L, L)``, ``L = sqrt(3 / fan_in)``.
+
+    Parameters
+    ----------
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+    input_axes, output_axes : sequence of int, optional
+        Which kernel axes count as inputs and outputs for the fans (Keras's convention:
+        the last axis is the output, the one before it the input).
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------
@@ -341,6 +548,23 @@ class Orthogonal(_RandomInitializer):
     A shape ``(..., n)`` is treated as a matrix of ``prod(shape[:-1])`` rows and ``n``
     columns: the rows are orthonormal if there are fewer rows than columns, the columns
     otherwise. Needs rank >= 2.
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+        Multiplies the result.
+    seed : int, numpy.random.Generator or None, default None
+        An int gives the same values at every call with the same shape; ``None`` draws an
+        int seed from convkit's global generator when the initializer is made
+        (:func:`convkit.utils.set_random_seed` makes that repeatable); a Generator draws new
+        values at every call.
+
+    Raises
+    ------
+    ValueError
+        For an argument Keras rejects (an unknown ``mode`` or ``distribution``, a bool
+        seed...), and when called, for a shape the initializer cannot fill (``Identity``
+        and ``Orthogonal`` need at least two dimensions).
 
     Examples
     --------

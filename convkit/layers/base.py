@@ -76,12 +76,20 @@ class Layer:
         Unique by default (``"conv2d"``, ``"conv2d_1"``...).
     dtype : {"float32", "float64"}, optional
         Compute and weight dtype (default float32). float64 layers compute in float64 end to end
-        (docs/design/keras_parity.md D8).
+        (Keras on jax computes such layers in float32).
     trainable : bool
         Whether the weights count as trainable (and get weight penalties in ``losses``).
     input_shape : tuple, optional
         The input shape without the batch axis, for the first layer of a
         :class:`~convkit.models.Sequential` model.
+
+    Raises
+    ------
+    ValueError
+        For a ``dtype`` other than float32 or float64 (mixed precision included), or an
+        ``input_shape`` that is not a tuple of non-negative ints.
+    TypeError
+        For an unknown keyword argument, or a ``name`` that is not a string.
 
     Notes
     -----
@@ -222,7 +230,8 @@ class Layer:
     @property
     def losses(self) -> list:
         """Activity losses of the last call (this layer's, then its sub-layers'), then weight
-        penalties of the trainable weights, recomputed now (docs/design/keras_parity.md §1.8)."""
+        penalties of the trainable weights, recomputed now. Activity penalties are divided by
+        the batch size, as in Keras 3."""
         activity = [loss for layer in self._flatten_layers() for loss in layer._activity_losses]
         penalties = [float(w.regularizer(w.value)) for w in self.trainable_weights
                      if w.regularizer is not None]
@@ -230,8 +239,7 @@ class Layer:
 
     def add_weight(self, name, shape, initializer, regularizer=None, constraint=None,
                    trainable=True) -> Variable:
-        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras
-        (docs/design/keras_parity.md D4)."""
+        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras."""
         from .. import initializers
 
         init = initializers.get(initializer) if initializer is not None else \
@@ -245,11 +253,51 @@ class Layer:
         return var
 
     def get_weights(self) -> list:
-        """Copies of the weights' values, in Keras's order."""
+        """Copies of the weights' values, in Keras's order.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One copy per weight (trainable first, in creation order, then non-trainable), the
+            list ``keras_layer.set_weights`` accepts.
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> dense = layers.Dense(2, kernel_initializer="ones", name="d")
+        >>> dense.get_weights()
+        []
+        >>> dense.build((None, 3))
+        >>> [w.tolist() for w in dense.get_weights()]
+        [[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [0.0, 0.0]]
+        """
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Set every weight from a list of arrays (shapes checked, values cast)."""
+        """Set every weight from a list of arrays (shapes checked, values cast).
+
+        Parameters
+        ----------
+        weights : list of array_like
+            One array per weight, in the order of :meth:`get_weights` (for example a Keras
+            layer's ``get_weights()``).
+
+        Raises
+        ------
+        ValueError
+            If the list has another length than the layer's weights, or an array another shape
+            than its weight; no weight changes then.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers
+        >>> dense = layers.Dense(1, name="d")
+        >>> dense.build((None, 2))
+        >>> dense.set_weights([np.array([[1.0], [2.0]]), np.array([0.5])])
+        >>> dense(np.array([[1.0, 1.0]]))
+        array([[3.5]], dtype=float32)
+        """
         variables = self.weights
         weights = list(weights)
         if len(weights) != len(variables):
@@ -266,6 +314,26 @@ class Layer:
             var.assign(arr)
 
     def count_params(self) -> int:
+        """The number of weight values (trainable and not), as ``summary()`` counts them.
+
+        Returns
+        -------
+        int
+            The sum of the sizes of :attr:`weights`.
+
+        Raises
+        ------
+        ValueError
+            If the layer is not built yet (its weights do not exist).
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> conv = layers.Conv2D(8, 3)
+        >>> conv.build((None, 28, 28, 1))
+        >>> conv.count_params()  # 3 * 3 * 1 * 8 kernel values + 8 biases
+        80
+        """
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but "
                              "the layer isn't built. You can build it manually via: "
@@ -273,15 +341,38 @@ class Layer:
         return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
 
     def apply_constraints(self) -> None:
-        """Apply each weight's constraint in place (what an optimizer does after a step,
-        docs/design/keras_parity.md D5)."""
+        """Apply each weight's constraint in place (what an optimizer does after each step;
+        nothing else applies them)."""
         for w in self.weights:
             if w.constraint is not None:
                 w.assign(w.constraint(w.value))
 
     # ----------------------------------------------------------------- building and calling
     def build(self, input_shape) -> None:
-        """Create the weights for inputs of ``input_shape`` (batch first; None allowed)."""
+        """Create the weights for inputs of ``input_shape`` (batch first; None allowed).
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The input shape, batch first; ``None`` stands for a size not known yet (the batch,
+            usually).
+
+        Raises
+        ------
+        ValueError
+            For a shape of the wrong rank, or a channel count the layer cannot use (the message
+            names the layer and the shape).
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> conv = layers.Conv2D(8, 3)
+        >>> conv.built
+        False
+        >>> conv.build((None, 32, 32, 3))
+        >>> conv.built, conv.kernel.shape
+        (True, (3, 3, 3, 8))
+        """
         shape = _shape_tuple(input_shape, "input_shape")
         self._check_input_shape(shape)
         with name_scope(self):
@@ -359,6 +450,30 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
     def compute_output_shape(self, input_shape) -> tuple:
+        """The output shape for inputs of ``input_shape``, without computing anything.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            Batch first; ``None`` for sizes not known yet.
+
+        Returns
+        -------
+        tuple
+            The output shape (``None`` where the input's size was ``None``).
+
+        Raises
+        ------
+        ValueError
+            For a shape of the wrong rank, or one the layer cannot use (a window larger than
+            a ``"valid"`` input, say).
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> layers.Conv2D(8, 3, strides=2).compute_output_shape((None, 28, 28, 3))
+        (None, 13, 13, 8)
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement "
                                   "compute_output_shape()")
 
@@ -397,6 +512,16 @@ class Layer:
         A pure function of its arguments and the current weights: it runs the forward pass
         again. A training step runs the forward once with :meth:`_forward_with_context`
         and hands that context to :meth:`_gradients` instead.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers
+        >>> dense = layers.Dense(1, kernel_initializer="ones", name="d")
+        >>> x = np.array([[1.0, 2.0]], "float32")
+        >>> dx, (dkernel, dbias) = dense.backward(x, np.ones((1, 1), "float32"))
+        >>> dx.tolist(), dkernel[:, 0].tolist(), dbias.tolist()
+        ([[1.0, 1.0]], [1.0, 2.0], [1.0])
         """
         _check_training(training)
         x = self._prepare_inputs(inputs)
@@ -432,7 +557,21 @@ class Layer:
 
     # ----------------------------------------------------------------- config
     def get_config(self) -> dict:
-        """``name``, ``trainable``, ``dtype`` (a policy dict), then the layer's own arguments."""
+        """``name``, ``trainable``, ``dtype`` (a policy dict), then the layer's own arguments.
+
+        Returns
+        -------
+        dict
+            Keras's keys, in Keras's order: what ``from_config`` (here or in Keras) needs to make
+            the same layer, without the weights.
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> config = layers.ZeroPadding1D(2, name="pad").get_config()
+        >>> config["name"], config["padding"]
+        ('pad', (2, 2))
+        """
         config = {"name": self.name, "trainable": self._trainable,
                   "dtype": dtype_policy_config(self.dtype)}
         if self.activity_regularizer is not None:
@@ -441,7 +580,33 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict):
-        """Rebuild a layer from :meth:`get_config`'s output (serialised sub-objects included)."""
+        """Rebuild a layer from :meth:`get_config`'s output (serialised sub-objects included).
+
+        Parameters
+        ----------
+        config : dict
+            A :meth:`get_config` result, from convkit or from the same Keras layer.
+
+        Returns
+        -------
+        Layer
+            A new, unbuilt layer of this class.
+
+        Raises
+        ------
+        TypeError
+            For a key the layer does not know.
+        ValueError
+            For a value the constructor rejects.
+
+        Examples
+        --------
+        >>> from convkit import layers
+        >>> conv = layers.Conv1D(4, 3, padding="causal")
+        >>> twin = layers.Conv1D.from_config(conv.get_config())
+        >>> twin.get_config() == conv.get_config()
+        True
+        """
         return cls(**config)
 
     def get_build_config(self):

@@ -6,6 +6,7 @@ from ..ops.arguments import check_strides_dilation
 from ..ops.conv_transpose import pack_conv_transpose_kernel
 from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
+from ._docstrings import document
 
 
 class BaseConv(ConvBackward, ConvolutionLayer):
@@ -16,7 +17,7 @@ class BaseConv(ConvBackward, ConvolutionLayer):
 
     Weights: ``kernel`` of shape ``kernel_size + (in_channels // groups, filters)`` and ``bias`` of
     shape ``(filters,)``; kernel layouts do not depend on ``data_format``. ``bias_initializer=None``
-    gives a Glorot-uniform bias, as in Keras (docs/design/keras_parity.md D4).
+    gives a Glorot-uniform bias, as in Keras.
     """
 
     _kernel_weight_arguments = (("kernel_initializer", "kernel_regularizer", "kernel_constraint"),)
@@ -89,20 +90,32 @@ class BaseConv(ConvBackward, ConvolutionLayer):
         return config
 
 
-class Conv1D(BaseConv):
-    """1-D convolution over ``(batch, steps, channels)``; ``padding="causal"`` allowed.
+_CONV_ARGUMENTS = ("filters", "kernel_size", "strides", "padding", "data_format",
+                   "dilation_rate", "groups", "activation", "use_bias", "kernel_weights",
+                   "bias_weights", "activity_regularizer", "base")
 
-    Parameters
-    ----------
-    filters : int
-    kernel_size : int or tuple of 1 int
-    strides, dilation_rate : int or tuple of 1 int
-        Not both > 1.
-    padding : {"valid", "same", "causal"}
-        ``causal`` left-pads ``dilation_rate * (kernel_size - 1)`` zeros: output t sees
-        inputs up to t only.
-    data_format, groups, activation, use_bias, *_initializer, *_regularizer, *_constraint
-        As in Keras.
+
+@document("filters", "kernel_size", "strides", "padding_causal", "data_format", "dilation_rate",
+          "groups", "activation", "use_bias", "kernel_weights", "bias_weights",
+          "activity_regularizer", "base")
+class Conv1D(BaseConv):
+    """1-D convolution over ``(batch, steps, channels)`` (or channels first).
+
+    Each filter slides a window of ``kernel_size`` steps along the sequence and sums the
+    products over every input channel; ``padding="causal"`` makes the output at each step
+    depend only on the current and earlier steps. Like Keras, this is a cross-correlation:
+    the kernel is not flipped.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer on ``(batch, steps, channels)`` returns a float array of shape
+        ``(batch, new_steps, filters)`` in the layer's dtype. The weights are ``kernel``, of shape
+        ``(kernel_size, channels // groups, filters)``, and ``bias``, of shape ``(filters,)``.
+
+    {{raises}}
 
     Examples
     --------
@@ -116,11 +129,27 @@ class Conv1D(BaseConv):
     allow_causal = True
 
 
+@document(*_CONV_ARGUMENTS)
 class Conv2D(BaseConv):
-    """2-D convolution over ``(batch, rows, cols, channels)`` (or channels_first).
+    """2-D convolution over images ``(batch, rows, cols, channels)`` (or channels first).
 
-    Each filter slides a ``kernel_size`` window over the image and sums over every input
-    channel; ``strides=2`` with ``padding="same"`` halves each side, rounding up.
+    Each filter slides a ``kernel_size`` window over the image and sums the products over
+    every input channel, then adds its bias; ``strides=2`` with ``padding="same"`` halves each
+    side, rounding up. Like Keras, this is a cross-correlation: the kernel is not flipped.
+    See :func:`convkit.ops.conv` for the same computation without a layer.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer on ``(batch, rows, cols, channels)`` returns a float array of shape
+        ``(batch, new_rows, new_cols, filters)`` in the layer's dtype. The weights are
+        ``kernel``, of shape ``kernel_size + (channels // groups, filters)`` whatever the data
+        format, and ``bias``, of shape ``(filters,)``: Keras's layouts, so ``get_weights()`` and
+        ``set_weights()`` exchange them with ``keras.layers.Conv2D`` unchanged.
+
+    {{raises}}
 
     Examples
     --------
@@ -130,16 +159,38 @@ class Conv2D(BaseConv):
     (4, 14, 14, 8)
     >>> [w.shape for w in layer.get_weights()]  # kernel_size + (in_channels, filters); bias
     [(3, 3, 3, 8), (8,)]
+
+    A kernel of ones sums each window; ``"same"`` puts the odd padding zero after the input:
+
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> ones = Conv2D(1, 3, strides=2, padding="same", kernel_initializer="ones",
+    ...               use_bias=False)
+    >>> ones(x)[0, :, :, 0]
+    array([[45., 39.],
+           [66., 50.]], dtype=float32)
     """
 
     rank = 2
 
 
+@document(*_CONV_ARGUMENTS)
 class Conv3D(BaseConv):
-    """3-D convolution over ``(batch, depth, rows, cols, channels)`` (or channels_first).
+    """3-D convolution over volumes ``(batch, depth, rows, cols, channels)`` (or channels first).
 
     With ``groups=g`` the channels split into ``g`` groups, each convolved with its own
     ``filters // g`` filters.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array of shape
+        ``(batch, new_depth, new_rows, new_cols, filters)`` (or channels first) in the layer's
+        dtype. The weights are ``kernel``, of shape ``kernel_size + (channels // groups,
+        filters)``, and ``bias``, of shape ``(filters,)``.
+
+    {{raises}}
 
     Examples
     --------

@@ -10,6 +10,7 @@ from ..ops import shapes
 from ..ops.arguments import check_strides_dilation, standardize_output_padding
 from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
+from ._docstrings import document
 
 
 class BaseConvTranspose(ConvBackward, ConvolutionLayer):
@@ -20,7 +21,7 @@ class BaseConvTranspose(ConvBackward, ConvolutionLayer):
     ``(n - 1) * s + max(k_eff, s)`` for ``valid`` and ``n * s`` for ``same`` when ``output_padding``
     is None; with ``output_padding`` it is ``(n - 1) * s + k_eff + op`` (valid) or
     ``(n - 1) * s + k_eff % 2 + op`` (same). A zero-length result is returned empty, without error
-    (docs/design/keras_parity.md D7).
+    (unlike Keras, which raises).
     """
 
     _kernel_weight_arguments = (
@@ -89,11 +90,32 @@ class BaseConvTranspose(ConvBackward, ConvolutionLayer):
         return config
 
 
+_TRANSPOSE_ARGUMENTS = ("filters", "kernel_size", "strides", "padding_transpose",
+                        "output_padding", "data_format", "dilation_rate", "activation",
+                        "use_bias", "kernel_weights", "bias_weights", "activity_regularizer",
+                        "base")
+
+
+@document(*_TRANSPOSE_ARGUMENTS)
 class Conv1DTranspose(BaseConvTranspose):
     """1-D transposed convolution over ``(batch, steps, channels)``.
 
     Each input step scatters a copy of the kernel, ``strides`` steps apart; with
     ``padding="same"`` the output is ``strides`` times longer than the input.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``filters`` channels and, along each
+        spatial axis, ``n * strides`` positions for ``"same"`` or ``(n - 1) * strides +
+        max(kernel, strides)`` for ``"valid"`` (``output_padding`` changes this, see above).
+        The weights are ``kernel``, of shape ``kernel_size + (filters, channels)`` (Keras's
+        transposed layout: the last two axes swapped relative to Conv), and ``bias``,
+        ``(filters,)``.
+
+    {{raises}}
 
     Examples
     --------
@@ -108,11 +130,26 @@ class Conv1DTranspose(BaseConvTranspose):
     rank = 1
 
 
+@document(*_TRANSPOSE_ARGUMENTS)
 class Conv2DTranspose(BaseConvTranspose):
     """2-D transposed convolution, the usual learned 2x upsampling of decoders and GANs.
 
     ``output_padding`` picks one of the output sizes that a strided convolution would map
     back to the input size.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``filters`` channels and, along each
+        spatial axis, ``n * strides`` positions for ``"same"`` or ``(n - 1) * strides +
+        max(kernel, strides)`` for ``"valid"`` (``output_padding`` changes this, see above).
+        The weights are ``kernel``, of shape ``kernel_size + (filters, channels)`` (Keras's
+        transposed layout: the last two axes swapped relative to Conv), and ``bias``,
+        ``(filters,)``.
+
+    {{raises}}
 
     Examples
     --------
@@ -124,10 +161,27 @@ class Conv2DTranspose(BaseConvTranspose):
     rank = 2
 
 
+@document("filters", "kernel_size", "strides", "padding_transpose", "data_format",
+          "output_padding", "dilation_rate", "activation", "use_bias", "kernel_weights",
+          "bias_weights", "activity_regularizer", "base")
 class Conv3DTranspose(BaseConvTranspose):
     """3-D transposed convolution (``data_format`` comes before ``output_padding``).
 
     A 2x2x2 kernel with strides 2 gives every input voxel its own 2x2x2 output block.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``filters`` channels and, along each
+        spatial axis, ``n * strides`` positions for ``"same"`` or ``(n - 1) * strides +
+        max(kernel, strides)`` for ``"valid"`` (``output_padding`` changes this, see above).
+        The weights are ``kernel``, of shape ``kernel_size + (filters, channels)`` (Keras's
+        transposed layout: the last two axes swapped relative to Conv), and ``bias``,
+        ``(filters,)``.
+
+    {{raises}}
 
     Examples
     --------

@@ -37,17 +37,39 @@ class Dense(Layer):
         Output size (> 0).
     activation : str or callable, optional
         None means linear.
-    use_bias : bool
-    kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
-    kernel_constraint, bias_constraint
-        Names, serialised dicts or objects, as in Keras.
+    use_bias : bool, default True
+        Whether to add a learned bias.
+    kernel_initializer, kernel_regularizer, kernel_constraint
+        How the kernel starts (default ``"glorot_uniform"``), its penalty in the training
+        loss and the projection applied after each optimizer step: names, configuration
+        dicts or objects, as in Keras.
+    bias_initializer, bias_regularizer, bias_constraint
+        The same for the bias (default initializer ``"zeros"``).
     lora_rank, lora_alpha
-        Keras's LoRA fine-tuning; only ``None`` is supported here (NotImplementedError
-        otherwise, naming ``lora_rank``).
+        Keras's LoRA fine-tuning; only ``None`` is supported here.
     quantization_config
         Only ``None`` (convkit does not quantize).
+    **kwargs
+        ``name``, ``dtype``, ``trainable``, ``input_shape``, ``activity_regularizer``, as for
+        every layer.
 
-    Weights: ``kernel`` of shape ``(input_dim, units)``, then ``bias`` of shape ``(units,)``.
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer on ``(..., input_dim)`` returns ``(..., units)``.
+
+    Raises
+    ------
+    ValueError
+        For ``units`` that is not a positive int, or an input whose last axis does not match
+        the kernel.
+    NotImplementedError
+        For a ``lora_rank`` or ``quantization_config`` other than ``None``.
+
+    Notes
+    -----
+    The weights are ``kernel``, of shape ``(input_dim, units)``, then ``bias``, of shape
+    ``(units,)``.
 
     Examples
     --------
@@ -159,6 +181,13 @@ class Activation(Layer):
     ----------
     activation : str or callable
         ``"relu"``, ``"softmax"``...; an unknown name is a ValueError.
+
+    Raises
+    ------
+    ValueError
+        At construction, for a name that is not an activation of :mod:`convkit.activations`.
+    TypeError
+        When called on complex, object or string arrays.
 
     Examples
     --------

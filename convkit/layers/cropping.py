@@ -43,6 +43,15 @@ class Cropping1D(_Cropping):
     cropping : int or tuple of 2 ints
         How many steps to remove at the start and at the end (an int crops both by the same).
 
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -88,6 +97,15 @@ class Cropping2D(_Cropping):
         ``((top, bottom), (left, right))``.
     data_format : {"channels_last", "channels_first"}, optional
 
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -109,6 +127,15 @@ class Cropping3D(_Cropping):
     ----------
     cropping : int, tuple of 3 ints, or tuple of 3 tuples of 2 ints
     data_format : {"channels_last", "channels_first"}, optional
+
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
 
     Examples
     --------

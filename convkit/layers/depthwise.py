@@ -8,6 +8,7 @@ from .. import ops
 from ..ops.arguments import check_positive_int
 from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
+from ._docstrings import document
 
 
 class BaseDepthwiseConv(ConvBackward, ConvolutionLayer):
@@ -71,10 +72,28 @@ class BaseDepthwiseConv(ConvBackward, ConvolutionLayer):
         return config
 
 
+_DEPTHWISE_ARGUMENTS = ("kernel_size", "strides", "padding", "depth_multiplier", "data_format",
+                        "dilation_rate_free", "activation", "use_bias", "depthwise_weights",
+                        "bias_weights", "activity_regularizer", "base")
+
+
+@document(*_DEPTHWISE_ARGUMENTS)
 class DepthwiseConv1D(BaseDepthwiseConv):
     """1-D depthwise convolution over ``(batch, steps, channels)``.
 
     Each input channel gets ``depth_multiplier`` kernels of its own; channels never mix.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``channels * depth_multiplier`` channels;
+        output channel ``c * depth_multiplier + m`` is input channel ``c`` filtered by its
+        ``m``-th kernel. The weights are ``kernel``, of shape ``kernel_size + (channels,
+        depth_multiplier)``, and ``bias``, of shape ``(channels * depth_multiplier,)``.
+
+    {{raises}}
 
     Examples
     --------
@@ -89,8 +108,23 @@ class DepthwiseConv1D(BaseDepthwiseConv):
     rank = 1
 
 
+@document(*_DEPTHWISE_ARGUMENTS)
 class DepthwiseConv2D(BaseDepthwiseConv):
     """2-D depthwise convolution, the per-channel filter of MobileNet's blocks.
+
+    Each input channel gets ``depth_multiplier`` kernels of its own; channels never mix.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``channels * depth_multiplier`` channels;
+        output channel ``c * depth_multiplier + m`` is input channel ``c`` filtered by its
+        ``m``-th kernel. The weights are ``kernel``, of shape ``kernel_size + (channels,
+        depth_multiplier)``, and ``bias``, of shape ``(channels * depth_multiplier,)``.
+
+    {{raises}}
 
     Examples
     --------

@@ -53,8 +53,9 @@ class BatchNormalization(Layer):
     center, scale : bool
         Whether to learn ``beta`` (offset) and ``gamma`` (scale).
     beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer
+        How each weight starts (Keras's defaults: zeros, ones, zeros, ones).
     beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint
-        As in Keras.
+        Penalties and projections of the two trainable weights, as in Keras.
     synchronized : bool
         Cross-device statistics: Keras supports True only on TensorFlow, and so it is a
         ValueError here as on Keras's other backends.
@@ -62,7 +63,22 @@ class BatchNormalization(Layer):
         Batch renormalisation is not supported (``renorm=True`` is a NotImplementedError);
         the other two are kept for the config.
 
-    Weights: ``gamma`` and ``beta`` (trainable, when ``scale``/``center``), then
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns an array of the input's shape.
+
+    Raises
+    ------
+    ValueError
+        For an ``axis`` outside the input's rank, ``synchronized=True``, or an input whose
+        feature size does not match the weights.
+    NotImplementedError
+        For ``renorm=True``.
+
+    Notes
+    -----
+    The weights are ``gamma`` and ``beta`` (trainable, when ``scale``/``center``), then
     ``moving_mean`` and ``moving_variance`` (non-trainable), each of shape ``(features,)``.
 
     Examples

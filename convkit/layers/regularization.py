@@ -71,6 +71,14 @@ class Dropout(Layer):
     seed : int, optional
         Seeds convkit's generator (masks are repeatable for a seed, not equal to Keras's).
 
+    Raises
+    ------
+    ValueError
+        At construction, for a ``rate`` outside ``[0, 1)``, a bad ``noise_shape`` or ``seed``.
+        When called, for a ``noise_shape`` that does not broadcast to the input.
+    TypeError
+        When called with a ``training`` that is not True, False or None.
+
     Examples
     --------
     >>> import numpy as np

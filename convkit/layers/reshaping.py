@@ -21,6 +21,13 @@ class Flatten(Layer):
         With ``channels_first`` the channels axis (1) is moved last before flattening, as
         Keras does, so the order of the flat features matches a channels_last model's.
 
+    Raises
+    ------
+    ValueError
+        For a ``data_format`` that is not one of the two names.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -100,6 +107,14 @@ class Reshape(Layer):
     target_shape : tuple of int
         The output shape without the batch axis; a shape whose size differs from the
         input's is a ValueError.
+
+    Raises
+    ------
+    TypeError
+        At construction, for a ``target_shape`` that is not a tuple of ints.
+    ValueError
+        At construction, for more than one ``-1`` or a size below 1. When called, if the
+        input's size per sample does not match ``target_shape``.
 
     Examples
     --------

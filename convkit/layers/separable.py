@@ -9,6 +9,7 @@ from .. import ops
 from ..ops.arguments import check_positive_int
 from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
+from ._docstrings import document
 
 
 class BaseSeparableConv(ConvBackward, ConvolutionLayer):
@@ -87,8 +88,27 @@ class BaseSeparableConv(ConvBackward, ConvolutionLayer):
         return config
 
 
+_SEPARABLE_ARGUMENTS = ("filters", "kernel_size", "strides", "padding", "data_format",
+                        "dilation_rate_free", "depth_multiplier", "activation", "use_bias",
+                        "depthwise_weights", "pointwise_weights", "bias_weights",
+                        "activity_regularizer", "base")
+
+
+@document(*_SEPARABLE_ARGUMENTS)
 class SeparableConv1D(BaseSeparableConv):
     """1-D depthwise-separable convolution: a depthwise pass, then a 1x1 pointwise mix.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``filters`` channels. The weights are, in
+        order, ``depthwise_kernel`` ``kernel_size + (channels, depth_multiplier)``,
+        ``pointwise_kernel`` ``(1,) * rank + (channels * depth_multiplier, filters)`` and
+        ``bias`` ``(filters,)``, as in Keras.
+
+    {{raises}}
 
     Examples
     --------
@@ -103,8 +123,26 @@ class SeparableConv1D(BaseSeparableConv):
     rank = 1
 
 
+@document(*_SEPARABLE_ARGUMENTS)
 class SeparableConv2D(BaseSeparableConv):
-    """2-D depthwise-separable convolution: per-channel 3x3 filters, then a 1x1 mix.
+    """2-D depthwise-separable convolution: per-channel filters, then a 1x1 mix of channels.
+
+    The depthwise step filters each input channel on its own (``depth_multiplier`` kernels
+    each, with the layer's strides, padding and dilation, no bias); the pointwise step mixes
+    the channels with a 1x1 convolution, adds the bias and applies the activation. Far fewer
+    weights than a Conv2D of the same output shape.
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer returns a float array with ``filters`` channels. The weights are, in
+        order, ``depthwise_kernel`` ``kernel_size + (channels, depth_multiplier)``,
+        ``pointwise_kernel`` ``(1,) * rank + (channels * depth_multiplier, filters)`` and
+        ``bias`` ``(filters,)``, as in Keras.
+
+    {{raises}}
 
     Examples
     --------

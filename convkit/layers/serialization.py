@@ -13,7 +13,30 @@ _SCOPES = threading.local()
 
 
 def register(*classes) -> None:
-    """Make layer (and model) classes known to :func:`deserialize` by their class name."""
+    """Make layer (and model) classes known to :func:`deserialize` by their class name.
+
+    Parameters
+    ----------
+    *classes : type
+        :class:`~convkit.layers.Layer` subclasses.
+
+    Raises
+    ------
+    AttributeError
+        For an argument that is not a class.
+
+    Examples
+    --------
+    >>> from convkit import layers
+    >>> class Scale(layers.Layer):
+    ...     def call(self, inputs):
+    ...         return 2 * inputs
+    ...     def compute_output_shape(self, input_shape):
+    ...         return input_shape
+    >>> layers.register(Scale)
+    >>> layers.get("Scale") is Scale
+    True
+    """
     for cls in classes:
         _REGISTRY[cls.__name__] = cls
 
@@ -23,6 +46,22 @@ def serialize(layer) -> dict:
 
     ``{'module', 'class_name', 'config', 'registered_name'}``, plus ``build_config`` once the
     layer is built with a known input shape, plus ``compile_config`` for a model.
+
+    Parameters
+    ----------
+    layer : Layer
+        Any layer or model.
+
+    Returns
+    -------
+    dict
+        ``module``, ``class_name``, ``config`` and ``registered_name`` (and ``build_config``
+        for a built layer), as Keras writes them.
+
+    Raises
+    ------
+    AttributeError
+        For an object that is not a layer.
 
     Examples
     --------
@@ -44,7 +83,30 @@ def serialize(layer) -> dict:
 
 
 def deserialize(config: dict):
-    """Rebuild a layer from :func:`serialize`'s dict (building it if it was built)."""
+    """Rebuild a layer from :func:`serialize`'s dict (building it if it was built).
+
+    Parameters
+    ----------
+    config : dict
+        A :func:`serialize` result, from convkit or Keras.
+
+    Returns
+    -------
+    Layer
+        A new layer, built if the dict says it was.
+
+    Raises
+    ------
+    ValueError
+        For a dict without ``class_name``, or a class convkit does not know.
+
+    Examples
+    --------
+    >>> from convkit import layers
+    >>> again = layers.deserialize(layers.serialize(layers.Cropping1D(2)))
+    >>> type(again).__name__, again.cropping
+    ('Cropping1D', (2, 2))
+    """
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected a serialised layer dict with a 'class_name' key. "
                          f"Received: {config!r}")
@@ -76,7 +138,29 @@ def custom_objects(classes: dict):
 
 
 def get(name: str):
-    """The layer class called ``name``: from a :func:`custom_objects` block, else registered."""
+    """The layer class called ``name``: from a :func:`custom_objects` block, else registered.
+
+    Parameters
+    ----------
+    name : str
+        A class name, such as ``"Conv2D"``.
+
+    Returns
+    -------
+    type
+        The layer class.
+
+    Raises
+    ------
+    ValueError
+        For a name no layer class has (the message lists the known ones).
+
+    Examples
+    --------
+    >>> from convkit import layers
+    >>> layers.get("Conv2D") is layers.Conv2D
+    True
+    """
     for scope in reversed(getattr(_SCOPES, "stack", [])):
         if name in scope:
             return scope[name]

@@ -35,6 +35,15 @@ class UpSampling1D(_UpSampling):
     size : int
         A positive Python int (NumPy integers and bools are refused, as in Keras).
 
+    Raises
+    ------
+    ValueError
+        At construction, for a size that is not a positive int (or a tuple of them), or an
+        unknown ``interpolation``. When called, for an input of the wrong rank.
+    TypeError
+        When called on complex, object or string arrays (and, for interpolating modes, on
+        integer arrays).
+
     Examples
     --------
     >>> import numpy as np
@@ -75,10 +84,19 @@ class UpSampling2D(_UpSampling):
         Factors for (height, width).
     data_format : {"channels_last", "channels_first"}, optional
     interpolation : {"nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"}
-        Case-insensitive; checked at construction (docs/design/keras_parity.md D1). Non-nearest
+        Case-insensitive; an unknown name is a ValueError at construction. Non-nearest
         modes use half-pixel centres and renormalise the taps that fall inside the input, as Keras
         does, so bicubic and lanczos borders differ from PyTorch's and OpenCV's. They need floating
-        inputs: integer inputs raise ``TypeError`` (docs/design/keras_parity.md D2).
+        inputs: integer inputs raise ``TypeError`` (nearest keeps integer dtypes).
+
+    Raises
+    ------
+    ValueError
+        At construction, for a size that is not a positive int (or a tuple of them), or an
+        unknown ``interpolation``. When called, for an input of the wrong rank.
+    TypeError
+        When called on complex, object or string arrays (and, for interpolating modes, on
+        integer arrays).
 
     Examples
     --------
@@ -114,6 +132,15 @@ class UpSampling3D(_UpSampling):
     ----------
     size : int or tuple of 3 ints
     data_format : {"channels_last", "channels_first"}, optional
+
+    Raises
+    ------
+    ValueError
+        At construction, for a size that is not a positive int (or a tuple of them), or an
+        unknown ``interpolation``. When called, for an input of the wrong rank.
+    TypeError
+        When called on complex, object or string arrays (and, for interpolating modes, on
+        integer arrays).
 
     Examples
     --------

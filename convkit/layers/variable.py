@@ -10,6 +10,24 @@ import numpy as np
 class Variable:
     """A named, mutable layer weight (Keras's ``Variable``, backed by a NumPy array).
 
+    Parameters
+    ----------
+    value : array_like
+        The initial value (copied).
+    name : str
+        The weight's name in its layer (``"kernel"``).
+    path : str, optional
+        ``"layer_name/weight_name"``, as Keras names weights in files.
+    trainable : bool, default True
+        Whether optimizers update it.
+    regularizer, constraint : callable, optional
+        The weight's penalty and projection.
+
+    Raises
+    ------
+    ValueError
+        From :meth:`assign`, for a value of another shape.
+
     Examples
     --------
     >>> import numpy as np

@@ -33,6 +33,15 @@ class ZeroPadding1D(_ZeroPadding):
         Zeros added at the start and at the end.
     data_format : {"channels_last", "channels_first"}, optional
 
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
+
     Examples
     --------
     >>> import numpy as np
@@ -57,8 +66,17 @@ class ZeroPadding2D(_ZeroPadding):
     ----------
     padding : int, tuple of 2 ints, or tuple of 2 tuples of 2 ints
         Same everywhere; symmetric per axis; or ``((top, bottom), (left, right))``. Negative amounts
-        are rejected (docs/design/keras_parity.md D1).
+        are a ValueError at construction (Keras accepts them and fails later).
     data_format : {"channels_last", "channels_first"}, optional
+
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
 
     Examples
     --------
@@ -81,6 +99,15 @@ class ZeroPadding3D(_ZeroPadding):
     ----------
     padding : int, tuple of 3 ints, or tuple of 3 tuples of 2 ints
     data_format : {"channels_last", "channels_first"}, optional
+
+    Raises
+    ------
+    ValueError
+        At construction, for a negative, non-integer or wrongly shaped amount (the message
+        names the argument). When called, for an input of the wrong rank, or one too small for
+        the amounts.
+    TypeError
+        When called on complex, object or string arrays.
 
     Examples
     --------

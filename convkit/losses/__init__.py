@@ -54,6 +54,22 @@ ALL_OBJECTS_DICT.update({"bce": binary_crossentropy, "BCE": binary_crossentropy,
 def serialize(loss) -> dict:
     """A Keras-style dict for a loss object, or the function's name for a loss function.
 
+    Parameters
+    ----------
+    loss : Loss or callable
+        A built-in or custom loss.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
+    Raises
+    ------
+    AttributeError
+        For an object that is neither a loss object nor a function.
+
     Examples
     --------
     >>> from convkit import losses
@@ -68,6 +84,21 @@ def serialize(loss) -> dict:
 
 def deserialize(config):
     """Rebuild a loss from a name or a ``serialize`` dict.
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Loss or callable
+        A new loss (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no loss convkit has.
 
     Examples
     --------
@@ -92,6 +123,22 @@ def get(identifier):
     """Keras's ``losses.get``: None -> None; a class name -> an instance; a function name or
     alias -> the function; a dict -> ``deserialize``; callables pass through.
 
+    Parameters
+    ----------
+    identifier : str, dict, Loss or callable or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Loss or callable
+        The loss.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no loss.
+
     Examples
     --------
     >>> from convkit import losses
@@ -109,6 +156,21 @@ def get(identifier):
 def as_loss(identifier) -> Loss:
     """What ``compile`` needs: ``get(identifier)``, with a loss function wrapped into a
     ``LossFunctionWrapper`` (default reduction, the function's name), as Keras's compile does.
+
+    Parameters
+    ----------
+    identifier : str, callable or object
+        A name as Keras spells it (``"mse"``, ``"accuracy"``...), a function, or an object.
+
+    Returns
+    -------
+    Loss
+        A loss object: the one given, or a new one for a name or a function.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no loss.
 
     Examples
     --------

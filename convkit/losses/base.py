@@ -33,6 +33,12 @@ class Loss:
     dtype : str, optional
         Compute dtype. None: float64 when ``y_pred`` is float64, else float32.
 
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
+
     Examples
     --------
     >>> import numpy as np
@@ -84,6 +90,27 @@ class LossFunctionWrapper(Loss):
 
     ``fn`` must be one of convkit's loss functions (they carry their gradient); extra keyword
     arguments are passed to it.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred, **kwargs)`` returning one value per sample.
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"None"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+    **kwargs
+        Passed to ``fn`` on every call and stored in the config.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
 
     Examples
     --------

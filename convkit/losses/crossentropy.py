@@ -108,7 +108,37 @@ def _scce(y_true, y_pred, from_logits=False, ignore_class=None):
 
 @loss_function(_bce)
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Per-sample mean binary cross-entropy over the last axis."""
+    """Per-sample mean binary cross-entropy over the last axis.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (unnormalised scores) rather than probabilities.
+    label_smoothing : float, default 0.0
+        Moves the targets towards uniform by this fraction (between 0 and 1).
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.binary_crossentropy([[1.0, 0.0]], [[0.9, 0.2]])  # -(log 0.9 + log 0.8) / 2
+    array([0.16425203])
+    """
     _check_axis(axis)
     return _bce(*function_inputs(y_true, y_pred, squeeze=False), from_logits,
                 label_smoothing)[0]
@@ -116,7 +146,37 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 @loss_function(_cce)
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
-    """Per-sample categorical cross-entropy against one-hot (or soft) labels."""
+    """Per-sample categorical cross-entropy against one-hot (or soft) labels.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (unnormalised scores) rather than probabilities.
+    label_smoothing : float, default 0.0
+        Moves the targets towards uniform by this fraction (between 0 and 1).
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.categorical_crossentropy([[0.0, 1.0, 0.0]], [[0.1, 0.8, 0.1]])  # -log 0.8
+    array([0.22314355])
+    """
     _check_axis(axis)
     return _cce(*function_inputs(y_true, y_pred, squeeze=False), from_logits,
                 label_smoothing)[0]
@@ -125,7 +185,37 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 @loss_function(_scce)
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
                                     axis=-1):
-    """Per-sample categorical cross-entropy against integer labels."""
+    """Per-sample categorical cross-entropy against integer labels.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (unnormalised scores) rather than probabilities.
+    ignore_class : int, optional
+        A label whose samples count for nothing (padding, say).
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.sparse_categorical_crossentropy([1], [[0.1, 0.8, 0.1]])  # class 1: -log 0.8
+    array([0.22314355])
+    """
     _check_axis(axis)
     return _scce(*function_inputs(y_true, y_pred, squeeze=False), from_logits,
                  ignore_class)[0]
@@ -152,6 +242,29 @@ class _CrossentropyWithSmoothing(LossFunctionWrapper):
 class BinaryCrossentropy(_CrossentropyWithSmoothing):
     """Binary cross-entropy on probabilities (clipped) or logits; labels smoothed toward ½.
 
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (unnormalised scores) rather than probabilities.
+    label_smoothing : float, default 0.0
+        Moves the targets towards uniform by this fraction (between 0 and 1).
+    axis : int, default -1
+        The class axis.
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"binary_crossentropy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
+
     Examples
     --------
     >>> import numpy as np
@@ -171,6 +284,29 @@ class BinaryCrossentropy(_CrossentropyWithSmoothing):
 class CategoricalCrossentropy(_CrossentropyWithSmoothing):
     """Categorical cross-entropy; probabilities are renormalised, then clipped.
 
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (unnormalised scores) rather than probabilities.
+    label_smoothing : float, default 0.0
+        Moves the targets towards uniform by this fraction (between 0 and 1).
+    axis : int, default -1
+        The class axis.
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"categorical_crossentropy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
+
     Examples
     --------
     >>> import numpy as np
@@ -189,6 +325,29 @@ class CategoricalCrossentropy(_CrossentropyWithSmoothing):
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Categorical cross-entropy against integer labels; ``ignore_class`` entries count
     neither in the sum nor (for the mean reductions) in the divisor.
+
+    Parameters
+    ----------
+    from_logits : bool, default False
+        Whether ``y_pred`` holds logits (unnormalised scores) rather than probabilities.
+    ignore_class : int, optional
+        A label whose samples count for nothing (padding, say).
+    axis : int, default -1
+        The class axis.
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"sparse_categorical_crossentropy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
 
     Examples
     --------

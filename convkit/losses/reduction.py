@@ -15,7 +15,30 @@ REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sam
 
 
 def standardize_reduction(reduction):
-    """Return ``reduction`` if Keras accepts it, else raise ValueError naming it."""
+    """Return ``reduction`` if Keras accepts it, else raise ValueError naming it.
+
+    Parameters
+    ----------
+    reduction : str or None
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None``, as in Keras.
+
+    Returns
+    -------
+    str or None
+        ``reduction`` itself.
+
+    Raises
+    ------
+    ValueError
+        For any other value; the message lists the accepted ones.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.standardize_reduction("sum")
+    'sum'
+    """
     if reduction not in REDUCTIONS:
         raise ValueError("Invalid value for argument `reduction`. Expected one of "
                          f"{set(REDUCTIONS)}. Received: reduction={reduction}")

@@ -55,30 +55,146 @@ _log_cosh_kernel = _error_kernel(_log_cosh, np.tanh)
 
 @loss_function(_mse)
 def mean_squared_error(y_true, y_pred):
-    """Per-sample mean of (y_pred - y_true)² over the last axis."""
+    """Per-sample mean of (y_pred - y_true)² over the last axis.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.mean_squared_error([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
+    array([0.5, 0.5])
+    """
     return _mse(*function_inputs(y_true, y_pred))[0]
 
 
 @loss_function(_mae)
 def mean_absolute_error(y_true, y_pred):
-    """Per-sample mean of |y_pred - y_true| over the last axis."""
+    """Per-sample mean of ``|y_pred - y_true|`` over the last axis.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.mean_absolute_error([[0.0, 1.0]], [[1.0, 3.0]])
+    array([1.5])
+    """
     return _mae(*function_inputs(y_true, y_pred))[0]
 
 
 @loss_function(_huber_kernel)
 def huber(y_true, y_pred, delta=1.0):
-    """Per-sample mean Huber loss: ½e² where |e| ≤ delta, delta·|e| - ½delta² beyond."""
+    """Per-sample mean Huber loss: ``½e²`` where ``|e| ≤ delta``, ``delta·|e| - ½delta²``
+    beyond.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+    delta : float, default 1.0
+        Where the loss changes from quadratic to linear.
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.huber([[0.0, 0.0]], [[0.5, 2.0]])  # (0.5 ** 2 / 2 + (2 - 0.5)) / 2
+    array([0.8125])
+    """
     return _huber_kernel(*function_inputs(y_true, y_pred), delta=delta)[0]
 
 
 @loss_function(_log_cosh_kernel)
 def log_cosh(y_true, y_pred):
-    """Per-sample mean of log(cosh(e)), computed as e + softplus(-2e) - log 2."""
+    """Per-sample mean of log(cosh(e)), computed as e + softplus(-2e) - log 2.
+
+    Parameters
+    ----------
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+
+    Returns
+    -------
+    numpy.ndarray
+        One loss per sample (the last axis reduced), float32 unless an input is float64.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
+
+    Examples
+    --------
+    >>> from convkit import losses
+    >>> losses.log_cosh([[0.0]], [[1.0]])
+    array([0.43378083])
+    """
     return _log_cosh_kernel(*function_inputs(y_true, y_pred))[0]
 
 
 class MeanSquaredError(LossFunctionWrapper):
     """Mean of squared errors (``"mse"``).
+
+    Parameters
+    ----------
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"mean_squared_error"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
 
     Examples
     --------
@@ -99,6 +215,23 @@ class MeanSquaredError(LossFunctionWrapper):
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean of absolute errors (``"mae"``).
 
+    Parameters
+    ----------
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"mean_absolute_error"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
+
     Examples
     --------
     >>> import numpy as np
@@ -113,10 +246,29 @@ class MeanAbsoluteError(LossFunctionWrapper):
 
 
 class Huber(LossFunctionWrapper):
-    """Huber loss, quadratic for |e| ≤ ``delta`` and linear beyond.
+    """Huber loss, quadratic for ``|e| ≤ delta`` and linear beyond.
 
     ``get_config`` adds ``delta`` to Keras's keys (Keras 3.15 leaves it out, so its
     round trip resets delta to 1.0).
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        Where the loss changes from quadratic to linear.
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"huber_loss"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
 
     Examples
     --------
@@ -137,6 +289,23 @@ class Huber(LossFunctionWrapper):
 
 class LogCosh(LossFunctionWrapper):
     """Mean of log(cosh(e)); its gradient is tanh(e) / last-axis length.
+
+    Parameters
+    ----------
+    reduction : str or None, default "sum_over_batch_size"
+        How per-sample losses are combined into one number, as in Keras:
+        ``"sum_over_batch_size"``, ``"sum"``, ``"mean"``, ``"mean_with_sample_weight"``,
+        ``"none"`` or ``None`` (one loss per sample).
+    name : str, optional
+        The name shown in logs (default ``"log_cosh"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``reduction``, and, when called, for arrays that cannot be broadcast
+        together or hold text.
 
     Examples
     --------

@@ -56,6 +56,22 @@ def serialize(metric) -> dict:
     """A Keras-style dict for a metric object, or the function's name for a metric function
     (how a ``compile_config`` stores them).
 
+    Parameters
+    ----------
+    metric : Metric or callable
+        A built-in or custom metric.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
+    Raises
+    ------
+    ValueError
+        For an object that is not a metric or a function.
+
     Examples
     --------
     >>> from convkit import metrics
@@ -74,6 +90,22 @@ def serialize(metric) -> dict:
 def get(identifier):
     """Keras's ``metrics.get``: a name -> a new metric; a dict -> ``from_config``; a metric
     or function passes through. ``"acc"`` is not a name here (see ``resolve``).
+
+    Parameters
+    ----------
+    identifier : str, dict, Metric or callable or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Metric or callable
+        The metric.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no metric.
 
     Examples
     --------
@@ -104,6 +136,25 @@ def resolve(identifier, y_true, y_pred) -> Metric:
     lower rank or a last axis of 1 against a wider ``y_pred``, else CategoricalAccuracy;
     the metric is named by the string given. Any other string is ``get``, renamed to that
     string; a function is wrapped in ``MeanMetricWrapper``.
+
+    Parameters
+    ----------
+    identifier : str, callable or object
+        A name as Keras spells it (``"mse"``, ``"accuracy"``...), a function, or an object.
+    y_true : array_like
+        Targets.
+    y_pred : array_like
+        Predictions, the shape of ``y_true`` (class scores for the categorical forms).
+
+    Returns
+    -------
+    numpy.ndarray
+        1.0 where the prediction is right, else 0.0, per sample (float32).
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` and ``y_pred`` cannot be broadcast together, or hold text.
 
     Examples
     --------

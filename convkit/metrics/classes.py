@@ -10,6 +10,18 @@ from .reduction_metrics import MeanMetricWrapper
 class MeanSquaredError(MeanMetricWrapper):
     """Running mean of the per-sample mean squared error (``"mse"``).
 
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"mean_squared_error"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
+
     Examples
     --------
     >>> from convkit.metrics import MeanSquaredError
@@ -27,6 +39,18 @@ class MeanSquaredError(MeanMetricWrapper):
 
 class MeanAbsoluteError(MeanMetricWrapper):
     """Running mean of the per-sample mean absolute error (``"mae"``).
+
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"mean_absolute_error"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
 
     Examples
     --------
@@ -46,6 +70,18 @@ class MeanAbsoluteError(MeanMetricWrapper):
 class Accuracy(MeanMetricWrapper):
     """Fraction of predictions exactly equal to the labels.
 
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"accuracy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
+
     Examples
     --------
     >>> from convkit.metrics import Accuracy
@@ -63,6 +99,20 @@ class Accuracy(MeanMetricWrapper):
 
 class BinaryAccuracy(MeanMetricWrapper):
     """Fraction of ``y_pred > threshold`` equal to the 0/1 labels.
+
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"binary_accuracy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+    threshold : float, default 0.5
+        Predictions above it count as 1.
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
 
     Examples
     --------
@@ -84,6 +134,18 @@ class BinaryAccuracy(MeanMetricWrapper):
 class CategoricalAccuracy(MeanMetricWrapper):
     """Fraction of samples whose argmax matches the one-hot label's argmax.
 
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"categorical_accuracy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
+
     Examples
     --------
     >>> from convkit.metrics import CategoricalAccuracy
@@ -101,6 +163,18 @@ class CategoricalAccuracy(MeanMetricWrapper):
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
     """Fraction of samples whose argmax equals the integer label.
+
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"sparse_categorical_accuracy"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
 
     Examples
     --------

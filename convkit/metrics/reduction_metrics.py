@@ -12,6 +12,18 @@ from ..losses._shapes import squeeze_or_expand
 class Metric:
     """Base class: ``update_state(...)``, ``result()``, ``reset_state()``, config.
 
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"None"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
+
     Examples
     --------
     >>> from convkit.metrics import Metric
@@ -62,6 +74,18 @@ class Mean(Metric):
     """Running weighted mean: ``total += Σ values·w``, ``count += Σ w`` (samples when
     unweighted); ``result() = total / count`` (0 before any update).
 
+    Parameters
+    ----------
+    name : str, optional
+        The name shown in logs (default ``"mean"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
+
     Examples
     --------
     >>> from convkit.metrics import Mean
@@ -94,6 +118,22 @@ class Mean(Metric):
 
 class MeanMetricWrapper(Mean):
     """``Mean`` of a per-sample function ``fn(y_true, y_pred, **kwargs)``.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(y_true, y_pred, **kwargs)`` returning one value per sample.
+    name : str, optional
+        The name shown in logs (default ``"None"``).
+    dtype : str, optional
+        The dtype of the result (default float32).
+    **kwargs
+        Passed to ``fn`` on every call and stored in the config.
+
+    Raises
+    ------
+    ValueError
+        From ``update_state``, for arrays that cannot be broadcast together or hold text.
 
     Examples
     --------

@@ -20,7 +20,28 @@ import numpy as np
 
 
 class Batch(NamedTuple):
-    """One batch: inputs, and targets and sample weights where given (else None)."""
+    """One batch: inputs, and targets and sample weights where given (else None).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The batch's inputs.
+    y, sample_weight : numpy.ndarray or None
+        Its targets and per-sample weights, where the data has them.
+
+    Raises
+    ------
+    TypeError
+        For a missing ``x`` or an unknown field, as for any named tuple.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit.models import Batch, EpochIterator
+    >>> first = next(iter(EpochIterator(np.arange(6), batch_size=4)))[1]
+    >>> isinstance(first, Batch), first.x.tolist(), first.y
+    (True, [0, 1, 2, 3], None)
+    """
 
     x: np.ndarray
     y: np.ndarray = None
@@ -97,6 +118,14 @@ class EpochIterator:
         Batches per epoch (default: one pass over the data).
     shuffle : bool
         Draw a new order for each pass from NumPy's global random generator.
+
+    Raises
+    ------
+    ValueError
+        If the arrays do not have the same number of rows, or ``batch_size``/``steps`` is not
+        a positive int.
+    TypeError
+        If an array is not an array of numbers.
 
     Examples
     --------
@@ -219,6 +248,24 @@ def train_validation_split(arrays, validation_split: float) -> tuple:
 
     The training part has ``floor(n * (1.0 - validation_split))`` rows, computed in floating
     point (20 samples and 0.9 leave 1, not 2).
+
+    Parameters
+    ----------
+    arrays : tuple of array_like or None
+        The arrays to split, each with the same number of rows (``None`` entries stay
+        ``None``).
+    validation_split : float
+        The fraction of rows for validation, between 0 and 1 (exclusive).
+
+    Returns
+    -------
+    tuple
+        ``(training arrays, validation arrays)``, each a tuple like ``arrays``.
+
+    Raises
+    ------
+    ValueError
+        If ``validation_split`` is not a float between 0 and 1 (exclusive).
 
     Examples
     --------

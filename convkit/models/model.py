@@ -39,6 +39,13 @@ class Model(Trainer, Layer):
     dtype : {"float32", "float64"}, optional
         The model's own dtype policy (its layers keep theirs).
 
+    Raises
+    ------
+    ValueError
+        For a ``dtype`` other than float32 or float64.
+    TypeError
+        For a ``name`` that is not a string.
+
     Examples
     --------
     >>> from convkit import layers, models
@@ -101,6 +108,14 @@ class Model(Trainer, Layer):
             ``x``, a lazy Dask array instead (:func:`convkit.dask.predict`; ``verbose`` is
             ignored there, Dask has its own progress bars).
 
+        Raises
+        ------
+        ValueError
+            If ``x`` does not fit the model (wrong rank or channel count: the message names the
+            layer), or ``batch_size``/``steps`` is not a positive int.
+        TypeError
+            If ``x`` is not an array of numbers (a string, ``None``, a dict, a ragged list).
+
         Examples
         --------
         >>> import numpy as np
@@ -140,6 +155,12 @@ class Model(Trainer, Layer):
         line_length : int
             Table width; long names or shapes widen their column.
 
+        Raises
+        ------
+        TypeError
+            If ``print_fn`` is not callable. (An unbuilt model prints its layers with ``?``
+            shapes rather than failing.)
+
         Examples
         --------
         >>> from convkit import layers, models
@@ -166,17 +187,109 @@ class Model(Trainer, Layer):
         """Save to a Keras 3 ``.keras`` file, atomically (:func:`convkit.saving.save_model`).
 
         ``keras.models.load_model`` and :func:`convkit.models.load_model` read it back.
+
+        Parameters
+        ----------
+        filepath : str or os.PathLike
+            Ends in ``.keras``.
+        overwrite : bool, default True
+            Whether an existing file may be replaced.
+
+        Raises
+        ------
+        ValueError
+            If ``filepath`` does not end in ``.keras``, or the file exists and ``overwrite`` is
+            False.
+        ImportError
+            Without h5py (``pip install "convkit-layers[io]"``).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> net = models.Sequential([layers.Conv1D(2, 3, input_shape=(8, 1))])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "net.keras")
+        ...     net.save(path)
+        ...     again = models.load_model(path)
+        >>> x = np.ones((1, 8, 1))
+        >>> bool(np.array_equal(again.predict(x, verbose=0), net.predict(x, verbose=0)))
+        True
         """
         saving.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite: bool = True) -> None:
         """Save the weights to a Keras 3 ``.weights.h5`` file, atomically
-        (:func:`convkit.saving.save_weights`)."""
+        (:func:`convkit.saving.save_weights`).
+
+        Parameters
+        ----------
+        filepath : str or os.PathLike
+            Ends in ``.weights.h5``.
+        overwrite : bool, default True
+            Whether an existing file may be replaced.
+
+        Raises
+        ------
+        ValueError
+            If ``filepath`` does not end in ``.weights.h5``, or the file exists and ``overwrite``
+            is False.
+        ImportError
+            Without h5py.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> def make():
+        ...     return models.Sequential([layers.Dense(2, input_shape=(3,), name="dense")])
+        >>> net, twin = make(), make()
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "net.weights.h5")
+        ...     net.save_weights(path)
+        ...     twin.load_weights(path)
+        >>> all(np.array_equal(a, b) for a, b in zip(net.get_weights(), twin.get_weights()))
+        True
+        """
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath) -> None:
         """Load weights from a ``.weights.h5`` or ``.keras`` file; on error none change
-        (:func:`convkit.saving.load_weights`)."""
+        (:func:`convkit.saving.load_weights`).
+
+        Parameters
+        ----------
+        filepath : str or os.PathLike
+            A ``.weights.h5`` or ``.keras`` file, from convkit or Keras, for a model with the same
+            layers.
+
+        Raises
+        ------
+        FileNotFoundError
+            When there is no such file.
+        ValueError
+            For a file of another type, a damaged file, or weights that do not fit the model
+            (missing layer, other count or shape); the model then keeps its weights.
+        ImportError
+            Without h5py.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> def make():
+        ...     return models.Sequential([layers.Dense(2, input_shape=(3,), name="dense")])
+        >>> net, twin = make(), make()
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "net.weights.h5")
+        ...     net.save_weights(path)
+        ...     twin.load_weights(path)
+        >>> all(np.array_equal(a, b) for a, b in zip(net.get_weights(), twin.get_weights()))
+        True
+        """
         saving.load_weights(self, filepath)
 
     def __repr__(self):

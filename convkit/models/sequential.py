@@ -29,6 +29,13 @@ class Sequential(Model):
     trainable : bool
         ``False`` freezes every weight of every layer, as in Keras.
 
+    Raises
+    ------
+    TypeError
+        If an item of ``layers`` is not a :class:`~convkit.layers.Layer`.
+    ValueError
+        If a layer does not accept the previous layer's output shape.
+
     Examples
     --------
     >>> import numpy as np
@@ -57,7 +64,29 @@ class Sequential(Model):
 
     # ----------------------------------------------------------------- structure
     def add(self, layer: Layer) -> None:
-        """Append a layer; builds it at once when the model's input shape is known."""
+        """Append a layer; builds it at once when the model's input shape is known.
+
+        Parameters
+        ----------
+        layer : Layer
+            The layer to append; its input is the previous layer's output.
+
+        Raises
+        ------
+        TypeError
+            If ``layer`` is not a :class:`~convkit.layers.Layer`.
+        ValueError
+            If the model is built and ``layer`` does not accept its output shape.
+
+        Examples
+        --------
+        >>> from convkit import layers, models
+        >>> model = models.Sequential()
+        >>> model.add(layers.Conv2D(8, 3, input_shape=(28, 28, 1)))
+        >>> model.add(layers.Flatten())
+        >>> model.output_shape
+        (None, 5408)
+        """
         if not isinstance(layer, Layer):
             raise TypeError("Only instances of `convkit.layers.Layer` can be added to a "
                             f"Sequential model. Received: {layer!r} (of type {type(layer)})")
@@ -85,7 +114,26 @@ class Sequential(Model):
         self._layers.append(layer)
 
     def pop(self) -> Layer:
-        """Remove and return the last layer."""
+        """Remove and return the last layer.
+
+        Returns
+        -------
+        Layer
+            The layer removed.
+
+        Raises
+        ------
+        IndexError
+            If the model has no layers.
+
+        Examples
+        --------
+        >>> from convkit import layers, models
+        >>> model = models.Sequential([layers.Dense(4, input_shape=(3,), name="a"),
+        ...                            layers.Dense(2, name="b")], name="m")
+        >>> model.pop().units, model.output_shape
+        (2, (None, 4))
+        """
         if not self._layers:
             raise IndexError("There are no layers in the model.")
         if self._shapes:

@@ -77,6 +77,15 @@ class Trainer:
         ValueError, TypeError
             For a name that is not an optimizer, loss or metric (the message names the
             argument).
+
+        Examples
+        --------
+        >>> from convkit import layers, models, optimizers
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(4,), name="d")])
+        >>> model.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="mse",
+        ...               metrics=["mae"])
+        >>> model.compiled, type(model.optimizer).__name__
+        (True, 'Adam')
         """
         self._compiled = CompileState(optimizer, loss, metrics)
         self.stop_training = False
@@ -205,54 +214,83 @@ class Trainer:
             validation_batch_size=None, validation_freq=1):
         """Train for ``epochs`` epochs over ``(x, y)``, in batches (Keras's ``fit``).
 
+        Each step runs the model forward in training mode on one batch, computes the compiled
+        loss plus the layers' regularization penalties, and lets the optimizer update the
+        trainable weights. The compiled metrics are reported per epoch.
+
         Parameters
         ----------
-        x, y : array_like
-            Inputs and targets, batch first, with as many rows.
+        x : array_like
+            Inputs, batch first (NumPy arrays, or nested lists of numbers).
+        y : array_like
+            Targets, with as many samples as ``x``.
         batch_size : int, optional
-            Samples per step (default 32); the last batch keeps what is left.
-        epochs : int
-            The epoch to stop at (counted with ``initial_epoch``).
-        verbose : {"auto", 0, 1, 2}
-            1 (and "auto") a progress bar per epoch, 2 one line per epoch, 0 nothing.
+            Samples per step (default 32); the last batch of an epoch may be smaller.
+        epochs : int, default 1
+            The epoch to stop after (counting from 0, so with ``initial_epoch`` it is the
+            index of the last epoch plus one, as in Keras).
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            0 silent, 1 a progress bar per epoch, 2 one line per epoch; ``"auto"`` is 1.
         callbacks : list of Callback, optional
-            Called before the ``History`` and the progress bar ``fit`` adds.
-        validation_split : float
-            Hold out this fraction of the rows (the last ones, before shuffling) and
-            evaluate on them after each epoch; ignored when ``validation_data`` is given.
+            Called at the start and end of training, of each epoch and of each batch, for
+            example :class:`~convkit.callbacks.EarlyStopping`.
+        validation_split : float, default 0.0
+            A fraction (between 0 and 1) of the samples, taken from the **end** of ``x`` and
+            ``y`` before any shuffling, held out to compute ``val_`` losses and metrics after
+            each epoch.
         validation_data : tuple, optional
-            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``.
-        shuffle : bool
-            Draw a new order each epoch with ``np.random.permutation`` (NumPy's global
-            generator: ``np.random.seed`` makes it repeatable, with Keras's draws).
+            ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight_val)``; overrides
+            ``validation_split``.
+        shuffle : bool, default True
+            Shuffle the training samples before each epoch, with NumPy's global random
+            generator (``np.random.seed`` makes runs repeatable).
         class_weight : dict, optional
-            ``{class index: weight}``: each training sample's loss weighs its class's weight
-            (the argmax of a one-hot target, else the rounded label; other classes weigh 1).
-            Not with ``sample_weight``; validation is unweighted.
+            ``{class index: weight}``, multiplying each sample's loss by its class's weight.
         sample_weight : array_like, optional
-            Per-sample weights of the loss.
-        initial_epoch : int
-            The epoch to start at (to resume a run).
+            One weight per training sample.
+        initial_epoch : int, default 0
+            The epoch to start from, to resume an earlier run.
         steps_per_epoch : int, optional
-            Batches per epoch; the pass over the data carries on across epochs, and an epoch
-            that finds it exhausted ends early with a warning (as Keras).
+            Batches per epoch; by default, all of them.
         validation_steps : int, optional
-            Batches per validation run (default: all of the validation data).
+            Validation batches per evaluation; by default, all of them.
         validation_batch_size : int, optional
-            Default: ``batch_size``.
-        validation_freq : int
-            Validate after every ``validation_freq``-th epoch.
+            Batch size for validation (default: ``batch_size``).
+        validation_freq : int, default 1
+            Validate every ``validation_freq`` epochs.
 
         Returns
         -------
         History
-            ``history.history`` maps ``"loss"``, each metric and ``"val_"`` + each to one
-            float per epoch.
+            ``history.history`` maps ``"loss"``, each metric and their ``"val_"`` versions
+            to one value per epoch.
+
+        Raises
+        ------
+        ValueError
+            If the model is not compiled or has no loss, if ``x`` and ``y`` do not have the
+            same number of samples, or if an argument is out of range (the message names
+            it).
+        TypeError
+            If ``x`` or ``y`` is not an array of numbers.
 
         Notes
         -----
         An exception (``KeyboardInterrupt`` too) ends ``fit`` with the weights of the last
         completed step; ``on_train_end`` is then not called.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> x = np.linspace(-1, 1, 32, dtype="float32").reshape(32, 1)
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(1,), name="d")])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> history = model.fit(x, 3 * x, epochs=5, batch_size=8, verbose=0)
+        >>> len(history.history["loss"])
+        5
+        >>> history.history["loss"][-1] < history.history["loss"][0]
+        True
         """
         state = self._require_compiled("fit")
         state.require_loss()
@@ -307,11 +345,49 @@ class Trainer:
         """The loss (regularisation included) and metrics over ``(x, y)``, in inference mode
         (the first ``steps`` batches only, when given).
 
+        Parameters
+        ----------
+        x, y : array_like
+            Inputs and targets, batch first, with the same number of samples.
+        batch_size : int, optional
+            Samples per step (default 32).
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            0 silent, 1 a progress bar, 2 one line at the end; ``"auto"`` is 1.
+        sample_weight : array_like, optional
+            One weight per sample.
+        steps : int, optional
+            Evaluate only the first ``steps`` batches.
+        callbacks : list of Callback, optional
+            Called at the start and end of the evaluation and of each batch.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or a list.
+
         Returns
         -------
         float, list or dict
             The loss alone when there are no metrics, else ``[loss, *metrics]`` in compile
             order; with ``return_dict`` ``{"loss": ..., <metric>: ...}``.
+
+        Raises
+        ------
+        ValueError
+            If the model is not compiled, if ``x`` and ``y`` do not have the same number of
+            samples, or if an argument is out of range.
+        TypeError
+            If ``x`` or ``y`` is not an array of numbers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,), name="d",
+        ...                                         kernel_initializer="ones")])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> x, y = np.ones((4, 2)), np.full((4, 1), 3.0)
+        >>> model.evaluate(x, y, verbose=0)  # predictions are 2, targets 3
+        [1.0, 1.0]
+        >>> model.evaluate(x, y, verbose=0, return_dict=True)
+        {'loss': 1.0, 'mae': 1.0}
         """
         self._require_compiled("evaluate")
         if y is None:
@@ -331,7 +407,45 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
                        return_dict=False):
         """One train step on one batch (metrics reset first); its loss and metrics.
-        ``class_weight`` as in :meth:`fit`."""
+        ``class_weight`` as in :meth:`fit`.
+
+        Parameters
+        ----------
+        x, y : array_like
+            One batch of inputs and targets.
+        sample_weight : array_like, optional
+            One weight per sample.
+        class_weight : dict, optional
+            ``{class index: weight}``, as for :meth:`fit`.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or a list.
+
+        Returns
+        -------
+        float, list or dict
+            The loss of this step (before the update), and the metrics, as :meth:`evaluate`
+            returns them.
+
+        Raises
+        ------
+        ValueError
+            If the model is not compiled or the arrays do not fit the model.
+        TypeError
+            If ``x`` or ``y`` is not an array of numbers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,), name="d",
+        ...                                         kernel_initializer="zeros")])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> x, y = np.ones((4, 2)), np.ones((4, 1))
+        >>> first = model.train_on_batch(x, y)
+        >>> second = model.train_on_batch(x, y)
+        >>> first, second < first
+        (1.0, True)
+        """
         if class_weight is not None:
             if y is None:
                 raise ValueError("train_on_batch() needs targets: pass `y`.")
@@ -340,7 +454,40 @@ class Trainer:
                                    return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """One test step on one batch (metrics reset first); its loss and metrics."""
+        """One test step on one batch (metrics reset first); its loss and metrics.
+
+        Parameters
+        ----------
+        x, y : array_like
+            One batch of inputs and targets.
+        sample_weight : array_like, optional
+            One weight per sample.
+        return_dict : bool, default False
+            Return ``{name: value}`` instead of a number or a list.
+
+        Returns
+        -------
+        float, list or dict
+            The loss and metrics on this batch, as :meth:`evaluate` returns them; no weight
+            changes.
+
+        Raises
+        ------
+        ValueError
+            If the model is not compiled or the arrays do not fit the model.
+        TypeError
+            If ``x`` or ``y`` is not an array of numbers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from convkit import layers, models
+        >>> model = models.Sequential([layers.Dense(1, input_shape=(2,), name="d",
+        ...                                         kernel_initializer="ones")])
+        >>> model.compile(optimizer="sgd", loss="mae")
+        >>> model.test_on_batch(np.ones((4, 2)), np.zeros((4, 1)))
+        2.0
+        """
         return self._step_on_batch("test_on_batch", self._test_step, x, y, sample_weight,
                                    return_dict)
 

@@ -26,6 +26,28 @@ def standardize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tup
     An int is repeated ``n`` times; any other value must be a length-``n`` sequence of ints.
     Floats, strings and ``None`` are rejected (``ValueError``), NumPy integers are converted.
 
+    Parameters
+    ----------
+    value : int or sequence of int
+        One int for every axis, or one per axis.
+    n : int
+        The number of axes.
+    name : str
+        The argument's name, for the error message.
+    allow_zero : bool, default False
+        Whether 0 is allowed (it is for padding amounts, not for strides).
+
+    Returns
+    -------
+    tuple of int
+        ``n`` Python ints.
+
+    Raises
+    ------
+    ValueError
+        For a float, a string or ``None``, a sequence of the wrong length, or a value
+        below 1 (below 0 with ``allow_zero``).
+
     Examples
     --------
     >>> standardize_tuple(3, 2, "kernel_size")
@@ -57,7 +79,33 @@ def standardize_tuple(value, n: int, name: str, allow_zero: bool = False) -> tup
 
 
 def standardize_padding(value, allow_causal: bool = False) -> str:
-    """Lower-case and check a conv ``padding`` string (``valid``/``same``[/``causal``])."""
+    """Lower-case and check a conv ``padding`` string (``valid``/``same``[/``causal``]).
+
+    Parameters
+    ----------
+    value : str
+        ``"valid"`` or ``"same"`` (any case), or ``"causal"`` where allowed.
+    allow_causal : bool, default False
+        Whether ``"causal"`` is accepted (1-D convolutions only).
+
+    Returns
+    -------
+    str
+        The lower-case name.
+
+    Raises
+    ------
+    ValueError
+        For a value that is not a string or not one of the allowed names.
+
+    Examples
+    --------
+    >>> from convkit import ops
+    >>> ops.standardize_padding("SAME")
+    'same'
+    >>> ops.standardize_padding("causal", allow_causal=True)
+    'causal'
+    """
     allowed = {"valid", "same", "causal"} if allow_causal else {"valid", "same"}
     if not isinstance(value, str):
         raise ValueError(f"The `padding` argument must be one of {sorted(allowed)} (a string). "
@@ -70,7 +118,31 @@ def standardize_padding(value, allow_causal: bool = False) -> str:
 
 
 def standardize_data_format(value) -> str:
-    """Resolve ``None`` to :func:`convkit.config.image_data_format` and lower-case the rest."""
+    """Resolve ``None`` to :func:`convkit.config.image_data_format` and lower-case the rest.
+
+    Parameters
+    ----------
+    value : {"channels_last", "channels_first"} or None
+        A data format name (any case); ``None`` means the configured default.
+
+    Returns
+    -------
+    str
+        ``"channels_last"`` or ``"channels_first"``.
+
+    Raises
+    ------
+    ValueError
+        For any other value.
+
+    Examples
+    --------
+    >>> from convkit import ops
+    >>> ops.standardize_data_format("Channels_First")
+    'channels_first'
+    >>> ops.standardize_data_format(None)  # convkit.config.image_data_format()
+    'channels_last'
+    """
     if value is None:
         return config.image_data_format()
     lowered = value.lower() if isinstance(value, str) else value

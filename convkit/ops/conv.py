@@ -72,6 +72,20 @@ def pack_conv_kernel(kernel, dtype=None) -> PackedConvKernel:
     dtype : {"float32", "float64"} or None
         Compute dtype; ``None``: float64 for a float64 kernel, else float32.
 
+    Returns
+    -------
+    PackedConvKernel
+        An object :func:`conv` accepts in place of ``kernel``: the weights cast and laid out
+        once, so repeated calls skip that work.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` has the wrong rank, an empty axis, or ``dtype`` is not float32 or
+        float64.
+    TypeError
+        If ``kernel`` is a complex, object or string array.
+
     Examples
     --------
     >>> import numpy as np
@@ -120,6 +134,14 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     numpy.ndarray
         A new C-contiguous array, float64 if ``inputs``, ``kernel`` or ``bias`` is float64 (a
         packed kernel's own dtype otherwise decides), else float32.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` and ``kernel`` do not have matching ranks or channel counts, if an
+        argument is out of range (the message names it), or if the output would be empty.
+    TypeError
+        If ``inputs`` or a weight is a complex, object or string array.
 
     Notes
     -----

@@ -159,6 +159,21 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
         stride-1 3x3 correlation of ``output_gradient`` with the kernel flipped (padding 1
         for "same", 2 for "valid"), which the Winograd kernel runs.
 
+    Returns
+    -------
+    numpy.ndarray
+        The gradient with respect to the forward input: shape ``input_shape``, in the compute
+        dtype (float64 if an operand is float64, else float32).
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit together (``output_gradient`` must have the forward output's
+        shape for these arguments), if ``output_gradient`` is not floating point, or if an
+        argument is out of range.
+    TypeError
+        If an array is complex, object or string.
+
     Examples
     --------
     >>> import numpy as np
@@ -242,6 +257,15 @@ def conv_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, paddin
     numpy.ndarray
         ``kernel_size + (C // groups, F)``, the Keras conv kernel layout.
 
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit together (``output_gradient`` must have the forward output's
+        shape for these arguments), if ``output_gradient`` is not floating point, or if an
+        argument is out of range.
+    TypeError
+        If an array is complex, object or string.
+
     Examples
     --------
     >>> import numpy as np
@@ -303,6 +327,21 @@ def conv_transpose_input_gradient(output_gradient, kernel, input_shape, strides,
     strides, padding, output_padding, data_format, dilation_rate, groups
         As given to :func:`convkit.ops.conv_transpose`.
 
+    Returns
+    -------
+    numpy.ndarray
+        The gradient with respect to the forward input: shape ``input_shape``, in the compute
+        dtype.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit together (``output_gradient`` must have the forward output's
+        shape for these arguments), if ``output_gradient`` is not floating point, or if an
+        argument is out of range.
+    TypeError
+        If an array is complex, object or string.
+
     Examples
     --------
     >>> import numpy as np
@@ -351,6 +390,31 @@ def conv_transpose_kernel_gradient(inputs, output_gradient, kernel_size, strides
     is the correlation's input (padded before by the transposed conv's crop) and ``inputs``
     its output gradient. Bit-identical for any thread count.
 
+    Parameters
+    ----------
+    inputs : array_like
+        The forward input of ``conv_transpose``.
+    output_gradient : array_like
+        The gradient of the loss with respect to ``conv_transpose``'s output (its shape).
+    kernel_size : int or tuple of int
+        The kernel's spatial size.
+    strides, padding, output_padding, data_format, dilation_rate, groups
+        The forward call's arguments, as for :func:`conv_transpose`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``kernel_size + (filters // groups, in_channels)``, in the compute dtype.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit together (``output_gradient`` must have the forward output's
+        shape for these arguments), if ``output_gradient`` is not floating point, or if an
+        argument is out of range.
+    TypeError
+        If an array is complex, object or string.
+
     Examples
     --------
     >>> import numpy as np
@@ -384,6 +448,24 @@ def bias_gradient(output_gradient, data_format=None) -> np.ndarray:
     """``output_gradient`` summed over the batch and spatial axes: the gradient of a conv's
     (or transposed conv's) bias. float32 is summed in float64 (NumPy's fixed order, no
     threads) and rounded once, so it is deterministic and accurate.
+
+    Parameters
+    ----------
+    output_gradient : array_like
+        Floating point, rank 2 or more: the gradient with respect to a layer's output.
+    data_format : {"channels_last", "channels_first"} or None
+        Where the channels are; ``None`` uses :func:`convkit.config.image_data_format`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per channel, in ``output_gradient``'s dtype.
+
+    Raises
+    ------
+    ValueError
+        If ``output_gradient`` is not a floating-point array of rank 2 or more, or
+        ``data_format`` is not one of the two names.
 
     Examples
     --------

@@ -95,6 +95,30 @@ def pack_conv_transpose_kernel(kernel, strides, dilation_rate=1,
         Must equal the values later passed to :func:`conv_transpose`.
     dtype : {"float32", "float64"} or None
         Compute dtype; ``None``: float64 for a float64 kernel, else float32.
+
+    Returns
+    -------
+    PackedConvTransposeKernel
+        An object :func:`conv_transpose` (with the same ``strides`` and ``dilation_rate``)
+        accepts in place of ``kernel``.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` has the wrong rank, an empty axis, or ``dtype`` is not float32 or
+        float64.
+    TypeError
+        If ``kernel`` is a complex, object or string array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> kernel = np.ones((3, 2, 1))  # kernel_size + (filters, in_channels)
+    >>> packed = ops.pack_conv_transpose_kernel(kernel, strides=2)
+    >>> x = np.ones((1, 4, 1))
+    >>> np.array_equal(ops.conv_transpose(x, packed, 2), ops.conv_transpose(x, kernel, 2))
+    True
     """
     return PackedConvTransposeKernel(kernel, strides, dilation_rate, dtype)
 
@@ -115,8 +139,8 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     strides, dilation_rate : int or tuple of int
     padding : {"valid", "same"}
     output_padding : None, int or tuple of int
-        Each entry ``< strides`` on its axis. Output length per axis
-        (docs/design/keras_parity.md §2.4): valid ``(n-1)*s + ek + op`` (``op=None``:
+        Each entry ``< strides`` on its axis. Output length per axis:
+        valid ``(n-1)*s + ek + op`` (``op=None``:
         ``max(ek, s) - ek``); same ``n*s`` for ``None``, else ``(n-1)*s + ek % 2 + op``, with
         ``ek = (k-1)*d + 1``.
     data_format : {"channels_last", "channels_first"} or None
@@ -134,6 +158,14 @@ def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None
     -------
     numpy.ndarray
         New C-contiguous array; zero-length output axes give an empty array (no error).
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` and ``kernel`` do not have matching ranks or channel counts, if an
+        argument is out of range (the message names it), or if the output would be empty.
+    TypeError
+        If ``inputs`` or a weight is a complex, object or string array.
 
     Notes
     -----

@@ -93,6 +93,20 @@ def pack_depthwise_kernel(kernel, dtype=None) -> PackedDepthwise:
     dtype : {"float32", "float64"}, optional
         Defaults to float64 for a float64 kernel, float32 otherwise.
 
+    Returns
+    -------
+    PackedDepthwise
+        An object :func:`depthwise_conv` and :func:`separable_conv` accept in place of the
+        depthwise kernel.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` has the wrong rank, an empty axis, or ``dtype`` is not float32 or
+        float64.
+    TypeError
+        If ``kernel`` is a complex, object or string array.
+
     Examples
     --------
     >>> import numpy as np
@@ -151,6 +165,19 @@ def pack_pointwise_kernel(kernel, dtype=None) -> PackedPointwise:
         ``(1,) * rank + (C * depth_multiplier, filters)`` (Keras layout).
     dtype : {"float32", "float64"}, optional
         Defaults to float64 for a float64 kernel, float32 otherwise.
+
+    Returns
+    -------
+    PackedPointwise
+        An object :func:`separable_conv` accepts in place of the pointwise kernel.
+
+    Raises
+    ------
+    ValueError
+        If ``kernel`` has the wrong rank, an empty axis, or ``dtype`` is not float32 or
+        float64.
+    TypeError
+        If ``kernel`` is a complex, object or string array.
 
     Examples
     --------
@@ -215,6 +242,14 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     numpy.ndarray
         New C-contiguous array with ``C * depth_multiplier`` channels; output channel
         ``c * depth_multiplier + m``. float64 if any operand is float64, else float32.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` and ``kernel`` do not have matching ranks or channel counts, if an
+        argument is out of range (the message names it), or if the output would be empty.
+    TypeError
+        If ``inputs`` or a weight is a complex, object or string array.
 
     Notes
     -----
@@ -288,6 +323,14 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     -------
     numpy.ndarray
         New C-contiguous array with ``filters`` channels.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` and ``kernel`` do not have matching ranks or channel counts, if an
+        argument is out of range (the message names it), or if the output would be empty.
+    TypeError
+        If ``inputs`` or a weight is a complex, object or string array.
 
     Examples
     --------

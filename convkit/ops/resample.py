@@ -141,6 +141,14 @@ def zero_pad(inputs, padding, data_format=None) -> np.ndarray:
     numpy.ndarray
         A new C-contiguous array, each spatial axis longer by ``before + after``.
 
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
+        wrong number of entries (the message names the argument).
+    TypeError
+        If ``inputs`` is a complex, object or string array.
+
     Examples
     --------
     >>> import numpy as np
@@ -174,6 +182,14 @@ def crop(inputs, cropping, data_format=None) -> np.ndarray:
     -------
     numpy.ndarray
         A new C-contiguous array (never a view of ``inputs``).
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
+        wrong number of entries (the message names the argument).
+    TypeError
+        If ``inputs`` is a complex, object or string array.
 
     Examples
     --------
@@ -223,6 +239,18 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
     -------
     numpy.ndarray
         A new C-contiguous array, spatial axes multiplied by ``size``.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
+        wrong number of entries (the message names the argument).
+    TypeError
+        If ``inputs`` is a complex, object or string array.
+    ValueError
+        If ``interpolation`` is not one of the names above (case-insensitive).
+    TypeError
+        If ``interpolation`` is not ``"nearest"`` and ``inputs`` is not floating point.
 
     Examples
     --------
@@ -383,6 +411,20 @@ def crop_gradient(output_gradient, cropping, data_format=None) -> np.ndarray:
     cropping, data_format
         As given to :func:`crop`.
 
+    Returns
+    -------
+    numpy.ndarray
+        The gradient with respect to the uncropped input: ``output_gradient`` surrounded by
+        zeros where the cropped cells were.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
+        wrong number of entries (the message names the argument).
+    TypeError
+        If ``inputs`` is a complex, object or string array.
+
     Examples
     --------
     >>> import numpy as np
@@ -409,6 +451,20 @@ def zero_pad_gradient(output_gradient, padding, data_format=None) -> np.ndarray:
         least ``before + after`` long (an input axis of length 0 gets an empty gradient).
     padding, data_format
         As given to :func:`zero_pad`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The gradient with respect to the unpadded input: ``output_gradient`` without the
+        padded border.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
+        wrong number of entries (the message names the argument).
+    TypeError
+        If ``inputs`` is a complex, object or string array.
 
     Examples
     --------
@@ -448,6 +504,20 @@ def upsample_gradient(output_gradient, size, data_format=None,
         A NaN reaches every input whose transposed tap window contains it.
     size, data_format, interpolation
         As given to :func:`upsample`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The gradient with respect to the input before upsampling: each input cell receives the
+        sum of the output gradients it contributed to, with their weights.
+
+    Raises
+    ------
+    ValueError
+        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
+        wrong number of entries (the message names the argument).
+    TypeError
+        If ``inputs`` is a complex, object or string array.
 
     Examples
     --------

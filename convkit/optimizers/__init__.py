@@ -41,6 +41,22 @@ def _lookup(name) -> type | None:
 def serialize(optimizer) -> dict:
     """The Keras dict for an optimizer.
 
+    Parameters
+    ----------
+    optimizer : Optimizer
+        A built-in or custom optimizer.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
+    Raises
+    ------
+    AttributeError
+        For an object without ``get_config`` (not an optimizer).
+
     Examples
     --------
     >>> from convkit import optimizers
@@ -52,6 +68,21 @@ def serialize(optimizer) -> dict:
 
 def deserialize(config):
     """Rebuild an optimizer from a name or a ``serialize`` dict.
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    Optimizer
+        A new optimizer (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no optimizer convkit has.
 
     Examples
     --------
@@ -72,6 +103,22 @@ def deserialize(config):
 def get(identifier) -> Optimizer:
     """Keras's ``optimizers.get``: an optimizer passes through; a name (any case) or dict
     builds one with default arguments.
+
+    Parameters
+    ----------
+    identifier : str, dict, Optimizer or None
+        A name as Keras spells it, a dict as :func:`serialize` writes it, or an object, which is
+        returned as it is.
+
+    Returns
+    -------
+    Optimizer
+        The optimizer.
+
+    Raises
+    ------
+    ValueError
+        For an identifier that names no optimizer.
 
     Examples
     --------

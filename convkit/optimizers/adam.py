@@ -15,6 +15,36 @@ class Adam(Optimizer):
     Slots ``momentum`` and ``velocity`` interleaved per variable, then every
     ``velocity_hat`` (amsgrad).
 
+    Parameters
+    ----------
+    learning_rate : float, LearningRateSchedule or callable, default 0.001
+        The step size; a schedule from :mod:`convkit.optimizers.schedules` (or a callable of
+        the iteration) changes it as training goes.
+    beta_1, beta_2 : float, default 0.9, 0.999
+        Decay rates of the first and second moment estimates.
+    epsilon : float, default 1e-07
+        Added to the denominator for numerical stability.
+    amsgrad : bool, default False
+        Use the maximum of past second moments (AMSGrad).
+    weight_decay : float, optional
+        Decoupled weight decay: each step also subtracts ``learning_rate * weight_decay * w``.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Clip each gradient's norm, each gradient's values, or the norm of all gradients
+        together, before the update (at most one of the three).
+    name : str, optional
+        The name used for the optimizer's state in files.
+    **kwargs
+        Keras's other optimizer arguments; those convkit does not implement (``use_ema``,
+        ``gradient_accumulation_steps``) are a ValueError unless
+        left at their defaults.
+
+    Raises
+    ------
+    ValueError
+        For a ``learning_rate`` that is not a float, schedule or callable, an argument out of
+        range (the message names it), more than one clipping argument, or an argument
+        convkit does not implement.
+
     Examples
     --------
     >>> import numpy as np
@@ -65,6 +95,32 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay on by default (``weight_decay=0.004``); identical to
     ``Adam(weight_decay=λ)``.
+
+    Parameters
+    ----------
+    learning_rate : float, LearningRateSchedule or callable, default 0.001
+        The step size; a schedule from :mod:`convkit.optimizers.schedules` (or a callable of
+        the iteration) changes it as training goes.
+    weight_decay : float, default 0.004
+        Decoupled weight decay.
+    beta_1, beta_2, epsilon, amsgrad
+        As for :class:`Adam`.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Clip each gradient's norm, each gradient's values, or the norm of all gradients
+        together, before the update (at most one of the three).
+    name : str, optional
+        The name used for the optimizer's state in files.
+    **kwargs
+        Keras's other optimizer arguments; those convkit does not implement (``use_ema``,
+        ``gradient_accumulation_steps``) are a ValueError unless
+        left at their defaults.
+
+    Raises
+    ------
+    ValueError
+        For a ``learning_rate`` that is not a float, schedule or callable, an argument out of
+        range (the message names it), more than one clipping argument, or an argument
+        convkit does not implement.
 
     Examples
     --------

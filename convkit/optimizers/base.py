@@ -29,6 +29,30 @@ class Optimizer:
     Subclasses define ``build_slots(variables)`` (creating slots with :meth:`add_slots`) and
     ``update_step(grad, variable, lr)``.
 
+    Parameters
+    ----------
+    learning_rate : float, LearningRateSchedule or callable
+        The step size; a schedule from :mod:`convkit.optimizers.schedules` (or a callable of
+        the iteration) changes it as training goes.
+    weight_decay : float, optional
+        Decoupled weight decay: each step also subtracts ``learning_rate * weight_decay * w``.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Clip each gradient's norm, each gradient's values, or the norm of all gradients
+        together, before the update (at most one of the three).
+    name : str, optional
+        The name used for the optimizer's state in files.
+    **kwargs
+        Keras's other optimizer arguments; those convkit does not implement (``use_ema``,
+        ``gradient_accumulation_steps``) are a ValueError unless
+        left at their defaults.
+
+    Raises
+    ------
+    ValueError
+        For a ``learning_rate`` that is not a float, schedule or callable, an argument out of
+        range (the message names it), more than one clipping argument, or an argument
+        convkit does not implement.
+
     Examples
     --------
     >>> import numpy as np

@@ -14,6 +14,38 @@ class RMSprop(Optimizer):
     Slots grouped by kind: every ``velocity``, then ``momentum`` (μ > 0), then
     ``average_gradient`` (centered).
 
+    Parameters
+    ----------
+    learning_rate : float, LearningRateSchedule or callable, default 0.001
+        The step size; a schedule from :mod:`convkit.optimizers.schedules` (or a callable of
+        the iteration) changes it as training goes.
+    rho : float, default 0.9
+        Decay rate of the moving average of squared gradients.
+    momentum : float, default 0.0
+        Momentum of the updates.
+    epsilon : float, default 1e-07
+        Added to the denominator for numerical stability.
+    centered : bool, default False
+        Divide by the estimated variance instead of the second moment.
+    weight_decay : float, optional
+        Decoupled weight decay: each step also subtracts ``learning_rate * weight_decay * w``.
+    clipnorm, clipvalue, global_clipnorm : float, optional
+        Clip each gradient's norm, each gradient's values, or the norm of all gradients
+        together, before the update (at most one of the three).
+    name : str, optional
+        The name used for the optimizer's state in files.
+    **kwargs
+        Keras's other optimizer arguments; those convkit does not implement (``use_ema``,
+        ``gradient_accumulation_steps``) are a ValueError unless
+        left at their defaults.
+
+    Raises
+    ------
+    ValueError
+        For a ``learning_rate`` that is not a float, schedule or callable, an argument out of
+        range (the message names it), more than one clipping argument, or an argument
+        convkit does not implement.
+
     Examples
     --------
     >>> import numpy as np

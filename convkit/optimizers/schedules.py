@@ -158,6 +158,22 @@ _SCHEDULES = {cls.__name__: cls for cls in
 def serialize(schedule) -> dict:
     """The Keras dict for a schedule (as an optimizer's ``get_config`` stores it).
 
+    Parameters
+    ----------
+    schedule : LearningRateSchedule
+        A built-in or custom learning-rate schedule.
+
+    Returns
+    -------
+    dict
+        Keras's serialised form (``module``, ``class_name``, ``config``,
+        ``registered_name``), the dict a ``.keras`` file holds.
+
+    Raises
+    ------
+    AttributeError
+        For an object without ``get_config`` (not a schedule).
+
     Examples
     --------
     >>> from convkit.optimizers import schedules
@@ -169,6 +185,21 @@ def serialize(schedule) -> dict:
 
 def deserialize(config):
     """Rebuild a schedule from a ``serialize`` dict.
+
+    Parameters
+    ----------
+    config : dict or str
+        What :func:`serialize` (or Keras) wrote, or a name.
+
+    Returns
+    -------
+    LearningRateSchedule
+        A new learning-rate schedule (a function for built-in functions).
+
+    Raises
+    ------
+    ValueError
+        For a config or name that describes no learning-rate schedule convkit has.
 
     Examples
     --------

@@ -18,6 +18,13 @@ class SGD(Optimizer):
     **kwargs
         The shared arguments of :class:`~convkit.optimizers.Optimizer`.
 
+    Raises
+    ------
+    ValueError
+        For a ``learning_rate`` that is not a float, schedule or callable, an argument out of
+        range (the message names it), more than one clipping argument, or an argument
+        convkit does not implement.
+
     Examples
     --------
     >>> import numpy as np

@@ -39,6 +39,37 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
 
     ``keras.models.load_model`` reads the file; so does :func:`load_model`. The file is
     replaced atomically: if saving fails, an existing file at ``filepath`` is untouched.
+
+    Parameters
+    ----------
+    model : Model
+        The model to save (built).
+    filepath : str or os.PathLike
+        Ends in ``.keras``.
+    overwrite : bool, default True
+        Whether an existing file may be replaced.
+
+    Raises
+    ------
+    ValueError
+        If ``filepath`` does not end in ``.keras``, or the file exists and ``overwrite`` is
+        False.
+    ImportError
+        Without h5py (``pip install "convkit-layers[io]"``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from convkit import layers, models
+    >>> net = models.Sequential([layers.Conv1D(2, 3, input_shape=(8, 1))])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.keras")
+    ...     net.save(path)
+    ...     again = models.load_model(path)
+    >>> x = np.ones((1, 8, 1))
+    >>> bool(np.array_equal(again.predict(x, verbose=0), net.predict(x, verbose=0)))
+    True
     """
     path = _path(filepath, "save()")
     if not path.endswith(".keras"):
@@ -88,6 +119,20 @@ def load_model(filepath, compile: bool = True):
     UserWarning
         When the file's ``compile_config`` names something convkit cannot compile with (a
         custom loss, say): the model loads with its weights, uncompiled.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from convkit import layers, models
+    >>> net = models.Sequential([layers.Conv1D(2, 3, input_shape=(8, 1))])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.keras")
+    ...     net.save(path)
+    ...     again = models.load_model(path)
+    >>> x = np.ones((1, 8, 1))
+    >>> bool(np.array_equal(again.predict(x, verbose=0), net.predict(x, verbose=0)))
+    True
     """
     path = _path(filepath, "load_model()")
     h5py = require_h5py()
@@ -103,7 +148,40 @@ def load_model(filepath, compile: bool = True):
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
-    """Write ``model``'s weights to a Keras 3 ``.weights.h5`` file (atomically)."""
+    """Write ``model``'s weights to a Keras 3 ``.weights.h5`` file (atomically).
+
+    Parameters
+    ----------
+    model : Model
+        The model whose weights to save.
+    filepath : str or os.PathLike
+        Ends in ``.weights.h5``.
+    overwrite : bool, default True
+        Whether an existing file may be replaced.
+
+    Raises
+    ------
+    ValueError
+        If ``filepath`` does not end in ``.weights.h5``, or the file exists and ``overwrite``
+        is False.
+    ImportError
+        Without h5py.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from convkit import layers, models
+    >>> def make():
+    ...     return models.Sequential([layers.Dense(2, input_shape=(3,), name="dense")])
+    >>> net, twin = make(), make()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.weights.h5")
+    ...     net.save_weights(path)
+    ...     twin.load_weights(path)
+    >>> all(np.array_equal(a, b) for a, b in zip(net.get_weights(), twin.get_weights()))
+    True
+    """
     path = _path(filepath, "save_weights()")
     if not path.endswith(".weights.h5"):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={path}")
@@ -121,6 +199,37 @@ def load_weights(model, filepath) -> None:
 
     Every weight is read and checked against the model before any is assigned: on an error
     (missing layer, other count or shape, unreadable file) the model keeps its weights.
+
+    Parameters
+    ----------
+    model : Model
+        The model to fill; it must have the same layers as the saved one.
+    filepath : str or os.PathLike
+        A ``.weights.h5`` or ``.keras`` file.
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no such file.
+    ValueError
+        For a file of another type, a damaged file, or weights that do not fit the model.
+    ImportError
+        Without h5py.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from convkit import layers, models
+    >>> def make():
+    ...     return models.Sequential([layers.Dense(2, input_shape=(3,), name="dense")])
+    >>> net, twin = make(), make()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "net.weights.h5")
+    ...     net.save_weights(path)
+    ...     twin.load_weights(path)
+    >>> all(np.array_equal(a, b) for a, b in zip(net.get_weights(), twin.get_weights()))
+    True
     """
     path = _path(filepath, "load_weights()")
     if not (path.endswith(".weights.h5") or path.endswith(".keras")):

@@ -33,19 +33,42 @@ class ConvExplorer(Explorer):
     Parameters
     ----------
     rank : {1, 2}
+        Conv1D or Conv2D.
     x : array_like, optional
         Your own input (``spatial`` or ``spatial + (C,)``); otherwise a sample is used.
-    **config
-        Initial values: ``kernel_size``, ``strides``, ``dilation_rate``, ``padding``,
-        ``size`` (input side), ``channels``, ``filters``, ``source``, ``seed``.
-    quiz : bool
+    size, kernel_size, strides, dilation_rate : int
+        The input's side and the layer's window, step and spacing, as initial control values.
+    padding : str, default "valid"
+        ``"valid"``, ``"same"`` (Keras's split), ``"causal"`` (1-D), ``"full"`` or explicit.
+    channels, filters : int
+        Input channels and output filters.
+    source : str, default "ramp"
+        The sample input (``"ramp"``, ``"random ints"``, ``"checkerboard"``...).
+    seed : int
+        Seed of the random samples.
+    use_bias : bool, default True
+        Whether the output adds a bias.
+    bias : int, default 1
+        The bias value shown.
+    cell : int, default 30
+        Cell size in pixels (larger for projectors).
+    quiz : bool, default False
         Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`).
+
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a setting outside the choices its control offers (an unknown ``rank`` or
+        option name, say).
 
     Examples
     --------
-    >>> ex = ConvExplorer(size=5, padding="same", strides=2)  # doctest: +SKIP
-    >>> ex.toolbar.step.max  # doctest: +SKIP
+    >>> ex = ConvExplorer(size=5, padding="same", strides=2)
+    >>> ex.toolbar.step.max
     8
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, rank: int = 2, x=None, *, size: int = 5, kernel_size: int = 3,

@@ -52,11 +52,20 @@ class ImageFilterLab(Explorer):
         One of identity, box blur, Gaussian, sharpen, Sobel x, Sobel y, Laplacian, emboss,
         outline.
 
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a setting outside the choices its control offers (an unknown ``rank`` or
+        option name, say).
+
     Examples
     --------
-    >>> lab = ImageFilterLab(preset="Sobel x")  # doctest: +SKIP
-    >>> lab.output_rgb().shape  # doctest: +SKIP
+    >>> lab = ImageFilterLab(preset="Sobel x")
+    >>> lab.output_rgb().shape
     (64, 64, 3)
+    >>> lab.close()  # releases every widget it made
     """
 
     image_class = DescribedImage

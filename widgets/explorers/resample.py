@@ -36,9 +36,18 @@ class ResampleExplorer(Explorer):
         ``MRI slice``) of ``photo_size`` pixels: cropped, zero-padded or upsampled, with
         the five modes side by side on a zoomed patch and a magnifier under the selected cell.
 
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a setting outside the choices its control offers (an unknown ``rank`` or
+        option name, say).
+
     Examples
     --------
-    >>> ex = ResampleExplorer("upsample", rank=1, interpolation="nearest")  # doctest: +SKIP
+    >>> ex = ResampleExplorer("upsample", rank=1, interpolation="nearest")
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, operation: str = "upsample", rank: int = 2, x=None, *, size: int = 4,

@@ -27,11 +27,20 @@ class SeparableExplorer(Explorer):
     groups : int
         ``groups`` of the plain Conv2D in the cost comparison (a divisor of C).
 
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a setting outside the choices its control offers (an unknown ``rank`` or
+        option name, say).
+
     Examples
     --------
-    >>> ex = SeparableExplorer(channels=3, filters=4)  # doctest: +SKIP
-    >>> ex.computation.costs["separable"], ex.computation.costs["plain"]  # doctest: +SKIP
+    >>> ex = SeparableExplorer(channels=3, filters=4)
+    >>> ex.computation.costs["separable"], ex.computation.costs["plain"]
     (43, 112)
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, x=None, *, size: int = 5, channels: int = 2, depth_multiplier: int = 1,

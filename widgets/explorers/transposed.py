@@ -25,11 +25,20 @@ class TransposedConvExplorer(Explorer):
     padding : {"valid", "same"}
     output_padding : int or None
 
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a setting outside the choices its control offers (an unknown ``rank`` or
+        option name, say).
+
     Examples
     --------
-    >>> ex = TransposedConvExplorer(size=2, strides=2)  # doctest: +SKIP
-    >>> ex.computation.identical  # doctest: +SKIP
+    >>> ex = TransposedConvExplorer(size=2, strides=2)
+    >>> ex.computation.identical
     True
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, rank: int = 2, x=None, *, size: int = 2, kernel_size: int = 3,
