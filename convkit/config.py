@@ -78,7 +78,30 @@ _conv_algorithm = "auto"
 
 
 def check_conv_algorithm(algorithm) -> str:
-    """``algorithm`` if it names a convolution algorithm (case-insensitive), else ValueError."""
+    """Check a convolution algorithm's name, as :func:`set_conv_algorithm` and
+    :func:`convkit.ops.conv` do.
+
+    Parameters
+    ----------
+    algorithm : str
+        ``"auto"``, ``"direct"`` or ``"winograd"``, in any case.
+
+    Returns
+    -------
+    str
+        The name in lower case.
+
+    Raises
+    ------
+    ValueError
+        For any other value, a string or not (the message lists the three names).
+
+    Examples
+    --------
+    >>> import convkit
+    >>> convkit.config.check_conv_algorithm("Winograd")
+    'winograd'
+    """
     value = algorithm.lower() if isinstance(algorithm, str) else algorithm
     if value not in _CONV_ALGORITHMS:
         raise ValueError("The `algorithm` argument must be one of 'auto', 'direct' or "
@@ -88,6 +111,12 @@ def check_conv_algorithm(algorithm) -> str:
 
 def conv_algorithm() -> str:
     """The convolution algorithm ops and layers use when not told otherwise (``"auto"``).
+
+    Returns
+    -------
+    str
+        ``"auto"`` (the default), ``"direct"`` or ``"winograd"``, as
+        :func:`set_conv_algorithm` last set it.
 
     Examples
     --------
@@ -108,6 +137,11 @@ def set_conv_algorithm(algorithm: str) -> None:
         with enough channels and pixels); ``"winograd"`` asks for it and makes every other
         convolution raise ``ValueError`` saying why it cannot; ``"direct"`` never uses it.
         Case-insensitive.
+
+    Raises
+    ------
+    ValueError
+        For any other value; the setting is then left as it was.
 
     Examples
     --------

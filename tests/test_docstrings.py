@@ -37,6 +37,7 @@ NOT_APPLICABLE = {
     ("convkit.show_config", "Raises"),
     ("convkit.config.image_data_format", "Raises"),
     ("convkit.config.epsilon", "Raises"),
+    ("convkit.config.conv_algorithm", "Raises"),
     ("convkit.layers.Layer.get_weights", "Raises"),  # an unbuilt layer returns []
     ("convkit.layers.Layer.get_config", "Raises"),
     # they record any object by its type name, as Keras does, rather than refuse it

@@ -1,11 +1,12 @@
-"""Shared Parameters and Raises text of the convolution-family layer docstrings.
+"""Shared Parameters and Raises text of the convolution-family and pooling layer docstrings.
 
 The ten convolution layers (plain, transposed, depthwise and separable, in 1-D to 3-D) take
-the same arguments with the same meaning; writing them once keeps ``help(Conv2D)`` and
-``help(SeparableConv1D)`` from drifting apart. A class docstring marks where the generated
+the same arguments with the same meaning, and so do the twelve pooling layers; writing them
+once keeps ``help(Conv2D)`` and ``help(SeparableConv1D)`` (or ``help(MaxPooling1D)`` and
+``help(AveragePooling3D)``) from drifting apart. A class docstring marks where the generated
 sections go with a line holding only ``{{parameters}}`` (and ``{{raises}}``); the
 :func:`document` decorator replaces the markers with the entries the class names, worded for
-its rank (``cls.rank``).
+its rank (``cls.rank``), and the Raises text of its family.
 """
 
 _SPATIAL = {1: "steps", 2: "rows, cols", 3: "depth, rows, cols"}
@@ -69,6 +70,28 @@ _ARGUMENTS = {
     "activity_regularizer": """activity_regularizer : optional
     A penalty on the layer's output, added to the training loss divided by the batch
     size.""",
+    # pooling: no weights, so no filters, activation or initializers
+    "pool_size": """pool_size : {ints}
+    Window size per spatial axis (> 0); one int is used along every spatial axis.""",
+    "pool_size_max": """pool_size : {ints}, default 2 along every axis
+    Window size per spatial axis (> 0); one int is used along every spatial axis.""",
+    "pool_strides": """strides : {ints} or None, default None
+    Step between windows (> 0). ``None`` means ``pool_size``: windows side by side, no
+    overlap.""",
+    "padding_max": """padding : {{"valid", "same"}}, default "valid"
+    ``"valid"`` uses only windows inside the input: ``(n - pool_size) // strides + 1``
+    outputs. ``"same"`` gives ``ceil(n / strides)`` outputs, the windows placed as Keras
+    places them (an odd padding puts the extra one after the input); a border window takes
+    the maximum of the inputs it covers, padding never wins. Case-insensitive.""",
+    "padding_average": """padding : {{"valid", "same"}}, default "valid"
+    ``"valid"`` uses only windows inside the input: ``(n - pool_size) // strides + 1``
+    outputs. ``"same"`` gives ``ceil(n / strides)`` outputs, the windows placed as Keras
+    places them (an odd padding puts the extra one after the input); a border window
+    averages only the inputs it covers, the padding is not counted as zeros (as Keras does
+    on jax). Case-insensitive.""",
+    "keepdims": """keepdims : bool, default False
+    Keep the spatial axes with length 1: ``(batch, 1, ..., channels)`` instead of
+    ``(batch, channels)``.""",
     "base": """**kwargs
     ``name``, ``dtype`` (``"float32"``, the default, or ``"float64"``), ``trainable`` and
     ``input_shape`` (the shape without the batch axis, for the first layer of a
@@ -82,6 +105,23 @@ _RAISES = """ValueError
     not match the weights.
 TypeError
     When called on complex, object or string arrays."""
+
+# what a windowed pooling layer raises
+WINDOW_POOLING_RAISES = """ValueError
+    At construction, for a ``pool_size`` or ``strides`` that is not a positive int or a tuple
+    of one per spatial axis, or an unknown ``padding`` or ``data_format`` (the message names
+    the argument). When called, for an input of the wrong rank, or a window larger than a
+    ``"valid"`` input (no output position).
+TypeError
+    When called on complex, object or string arrays."""
+
+# what a global pooling layer raises
+GLOBAL_POOLING_RAISES = """ValueError
+    At construction, for an unknown ``data_format``. When called, for an input of the wrong
+    rank or with a zero-length spatial axis (nothing to pool).
+TypeError
+    At construction, for a ``keepdims`` that is not True or False. When called, on complex,
+    object or string arrays."""
 
 
 def _ints(rank: int) -> str:
@@ -100,12 +140,13 @@ def _indented(text: str, indent: str) -> str:
     return "\n".join(indent + line if line else line for line in text.splitlines())
 
 
-def document(*names):
-    """Class decorator: fill the ``{{parameters}}`` and ``{{raises}}`` lines of the docstring."""
+def document(*names, raises: str = _RAISES):
+    """Class decorator: fill the ``{{parameters}}`` and ``{{raises}}`` lines of the docstring
+    (``raises``: the family's Raises entries, the convolution layers' by default)."""
     def fill(cls):
         doc = cls.__doc__
         for marker, section in (("{{parameters}}", parameters_section(names, cls.rank)),
-                                ("{{raises}}", "Raises\n------\n" + _RAISES)):
+                                ("{{raises}}", "Raises\n------\n" + raises)):
             line = next(line for line in doc.splitlines() if line.strip() == marker)
             indent = line[: len(line) - len(line.lstrip())]
             doc = doc.replace(line, _indented(section, indent))

@@ -18,6 +18,7 @@ from .. import ops
 from ..ops import pooling as pool_ops
 from ..ops.arguments import standardize_data_format
 from . import backprop
+from ._docstrings import GLOBAL_POOLING_RAISES, WINDOW_POOLING_RAISES, document
 from .base import Layer
 
 
@@ -89,22 +90,6 @@ class _AveragePooling(_Pooling):
         return dx, []
 
 
-_WINDOW_DOC = """{what} over windows of {axes}.
-
-    Parameters
-    ----------
-    pool_size : int or tuple of {rank} ints
-        Window size per spatial axis (> 0){default}.
-    strides : int or tuple of {rank} ints, optional
-        Step between windows (> 0); ``None`` (default) means ``pool_size``.
-    padding : {{"valid", "same"}}
-        Case-insensitive. ``"same"`` gives ``ceil(n / stride)`` outputs, windows centred as in
-        Keras (an odd extra padding goes after); {same_rule}
-    data_format : {{"channels_last", "channels_first"}}, optional
-        ``None`` means :func:`convkit.config.image_data_format`.
-"""
-
-
 class MaxPooling1D(_MaxPooling):
     rank = 1
 
@@ -149,20 +134,91 @@ class AveragePooling3D(_AveragePooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-_AXES = {1: "steps", 2: "(height, width)", 3: "(depth, height, width)"}
-_MAX_RULE = ("the missing inputs of a border window are ignored. The gradient goes to the "
-             "first maximum of each window (depth, then height, then width order), as "
-             "``jax.vjp`` routes it; overlapping windows add up.")
-_AVG_RULE = "a border window averages only the real inputs it covers, as Keras on jax does."
-for _cls, _what, _default, _rule in (
-        (MaxPooling1D, "Max", " (default 2)", _MAX_RULE),
-        (MaxPooling2D, "Max", " (default (2, 2))", _MAX_RULE),
-        (MaxPooling3D, "Max", " (default (2, 2, 2))", _MAX_RULE),
-        (AveragePooling1D, "Mean", "", _AVG_RULE),
-        (AveragePooling2D, "Mean", "", _AVG_RULE),
-        (AveragePooling3D, "Mean", "", _AVG_RULE)):
-    _cls.__doc__ = _WINDOW_DOC.format(what=_what, axes=_AXES[_cls.rank], rank=_cls.rank,
-                                      default=_default, same_rule=_rule)
+# The docstrings: one text per family, filled per class (rank, reduction, examples); the
+# argument entries and Raises come from the table the convolution layers share.
+_WINDOW_DOC = """<What> pooling over windows of <axes>: <each>.
+
+    <why>
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer on ``(batch, <axes_plain>, channels)`` (or channels first) returns
+        an array with the same batch and channels, each spatial axis shortened as
+        ``padding`` says, in the layer's dtype. The layer has no weights.
+
+    {{raises}}
+
+    Examples
+    --------
+    >>> import numpy as np
+<examples>
+"""
+
+_AXES = {1: "steps", 2: "(rows, cols)", 3: "(depth, rows, cols)"}
+_AXES_PLAIN = {1: "steps", 2: "rows, cols", 3: "depth, rows, cols"}
+_WHY = {
+    "Max": ("Keeps the strongest response of each window: the map shrinks but a feature found "
+            "anywhere in the window survives. The gradient goes to the first maximum of each "
+            "window (the first in reading order), as ``jax.vjp`` of Keras routes "
+            "it; where windows overlap, the gradients add up."),
+    "Average": ("Smooths and shrinks the map; the gradient of each output is shared equally "
+                "between the inputs its window averaged."),
+}
+_EACH = {"Max": "each output is the largest value of its window",
+         "Average": "each output is the mean of its window"}
+_WINDOW_EXAMPLES = {
+    MaxPooling1D: """\
+    >>> x = np.array([1.0, 3.0, 2.0, 5.0, 4.0]).reshape(1, 5, 1)  # (batch, steps, channels)
+    >>> MaxPooling1D()(x)[0, :, 0]  # windows [1, 3] and [2, 5]; the last step is left over
+    array([3., 5.], dtype=float32)
+    >>> MaxPooling1D(2, strides=1, padding="same")(x)[0, :, 0]  # the last window holds 4 alone
+    array([3., 3., 5., 5., 4.], dtype=float32)""",
+    MaxPooling2D: """\
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> MaxPooling2D()(x)[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+    >>> MaxPooling2D(3, strides=2, padding="same")(np.ones((8, 7, 7, 16))).shape
+    (8, 4, 4, 16)""",
+    MaxPooling3D: """\
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+    >>> MaxPooling3D()(x).ravel()
+    array([7.], dtype=float32)
+    >>> MaxPooling3D(strides=1, padding="same")(np.ones((1, 4, 4, 4, 2))).shape
+    (1, 4, 4, 4, 2)""",
+    AveragePooling1D: """\
+    >>> x = np.array([1.0, 3.0, 2.0, 5.0, 4.0]).reshape(1, 5, 1)  # (batch, steps, channels)
+    >>> AveragePooling1D(2)(x)[0, :, 0]  # windows [1, 3] and [2, 5]
+    array([2. , 3.5], dtype=float32)
+    >>> AveragePooling1D(2, padding="same")(x)[0, :, 0]  # the border window averages 4 alone
+    array([2. , 3.5, 4. ], dtype=float32)""",
+    AveragePooling2D: """\
+    >>> x = np.arange(16.0).reshape(1, 4, 4, 1)
+    >>> AveragePooling2D(2)(x)[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+    >>> AveragePooling2D((2, 1), data_format="channels_first")(np.ones((1, 3, 4, 4))).shape
+    (1, 3, 2, 4)""",
+    AveragePooling3D: """\
+    >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+    >>> AveragePooling3D(2)(x).ravel()
+    array([3.5], dtype=float32)
+    >>> AveragePooling3D((1, 2, 2), padding="same")(np.ones((2, 3, 5, 5, 4))).shape
+    (2, 3, 3, 3, 4)""",
+}
+for _cls, _what in ((MaxPooling1D, "Max"), (MaxPooling2D, "Max"), (MaxPooling3D, "Max"),
+                    (AveragePooling1D, "Average"), (AveragePooling2D, "Average"),
+                    (AveragePooling3D, "Average")):
+    _cls.__doc__ = (_WINDOW_DOC.replace("<What>", _what).replace("<axes>", _AXES[_cls.rank])
+                    .replace("<axes_plain>", _AXES_PLAIN[_cls.rank])
+                    .replace("<each>", _EACH[_what]).replace("<why>", _WHY[_what])
+                    .replace("<examples>", _WINDOW_EXAMPLES[_cls]))
+    document("pool_size_max" if _what == "Max" else "pool_size", "pool_strides",
+             "padding_max" if _what == "Max" else "padding_average", "data_format", "base",
+             raises=WINDOW_POOLING_RAISES)(_cls)
 
 
 class _GlobalPooling(_BuiltAtInit, Layer):
@@ -206,23 +262,6 @@ class _GlobalAveragePooling(_GlobalPooling):
                                                 self.data_format, self.keepdims), []
 
 
-_GLOBAL_DOC = """{what} over every spatial axis of {rank}-D data.
-
-    Parameters
-    ----------
-    data_format : {{"channels_last", "channels_first"}}, optional
-        ``None`` means :func:`convkit.config.image_data_format`.
-    keepdims : bool
-        Keep the spatial axes with length 1 (default False: output ``(batch, channels)``).
-    {extra}
-    Examples
-    --------
-    >>> import numpy as np
-    >>> {name}()(np.ones((2, {ones}3))).shape
-    (2, 3)
-"""
-
-
 class GlobalMaxPooling1D(_GlobalMaxPooling):
     rank = 1
 
@@ -247,17 +286,56 @@ class GlobalAveragePooling3D(_GlobalAveragePooling):
     rank = 3
 
 
+_GLOBAL_DOC = """<What> over every spatial axis of <rank>-D data: one value per channel.
+
+    <why>
+
+    {{parameters}}
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        Calling the layer on ``(batch, <axes>, channels)`` (or channels first) returns
+        ``(batch, channels)`` in the layer's dtype, or with ``keepdims=True`` the input's shape
+        with every spatial axis of length 1. The layer has no weights.
+
+    {{raises}}
+<notes>
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(<size>).reshape(1, <shape>2)  # 2 channels: even and odd numbers
+    >>> <name>()(x)
+    array([[<values>]], dtype=float32)
+    >>> <name>(keepdims=True)(x).shape
+    (1, <ones>2)
+"""
+
+_GLOBAL_WHY = {
+    "Max": ("Often the last step before a classifier: a feature found anywhere in the input "
+            "counts. NaN propagates."),
+    "Mean": ("Often the last step before a classifier, in place of flattening: it works for "
+             "any input size."),
+}
 _TIES = ("\n    Notes\n    -----\n    On ties the gradient is split evenly between the equal "
          "maxima (``jnp.max``'s rule).\n")
 _NO_MASK = ("\n    Notes\n    -----\n    No ``mask`` argument: convkit has no masking (Keras "
-            "averages over the unmasked steps).\n")
-for _cls, _what, _extra in (
+            "averages over the unmasked steps), so calling with ``mask=`` is a TypeError.\n")
+for _cls, _what, _notes in (
         (GlobalMaxPooling1D, "Max", _TIES), (GlobalMaxPooling2D, "Max", _TIES),
         (GlobalMaxPooling3D, "Max", _TIES),
         (GlobalAveragePooling1D, "Mean", _NO_MASK), (GlobalAveragePooling2D, "Mean", ""),
         (GlobalAveragePooling3D, "Mean", "")):
-    _cls.__doc__ = _GLOBAL_DOC.format(what=_what, rank=_cls.rank, extra=_extra,
-                                      name=_cls.__name__, ones="4, " * _cls.rank)
+    # x: 2 ** rank positions of 2 channels holding 0, 1, 2, ...: channel 0 the even numbers
+    _size = 2 * 2 ** _cls.rank
+    _values = ((_size - 2, _size - 1) if _what == "Max" else (_size // 2 - 1, _size // 2))
+    _cls.__doc__ = (_GLOBAL_DOC.replace("<What>", _what).replace("<rank>", str(_cls.rank))
+                    .replace("<why>", _GLOBAL_WHY[_what]).replace("<notes>", _notes)
+                    .replace("<axes>", _AXES_PLAIN[_cls.rank]).replace("<name>", _cls.__name__)
+                    .replace("<size>", f"{_size}.0").replace("<shape>", "2, " * _cls.rank)
+                    .replace("<values>", "{}., {}.".format(*_values))
+                    .replace("<ones>", "1, " * _cls.rank))
+    document("data_format", "keepdims", "base", raises=GLOBAL_POOLING_RAISES)(_cls)
 
 # Keras's aliases: the same classes (serialised under the long names, as Keras does)
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D

@@ -121,6 +121,18 @@ def depthwise_input_gradient(output_gradient, kernel, input_shape, strides=1, pa
     numpy.ndarray
         Of shape ``input_shape``; inputs no output reads get 0.
 
+    Raises
+    ------
+    ValueError
+        For a ``kernel`` not of rank 3, 4 or 5 or with a zero-sized axis; an ``input_shape``
+        or ``output_gradient`` whose rank does not match the kernel's; a kernel whose input
+        channels or an output gradient whose batch does not match ``input_shape``; an
+        ``output_gradient`` not of the convolution's output shape; or bad ``strides``,
+        ``padding`` (``"valid"`` or ``"same"``), ``data_format`` or ``dilation_rate``.
+    TypeError
+        For an integer or other non-float ``output_gradient``, or a complex, string or object
+        ``kernel``.
+
     Examples
     --------
     >>> import numpy as np
@@ -174,6 +186,18 @@ def depthwise_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, p
     -------
     numpy.ndarray
         ``kernel_size + (C, depth_multiplier)``, the Keras depthwise kernel layout.
+
+    Raises
+    ------
+    ValueError
+        For ``inputs`` and ``output_gradient`` not both of rank 3, 4 or 5; an
+        ``output_gradient`` whose batch differs from the inputs' or whose channels are not a
+        positive multiple of theirs, or not of the convolution's output shape; a window
+        larger than a ``"valid"`` input; or bad ``kernel_size``, ``strides``, ``padding``
+        (``"valid"`` or ``"same"``), ``data_format`` or ``dilation_rate``.
+    TypeError
+        For an integer or other non-float ``output_gradient``, or complex, string or object
+        ``inputs``.
 
     Examples
     --------
@@ -230,7 +254,19 @@ def separable_gradients(inputs, depthwise_kernel, pointwise_kernel, output_gradi
     Returns
     -------
     tuple of numpy.ndarray
-        ``(d inputs, d depthwise_kernel, d pointwise_kernel)``.
+        ``(d inputs, d depthwise_kernel, d pointwise_kernel)``, each of its argument's shape.
+
+    Raises
+    ------
+    ValueError
+        For a ``depthwise_kernel`` not of rank 3, 4 or 5 or not fitting the inputs' rank and
+        channels; an ``output_gradient`` of another batch or not of the convolution's output
+        shape; a ``pointwise_kernel`` not of shape ``(1,) * rank + (C * depth_multiplier,
+        filters)`` with ``filters`` the output gradient's channels; or bad ``strides``,
+        ``padding`` (``"valid"`` or ``"same"``), ``data_format`` or ``dilation_rate``.
+    TypeError
+        For an integer or other non-float ``output_gradient``, or complex, string or object
+        inputs or kernels.
 
     Examples
     --------

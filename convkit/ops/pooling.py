@@ -154,6 +154,22 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     data_format : {"channels_last", "channels_first"}, optional
         ``None`` means :func:`convkit.config.image_data_format`.
 
+    Returns
+    -------
+    numpy.ndarray
+        The pooled array, same batch and channels, each spatial axis of length
+        ``(n - pool) // stride + 1`` (``"valid"``) or ``ceil(n / stride)`` (``"same"``). A NaN
+        in a window makes its maximum NaN.
+
+    Raises
+    ------
+    ValueError
+        For ``inputs`` without 3, 4 or 5 dimensions; a ``pool_size`` or ``strides`` that is not
+        a positive int or a tuple of one per spatial axis; an unknown ``padding`` or
+        ``data_format``; or a window larger than a ``"valid"`` input (no output position).
+    TypeError
+        For complex, string or object ``inputs``.
+
     Examples
     --------
     >>> import numpy as np
@@ -166,9 +182,41 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 
 
 def max_pool_with_argmax(inputs, pool_size, strides=None, padding="valid", data_format=None):
-    """``(max_pool(...), argmax)``: ``argmax`` (int32, the output's shape) holds, per output
-    value, the flat spatial index ``(d*H + h)*W + w`` within its image and channel of the first
-    maximum of its window, the input that receives its gradient (:func:`max_pool_gradient`)."""
+    """Max pooling that also says where each maximum came from, for the backward pass.
+
+    Parameters
+    ----------
+    inputs, pool_size, strides, padding, data_format
+        As for :func:`max_pool`.
+
+    Returns
+    -------
+    outputs : numpy.ndarray
+        What :func:`max_pool` returns.
+    argmax : numpy.ndarray of int32
+        The shape of ``outputs``. For each output value, the position of the first maximum of
+        its window (in depth, then row, then column order) as a flat index into the spatial
+        axes of its own image and channel: ``(d * H + h) * W + w`` for an input of spatial
+        size ``(D, H, W)`` (``h * W + w`` in 2-D, the step in 1-D). Pass it to
+        :func:`max_pool_gradient`: that input receives the window's gradient.
+
+    Raises
+    ------
+    ValueError
+        As for :func:`max_pool`: wrong rank, bad ``pool_size``, ``strides``, ``padding`` or
+        ``data_format``, or no output position.
+    TypeError
+        For complex, string or object ``inputs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> x = np.array([[[1.0], [3.0], [3.0], [2.0]]])  # one sequence of 4 steps, 1 channel
+    >>> outputs, argmax = ops.max_pool_with_argmax(x, 2)
+    >>> outputs[0, :, 0], argmax[0, :, 0]
+    (array([3., 3.]), array([1, 2], dtype=int32))
+    """
     x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "max_pool")
     return _run_forward(_pool.max_pool, x, geo, record_argmax=True)
 
@@ -177,8 +225,34 @@ def average_pool(inputs, pool_size, strides=None, padding="valid",
                  data_format=None) -> np.ndarray:
     """Mean over each window's real inputs (``keras.ops.average_pool``, jax backend).
 
-    Arguments as :func:`max_pool`. Under ``"same"`` a border window averages only the inputs
-    it covers (no zero padding counted).
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``,
+        1 to 3 spatial axes. float64 stays float64; anything else computes in float32.
+    pool_size : int or tuple of ints
+        Window size per spatial axis (> 0).
+    strides : int or tuple of ints, optional
+        Step between windows (> 0); ``None`` means ``pool_size``.
+    padding : {"valid", "same"}
+        ``"same"`` gives ``ceil(n / stride)`` outputs. A border window then averages only the
+        inputs it covers: padding is not counted as zeros, as in Keras on jax.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The pooled array, shaped as :func:`max_pool`'s result.
+
+    Raises
+    ------
+    ValueError
+        For ``inputs`` without 3, 4 or 5 dimensions; a ``pool_size`` or ``strides`` that is not
+        a positive int or a tuple of one per spatial axis; an unknown ``padding`` or
+        ``data_format``; or a window larger than a ``"valid"`` input (no output position).
+    TypeError
+        For complex, string or object ``inputs``.
 
     Examples
     --------
@@ -226,8 +300,45 @@ def max_pool_gradient(output_gradient, argmax, input_shape, pool_size, strides=N
                       padding="valid", data_format=None) -> np.ndarray:
     """The gradient of :func:`max_pool` with respect to its inputs.
 
-    ``argmax`` comes from :func:`max_pool_with_argmax` on inputs of ``input_shape`` with the
-    same arguments; each output gradient goes to that position, overlapping windows adding up.
+    Each output gradient goes to the input that was its window's maximum, the position
+    ``argmax`` recorded; where windows overlap, the gradients reaching one input add up. On
+    ties the first maximum gets it all, as ``jax.vjp`` of Keras's ``MaxPooling`` gives.
+
+    Parameters
+    ----------
+    output_gradient : array_like of float
+        The loss gradient with respect to the pooled output, of the output's shape.
+    argmax : numpy.ndarray of int32
+        The second result of :func:`max_pool_with_argmax` on the forward inputs, with the same
+        pooling arguments.
+    input_shape : tuple of int
+        The shape of the forward inputs.
+    pool_size, strides, padding, data_format
+        As given to the forward :func:`max_pool_with_argmax`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Of shape ``input_shape``, in ``output_gradient``'s float dtype (float64 stays float64,
+        otherwise float32); inputs that were no window's maximum get 0.
+
+    Raises
+    ------
+    ValueError
+        For an ``input_shape`` without 3, 4 or 5 dimensions, an ``output_gradient`` not of the
+        pooled shape, an ``argmax`` that is not an int32 array of that shape, or bad pooling
+        arguments (as for :func:`max_pool`).
+    TypeError
+        For an integer, complex or other non-float ``output_gradient``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> x = np.array([[[1.0], [3.0], [3.0], [2.0]]])
+    >>> outputs, argmax = ops.max_pool_with_argmax(x, 2, strides=1)  # maxima at steps 1, 1, 2
+    >>> ops.max_pool_gradient(np.ones_like(outputs), argmax, x.shape, 2, strides=1)[0, :, 0]
+    array([0., 2., 1., 0.])
     """
     dy, geo = _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding,
                                  data_format, "max_pool_gradient")
@@ -241,8 +352,42 @@ def max_pool_gradient(output_gradient, argmax, input_shape, pool_size, strides=N
 
 def average_pool_gradient(output_gradient, input_shape, pool_size, strides=None,
                           padding="valid", data_format=None) -> np.ndarray:
-    """The gradient of :func:`average_pool` with respect to its inputs: each output gradient
-    divided by its window's count, summed over the windows covering each input."""
+    """The gradient of :func:`average_pool` with respect to its inputs.
+
+    Each output gradient is divided by the number of real inputs its window averaged and
+    given to each of them; an input covered by several windows sums their shares.
+
+    Parameters
+    ----------
+    output_gradient : array_like of float
+        The loss gradient with respect to the pooled output, of the output's shape.
+    input_shape : tuple of int
+        The shape of the forward inputs.
+    pool_size, strides, padding, data_format
+        As given to the forward :func:`average_pool`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Of shape ``input_shape``, in ``output_gradient``'s float dtype (float64 stays float64,
+        otherwise float32); inputs no window covers get 0.
+
+    Raises
+    ------
+    ValueError
+        For an ``input_shape`` without 3, 4 or 5 dimensions, an ``output_gradient`` not of the
+        pooled shape, or bad pooling arguments (as for :func:`average_pool`).
+    TypeError
+        For an integer, complex or other non-float ``output_gradient``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> # 3 steps, windows of 2 under "same": [x0, x1] and the border window [x2] alone
+    >>> ops.average_pool_gradient(np.ones((1, 2, 1)), (1, 3, 1), 2, padding="same")[0, :, 0]
+    array([0.5, 0.5, 1. ])
+    """
     dy, geo = _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding,
                                  data_format, "average_pool_gradient")
     return _run_gradient(_pool.avg_pool_grad, dy, geo)
@@ -304,6 +449,31 @@ def _global(x, data_format, keepdims, is_max):
 def global_max_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
     """Max over every spatial axis (Keras ``GlobalMaxPooling1D/2D/3D``); NaN propagates.
 
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``,
+        1 to 3 spatial axes. float64 stays float64; anything else computes in float32.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+    keepdims : bool, default False
+        Keep the spatial axes, with length 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(batch, channels)``, or with ``keepdims`` the input's shape with every spatial axis
+        of length 1.
+
+    Raises
+    ------
+    ValueError
+        For ``inputs`` without 3, 4 or 5 dimensions, with a zero-length spatial axis (nothing
+        to take the maximum of), or an unknown ``data_format``.
+    TypeError
+        For a ``keepdims`` that is not True or False, or complex, string or object
+        ``inputs``.
+
     Examples
     --------
     >>> import numpy as np
@@ -318,6 +488,31 @@ def global_max_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
 
 def global_average_pool(inputs, data_format=None, keepdims=False) -> np.ndarray:
     """Mean over every spatial axis (Keras ``GlobalAveragePooling1D/2D/3D``, without a mask).
+
+    Parameters
+    ----------
+    inputs : array_like
+        ``(batch, *spatial, channels)`` (channels_last) or ``(batch, channels, *spatial)``,
+        1 to 3 spatial axes. float64 stays float64; anything else computes in float32.
+    data_format : {"channels_last", "channels_first"}, optional
+        ``None`` means :func:`convkit.config.image_data_format`.
+    keepdims : bool, default False
+        Keep the spatial axes, with length 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(batch, channels)``, or with ``keepdims`` the input's shape with every spatial axis
+        of length 1.
+
+    Raises
+    ------
+    ValueError
+        For ``inputs`` without 3, 4 or 5 dimensions, with a zero-length spatial axis, or an
+        unknown ``data_format``.
+    TypeError
+        For a ``keepdims`` that is not True or False, or complex, string or object
+        ``inputs``.
 
     Examples
     --------
@@ -356,7 +551,40 @@ def _global_gradient_shape(dy, input_shape, data_format, keepdims, who):
 
 def global_average_pool_gradient(output_gradient, input_shape, data_format=None,
                                  keepdims=False) -> np.ndarray:
-    """The gradient of :func:`global_average_pool`: ``dy / count`` at every position."""
+    """The gradient of :func:`global_average_pool`: ``dy / count`` at every position.
+
+    Parameters
+    ----------
+    output_gradient : array_like of float
+        The loss gradient with respect to the pooled output: ``(batch, channels)``, or the
+        ``keepdims`` shape.
+    input_shape : tuple of int
+        The shape of the forward inputs; ``count`` is the product of its spatial axes.
+    data_format, keepdims
+        As given to the forward :func:`global_average_pool`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Of shape ``input_shape``, in ``output_gradient``'s float dtype (float64 stays float64,
+        otherwise float32).
+
+    Raises
+    ------
+    ValueError
+        For an ``input_shape`` without 3, 4 or 5 dimensions, an ``output_gradient`` not of the
+        pooled shape, or an unknown ``data_format``.
+    TypeError
+        For an integer, complex or other non-float ``output_gradient``, or a ``keepdims``
+        that is not True or False.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> ops.global_average_pool_gradient(np.array([[4.0]]), (1, 4, 1))[0, :, 0]
+    array([1., 1., 1., 1.])
+    """
     g, data_format = _global_gradient_shape(output_gradient, input_shape, data_format,
                                             keepdims, "global_average_pool_gradient")
     count = math.prod(shapes.spatial_shape(tuple(input_shape), data_format))
@@ -367,9 +595,48 @@ def global_average_pool_gradient(output_gradient, input_shape, data_format=None,
 
 def global_max_pool_gradient(output_gradient, inputs, outputs, data_format=None,
                              keepdims=False) -> np.ndarray:
-    """The gradient of :func:`global_max_pool` for ``inputs`` and its ``outputs``: each
-    output gradient split evenly between the positions equal to the max (``jnp.max``'s
-    rule on ties)."""
+    """The gradient of :func:`global_max_pool` for ``inputs`` and its ``outputs``.
+
+    Each output gradient goes to the positions equal to its channel's maximum, split evenly
+    when several are (``jnp.max``'s rule on ties); a channel whose maximum is NaN gets none.
+
+    Parameters
+    ----------
+    output_gradient : array_like of float
+        The loss gradient with respect to the pooled output: ``(batch, channels)``, or the
+        ``keepdims`` shape.
+    inputs : array_like
+        The forward inputs.
+    outputs : array_like
+        What :func:`global_max_pool` returned for them.
+    data_format, keepdims
+        As given to the forward :func:`global_max_pool`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Of the shape of ``inputs``, in ``output_gradient``'s float dtype (float64 stays
+        float64, otherwise float32).
+
+    Raises
+    ------
+    ValueError
+        For ``inputs`` without 3, 4 or 5 dimensions, an ``output_gradient`` not of the pooled
+        shape, ``outputs`` of another size than one value per image and channel, or an
+        unknown ``data_format``.
+    TypeError
+        For an integer, complex or other non-float ``output_gradient``, or a ``keepdims``
+        that is not True or False.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convkit import ops
+    >>> x = np.array([[[1.0], [3.0], [3.0], [2.0]]])  # the maximum 3 appears twice
+    >>> y = ops.global_max_pool(x)
+    >>> ops.global_max_pool_gradient(np.ones_like(y), x, y)[0, :, 0]
+    array([0. , 0.5, 0.5, 0. ])
+    """
     x = np.asarray(inputs)
     g, data_format = _global_gradient_shape(output_gradient, x.shape, data_format, keepdims,
                                             "global_max_pool_gradient")

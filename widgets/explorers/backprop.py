@@ -25,24 +25,47 @@ class BackpropExplorer(PaneExplorer):
 
     Parameters
     ----------
-    rank : {1, 2}
+    rank : {1, 2}, default 2
+        Conv1D or Conv2D.
     x : array_like, optional
         Your own input (``spatial``, one channel); default seeded small integers.
     size, kernel_size, strides, dilation_rate : int
-    padding : {"valid", "same", "causal"}
-        ``causal`` for 1-D only.
-    view : {"scatter", "flipped kernel", "weight gradient"}
-    output_gradient : {"random ints", "ones", "one-hot"}
-        How dy is seeded; single cells can then be edited ("dy cell", "dy value").
-    seed : int
-    quiz : bool
-        Start in predict-then-reveal mode.
+        The input's side and the forward layer's window, step and spacing, as initial control
+        values (the sliders keep them in their ranges).
+    padding : {"valid", "same", "causal"}, default "valid"
+        The forward layer's padding; ``"causal"`` for 1-D only.
+    view : {"scatter", "flipped kernel", "weight gradient"}, default "scatter"
+        How the input gradient is shown: each output gradient scattered back through the
+        kernel, or the same numbers as a convolution with the flipped kernel; or the kernel's
+        gradient as the correlation of the input with the output gradient.
+    output_gradient : {"random ints", "ones", "one-hot"}, default "random ints"
+        How the output gradient (the loss's gradient with respect to the output) is seeded;
+        single cells can then be edited ("dy cell", "dy value").
+    seed : int, default 0
+        Seed of the random input and output gradient.
+    cell : int, default 30
+        Cell size in pixels (larger for projectors).
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`).
+
+    Raises
+    ------
+    TypeError
+        For an unknown keyword argument.
+    traitlets.TraitError
+        For a ``rank``, ``padding``, ``view`` or ``output_gradient`` outside the choices its
+        control offers.
+    ValueError
+        For an ``x`` that is not numeric.
 
     Examples
     --------
-    >>> ex = BackpropExplorer(size=4, strides=2)  # doctest: +SKIP
-    >>> [b.ok for b in ex.computation.badges]  # doctest: +SKIP
+    >>> ex = BackpropExplorer(size=5)  # a 5x5 input and a 3x3 kernel: 3x3 outputs
+    >>> ex.computation.input_gradient.shape, ex.computation.weight_gradient.shape
+    ((5, 5, 1), (3, 3, 1, 1))
+    >>> [b.ok for b in ex.computation.badges]  # each picture agrees with layer.backward
     [True, True, True]
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, rank: int = 2, x=None, *, size: int = 5, kernel_size: int = 3,

@@ -24,23 +24,42 @@ class PoolingExplorer(PaneExplorer):
 
     Parameters
     ----------
-    rank : {1, 2}
+    rank : {1, 2}, default 2
+        1-D signals (MaxPooling1D...) or 2-D images (MaxPooling2D...).
     x : array_like, optional
         Your own input (``spatial``, one channel); default seeded small integers.
-    kind : {"max", "average", "global max", "global average"}
+    kind : {"max", "average", "global max", "global average"}, default "max"
+        The pooling layer shown.
     size, pool_size, strides : int
-    padding : {"valid", "same"}
-    source : {"random ints", "photo"}
+        The input's side and the layer's window and step, as initial control values (the
+        sliders keep them in their ranges).
+    padding : {"valid", "same"}, default "valid"
+        The layer's padding.
+    source : {"random ints", "photo"}, default "random ints"
         The photo is Grace Hopper (2-D) or an EEG trace (1-D), rounded to two decimals.
-    seed : int
-    quiz : bool
-        Start in predict-then-reveal mode.
+    seed : int, default 0
+        Seed of the random input and output gradient.
+    cell : int, default 30
+        Cell size in pixels (larger for projectors).
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`).
+
+    Raises
+    ------
+    ValueError
+        For a ``kind``, ``padding`` or ``source`` not among the choices above, or a ``rank``
+        other than 1 or 2.
+    TypeError
+        For an unknown keyword argument.
 
     Examples
     --------
-    >>> ex = PoolingExplorer(kind="max", size=6, pool_size=2, strides=2)  # doctest: +SKIP
-    >>> [b.ok for b in ex.computation.badges]  # doctest: +SKIP
+    >>> ex = PoolingExplorer(kind="max", size=6, pool_size=2, strides=2)
+    >>> ex.computation.out_spatial  # a 6x6 input in 2x2 windows
+    (3, 3)
+    >>> [b.ok for b in ex.computation.badges]  # both pictures agree with the layer
     [True, True]
+    >>> ex.close()  # releases every widget it made
     """
 
     def __init__(self, rank: int = 2, x=None, *, kind: str = "max", size: int = 6,

@@ -85,16 +85,38 @@ class ReceptiveFieldExplorer(PaneExplorer):
         Input side (default: the preset's; for your model the size it declares, else 16).
     rank : {1, 2}
         Rank of ``model``'s layers (default 2; a model that declares its input says it).
-    preset : str
+    preset : str, default "three 3×3 convs"
         One of :data:`PRESETS`.
-    quiz : bool
-        Start in predict-then-reveal mode.
+    cell : int, default 22
+        Cell size in pixels (larger for projectors).
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`).
+    seed : int, default 0
+        Seed of the quiz's exercises.
+
+    Raises
+    ------
+    TypeError
+        For a ``model`` without ``.layers`` (not a model), or an unknown keyword argument.
+    ValueError
+        For a ``preset`` not in :data:`PRESETS`.
 
     Examples
     --------
-    >>> ex = ReceptiveFieldExplorer(preset="three 3×3 convs")  # doctest: +SKIP
-    >>> ex.computation.size  # doctest: +SKIP
+    >>> ex = ReceptiveFieldExplorer(preset="three 3×3 convs")
+    >>> ex.computation.size  # one output cell sees a 7x7 patch of the input
     (7, 7)
+    >>> ex.close()  # releases every widget it made
+
+    Your own model, here a conv, a pooling and a conv again:
+
+    >>> from convkit import layers, models
+    >>> model = models.Sequential([layers.Conv2D(1, 3, input_shape=(12, 12, 1)),
+    ...                            layers.MaxPooling2D(), layers.Conv2D(1, 3)])
+    >>> ex = ReceptiveFieldExplorer(model)
+    >>> ex.computation.size
+    (8, 8)
+    >>> ex.close()
     """
 
     def __init__(self, model=None, *, input_size: int | None = None, rank: int = 2,

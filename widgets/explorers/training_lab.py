@@ -32,20 +32,22 @@ class TrainingLab(W.VBox, Owner):
 
     Parameters
     ----------
-    target : str
+    target : str, default "Sobel x"
         The kernel to learn, one of :data:`~convkit.widgets.scene.training.TARGETS`.
-    optimizer : str
+    optimizer : str, default "SGD + momentum"
         "SGD + momentum", "SGD", "Adam" or "RMSprop".
     learning_rate : float, optional
         Default: the optimizer's default.
-    epochs_per_frame : int
+    epochs_per_frame : int, default 1
         Epochs (of three batches) trained per Play tick.
-    seed : int
+    seed : int, default 0
         Seeds the starting kernel.
-    size : int
+    size : int, default 48
         Photo side (48: a chunk + redraw stays well under 50 ms).
-    quiz : bool
-        Start in predict-then-reveal mode.
+    cell : int, default 34
+        Cell size in pixels of the kernels drawn (larger for projectors).
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`).
 
     Attributes
     ----------
@@ -54,11 +56,21 @@ class TrainingLab(W.VBox, Owner):
     render_count : int
         How many redraws ran.
 
+    Raises
+    ------
+    ValueError
+        For a ``target`` or ``optimizer`` not among the choices above, a ``learning_rate``
+        that is not a positive number, or a ``size`` below 3.
+    TypeError
+        For an unknown keyword argument.
+
     Examples
     --------
-    >>> lab = TrainingLab(target="Sobel y")  # doctest: +SKIP
-    >>> lab.train_chunk(); lab.run.epochs  # doctest: +SKIP
+    >>> lab = TrainingLab(target="Sobel y", size=16)  # small photos keep it quick
+    >>> lab.train_chunk()  # what one Play tick does: one epoch of three batches
+    >>> lab.run.epochs
     1
+    >>> lab.close()  # releases every widget it made
     """
 
     def __init__(self, target: str = "Sobel x", optimizer: str = "SGD + momentum",
