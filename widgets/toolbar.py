@@ -42,7 +42,12 @@ class Toolbar(W.VBox):
 
     Examples
     --------
-    >>> bar = Toolbar(Owner())  # doctest: +SKIP
+    >>> owner = Owner()
+    >>> owner._init_owner()
+    >>> bar = Toolbar(owner)
+    >>> bar.step.min, bar.play.value
+    (0, 0)
+    >>> owner.close_owned()
     """
 
     def __init__(self, owner: Owner, step_label: str = "step"):

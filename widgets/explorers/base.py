@@ -185,9 +185,11 @@ class Explorer(W.VBox, Owner):
 
         Examples
         --------
-        >>> from convkit.widgets import ConvExplorer  # doctest: +SKIP
-        >>> ConvExplorer().to_svg(0).startswith("<svg")  # doctest: +SKIP
+        >>> from convkit.widgets import ConvExplorer
+        >>> explorer = ConvExplorer()
+        >>> explorer.to_svg(0).startswith("<svg")
         True
+        >>> explorer.close()
         """
         self._steps(None)  # raises the plain "nothing to export" error for invalid settings
         step = self.toolbar.step.value if step is None else int(step)

@@ -281,7 +281,9 @@ def scene_svg(scene, **kwargs) -> str:
     --------
     >>> import numpy as np
     >>> from convkit.widgets.scene import ConvComputation, ConvConfig
-    >>> svg = scene_svg(ConvComputation(ConvConfig(), np.ones((4, 4))).scene(0))  # doctest: +SKIP
+    >>> svg = scene_svg(ConvComputation(ConvConfig(), np.ones((4, 4))).scene(0))
+    >>> svg.startswith("<svg") and "aria-label" in svg
+    True
     """
     return to_svg(_styled(scene, **kwargs), aria_label=scene.aria_label)
 
