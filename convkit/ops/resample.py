@@ -420,10 +420,10 @@ def crop_gradient(output_gradient, cropping, data_format=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
-        wrong number of entries (the message names the argument).
+        If ``output_gradient`` is not of rank 3, 4 or 5, or an amount is negative, too
+        large or has the wrong number of entries (the message names the argument).
     TypeError
-        If ``inputs`` is a complex, object or string array.
+        If ``output_gradient`` is not a float16, float32 or float64 array.
 
     Examples
     --------
@@ -461,10 +461,10 @@ def zero_pad_gradient(output_gradient, padding, data_format=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
-        wrong number of entries (the message names the argument).
+        If ``output_gradient`` is not of rank 3, 4 or 5, or an amount is negative, too
+        large or has the wrong number of entries (the message names the argument).
     TypeError
-        If ``inputs`` is a complex, object or string array.
+        If ``output_gradient`` is not a float16, float32 or float64 array.
 
     Examples
     --------
@@ -514,10 +514,10 @@ def upsample_gradient(output_gradient, size, data_format=None,
     Raises
     ------
     ValueError
-        If ``inputs`` is not of rank 3, 4 or 5, or an amount is negative, too large or has the
-        wrong number of entries (the message names the argument).
+        If ``output_gradient`` is not of rank 3, 4 or 5, its spatial sizes are not multiples
+        of ``size``, or ``size``/``interpolation`` is invalid (the message names the argument).
     TypeError
-        If ``inputs`` is a complex, object or string array.
+        If ``output_gradient`` is not a float16, float32 or float64 array.
 
     Examples
     --------
