@@ -235,11 +235,10 @@ def class_weights_as_sample_weights(y, class_weight, sample_weight=None) -> np.n
         raise ValueError("`class_weight` needs one class per sample: targets of shape "
                          f"(samples,), (samples, 1) or one-hot (samples, classes). Received "
                          f"targets of shape {np.shape(y)}.")
-    labels = np.round(labels).astype(np.int32)
-    weights = np.ones(labels.shape[0], np.float32)
-    for i, label in enumerate(labels.tolist()):
-        weights[i] = class_weight.get(label, 1.0)
-    return weights
+    # one lookup per distinct class, not per sample
+    classes, which = np.unique(np.round(labels).astype(np.int32), return_inverse=True)
+    per_class = np.array([class_weight.get(int(c), 1.0) for c in classes], np.float32)
+    return per_class[which.reshape(-1)]
 
 
 def train_validation_split(arrays, validation_split: float) -> tuple:
