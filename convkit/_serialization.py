@@ -13,6 +13,35 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
+# Keras's serialize functions hand these back unchanged: a name or a number is its own config.
+_PLAIN_VALUES = (str, int, float, bool)
+
+
+def is_plain_value(obj: Any) -> bool:
+    """True for what ``keras.<module>.serialize`` returns as it is (None, str, numbers)."""
+    return obj is None or isinstance(obj, _PLAIN_VALUES)
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def require_config(obj: Any, kind: str) -> None:
+    """TypeError naming ``kind`` unless ``obj`` has ``get_config`` (what Keras raises for an
+    object it cannot describe, rather than an AttributeError from deep inside)."""
+    if not hasattr(obj, "get_config"):
+        raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: expected "
+                        f"{_a(kind)} (an object with get_config)")
+
+
+def function_dict(fn: Any, module: str | None, kind: str) -> dict[str, Any]:
+    """The Keras dict of a plain function used as a ``kind``; TypeError for anything else."""
+    name = getattr(fn, "__name__", None)
+    if not callable(fn) or not isinstance(name, str):
+        raise TypeError(f"Cannot serialize {fn!r} of type {type(fn).__name__}: expected "
+                        f"{_a(kind)} object or a function")
+    return {"module": module, "class_name": "function", "config": name, "registered_name": name}
+
 
 def config_dict(obj: Any, module: str | None, registered_name: str | None = None
                 ) -> dict[str, Any]:
@@ -33,19 +62,20 @@ def from_config_dict(cls: type | None, config: Mapping, kind: str) -> Any:
     return cls.from_config(dict(config.get("config") or {}))
 
 
-def serialize_object(obj: Any, module: str, builtins: Mapping[str, type]) -> dict[str, Any] | None:
-    """Describe ``obj`` (an object with ``get_config``) as a Keras-style dict.
+def serialize_object(obj: Any, module: str, builtins: Mapping[str, type], kind: str
+                     ) -> Any:
+    """Describe ``obj`` (an object with ``get_config``, or a function) as a Keras-style dict;
+    None, names and numbers come back unchanged, as from Keras; anything else is a TypeError
+    naming ``kind``.
 
     Built-in classes are recorded under the Keras ``module`` with ``registered_name=None``;
     any other class (a user subclass) gets its own module (``None`` for ``__main__``) and
     its class name as ``registered_name``, as Keras does for unregistered custom objects.
     """
-    if obj is None:  # an unset initializer/regularizer/constraint, as Keras serialises it
-        return None
+    if is_plain_value(obj):  # None is an unset initializer/regularizer/constraint
+        return obj
     if not hasattr(obj, "get_config"):  # a plain function used as one
-        fn_name = getattr(obj, "__name__", type(obj).__name__)
-        return {"module": getattr(obj, "__module__", None), "class_name": "function",
-                "config": fn_name, "registered_name": fn_name}
+        return function_dict(obj, getattr(obj, "__module__", None), kind)
     cls = type(obj)
     if builtins.get(cls.__name__) is cls:
         return config_dict(obj, module)

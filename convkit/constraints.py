@@ -264,13 +264,19 @@ def serialize(constraint: Constraint) -> dict[str, Any]:
         Keras's serialised form (``module``, ``class_name``, ``config``,
         ``registered_name``), the dict a ``.keras`` file holds.
 
+    Raises
+    ------
+    TypeError
+        For an object that is neither a constraint nor a function (None, names and numbers
+        come back unchanged, as from Keras).
+
     Examples
     --------
     >>> from convkit import constraints
     >>> constraints.serialize(constraints.MaxNorm())["config"]
     {'max_value': 2, 'axis': 0}
     """
-    return serialize_object(constraint, "keras.constraints", _CLASSES)
+    return serialize_object(constraint, "keras.constraints", _CLASSES, "constraint")
 
 
 def deserialize(config: dict[str, Any] | str) -> Constraint:

@@ -310,6 +310,12 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
         Keras's serialised form (``module``, ``class_name``, ``config``,
         ``registered_name``), the dict a ``.keras`` file holds.
 
+    Raises
+    ------
+    TypeError
+        For an object that is neither a regularizer nor a function (None, names and numbers
+        come back unchanged, as from Keras).
+
     Examples
     --------
     >>> from convkit import regularizers
@@ -317,7 +323,7 @@ def serialize(regularizer: Regularizer) -> dict[str, Any]:
     {'module': 'keras.regularizers', 'class_name': 'L2', 'config': {'l2': 0.01}, \
 'registered_name': None}
     """
-    return serialize_object(regularizer, "keras.regularizers", _CLASSES)
+    return serialize_object(regularizer, "keras.regularizers", _CLASSES, "regularizer")
 
 
 def deserialize(config: dict[str, Any] | str) -> Regularizer:

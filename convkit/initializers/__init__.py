@@ -99,13 +99,19 @@ def serialize(initializer: Initializer) -> dict[str, Any]:
         Keras's serialised form (``module``, ``class_name``, ``config``,
         ``registered_name``), the dict a ``.keras`` file holds.
 
+    Raises
+    ------
+    TypeError
+        For an object that is neither a initializer nor a function (None, names and numbers
+        come back unchanged, as from Keras).
+
     Examples
     --------
     >>> from convkit import initializers
     >>> initializers.serialize(initializers.GlorotUniform())["config"]
     {'seed': None, 'input_axes': None, 'output_axes': None}
     """
-    return serialize_object(initializer, "keras.initializers", _CLASSES)
+    return serialize_object(initializer, "keras.initializers", _CLASSES, "initializer")
 
 
 def deserialize(config: dict[str, Any] | str) -> Initializer:

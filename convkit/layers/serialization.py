@@ -7,6 +7,8 @@ register their classes here from the floor above.
 import contextlib
 import threading
 
+from .._serialization import is_plain_value
+
 _REGISTRY: dict = {}
 # classes made known for the duration of a `custom_objects` block, per thread
 _SCOPES = threading.local()
@@ -22,8 +24,8 @@ def register(*classes) -> None:
 
     Raises
     ------
-    AttributeError
-        For an argument that is not a class.
+    TypeError
+        For an argument that is not a Layer subclass.
 
     Examples
     --------
@@ -37,7 +39,12 @@ def register(*classes) -> None:
     >>> layers.get("Scale") is Scale
     True
     """
+    from .base import Layer  # not at the top: base imports this module (through pickling)
+
     for cls in classes:
+        if not (isinstance(cls, type) and issubclass(cls, Layer)):
+            raise TypeError(f"register() expects Layer subclasses, received {cls!r} of type "
+                            f"{type(cls).__name__}")
         _REGISTRY[cls.__name__] = cls
 
 
@@ -60,8 +67,9 @@ def serialize(layer) -> dict:
 
     Raises
     ------
-    AttributeError
-        For an object that is not a layer.
+    TypeError
+        For an object that is not a layer (None, names and numbers come back unchanged, as
+        from Keras).
 
     Examples
     --------
@@ -70,6 +78,11 @@ def serialize(layer) -> dict:
     >>> entry["module"], entry["class_name"], entry["config"]["size"], "build_config" in entry
     ('keras.layers', 'UpSampling1D', 3, False)
     """
+    if is_plain_value(layer):
+        return layer
+    if not hasattr(layer, "_keras_module"):
+        raise TypeError(f"Cannot serialize {layer!r} of type {type(layer).__name__}: expected "
+                        "a convkit layer or model")
     out = {"module": layer._keras_module, "class_name": type(layer).__name__,
            "config": layer.get_config(), "registered_name": None}
     build_config = layer.get_build_config()

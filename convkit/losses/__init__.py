@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 
-from .._serialization import config_dict, from_config_dict
+from .._serialization import config_dict, from_config_dict, function_dict, is_plain_value
 from .base import Loss, LossFunctionWrapper
 from .crossentropy import (
     BinaryCrossentropy,
@@ -67,8 +67,9 @@ def serialize(loss) -> dict:
 
     Raises
     ------
-    AttributeError
-        For an object that is neither a loss object nor a function.
+    TypeError
+        For an object that is neither a loss object nor a function (None, names and numbers
+        come back unchanged, as from Keras).
 
     Examples
     --------
@@ -76,9 +77,10 @@ def serialize(loss) -> dict:
     >>> losses.serialize(losses.MeanAbsoluteError())["class_name"]
     'MeanAbsoluteError'
     """
+    if is_plain_value(loss):
+        return loss
     if not isinstance(loss, Loss):
-        return {"module": "keras.losses", "class_name": "function",
-                "config": loss.__name__, "registered_name": loss.__name__}
+        return function_dict(loss, "keras.losses", "loss")
     return config_dict(loss, "keras.losses")
 
 

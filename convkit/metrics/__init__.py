@@ -16,7 +16,7 @@ import inspect
 import re
 from collections.abc import Mapping
 
-from .._serialization import config_dict, from_config_dict
+from .._serialization import config_dict, from_config_dict, function_dict, is_plain_value
 from ..losses._shapes import classification_kind
 from .classes import (
     Accuracy,
@@ -69,8 +69,9 @@ def serialize(metric) -> dict:
 
     Raises
     ------
-    ValueError
-        For an object that is not a metric or a function.
+    TypeError
+        For an object that is not a metric or a function (None, names and numbers come back
+        unchanged, as from Keras).
 
     Examples
     --------
@@ -78,13 +79,11 @@ def serialize(metric) -> dict:
     >>> metrics.serialize(metrics.BinaryAccuracy(threshold=0.3))["config"]["threshold"]
     0.3
     """
+    if is_plain_value(metric):
+        return metric
     if isinstance(metric, Metric):
         return config_dict(metric, "keras.metrics")
-    name = getattr(metric, "__name__", None)
-    if not callable(metric) or name is None:
-        raise ValueError(f"Could not serialize metric: {metric!r}")
-    return {"module": "keras.metrics", "class_name": "function", "config": name,
-            "registered_name": name}
+    return function_dict(metric, "keras.metrics", "metric")
 
 
 def get(identifier):

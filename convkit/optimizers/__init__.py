@@ -17,7 +17,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 
-from .._serialization import config_dict, from_config_dict
+from .._serialization import config_dict, from_config_dict, is_plain_value, require_config
 from . import schedules
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
@@ -54,8 +54,9 @@ def serialize(optimizer) -> dict:
 
     Raises
     ------
-    AttributeError
-        For an object without ``get_config`` (not an optimizer).
+    TypeError
+        For an object without ``get_config`` (not an optimizer); None, names and numbers
+        come back unchanged, as from Keras.
 
     Examples
     --------
@@ -63,6 +64,9 @@ def serialize(optimizer) -> dict:
     >>> optimizers.serialize(optimizers.Adam())["class_name"]
     'Adam'
     """
+    if is_plain_value(optimizer):
+        return optimizer
+    require_config(optimizer, "optimizer")
     return config_dict(optimizer, "keras.optimizers")
 
 

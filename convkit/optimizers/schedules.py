@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._serialization import config_dict
+from .._serialization import config_dict, is_plain_value, require_config
 
 _F32 = np.float32
 
@@ -171,8 +171,9 @@ def serialize(schedule) -> dict:
 
     Raises
     ------
-    AttributeError
-        For an object without ``get_config`` (not a schedule).
+    TypeError
+        For an object without ``get_config`` (not a schedule); None, names and numbers
+        come back unchanged, as from Keras.
 
     Examples
     --------
@@ -180,6 +181,9 @@ def serialize(schedule) -> dict:
     >>> schedules.serialize(schedules.ExponentialDecay(0.1, 10, 0.5))["module"]
     'keras.optimizers.schedules'
     """
+    if is_plain_value(schedule):
+        return schedule
+    require_config(schedule, "learning-rate schedule")
     return config_dict(schedule, "keras.optimizers.schedules")
 
 
