@@ -8,7 +8,7 @@ SOURCES := pyproject.toml setup.py $(wildcard convkit/_kernels/*.pyx convkit/_ke
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: demo test test-fast test-debug test-asan bench lint docs clean
+.PHONY: demo test test-fast test-debug test-asan bench bench-sweep lint docs clean
 
 $(STAMP): $(SOURCES)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,15 @@ test-asan: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch unavailable: benchmarking without it"
 	$(PY) benchmarks/run.py --group all $(BENCH_ARGS)
+
+## make bench-sweep: the shape sweep (benchmarks/sweep.py: 74 layers of ResNet, ResNeXt,
+## MobileNetV2, EfficientNet, VGG, U-Net, DCGAN, WaveNet-style and C3D / 3-D U-Net at batch 1
+## and a training batch, both data formats, a float64 subset) against PyTorch CPU, same
+## protocol, 3 rounds (about 10-15 min on 2 cores); its table: benchmarks/report.py
+bench-sweep: $(STAMP)
+	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch unavailable: benchmarking without it"
+	$(PY) benchmarks/run.py --group sweep --rounds 3 --no-keras --no-numpy \
+		--json benchmarks/results/sweep.json $(BENCH_ARGS)
 
 ## make docs: the documentation site (Sphinx, furo theme) into build/docs/html, warnings as
 ## errors; installs the docs extra's tools on first use. Offline: no intersphinx, no remote

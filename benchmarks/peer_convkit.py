@@ -74,10 +74,11 @@ def _conv(case):
 def _separable(case):
     a, p = suite.separable_arrays(case), case.params
     x, dk, pk = a["x"], a["depthwise"], a["pointwise"]
+    s, fmt = p.get("s", 1), case.data_format
     if case.op == "depthwise":
-        run = lambda: ops.depthwise_conv(x, dk, padding="same")  # noqa: E731
+        run = lambda: ops.depthwise_conv(x, dk, s, "same", fmt)  # noqa: E731
     elif case.op == "separable":
-        run = lambda: ops.separable_conv(x, dk, pk, padding="same")  # noqa: E731
+        run = lambda: ops.separable_conv(x, dk, pk, s, "same", fmt)  # noqa: E731
     elif case.op == "depthwise_train":
         layer = _layer("DepthwiseConv2D", p["k"], padding="same", depth_multiplier=p["m"],
                        dtype=case.dtype)

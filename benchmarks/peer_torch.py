@@ -70,20 +70,23 @@ def _conv_fn(case):
     if p["kind"] == "convT":
         convt = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[rank]
         pad = ((k - 1) * d + 1 - s + 1) // 2 if padding == "same" else 0
-        out_pad = 1 if padding == "same" and s > 1 else 0
+        # the output_padding that gives Keras's output size (n * s for "same")
+        n = p["spatial"][0]
+        out_pad = p["out_spatial"][0] - ((n - 1) * s - 2 * pad + (k - 1) * d + 1)
         return lambda x, w, b: convt(x, w, b, stride=s, padding=pad, output_padding=out_pad,
                                      dilation=d)
     conv = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[rank]
+    groups = p.get("groups", 1)
     if padding == "causal":
         left = d * (k - 1)
-        return lambda x, w, b: conv(F.pad(x, (left, 0)), w, b, dilation=d)
+        return lambda x, w, b: conv(F.pad(x, (left, 0)), w, b, dilation=d, groups=groups)
     if padding == "same" and s == 1:
         tpad = "same"
     elif padding == "same":
         tpad = (k - 1) * d // 2  # symmetric: Keras's output size and work
     else:
         tpad = 0
-    return lambda x, w, b: conv(x, w, b, stride=s, padding=tpad, dilation=d)
+    return lambda x, w, b: conv(x, w, b, stride=s, padding=tpad, dilation=d, groups=groups)
 
 
 def _inference(fn):
@@ -127,8 +130,9 @@ def _backward(forward, dy, x, params, rank, fmt, kernel_to_keras=_kernel_to_kera
 def _separable(case):
     a, p = suite.separable_arrays(case), case.params
     c, m, k, f = p["c"], p["m"], p["k"], p.get("f", 0)
+    s, fmt = p.get("s", 1), case.data_format
     training = case.op.endswith("_train")
-    x = _to_torch(a["x"], 2, "channels_last", training)
+    x = _to_torch(a["x"], 2, fmt, training)
     # (k, k, C, M) -> (C*M, 1, k, k): output channel c*M + m, as in Keras
     dw = torch.from_numpy(np.ascontiguousarray(a["depthwise"].transpose(2, 3, 0, 1))) \
         .reshape(c * m, 1, k, k).requires_grad_(training)
@@ -137,11 +141,12 @@ def _separable(case):
     bias = torch.from_numpy(a["bias"]).requires_grad_(training)
 
     def forward(b):
-        y = F.conv2d(x, dw, None if f else b, padding=k // 2, groups=c)  # k odd: Keras same
+        # k odd: Keras's "same" output size (and its windows too at stride 1)
+        y = F.conv2d(x, dw, None if f else b, stride=s, padding=k // 2, groups=c)
         return F.conv2d(y, pw, b) if f else y
     if not training:
         run = _inference(lambda: forward(None))
-        return run, lambda: {"y": _to_keras(run(), 2, "channels_last")}
+        return run, lambda: {"y": _to_keras(run(), 2, fmt)}
 
     def to_keras(g):
         g = g.detach().numpy()

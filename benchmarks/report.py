@@ -9,7 +9,7 @@ import json
 import sys
 
 GROUP_TITLES = {"forward": "Forward pass", "training": "Training: forward + backward",
-                "pooling": "Pooling"}
+                "pooling": "Pooling", "sweep": "Shape sweep: layers of real networks, forward"}
 
 
 def _caption(meta: dict) -> str:
@@ -52,12 +52,40 @@ def _row(r: dict) -> str:
             f"{p['convkit'][r['unit']]:.1f} {unit} | {r['pct_of_limit']:.0f}% | {vs} |")
 
 
+def _sweep_row(r: dict) -> str:
+    p = r["peers"]
+    vs = "–"
+    if r.get("status", "ok") == "ok" and r.get("vs_torch"):
+        vs = f"{r['vs_torch']:.2f}"
+        if r.get("vs_torch_range"):
+            vs += f" [{r['vs_torch_range'][0]:.2f}–{r['vs_torch_range'][1]:.2f}]"
+    fmt = "NCHW" if r["data_format"] == "channels_first" else "NHWC"
+    return (f"| {r['note']} | {r['shape']} | {fmt} {r['dtype']} | {_ms(p, 'convkit')} | "
+            f"{_ms(p, 'torch')} | {vs} |")
+
+
+def _sweep_table(rows: list) -> list:
+    """One line per layer and variant, named by network and layer, then what is below 1.0x."""
+    lines = ["| network, layer | shape | format | convkit ms | torch ms | × torch |",
+             "|---|---|---|---:|---:|---:|"]
+    lines += [_sweep_row(r) for r in rows]
+    slow = [r for r in rows if r.get("vs_torch") and r["vs_torch"] < 1.0]
+    if slow:
+        lines += ["", f"Below 1.0× PyTorch: {len(slow)} of {len(rows)} rows ("
+                  + ", ".join(f"{r['note']} {r['shape']}" for r in slow[:12])
+                  + (", …" if len(slow) > 12 else "") + ")."]
+    return lines
+
+
 def markdown(data: dict) -> str:
     lines = [_caption(data["meta"])]
     groups = {}
     for r in data["rows"]:
         groups.setdefault(r.get("group", "forward"), []).append(r)
     for group, rows in groups.items():
+        if group == "sweep":
+            lines += ["", f"**{GROUP_TITLES[group]}**", ""] + _sweep_table(rows)
+            continue
         lines += ["", f"**{GROUP_TITLES.get(group, group)}**", "",
                   "| case | shape | convkit ms | torch ms | Keras/jax ms | NumPy ms | "
                   "convkit rate | % of limit | × torch |",

@@ -7,7 +7,8 @@ outputs saved by different processes.
 
 Groups: ``forward`` (the design notes' suite), ``training`` (forward + backward of the conv
 cases, and one Adam step of a small autoencoder), ``pooling`` (MaxPooling2D/AveragePooling2D
-forward, and forward + backward).
+forward, and forward + backward), and ``sweep`` (layers of real networks, forward:
+``benchmarks/sweep.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-GROUPS = ("forward", "training", "pooling")
+GROUPS = ("forward", "training", "pooling")  # what "all" runs (``make bench``)
+# the shape sweep (``benchmarks/sweep.py``, ``make bench-sweep``) runs on its own
+ALL_GROUPS = GROUPS + ("sweep",)
 
 # id -> (kind, batch, spatial, cin, cout, kernel, stride, padding, dtype, data_format, dilation)
 # (also read by kernel_ab.py and bit_identity.py)
@@ -94,38 +97,61 @@ def out_size(n: int, k: int, s: int, padding: str, d: int = 1) -> int:
     return (n - d * (k - 1) - 1) // s + 1
 
 
+def torch_same_aligned(spatial: tuple, k: int, s: int, padding: str, d: int = 1) -> bool:
+    """Whether PyTorch's symmetric padding ``(k - 1) * d // 2`` (its spelling of a strided
+    "same" layer) places the windows where Keras's "same" split does, on every axis."""
+    if padding != "same" or s == 1:
+        return True
+    for n in spatial:
+        out = -(-n // s)
+        before = max((out - 1) * s + (k - 1) * d + 1 - n, 0) // 2
+        pad = (k - 1) * d // 2
+        if before != pad or (n + 2 * pad - (k - 1) * d - 1) // s + 1 != out:
+            return False
+    return True
+
+
+def conv_case(case_id: str, group: str, spec: tuple, training: bool = False, groups: int = 1,
+              peers: tuple = ("convkit", "torch", "keras"), note: str = "") -> Case:
+    """A conv or transposed-conv case from ``spec`` = (kind, batch, spatial, cin, cout,
+    kernel, stride, padding, dtype, data_format, dilation), the layout of :data:`CONV_TABLE`
+    (also used by the shape sweep, ``benchmarks/sweep.py``, with ``groups``)."""
+    kind, n, spatial, cin, cout, k, s, padding, dtype, fmt, d = spec
+    rank = len(spatial)
+    if kind == "conv":
+        out_spatial = tuple(out_size(x, k, s, padding, d) for x in spatial)
+        macs = n * math.prod(out_spatial) * cout * k**rank * (cin // groups)
+    else:  # transposed: every input pixel meets every tap once
+        out_spatial = tuple(x * s if padding == "same" else (x - 1) * s + k for x in spatial)
+        macs = n * math.prod(spatial) * cin * k**rank * cout
+    params = dict(kind=kind, batch=n, spatial=spatial, out_spatial=out_spatial, cin=cin,
+                  cout=cout, k=k, s=s, padding=padding, dilation=d, rank=rank, groups=groups)
+    aligned = {"torch": True, "keras": True}
+    if kind == "conv" and not torch_same_aligned(spatial, k, s, padding, d):
+        aligned["torch"] = ("symmetric padding (PyTorch's spelling) shifts the stride-2 "
+                            "windows by one pixel against Keras's 'same'")
+    if kind == "convT" and padding == "same" and s > 1:
+        aligned["torch"] = ("padding and output_padding give Keras's output size, "
+                            "aligned differently")
+    peers = tuple(p for p in peers if not (p == "keras" and (
+        training or dtype != "float32" or padding == "causal")))
+    shape = (f"b{n} {'x'.join(map(str, spatial))} {cin}->{cout} k{k} s{s} {padding}"
+             + (f" d{d}" if d > 1 else "") + (f" g{groups}" if groups > 1 else ""))
+    op = ("conv_train" if kind == "conv" else "convT_train") if training else kind
+    # training: the forward, the input-gradient and the weight-gradient passes
+    return Case(case_id, group, "compute", op, 2 * macs * (3 if training else 1), params,
+                peers, {p: aligned[p] for p in peers if p != "convkit"}, dtype, fmt, shape,
+                note)
+
+
 def _conv_cases(quick: bool, training: bool) -> list:
     out = []
-    for case_id, (kind, n, spatial, cin, cout, k, s, padding, dtype, fmt, d) in \
-            CONV_TABLE.items():
+    for case_id, spec in CONV_TABLE.items():
         if quick:
             n, spatial, cin, cout = CONV_QUICK[case_id]
-        rank = len(spatial)
-        if kind == "conv":
-            out_spatial = tuple(out_size(x, k, s, padding, d) for x in spatial)
-            macs = n * math.prod(out_spatial) * cout * k**rank * cin
-        else:  # transposed "same": every input pixel meets every tap once
-            out_spatial = tuple(x * s for x in spatial)
-            macs = n * math.prod(spatial) * cin * k**rank * cout
-        params = dict(kind=kind, batch=n, spatial=spatial, out_spatial=out_spatial, cin=cin,
-                      cout=cout, k=k, s=s, padding=padding, dilation=d, rank=rank)
-        aligned = {"torch": True, "keras": True}
-        if kind == "conv" and s > 1 and padding == "same":
-            aligned["torch"] = ("symmetric padding (PyTorch's spelling) shifts the stride-2 "
-                                "windows by one pixel against Keras's 'same'")
-        if kind == "convT":
-            aligned["torch"] = ("padding=1, output_padding=1 gives Keras's output size, "
-                                "aligned differently")
-        peers = ("convkit", "torch") + (() if training or dtype != "float32"
-                                         or padding == "causal" else ("keras",))
-        shape = (f"b{n} {'x'.join(map(str, spatial))} {cin}->{cout} k{k} s{s} {padding}"
-                 + (f" d{d}" if d > 1 else ""))
-        op = ("conv_train" if kind == "conv" else "convT_train") if training else kind
-        # training: the forward, the input-gradient and the weight-gradient passes
-        out.append(Case(case_id + ("_train" if training else ""),
-                        "training" if training else "forward", "compute",
-                        op, 2 * macs * (3 if training else 1), params, peers,
-                        {p: aligned[p] for p in peers if p != "convkit"}, dtype, fmt, shape))
+            spec = (spec[0], n, spatial, cin, cout, *spec[5:])
+        out.append(conv_case(case_id + ("_train" if training else ""),
+                             "training" if training else "forward", spec, training))
     return out
 
 
@@ -240,6 +266,10 @@ def cases(quick: bool = False, groups=GROUPS) -> list:
             [_autoencoder_case(quick)]
     if "pooling" in groups:
         out += _pooling_cases(quick)
+    if "sweep" in groups:
+        from benchmarks import sweep  # it builds its cases from this module's helpers
+
+        out += sweep.cases(quick)
     return out
 
 
@@ -255,9 +285,10 @@ def conv_arrays(case: Case) -> dict:
     rng = rng_for(case)
     x = rng.uniform(-1, 1, (p["batch"], *p["spatial"], p["cin"])).astype(dt)
     k, rank = p["k"], p["rank"]
-    fan_in = k**rank * p["cin"]
+    cin_per_group = p["cin"] // p.get("groups", 1)
+    fan_in = k**rank * cin_per_group
     if p["kind"] == "conv":
-        kernel = rng.uniform(-1, 1, (k,) * rank + (p["cin"], p["cout"]))
+        kernel = rng.uniform(-1, 1, (k,) * rank + (cin_per_group, p["cout"]))
     else:
         kernel = rng.uniform(-1, 1, (k,) * rank + (p["cout"], p["cin"]))
     kernel = (kernel / math.sqrt(fan_in)).astype(dt)
@@ -270,12 +301,15 @@ def conv_arrays(case: Case) -> dict:
 
 
 def separable_arrays(case: Case) -> dict:
-    """Inputs of a depthwise/separable case (NHWC, Keras kernel layouts, output gradient)."""
+    """Inputs of a depthwise/separable case (the case's data format, Keras kernel layouts,
+    output gradient for "same" stride-1 cases)."""
     p, dt = case.params, np.dtype(case.dtype)
     rng = rng_for(case)
     n, s, c, m, k = p["batch"], p["size"], p["c"], p["m"], p["k"]
     f = p.get("f", 0)
     x = rng.standard_normal((n, s, s, c)).astype(dt)
+    if case.data_format == "channels_first":
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
     dk = (rng.standard_normal((k, k, c, m)) / k).astype(dt)
     pk = (rng.standard_normal((1, 1, c * m, f)) / math.sqrt(c * m)).astype(dt) if f else None
     bias = rng.uniform(-0.1, 0.1, f if f else c * m).astype(dt)

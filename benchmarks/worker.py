@@ -74,7 +74,7 @@ def main(argv=None) -> int:
         peer = importlib.import_module(f"benchmarks.peer_{args.library}")
         peer.set_threads(args.threads)
         report["version"] = peer.version()
-        by_id = {c.id: c for c in suite.cases(args.quick)}
+        by_id = {c.id: c for c in suite.cases(args.quick, suite.ALL_GROUPS)}
         unknown = [i for i in args.cases if i not in by_id]
         if unknown:
             parser.error(f"unknown case ids: {unknown}")

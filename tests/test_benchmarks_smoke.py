@@ -147,3 +147,42 @@ def test_kernel_ab_compares_two_copies_of_the_loaded_builds(tmp_path):
         assert [r[0] for r in rows] == cases
         for r in rows:
             assert float(r[1]) > 0 and float(r[2]) > 0 and r[-1] == "identical"
+
+
+def test_quick_shape_sweep_covers_real_networks_in_both_formats(tmp_path):
+    from benchmarks import sweep
+
+    out = tmp_path / "sweep.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--group", "sweep", "--quick",
+         "--rounds", "1", "--calls", "1", "--warmup", "0", "--threads", "1", "--no-keras",
+         "--no-numpy", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    data = json.loads(out.read_text())
+    rows = data["rows"]
+    layers = {r["note"] for r in rows}
+    assert len(layers) >= 60 and len(layers) == len(sweep.CONV_LAYERS) + len(sweep.DEPTHWISE_LAYERS)
+    for network in ("ResNet-18", "ResNet-50", "ResNeXt-50 32x4d", "MobileNetV2",
+                    "EfficientNet-B0", "VGG-16", "U-Net", "DCGAN", "WaveNet-style", "C3D",
+                    "3-D U-Net"):
+        assert any(note.startswith(network + " ") for note in layers), network
+    assert {r["data_format"] for r in rows} == {"channels_last", "channels_first"}
+    assert {r["dtype"] for r in rows} == {"float32", "float64"}
+    assert {r["shape"].split()[0] for r in rows} >= {"b1", "b2"}  # batch 1 and a training batch
+    assert any(" g32" in r["shape"] for r in rows)  # grouped (ResNeXt)
+    assert all(r["group"] == "sweep" and r["status"] == "ok" for r in rows), \
+        [(r["id"], r.get("message")) for r in rows if r["status"] != "ok"]
+    if data["meta"]["torch"] is not None:
+        for r in rows:
+            # every row PyTorch spells alike computed convkit's numbers (grouped, transposed,
+            # causal, depthwise, channels_first and float64 included)
+            assert r["agreement"]["torch"]["status"] in ("ok", "not aligned"), r
+        assert sum(r["agreement"]["torch"]["status"] == "ok" for r in rows) > len(rows) // 2
+        assert "sweep: geometric mean" in proc.stdout
+    table = report.markdown(data)
+    assert "**Shape sweep: layers of real networks, forward**" in table
+    assert "| ResNeXt-50 32x4d layer1.0.conv2 |" in table
+    # the default groups never include the long sweep
+    assert all(c.group != "sweep" for c in run.select_cases(True, ["all"], None))
