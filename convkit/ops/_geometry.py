@@ -5,6 +5,7 @@ per spatial axis, padded to three axes (``D, H, W``) with singleton leading axes
 2-D, so every rank runs the same kernel.
 """
 
+import functools
 from dataclasses import dataclass, replace
 
 from . import shapes
@@ -35,6 +36,15 @@ def _pad3(values, fill):
     return (fill,) * (3 - len(values)) + tuple(values)
 
 
+def _plain_ints(value) -> bool:
+    """An int or a tuple of ints, of exactly type int: the arguments whose geometry can be
+    remembered (a float, a bool or a list must go through the checks each time, since
+    ``2.0 == 2`` would otherwise find the result of an accepted ``2``)."""
+    if type(value) is int:
+        return True
+    return type(value) is tuple and all(type(v) is int for v in value)
+
+
 def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
                   who: str = "conv") -> ConvGeometry:
     """Validate ``strides``/``padding``/``dilation_rate`` and compute output size and padding.
@@ -42,6 +52,17 @@ def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
     Raises ``ValueError`` (Keras's wording) when a ``valid`` output would be empty, and when
     ``causal`` is asked of a rank other than 1.
     """
+    in_spatial, kernel_spatial = tuple(in_spatial), tuple(kernel_spatial)
+    if (type(padding) is str and _plain_ints(strides) and _plain_ints(dilation_rate)
+            and _plain_ints(in_spatial) and _plain_ints(kernel_spatial)):
+        # a layer asks the same question on every call: answering from memory saves a few
+        # microseconds of Python per call, which is most of a small layer's time
+        return _remembered_geometry(in_spatial, kernel_spatial, strides, padding,
+                                    dilation_rate, who)
+    return _geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate, who)
+
+
+def _geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate, who) -> ConvGeometry:
     rank = len(in_spatial)
     strides = standardize_tuple(strides, rank, "strides")
     dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
@@ -58,6 +79,10 @@ def conv_geometry(in_spatial, kernel_spatial, strides, padding, dilation_rate,
         in_spatial=_pad3(in_spatial, 1), out_spatial=_pad3(out, 1),
         kernel_spatial=_pad3(kernel_spatial, 1), strides=_pad3(strides, 1),
         dilation=_pad3(dilation, 1), pad_before=_pad3(before, 0), _rank=rank)
+
+
+# errors are raised, never remembered; ConvGeometry is frozen, so sharing one is safe
+_remembered_geometry = functools.lru_cache(maxsize=512)(_geometry)
 
 
 def with_explicit_padding(x5, geometry: ConvGeometry) -> tuple:

@@ -8,6 +8,8 @@ Winograd kernel instead (``ops/_winograd.py``), chosen by the ``algorithm`` argu
 :func:`convkit.config.set_conv_algorithm`.
 """
 
+import math
+
 import numpy as np
 
 from .. import config
@@ -260,7 +262,7 @@ def conv_5d(x5, packed_kernel: PackedConvKernel, groups: int, geometry, bias, re
         if not packed_kernel.finite:
             x5, geometry = with_explicit_padding(x5, geometry)
         p = packed_kernel.packed(groups)
-        macs = out.size * int(np.prod(geometry.kernel_spatial)) * p.cg
+        macs = out.size * math.prod(geometry.kernel_spatial) * p.cg
         run_direct(x5, p, packed_bias(bias, filters, p, dtype), out,
                    in_spatial=geometry.in_spatial, out_spatial=geometry.out_spatial,
                    kernel_spatial=geometry.kernel_spatial, strides=geometry.strides,
