@@ -36,12 +36,17 @@ class Question:
     kind : {"value", "shape"}
     why : str
         The explanation shown after answering: the formula with the numbers.
+    slack : float
+        Extra absolute tolerance of a ``value`` answer when the prompt shows rounded numbers
+        (a photo's pixels to two decimals): the distance between the exact answer and the
+        one the shown numbers give (see :func:`rounding_slack`).
     """
 
     prompt: str
     answer: object
     kind: str
     why: str
+    slack: float = 0.0
 
 
 def parse_answer(text: str, kind: str):
@@ -84,7 +89,7 @@ def is_right(given, question: Question) -> bool:
     """
     if question.kind == "value":
         expected = float(question.answer)
-        return abs(float(given) - expected) <= 0.006 + 1e-4 * abs(expected)
+        return abs(float(given) - expected) <= 0.006 + 1e-4 * abs(expected) + question.slack
     expected = tuple(int(a) for a in question.answer)
     given = tuple(given) if isinstance(given, (tuple, list)) else (int(given),)
     if len(given) == 1 and len(expected) > 1:
@@ -270,13 +275,54 @@ def conv_quiz(explorer, enabled: bool = False, seed: int = 0) -> Quiz:
                 enabled=enabled, seed=seed)
 
 
-def _grid_text(a) -> str:
+def _grid_text(a, text=None) -> str:
+    """A 1-D, 2-D or 3-D array as prompt text: rows split by " / ", depth slices by " | ";
+    each number written by ``text`` (default the cells' own ``fmt``)."""
     a = np.asarray(a, dtype=np.float64)
-    from .scene.text import fmt
+    if text is None:
+        from .scene.text import fmt as text
 
     if a.ndim == 1:
-        return "[" + " ".join(fmt(v) for v in a) + "]"
-    return "[" + " / ".join(" ".join(fmt(v) for v in row) for row in a) + "]"
+        return "[" + " ".join(text(v) for v in a) + "]"
+    if a.ndim == 3:
+        return " | ".join(_grid_text(depth, text) for depth in a)
+    return "[" + " / ".join(" ".join(text(v) for v in row) for row in a) + "]"
+
+
+def weight_text(value) -> str:
+    """A kernel weight as a prompt prints it: up to 4 decimals, so 1/16 reads 0.0625 (the
+    cells' two-decimal labels would print 0.06 and make the arithmetic wrong)."""
+    v = float(np.round(float(value), 4))
+    return f"{v:g}" if v != 0 else "0"
+
+
+def as_shown(a, text=None) -> np.ndarray:
+    """The numbers of ``a`` as a prompt prints them (``text``, default ``fmt``), read back:
+    what a student computes with."""
+    if text is None:
+        from .scene.text import fmt as text
+    a = np.asarray(a, dtype=np.float64)
+    return np.array([float(text(v)) for v in a.ravel()], dtype=np.float64).reshape(a.shape)
+
+
+def rounding_slack(exact: float, from_shown: float) -> float:
+    """How far the answer computed from a prompt's rounded numbers lies from the exact one
+    (convkit's op on the real data): the extra tolerance a :class:`Question` grants, so a
+    student who multiplies the printed two-decimal pixels is right, and no more."""
+    return float(abs(float(exact) - float(from_shown)))
+
+
+def products_text(left, right, text_left=None, text_right=None) -> str:
+    """``"a·b + c·d + …"`` with negative factors parenthesised, numbers as the prompt shows
+    them."""
+    from .scene.text import fmt
+
+    def factor(v, text):
+        t = (text or fmt)(v)
+        return f"({t.replace('-', '−')})" if t.startswith("-") else t
+
+    return " + ".join(f"{factor(a, text_left)}·{factor(b, text_right)}"
+                      for a, b in zip(np.ravel(left), np.ravel(right), strict=True))
 
 
 def _conv_question(explorer, kind: str) -> Question:
@@ -335,4 +381,5 @@ def _conv_exercise(explorer, rng):
         ex.toolbar.step.value = int(rng.integers(0, ex.toolbar.step.max + 1))
 
 
-__all__ = ["Question", "Quiz", "parse_answer", "is_right", "conv_quiz"]
+__all__ = ["Question", "Quiz", "parse_answer", "is_right", "conv_quiz", "as_shown",
+           "rounding_slack", "products_text", "weight_text"]

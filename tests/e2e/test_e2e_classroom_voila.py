@@ -146,3 +146,38 @@ def test_pooling_and_training_lab_render_react_to_keyboard_and_quiz_at_1280x720(
     expect(lab.locator("svg[role=img]").first).to_have_attribute(
         "aria-label", re.compile(r"After 1 epochs and 4 batches"), timeout=TIMEOUT)
     page.screenshot(path=str(shots / "voila_training_lab_1280x720.png"), full_page=False)
+
+
+def test_transposed_quiz_toggle_hides_then_reveals_at_1280x720(page, voila_url, shots):
+    from convkit.widgets import TransposedConvExplorer
+
+    # the notebook's TransposedConvExplorer, built headless: its first question's answer
+    headless = TransposedConvExplorer(size=2, kernel_size=3, strides=2, quiz=True)
+    try:
+        question = headless.quiz.question
+    finally:
+        headless.close()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    _first_explorer(page, voila_url)
+    transposed = _explorer(page, "output_padding ambiguity")
+    expect(transposed).to_be_visible(timeout=TIMEOUT)
+    picture = transposed.locator("svg[role=img]").first
+    expect(picture).to_be_visible(timeout=TIMEOUT)
+    toggle = transposed.locator("button", has_text="quiz: predict first")
+    toggle.scroll_into_view_if_needed()
+    toggle.focus()
+    page.keyboard.press("Enter")  # the quiz is off by default: turn it on by keyboard
+    expect(transposed.locator(".widget-html-content", has_text="What is OUTPUT (2, 2)?")
+           ).to_be_visible(timeout=TIMEOUT)
+    expect(picture).to_be_hidden()
+    box = transposed.locator(".widget-text", has=page.locator("label", has_text="your answer")
+                             ).locator("input")
+    box.scroll_into_view_if_needed()
+    box.fill(f"{question.answer:g}")  # 36: the four stamps that overlap there
+    box.press("Enter")
+    expect(transposed.locator(".widget-html-content", has_text="✓ Right")).to_be_visible(
+        timeout=TIMEOUT)
+    expect(transposed.locator(".widget-html-content", has_text="1·9 + 2·7 + 3·3 + 4·1 = 36")
+           ).to_be_visible()
+    expect(picture).to_be_visible(timeout=TIMEOUT)
+    page.screenshot(path=str(shots / "voila_transposed_quiz_1280x720.png"), full_page=False)

@@ -10,12 +10,21 @@ from traitlets import Unicode
 
 from .. import samples
 from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
+from ..quiz import (
+    Question,
+    Quiz,
+    _grid_text,
+    as_shown,
+    products_text,
+    rounding_slack,
+    weight_text,
+)
 from ..render import Drawing, png_bytes, to_rgb, to_svg, without_text
 from ..render.grid import grid, outline
 from ..scene.conv import ConvComputation, ConvConfig
 from ..scene.filters import DESCRIPTIONS, PRESET_NAMES, kernel_for
 from ..scene.photo import check_picture, fit_longer_side, picture_from_bytes
-from ..scene.text import fmt
+from ..scene.text import axis_text, fmt
 from .base import Explorer, dropdown_row
 
 SOURCES = ("Grace Hopper", "MRI slice", "checkerboard", "letter A", "edge")
@@ -51,6 +60,13 @@ class ImageFilterLab(Explorer):
     preset : str
         One of identity, box blur, Gaussian, sharpen, Sobel x, Sobel y, Laplacian, emboss,
         outline.
+    kernel_size : {3, 5}, default 3
+    scale : int, default 4
+        Screen pixels per photo pixel (the zoom).
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`): predict the
+        feature map's size, or its value at a cell from the patch under the window and the
+        kernel.
 
     Raises
     ------
@@ -71,7 +87,7 @@ class ImageFilterLab(Explorer):
     image_class = DescribedImage
 
     def __init__(self, image=None, *, size: int = 64, preset: str = "Sobel x",
-                 kernel_size: int = 3, scale: int = 4):
+                 kernel_size: int = 3, scale: int = 4, quiz: bool = False):
         super().__init__()
         # the learner's picture at full resolution; the size selector fits it on every compute
         self._user_x = None if image is None else check_picture(image)
@@ -118,7 +134,12 @@ class ImageFilterLab(Explorer):
         t = self.toolbar
         self.view.layout.display = "none"
         body = m(W.HBox, [self.image, m(W.VBox, [self.magnifier, self.weight_grid])])
-        self._finish([controls, t, t.banner, body, t.caption, t.formula, t.sentences, t.code])
+        self.quiz = Quiz(self, self._question, self._exercise,
+                         ("feature map value", "output size"),
+                         [self.image, self.magnifier, t.caption, t.formula, t.sentences],
+                         enabled=quiz)
+        self._finish([controls, self.quiz, t, t.banner, body, t.caption, t.formula, t.sentences,
+                      t.code])
 
     # ---- kernel editing ----
     def _apply_preset(self, name):
@@ -138,12 +159,12 @@ class ImageFilterLab(Explorer):
 
     def _rewrite_kernel(self, write):
         """Write weights with ``write()`` as one user action: no render per weight box."""
-        self._busy = True
+        was_busy, self._busy = self._busy, True
         try:
             with self.hold_sync():
                 write()
         finally:
-            self._busy = False
+            self._busy = was_busy  # inside a larger action (a quiz exercise), stay busy
         self._on_param(None)
 
     def _on_preset(self, change):
@@ -318,6 +339,72 @@ class ImageFilterLab(Explorer):
     def frame(self, step: int):
         """RGB frame of ``step`` (photo with window, feature map, caption)."""
         return to_rgb(self._styled(self._drawing(self._scene(step))))
+
+    # ---- quiz ----
+    def _question(self, kind: str) -> Question:
+        c = self.computation
+        if c is None:
+            raise ValueError("the settings are not valid")
+        config = c.config
+        k = self.kernel_size.value
+        setting = (f"{k}×{k} kernel, stride {config.strides[0]}, dilation "
+                   f"{config.dilation_rate[0]}, padding '{config.padding}'")
+        if kind == "output size":
+            h, w = c.in_spatial
+            return Question(
+                prompt=(f"INPUT photo {h}×{w} pixels, {setting}: what is the feature map's "
+                        "shape (rows × cols)?"),
+                answer=tuple(c.out_spatial), kind="shape", why="; ".join(c.shape_formula()))
+        scene = self._scene(self.toolbar.step.value)
+        patch = scene.padded[np.ix_(*scene.window)][..., 0]
+        kernel = scene.kernel[..., 0, 0]
+        relu = config.activation == "relu"
+        from_shown = float(np.sum(as_shown(patch) * as_shown(kernel, weight_text)))
+        if relu:
+            from_shown = max(from_shown, 0.0)
+        answer = scene.value  # ops.conv on the unrounded photo
+        sum_text = products_text(patch, kernel, None, weight_text)
+        preset = "" if self.preset.value == "(custom)" else f" ({self.preset.value})"
+        why = (f"y{axis_text(scene.position)} = " + (f"relu({sum_text})" if relu else sum_text)
+               + f" = {from_shown:.4g} from the numbers shown; ops.conv on the unrounded "
+               f"photo gives {answer:.4g}")
+        return Question(
+            prompt=(f"Feature map cell {axis_text(scene.position)} ({setting}): the photo "
+                    f"under the window reads {_grid_text(patch)} (PADDING reads 0), the "
+                    f"kernel{preset} is {_grid_text(kernel, weight_text)}"
+                    + (", then ReLU" if relu else "") + ". What value comes out? (multiply "
+                    "cell by cell and add up; no bias)"),
+            answer=answer, kind="value", why=why, slack=rounding_slack(answer, from_shown))
+
+    def _exercise(self, rng):
+        self._busy = True
+        try:
+            with self.hold_sync():
+                self.source.value = str(rng.choice(SOURCES))
+                self.size.value = int(rng.choice([32, 48]))
+                dilated = rng.random() < 0.2  # Keras: a stride or a dilation above 1
+                self.stride.value = 1 if dilated else int(rng.integers(1, 4))
+                self.dilation.value = 2 if dilated else 1
+                self.padding.value = str(rng.choice(["same", "valid"]))
+                self.relu.value = bool(rng.random() < 0.3)
+                # the weights follow: the preset is (re)applied at the new size
+                self.kernel_size.value = 5 if rng.random() < 0.2 else 3
+                self.preset.value = str(rng.choice(PRESET_NAMES))
+        finally:
+            self._busy = False
+        self._on_param(None)
+        self.toolbar.step.value = self._varied_step(rng)
+
+    def _varied_step(self, rng) -> int:
+        """A random step whose window holds more than one grey level (a flat patch of a
+        checkerboard or a letter makes a dull sum); any step if the photo is flat."""
+        c = self.computation
+        steps = rng.permutation(self.toolbar.step.max + 1)
+        for step in steps[:64]:
+            position = tuple(int(i) for i in np.unravel_index(step, c.out_spatial))
+            if np.ptp(c.padded[np.ix_(*c.window(position))]) > 0:
+                return int(step)
+        return int(steps[0])
 
 
 __all__ = ["ImageFilterLab", "SOURCES"]

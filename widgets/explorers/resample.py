@@ -5,11 +5,12 @@ import ipywidgets as W
 import numpy as np
 
 from .. import samples
+from ..quiz import Question, Quiz, _grid_text, as_shown, rounding_slack, weight_text
 from ..render import to_rgb, to_svg
 from ..render.resample_photo import photo_drawing
 from ..scene.resample import INTERPOLATIONS, ResampleComputation, ResampleConfig
 from ..scene.resample_photo import DEFAULT_PATCH, PhotoConfig, PhotoResampleComputation
-from ..scene.text import fmt
+from ..scene.text import axis_text, fmt
 from .base import Explorer, dropdown_row
 
 _OPS = (("UpSampling", "upsample"), ("ZeroPadding", "pad"), ("Cropping", "crop"))
@@ -35,6 +36,17 @@ class ResampleExplorer(Explorer):
         ``ramp``, ``impulse``, ``random ints`` or, in 2-D, a photo (``Grace Hopper``,
         ``MRI slice``) of ``photo_size`` pixels: cropped, zero-padded or upsampled, with
         the five modes side by side on a zoomed patch and a magnifier under the selected cell.
+    factor : int, default 2
+        UpSampling factor per axis.
+    before, after : int, default 1
+        Cells cropped or zero-padded at the start and at the end of every axis.
+    cell : int, default 30
+        Cell size in pixels (larger for projectors).
+    photo_size : int, default 32
+        Side of the sample photo in pixels.
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`): predict the output
+        shape, or one output value from the input cells it reads.
 
     Raises
     ------
@@ -53,7 +65,7 @@ class ResampleExplorer(Explorer):
     def __init__(self, operation: str = "upsample", rank: int = 2, x=None, *, size: int = 4,
                  factor: int = 2, before: int = 1, after: int = 1,
                  interpolation: str = "bilinear", cell: int = 30, source: str = "ramp",
-                 photo_size: int = 32):
+                 photo_size: int = 32, quiz: bool = False):
         super().__init__()
         self._user_x = self._user_input(x)
         lab = self._control
@@ -96,7 +108,10 @@ class ResampleExplorer(Explorer):
             m(dropdown_row, self.patch_row, self.patch_col, self.cursor_row,
               self.cursor_col)])
         t = self.toolbar
-        self._finish([controls, t, t.banner, self.view, t.caption, self.taps, t.formula, t.code])
+        self.quiz = Quiz(self, self._question, self._exercise, ("output value", "output shape"),
+                         [self.view, t.caption, self.taps, t.formula], enabled=quiz)
+        self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, self.taps,
+                      t.formula, t.code])
 
     @staticmethod
     def _sources(rank: int) -> tuple:
@@ -234,6 +249,112 @@ class ResampleExplorer(Explorer):
                            f"{total:.4g}; Σ weight·input = {scene.reconstructed:.5g}; "
                            f"op value = {scene.value:.5g}</caption><tr><th>input</th>"
                            f"<th>value</th><th>weight</th></tr>{rows}</table>{note}")
+
+    # ---- quiz ----
+    def _layer_text(self, main) -> str:
+        config = main.config
+        name = {"upsample": "UpSampling", "pad": "ZeroPadding", "crop": "Cropping"}[
+            config.operation] + f"{config.rank}D"
+        if config.operation == "upsample":
+            mode = (f", interpolation '{config.interpolation}'" if config.rank == 2 else "")
+            return f"{name} size {'×'.join(map(str, config.size))}{mode}"
+        before, after = config.amounts[0]
+        verb = "removes" if config.operation == "crop" else "adds"
+        return f"{name} ({verb} {before} before and {after} after on every axis)"
+
+    def _question(self, kind: str) -> Question:
+        c = self.computation
+        if c is None:
+            raise ValueError("the settings are not valid")
+        main = c.main if self.photo_mode else c
+        x, y = main.x[..., 0], main.output[..., 0]
+        n = "×".join(map(str, x.shape))
+        if kind == "output shape":
+            return Question(
+                prompt=f"INPUT {n}, {self._layer_text(main)}: what is the OUTPUT's shape?",
+                answer=tuple(y.shape), kind="shape", why=main.shape_text())
+        scene = self._scene(self.toolbar.step.value)
+        where = axis_text(scene.position)
+        if x.ndim == 2 and max(x.shape) > 8:  # a photo: the neighbourhood of the source
+            rows, cols = self._neighbourhood(main, scene.position)
+            shown_x = x[rows[0]:rows[1], cols[0]:cols[1]]
+            inputs = (f"INPUT rows {rows[0]}–{rows[1] - 1}, cols {cols[0]}–{cols[1] - 1} "
+                      f"(of {n}) = {_grid_text(shown_x)}")
+        else:
+            inputs = f"INPUT {n} = {_grid_text(x)}"
+        hint = ""
+        if main.config.operation == "upsample" and main.config.interpolation != "nearest":
+            hint = (" (half-pixel centres: OUTPUT j sits at u = (j + 0.5)/f − 0.5 in INPUT "
+                    "units; weights renormalised over the cells inside the input)")
+        taps = scene.taps
+        from_shown = float(sum(w * float(as_shown(x[idx])) for idx, w in taps))
+        return Question(
+            prompt=(f"{inputs}, {self._layer_text(main)}{hint}: what is OUTPUT {where} "
+                    "(indices from 0)?"),
+            answer=scene.value, kind="value", why=self._value_why(main, scene),
+            slack=rounding_slack(scene.value, from_shown))
+
+    @staticmethod
+    def _neighbourhood(main, position) -> tuple:
+        """Rows and columns ``[start, stop)`` around the INPUT cells an OUTPUT cell reads (or
+        would read, for a padding zero): what a photo's prompt prints."""
+        config = main.config
+        spans = []
+        for ax, (j, m) in enumerate(zip(position, main.x.shape[:-1], strict=True)):
+            b = config.amounts[ax][0]
+            src = {"upsample": j // config.size[ax], "pad": j - b, "crop": j + b}[
+                config.operation]
+            src = min(max(src, 0), m - 1)
+            spans.append((max(src - 2, 0), min(src + 3, m)))
+        return tuple(spans)
+
+    @staticmethod
+    def _value_why(main, scene) -> str:
+        config = main.config
+        if config.operation == "crop":
+            rule = ("Cropping copies: OUTPUT j reads INPUT j + before = "
+                    + axis_text(scene.taps[0][0]))
+        elif config.operation == "pad":
+            rule = ("ZeroPadding: OUTPUT j reads INPUT j − before"
+                    + (f" = {axis_text(scene.taps[0][0])}" if scene.taps else
+                       ", outside the input: a PADDING zero"))
+        elif config.interpolation == "nearest":
+            rule = f"nearest: OUTPUT j reads INPUT ⌊j/f⌋ = {axis_text(scene.taps[0][0])}"
+        else:
+            centres = "; ".join(f"u = ({j} + 0.5)/{f} − 0.5 = {(j + 0.5) / f - 0.5:g}"
+                                for j, f in zip(scene.position, config.size, strict=True))
+            # the weights to 4 decimals (the cells' labels round 0.5625 to 0.56)
+            x = main.x[..., 0]
+            names = " + ".join(f"{weight_text(w)}·x{axis_text(i)}" for i, w in scene.taps)
+            numbers = " + ".join(f"{weight_text(w)}·{fmt(x[i])}" for i, w in scene.taps)
+            return (f"{config.interpolation}: {centres}; y{axis_text(scene.position)} = "
+                    f"{names} = {numbers} = {scene.value:.4g}")
+        return f"{rule}; {scene.formula}"
+
+    def _exercise(self, rng):
+        self._busy = True
+        try:
+            with self.hold_sync():
+                rank = 2 if rng.random() < 0.75 else 1
+                self.rank.value = rank
+                self.source.value = str(rng.choice(["ramp", "random ints"]))
+                operation = str(rng.choice(["upsample", "pad", "crop"]))
+                self.operation.value = operation
+                size = int(rng.integers(2, 6))
+                self.size.value = size
+                self.factor.value = int(rng.integers(2, 4))
+                if rank == 2:
+                    self.interpolation.value = str(rng.choice(["nearest", "bilinear"]))
+                before = int(rng.integers(0, 3))
+                after = int(rng.integers(0, 3))
+                if operation == "crop":  # leave at least one cell
+                    before = min(before, size - 1)
+                    after = min(after, size - 1 - before)
+                self.before.value, self.after.value = before, after
+        finally:
+            self._busy = False
+        self._on_param(None)
+        self.toolbar.step.value = int(rng.integers(0, self.toolbar.step.max + 1))
 
 
 __all__ = ["ResampleExplorer"]

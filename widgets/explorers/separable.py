@@ -11,7 +11,9 @@ import ipywidgets as W
 import numpy as np
 
 from .. import samples
+from ..quiz import Question, Quiz, _grid_text, as_shown, products_text, rounding_slack
 from ..scene.separable import PADDINGS, SeparableComputation, SeparableConfig, divisors
+from ..scene.text import fmt
 from .base import Explorer, dropdown_row
 
 
@@ -26,6 +28,16 @@ class SeparableExplorer(Explorer):
     padding : {"valid", "same"}
     groups : int
         ``groups`` of the plain Conv2D in the cost comparison (a divisor of C).
+    use_bias : bool, default True
+    source : str, default "random ints"
+        A 2-D sample (``convkit.widgets.samples.SOURCES_2D``), one per channel.
+    seed : int, default 0
+        Seed of the random input and kernels (and of the quiz's exercises).
+    cell : int, default 28
+        Cell size in pixels (larger for projectors).
+    quiz : bool, default False
+        Start in predict-then-reveal mode (:mod:`convkit.widgets.quiz`): predict a depthwise
+        value, the pointwise (output) value, or the parameter count.
 
     Raises
     ------
@@ -47,7 +59,7 @@ class SeparableExplorer(Explorer):
                  filters: int = 2, kernel_size: int = 3, strides: int = 1,
                  dilation_rate: int = 1, padding: str = "valid", groups: int = 1,
                  use_bias: bool = True, source: str = "random ints", seed: int = 0,
-                 cell: int = 28):
+                 cell: int = 28, quiz: bool = False):
         super().__init__()
         self._user_x = self._user_input(x)
         lab = self._control
@@ -87,7 +99,11 @@ class SeparableExplorer(Explorer):
             m(dropdown_row, self.dilation, self.padding, self.use_bias, self.groups),
             m(dropdown_row, self.filter_index, self.cell)])
         t = self.toolbar
-        self._finish([controls, t, t.banner, self.view, t.caption, self.costs, t.formula,
+        self.quiz = Quiz(self, self._question, self._exercise,
+                         ("depthwise value", "pointwise value", "parameters"),
+                         [self.view, t.caption, self.costs, t.formula, t.sentences],
+                         enabled=quiz, seed=seed)
+        self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, self.costs, t.formula,
                       t.sentences, t.code])
 
     def _before_compute(self):
@@ -130,6 +146,82 @@ class SeparableExplorer(Explorer):
         super()._render()
         if self.computation is None:
             self.costs.value = ""
+
+    # ---- quiz ----
+    def _question(self, kind: str) -> Question:
+        c = self.computation
+        if c is None:
+            raise ValueError("the settings are not valid")
+        config = c.config
+        C, M, F = c.channels, config.depth_multiplier, config.filters
+        k = "×".join(map(str, config.kernel_size))
+        if kind == "parameters":
+            costs = c.costs
+            why = f"SeparableConv2D: {costs['separable_formula']}"
+            if costs["plain"] is not None:
+                why += (f"; a full Conv2D: {costs['plain_formula']}, "
+                        f"{costs['ratio']:.2f}× the separable count")
+            return Question(
+                prompt=(f"SeparableConv2D with a {k} depthwise kernel on C = {C} input "
+                        f"channels, depth_multiplier M = {M}, F = {F} filters, use_bias="
+                        f"{config.use_bias}: how many parameters does it have? (then compare "
+                        f"a full {k} Conv2D from {C} to {F} channels)"),
+                answer=float(costs["separable"]), kind="value", why=why)
+        scene = self._scene(self.toolbar.step.value)
+        pos = "(" + ", ".join(map(str, scene.position)) + ")"
+        if kind == "depthwise value":
+            q = scene.step % (C * M)  # the maps take turns as the window moves
+            ch, m = divmod(q, M)
+            patch = scene.padded[np.ix_(*scene.window)][..., ch]
+            weights = scene.depthwise_kernel[..., ch, m]
+            answer = float(scene.depthwise[scene.position + (q,)])  # ops.depthwise_conv
+            from_shown = float(np.sum(as_shown(patch) * as_shown(weights)))
+            return Question(
+                prompt=(f"Depthwise map d{q} (input channel {ch}, kernel {m} of its {M}) at "
+                        f"{pos}: the window of channel {ch} reads {_grid_text(patch)} (padding "
+                        f"reads 0), its depthwise kernel is {_grid_text(weights)}. What is "
+                        f"d{q}{pos}? (no bias: the bias comes after the mix)"),
+                answer=answer, kind="value", slack=rounding_slack(answer, from_shown),
+                why=(f"d{q}{pos} = {products_text(patch, weights)} = {answer:.6g}: map "
+                     f"q = c·M + m = {ch}·{M} + {m} reads channel {ch} only"))
+        f = scene.filter_index
+        dw, pw = scene.dw_values, scene.pointwise[:, f]
+        bias = float(scene.bias[f]) if config.use_bias else 0.0
+        from_shown = float(np.sum(as_shown(dw) * as_shown(pw))) + bias
+        values = ", ".join(f"d{q} = {fmt(v)}" for q, v in enumerate(dw))
+        return Question(
+            prompt=(f"The {dw.size} depthwise values at {pos} are {values}; the 1×1 pointwise "
+                    f"weights of output channel {f} are {_grid_text(pw)}"
+                    + (f", its bias {bias:g}" if config.use_bias else ", no bias")
+                    + f". What is OUTPUT {pos} channel {f}?"),
+            answer=scene.value, kind="value", why=scene.formula,
+            slack=rounding_slack(scene.value, from_shown))
+
+    def _exercise(self, rng):
+        self._busy = True
+        try:
+            with self.hold_sync():
+                self.source.value = "random ints"
+                self.seed.value = int(rng.integers(0, 100))
+                self.size.value = int(rng.integers(3, 7))
+                self.channels.value = int(rng.integers(1, 4))
+                self.depth_multiplier.value = int(rng.integers(1, 3))
+                self.filters.value = int(rng.integers(1, 4))
+                self.kernel_size.value = int(rng.integers(1, 4))
+                self.strides.value = int(rng.integers(1, 3))
+                self.dilation.value = 1
+                self.padding.value = str(rng.choice(PADDINGS))
+                self.use_bias.value = bool(rng.random() < 0.5)
+        finally:
+            self._busy = False
+        self._on_param(None)
+        self._busy = True  # the channel shown and the step: one render below
+        try:
+            self.filter_index.value = int(rng.integers(0, self.filters.value))
+            self.toolbar.step.value = int(rng.integers(0, self.toolbar.step.max + 1))
+        finally:
+            self._busy = False
+        self._on_step(None)
 
 
 def cost_table(c: dict) -> str:
