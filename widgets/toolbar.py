@@ -25,7 +25,9 @@ class Owner:
         return w
 
     def close_owned(self):
-        for w in reversed(self._owned):
+        # an explorer whose constructor raised before _init_owner is still closed by
+        # Widget.__del__: it owns nothing then
+        for w in reversed(getattr(self, "_owned", ())):
             for extra in (getattr(w, "layout", None), getattr(w, "style", None)):
                 if isinstance(extra, W.Widget):
                     extra.close()

@@ -14,6 +14,7 @@ from .. import samples
 from ..quiz import Question, Quiz, _grid_text
 from ..scene.backprop import VIEWS, BackpropComputation, BackpropConfig, output_gradient_sample
 from ..scene.text import axis_text
+from .arguments import check_choice, check_int
 from .base import dropdown_row
 from .pane_explorer import PaneExplorer
 
@@ -72,6 +73,15 @@ class BackpropExplorer(PaneExplorer):
                  strides: int = 1, dilation_rate: int = 1, padding: str = "valid",
                  view: str = "scatter", output_gradient: str = "random ints", seed: int = 0,
                  cell: int = 30, quiz: bool = False):
+        check_choice("rank", rank, (1, 2))
+        check_choice("padding", padding, ("valid", "same", "causal"))
+        check_choice("view", view, VIEWS)
+        check_choice("output_gradient", output_gradient, DY_SOURCES)
+        for name, value, low, high in (("size", size, 1, 16), ("kernel_size", kernel_size, 1, 5),
+                                       ("strides", strides, 1, 4),
+                                       ("dilation_rate", dilation_rate, 1, 3),
+                                       ("seed", seed, 0, 99)):
+            check_int(name, value, low, high)
         super().__init__()
         self._user_x = self._user_input(x)
         self._edits = {}          # flat dy index → value typed by the learner

@@ -11,6 +11,7 @@ from .. import samples
 from ..quiz import Question, Quiz, _grid_text
 from ..scene.pooling import KINDS, PADDINGS, PoolingComputation, PoolingConfig
 from ..scene.text import axis_text
+from .arguments import check_choice, check_int
 from .base import dropdown_row
 from .pane_explorer import PaneExplorer
 
@@ -66,15 +67,14 @@ class PoolingExplorer(PaneExplorer):
                  pool_size: int = 2, strides: int = 2, padding: str = "valid",
                  source: str = "random ints", seed: int = 0, cell: int = 30,
                  quiz: bool = False):
+        check_choice("kind", kind, KINDS)
+        check_choice("padding", padding, PADDINGS)
+        check_choice("source", source, SOURCES)
+        check_choice("rank", rank, (1, 2))
+        for name, value, low, high in (("size", size, 1, 16), ("pool_size", pool_size, 1, 5),
+                                       ("strides", strides, 1, 4), ("seed", seed, 0, 99)):
+            check_int(name, value, low, high)
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"`kind` must be one of {KINDS}. Received: {kind!r}")
-        if padding not in PADDINGS:
-            raise ValueError(f"`padding` must be one of {PADDINGS}. Received: {padding!r}")
-        if source not in SOURCES:
-            raise ValueError(f"`source` must be one of {SOURCES}. Received: {source!r}")
-        if rank not in (1, 2):
-            raise ValueError(f"`rank` must be 1 or 2. Received: {rank!r}")
         self._user_x = self._user_input(x)
         lab = self._control
         self.rank = lab(W.ToggleButtons, "rank", "1-D signals or 2-D images",
