@@ -26,7 +26,7 @@ class ConvConfig(common.WindowConfig):
 
     Parameters
     ----------
-    rank : {1, 2}
+    rank : {1, 2, 3}
     kernel_size, strides, dilation_rate : int or tuple of ints
     padding : {"valid", "same", "causal", "full", "explicit"}
         ``causal`` is Conv1D's; ``full`` (k̂ − 1 zeros per side) and ``explicit``
@@ -61,6 +61,76 @@ def default_kernel(kernel_size: tuple, channels: int = 1, filters: int = 1, seed
     return rng.integers(-1, 3, size=tuple(kernel_size) + (channels, filters)).astype(np.float32)
 
 
+def check_kernel(kernel, rank: int) -> np.ndarray:
+    """A learner's ``kernel=`` as float32 in Keras's layout ``kernel_size + (C // groups, F)``.
+
+    ``kernel`` is either ``kernel_size`` alone (one input channel, one filter) or the full
+    layout with ``rank + 2`` axes.
+
+    Raises
+    ------
+    TypeError
+        When ``kernel`` is not an array of real numbers.
+    ValueError
+        For a wrong number of axes, an empty axis or a NaN/infinite weight.
+
+    Examples
+    --------
+    >>> check_kernel([[1, 0], [0, -1]], 2).shape
+    (2, 2, 1, 1)
+    """
+    try:
+        array = np.asarray(kernel)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"kernel must be an array of real numbers, received {kernel!r}") from exc
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer)
+                                   or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"kernel must be an array of real numbers, received dtype {array.dtype}")
+    if array.ndim not in (rank, rank + 2):
+        layout = "kernel_size" if rank == 1 else "×".join(("k",) * rank)
+        raise ValueError(f"kernel must have {rank} axes ({layout}) or {rank + 2} "
+                         f"(kernel_size + (input channels per group, filters)) for a Conv{rank}D, "
+                         f"received shape {array.shape}")
+    if 0 in array.shape:
+        raise ValueError(f"kernel must have at least one weight along every axis, received "
+                         f"shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError("kernel must hold finite weights, received NaN or infinity")
+    array = array.astype(np.float32)
+    return array.reshape(array.shape + (1, 1)) if array.ndim == rank else array
+
+
+def flipped(kernel: np.ndarray, rank: int) -> np.ndarray:
+    """The kernel reversed along its ``rank`` spatial axes (channels and filters kept): what
+    slides when a *convolution* is computed as a cross-correlation.
+
+    Examples
+    --------
+    >>> flipped(np.arange(3.0).reshape(3, 1, 1), 1).ravel().tolist()
+    [2.0, 1.0, 0.0]
+    """
+    return np.ascontiguousarray(np.flip(kernel, axis=tuple(range(rank))))
+
+
+def block_diagonal(kernel: np.ndarray, channels: int) -> np.ndarray:
+    """A grouped kernel ``kernel_size + (C // groups, F)`` as the dense ``kernel_size + (C, F)``
+    one it equals: filter f keeps its weights on its group's channels, zeros elsewhere.
+
+    Examples
+    --------
+    >>> dense = block_diagonal(np.ones((1, 1, 2), np.float32), 2)
+    >>> dense[0, :, :].tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    cg, filters = kernel.shape[-2:]
+    groups = channels // cg
+    fg = filters // groups
+    dense = np.zeros(kernel.shape[:-2] + (channels, filters), dtype=kernel.dtype)
+    for g in range(groups):
+        dense[..., g * cg:(g + 1) * cg, g * fg:(g + 1) * fg] = kernel[..., g * fg:(g + 1) * fg]
+    return dense
+
+
 def _plain_sentence(config: ConvConfig, n: tuple):
     """Explain the ValueError that ``ops.conv`` raises for ``config`` on spatial shape ``n``."""
     def explain(message: str) -> str:
@@ -72,6 +142,10 @@ def _plain_sentence(config: ConvConfig, n: tuple):
             return (f"The dilated kernel spans k̂ = {'×'.join(map(str, eks))} cells but the input "
                     f"is only {'×'.join(map(str, n))}, so not one window fits: use "
                     "padding='same', a smaller kernel or less dilation.")
+        if "groups" in message:
+            return ("A grouped convolution splits the C input channels into `groups` equal "
+                    "groups and the F filters likewise, filter group g reading channel group g "
+                    "only: both C and F must be multiples of groups.")
         return "convkit refuses these settings; the message above names the argument."
     return explain
 
@@ -87,7 +161,7 @@ class ConvScene(CaptionedScene):
     padded: np.ndarray          # padded input, spatial + (C,)
     pad_mask: np.ndarray        # True on padding cells, spatial shape of ``padded``
     pads: tuple                 # (before, after) per axis
-    kernel: np.ndarray          # kernel_size + (C, F)
+    kernel: np.ndarray          # kernel_size + (C, F): dense (zeros off the filter's group)
     bias: np.ndarray            # (F,)
     output: np.ndarray          # out_spatial + (F,), from ops.conv
     position: tuple             # this step's output position
@@ -100,10 +174,15 @@ class ConvScene(CaptionedScene):
     shape_formula: list
     code: dict
     sentences: list = field(default_factory=list)
+    groups: int = 1             # Keras's ``groups``: filter f reads ``channels_seen`` only
+    channels_seen: tuple = ()   # the input channels filter ``filter_index`` reads
+    typed_kernel: np.ndarray | None = None  # the kernel as given (before a flip), Keras layout
+    flip: bool = False          # True: a convolution (the typed kernel flipped slides)
 
 
 class ConvComputation:
-    """Compute a forward conv once and serve a :class:`ConvScene` per step.
+    """Compute a forward conv (1-D, 2-D or 3-D, grouped or not) once and serve a
+    :class:`ConvScene` per step.
 
     Parameters
     ----------
@@ -114,6 +193,9 @@ class ConvComputation:
         ``kernel_size + (C, F)``; default :func:`default_kernel`.
     bias : array_like, optional
         ``(F,)``; default 1 per filter when ``use_bias`` (zeros otherwise).
+    flip : bool, default False
+        Compute a *convolution*: the kernel is flipped along its spatial axes, then
+        cross-correlated by ``ops.conv`` (Keras's layers compute the cross-correlation).
 
     Raises
     ------
@@ -128,16 +210,19 @@ class ConvComputation:
     ((2, 2, 1), 4)
     """
 
-    def __init__(self, config: ConvConfig, x, kernel=None, bias=None):
+    def __init__(self, config: ConvConfig, x, kernel=None, bias=None, flip: bool = False):
         self.config = config
         x = common.channels_last_input(x, config.rank)
-        common.check_input_rank(x, config.rank, "The array must be a signal (1-D) or an image "
-                                "(2-D), with an optional channel axis last.")
+        common.check_input_rank(x, config.rank, "The array must be a signal (1-D), an image "
+                                "(2-D) or a volume (3-D), with an optional channel axis last.")
         self.x = x
         n = x.shape[:-1]
         channels = x.shape[-1]
-        self.kernel = (default_kernel(config.kernel_size, channels) if kernel is None
-                       else np.asarray(kernel, dtype=np.float32))
+        self.typed_kernel = (default_kernel(config.kernel_size, channels) if kernel is None
+                             else np.asarray(kernel, dtype=np.float32))
+        self.flip = bool(flip)
+        # what slides over the input: the layer's weights (flipped for a convolution)
+        self.kernel = flipped(self.typed_kernel, config.rank) if flip else self.typed_kernel
         filters = self.kernel.shape[-1]
         if bias is None:
             bias = np.ones(filters) if config.use_bias else np.zeros(filters)
@@ -174,6 +259,9 @@ class ConvComputation:
                                           **CHANNELS_LAST, explain=explain)
         self.output = np.asarray(out)[0]
         self.padded = np.asarray(padded_batch)[0]
+        # ops.conv accepted the kernel, so C // groups input channels per filter fits C
+        self.groups = channels // self.kernel.shape[-2]
+        self.dense_kernel = block_diagonal(self.kernel, channels)
         self.pad_mask = common.padding_mask(self.padded.shape[:-1], self.pads, n)
         self.out_spatial = self.output.shape[:-1]
         self.n_steps = int(np.prod(self.out_spatial))
@@ -210,7 +298,8 @@ class ConvComputation:
         """One line per axis: the output-size formula with this configuration's numbers."""
         config = self.config
         lines = []
-        names = ("length",) if config.rank == 1 else ("height", "width")
+        names = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}[
+            config.rank]
         for ax, (n, k, s, d, e, (b, a), out) in enumerate(zip(
                 self.in_spatial, config.kernel_size, config.strides, config.dilation_rate,
                 self.effective_kernel, self.pads, self.out_spatial, strict=False)):
@@ -264,6 +353,16 @@ class ConvComputation:
         elif config.padding == "explicit":
             out.append(f"Explicit padding ({config.explicit_pad} zeros per side) is not a Keras "
                        "conv argument: it is a ZeroPadding layer followed by a 'valid' conv.")
+        if self.flip:
+            out.append("Convolution: the kernel is flipped along every spatial axis, then slid "
+                       "as usual. Keras's Conv layers compute the cross-correlation (no flip); "
+                       "to get this result from a layer, give it the flipped kernel.")
+        if self.groups > 1:
+            cg, filters = self.kernel.shape[-2:]
+            out.append(f"groups={self.groups}: the {cg * self.groups} input channels form "
+                       f"{self.groups} groups of {cg}, and each group of "
+                       f"{filters // self.groups} filter(s) reads its own group only, so the "
+                       f"kernel holds {cg} (not {cg * self.groups}) channels per filter.")
         return out
 
     def code(self) -> dict:
@@ -280,17 +379,20 @@ class ConvComputation:
         filters = self.kernel.shape[-1]
         extras = "" if config.activation is None else f", activation={config.activation!r}"
         op_extras = (", bias=bias" if config.use_bias else "") + extras
+        groups = "" if self.groups == 1 else f", groups={self.groups}"
         conv_args = (f"filters={filters}, kernel_size={k}, strides={s}, padding={{padding!r}}, "
-                     f"dilation_rate={d}{extras}, use_bias={config.use_bias}")
+                     f"dilation_rate={d}{groups}{extras}, use_bias={config.use_bias}")
+        # a convolution is ops.conv (a cross-correlation) with the kernel flipped
+        kernel = (f"np.flip(kernel, axis={tuple(range(r))})" if self.flip else "kernel")
         if config.padding in ("full", "explicit"):
             pad = common.layer_arg(self.pads, r)
-            op = (f"y = convkit.ops.conv(convkit.ops.zero_pad(x, {self.pads}), kernel, "
+            op = (f"y = convkit.ops.conv(convkit.ops.zero_pad(x, {self.pads}), {kernel}, "
                   f"strides={s}, padding='valid', dilation_rate={d}{op_extras})")
             stack = (f"[{{lib}}.layers.ZeroPadding{r}D(padding={pad}), "
                      f"{{lib}}.layers.Conv{r}D({conv_args.format(padding='valid')})]")
             layer = "{lib}.Sequential(" + stack + ")"
         else:
-            op = (f"y = convkit.ops.conv(x, kernel, strides={s}, padding={config.padding!r}, "
+            op = (f"y = convkit.ops.conv(x, {kernel}, strides={s}, padding={config.padding!r}, "
                   f"dilation_rate={d}{op_extras})")
             layer = f"{{lib}}.layers.Conv{r}D({conv_args.format(padding=config.padding)})"
         return {"convkit": op, "layer": layer.format(lib="convkit"),
@@ -303,14 +405,17 @@ class ConvComputation:
         f = common.clamp(filter_index, self.kernel.shape[-1])
         window = self.window(position)
         patch = self.padded[np.ix_(*window, np.arange(self.padded.shape[-1]))]
-        weights = self.kernel[..., f]
+        # the dense kernel is zero on the channels outside filter f's group
+        weights = self.dense_kernel[..., f]
         products = patch.astype(np.float64) * weights.astype(np.float64)
         spatial_axes = tuple(range(self.config.rank))
         partial = products.sum(axis=spatial_axes)
         value = float(self.output[position + (f,)])
         b = float(self.bias[f])
+        seen = self.channels_seen(f)
         terms = [f"{signed_term(xv)}·{signed_term(wv)}"
-                 for xv, wv in zip(patch.ravel(), weights.ravel(), strict=False)]
+                 for xv, wv in zip(patch[..., seen].ravel(), weights[..., seen].ravel(),
+                                   strict=False)]
         shown = " + ".join(terms[:12]) + (f" + … ({len(terms)} products)" if len(terms) > 12
                                           else "")
         bias_txt = f" + {signed_term(b)}" if self.config.use_bias else ""
@@ -319,20 +424,28 @@ class ConvComputation:
                        f"= {fmt(value)}")
         else:
             formula = f"y{axis_text(position)} = {shown}{bias_txt} = {fmt(value)}"
+        names = {1: ("cells",), 2: ("rows", "cols"), 3: ("depths", "rows", "cols")}
         spans = ", ".join(f"{name} {w[0]}–{w[-1]}" for name, w in
-                          zip(("rows", "cols") if self.config.rank == 2 else ("cells",), window,
-                              strict=False))
-        n_prod = products.size
+                          zip(names[self.config.rank], window, strict=False))
+        n_prod = len(terms)
         caption = (f"Step {step + 1} of {self.n_steps}: window {spans} of the padded input; "
                    f"output {axis_text(position)} = sum of {n_prod} products"
                    + (f" + bias {fmt(b)}" if self.config.use_bias else "") + f" = {fmt(value)}")
         return ConvScene(
             config=self.config, step=step, n_steps=self.n_steps, filter_index=f,
-            padded=self.padded, pad_mask=self.pad_mask, pads=self.pads, kernel=self.kernel,
+            padded=self.padded, pad_mask=self.pad_mask, pads=self.pads,
+            kernel=self.dense_kernel,
             bias=self.bias, output=self.output, position=position, window=window,
             products=products, partial_sums=partial, value=value, caption=caption,
             formula=formula, shape_formula=self.shape_formula(), code=self.code(),
-            sentences=self.sentences())
+            sentences=self.sentences(), groups=self.groups, channels_seen=seen,
+            typed_kernel=self.typed_kernel, flip=self.flip)
+
+    def channels_seen(self, filter_index: int) -> tuple:
+        """The input channels filter ``filter_index`` reads: its group's C // groups."""
+        cg = self.kernel.shape[-2]
+        group = filter_index // (self.kernel.shape[-1] // self.groups)
+        return tuple(range(group * cg, (group + 1) * cg))
 
 
 def receptive_field(kernel_sizes, dilations) -> int:
@@ -352,4 +465,5 @@ def macs(config: ConvConfig, out_spatial, channels: int, filters: int) -> int:
 
 
 __all__ = ["ConvConfig", "ConvComputation", "ConvScene", "PADDINGS", "default_kernel",
+           "check_kernel", "flipped", "block_diagonal",
            "receptive_field", "macs", "STRIDE_DILATION_SENTENCE"]
