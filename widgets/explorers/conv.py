@@ -1,16 +1,29 @@
-"""ConvExplorer: a Conv1D/Conv2D window sliding over a padded input, with every number.
+"""ConvExplorer: a Conv1D/Conv2D/Conv3D window sliding over a padded input, with every number.
 
 Numbers come from ``convkit.ops.conv`` (output) and ``convkit.ops.zero_pad`` (padded input);
 the scene adds only the per-tap products whose sum (+ bias) the caption checks against the op.
+Beside the window (``extras_view``): the kernel as typed and flipped, every channel's partial
+sum, every filter's output and the groups picture, with badges checking them against
+convkit's ops and its Conv layer. The kernel is editable (a weight cell and its value).
 """
+
+import html
 
 import ipywidgets as W
 import numpy as np
 
 from .. import samples
 from ..quiz import conv_quiz
-from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, default_kernel
+from ..render.conv_more import conv3d_rgb, conv3d_svg, extras_svg
+from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, check_kernel, default_kernel
+from ..scene.conv_more import check_groups, conv_extras, dense_output, layer_output
 from .base import Explorer, dropdown_row
+
+#: Samples that exist as volumes (Conv3D).
+SOURCES_3D = ("ramp", "random ints")
+#: (label, value) of the operation toggle; Keras's Conv layers compute the first.
+OPERATIONS = (("cross-correlation (what Keras computes)", "cross-correlation"),
+              ("convolution (kernel flipped)", "convolution"))
 
 #: conv_arithmetic's cases (Dumoulin & Visin): (name, input, kernel, padding, p, stride, dil.)
 PRESETS = {
@@ -28,14 +41,25 @@ INSPECT_MODES = ("output → inputs", "input → outputs", "weight → inputs")
 
 
 class ConvExplorer(Explorer):
-    """Step a Conv1D/Conv2D window over an input and see every product, sum and shape.
+    """Step a Conv1D/Conv2D/Conv3D window over an input and see every product, sum and shape.
 
     Parameters
     ----------
-    rank : {1, 2}
-        Conv1D or Conv2D.
+    rank : {1, 2, 3}
+        Conv1D, Conv2D or Conv3D (drawn as depth slices, the 3-D window outlined on every
+        slice it spans).
     x : array_like, optional
         Your own input (``spatial`` or ``spatial + (C,)``); otherwise a sample is used.
+    kernel : array_like, optional
+        Your own kernel in Keras's layout: ``kernel_size`` alone (one channel, one filter)
+        or ``kernel_size + (C // groups, F)``. It fixes the kernel size and filters (and the
+        channels, with ``groups``); its weights stay editable in the widget.
+    operation : {"cross-correlation", "convolution"}, default "cross-correlation"
+        Keras's Conv layers compute the cross-correlation; ``"convolution"`` flips the kernel
+        along its spatial axes first (shown beside it).
+    groups : int, default 1
+        Keras's ``groups``: C input channels and F filters split into ``groups`` groups,
+        filter group g reading channel group g only.
     size, kernel_size, strides, dilation_rate : int
         The input's side and the layer's window, step and spacing, as initial control values.
     padding : str, default "valid"
@@ -58,7 +82,11 @@ class ConvExplorer(Explorer):
     Raises
     ------
     TypeError
-        For an unknown keyword argument.
+        For an unknown keyword argument, or a ``kernel`` that is not an array of real
+        numbers.
+    ValueError
+        For a ``kernel`` of the wrong rank, with an empty axis or a NaN/infinite weight, or
+        whose input channels do not divide ``x``'s.
     traitlets.TraitError
         For a setting outside the choices its control offers (an unknown ``rank`` or
         option name, say).
@@ -69,40 +97,61 @@ class ConvExplorer(Explorer):
     >>> ex.toolbar.step.max
     8
     >>> ex.close()  # releases every widget it made
+    >>> ex = ConvExplorer(kernel=[[1, 0], [0, -1]], operation="convolution")
+    >>> ex.kernel_h.value, ex.kernel_w.value, ex.kernel_h.disabled
+    (2, 2, True)
+    >>> ex.close()
     """
 
     def __init__(self, rank: int = 2, x=None, *, size: int = 5, kernel_size: int = 3,
                  strides: int = 1, dilation_rate: int = 1, padding: str = "valid",
                  channels: int = 1, filters: int = 1, source: str = "ramp", seed: int = 0,
-                 use_bias: bool = True, bias: int = 1, cell: int = 30, quiz: bool = False):
-        super().__init__()
+                 use_bias: bool = True, bias: int = 1, cell: int = 30, quiz: bool = False,
+                 kernel=None, operation: str = "cross-correlation", groups: int = 1):
+        self._init_owner()  # nothing made yet: a refused kernel leaves no widget behind
+        self._user_kernel = None if kernel is None else check_kernel(kernel, rank)
         self._user_x = self._user_input(x)
+        if self._user_kernel is not None and self._user_x is not None:
+            self._check_kernel_fits_x(rank)
+        super().__init__()
+        self._edits = {}  # kernel index spatial + (c, f) -> the weight the learner typed
+        self.kernel_array = None  # the kernel as typed (Keras layout), after the edits
         lab = self._control
-        self.rank = lab(W.ToggleButtons, "rank", "1-D signals (Conv1D) or 2-D images (Conv2D)",
-                        options=[("2D", 2), ("1D", 1)], value=rank)
+        self.rank = lab(W.ToggleButtons, "rank", "1-D signals (Conv1D), 2-D images (Conv2D) "
+                        "or 3-D volumes (Conv3D, drawn as depth slices)",
+                        options=[("2D", 2), ("1D", 1), ("3D", 3)], value=rank)
         self.preset = lab(W.Dropdown, "preset", "conv_arithmetic's classic cases",
                           options=["(custom)", *PRESETS], value="(custom)")
         self.source = lab(W.Dropdown, "input", "where the numbers come from",
                           options=samples.SOURCES_2D if rank == 2 else samples.SOURCES_1D,
                           value=source)
         self.seed = self._slider("seed", "default_rng(seed) for random ints", 0, 99, seed)
+        self.depth = self._slider("input depth", "depth slices of a volume (Conv3D)", 1, 8,
+                                  size)
         self.height = self._slider("input height", "rows of the input", 1, 16, size)
         self.width = self._slider("input width", "columns (1-D: length)", 1, 64, size)
         self.lock = lab(W.Checkbox, "square (lock axes)", "one value for both axes",
                         value=True)
         self.kernel_h, self.kernel_w = self._axis_sliders(
             "kernel", "kernel rows", "kernel columns (1-D: taps)", 1, 5, kernel_size)
+        self.kernel_d = self._slider("kernel d", "kernel depth slices (Conv3D)", 1, 5,
+                                     kernel_size)
         self.stride_h, self.stride_w = self._axis_sliders(
-            "stride", "how far the window jumps (rows)", "how far the window jumps (cols)", 1,
-            4, strides)
+            "stride", "how far the window jumps (rows; Conv3D: depth too)",
+            "how far the window jumps (cols)", 1, 4, strides)
         self.dilation_h, self.dilation_w = self._axis_sliders(
-            "dilation", "holes between taps (rows)", "holes between taps (cols)", 1, 4,
-            dilation_rate)
+            "dilation", "holes between taps (rows; Conv3D: depth too)",
+            "holes between taps (cols)", 1, 4, dilation_rate)
         self.padding = lab(W.Dropdown, "padding", "how the border is handled",
                            options=PADDINGS, value=padding)
         self.pad_amount = self._slider("p (explicit)", "zeros per side for explicit", 0, 4, 1)
-        self.channels = self._slider("channels", "input channels C", 1, 3, channels)
-        self.filters = self._slider("filters", "output channels F", 1, 3, filters)
+        self.channels = self._slider("channels", "input channels C", 1, 4, channels)
+        self.filters = self._slider("filters", "output channels F", 1, 4, filters)
+        self.groups = self._slider("groups", "Keras's groups: filter group g reads input "
+                                   "channel group g only (must divide C and F)", 1, 4, groups)
+        self.operation = lab(W.ToggleButtons, "operation", "Keras's Conv layers compute the "
+                             "cross-correlation; a convolution flips the kernel first",
+                             options=list(OPERATIONS), value=operation)
         self.filter_index = self._slider("show filter", "which filter's output is drawn", 0,
                                          filters - 1, 0)
         self.use_bias = lab(W.Checkbox, "use bias", "add a bias after the sum", value=use_bias)
@@ -111,34 +160,61 @@ class ConvExplorer(Explorer):
                                  "output of that filter", -3, 3, bias)
         self.inspect = lab(W.ToggleButtons, "inspect", "what to trace (keyboard: arrows)",
                            options=INSPECT_MODES, value=INSPECT_MODES[0])
+        self.inspect_depth = self._slider("depth", "inspected depth slice (Conv3D)", 0, 0, 0)
         self.inspect_row = self._slider("row", "inspected row", 0, 0, 0)
         self.inspect_col = self._slider("col", "inspected column", 0, 0, 0)
         self.cell = self._cell_control(cell)
-        self._watch(self.rank, self.source, self.seed, self.height, self.width, self.lock,
-                    self.kernel_h, self.kernel_w, self.stride_h, self.stride_w,
-                    self.dilation_h, self.dilation_w, self.padding, self.pad_amount,
-                    self.channels, self.filters, self.use_bias, self.bias)
-        for c in (self.filter_index, self.inspect, self.inspect_row, self.inspect_col):
+        # the editable kernel: pick a weight (keyboard: a dropdown), type its value
+        self.weight_cell = lab(W.Dropdown, "weight", "which kernel weight to edit (of the "
+                               "shown filter)", options=[("[0, 0] ch0", (0, 0, 0))],
+                               value=(0, 0, 0))
+        self.weight = lab(W.FloatText, "value", "type a new weight: the output is recomputed "
+                          "by convkit", value=0.0)
+        self.reset_kernel = self.make(W.Button, description="reset kernel",
+                                      tooltip="forget the edited weights",
+                                      layout=W.Layout(width="auto"))
+        self.reset_kernel.on_click(self._on_reset_kernel)
+        self._watch(self.rank, self.source, self.seed, self.depth, self.height, self.width,
+                    self.lock, self.kernel_d, self.kernel_h, self.kernel_w, self.stride_h,
+                    self.stride_w, self.dilation_h, self.dilation_w, self.padding,
+                    self.pad_amount, self.channels, self.filters, self.groups, self.operation,
+                    self.use_bias, self.bias)
+        for c in (self.filter_index, self.inspect, self.inspect_depth, self.inspect_row,
+                  self.inspect_col, self.weight_cell):
             c.observe(self._on_step, "value")
+        self.weight.observe(self._on_weight, "value")
+        self.extras_view = self.make(W.HTML, value="")
+        self.badges = self.make(W.HTML, value="")
+        self._layer_out = self._dense_out = None
+        self.extras = None  # the last step's ConvExtras (plain data, for tests and readers)
         self.preset.observe(self._on_preset, "value")
         self._moved_axis = None  # the slider the learner just moved (locked axes follow it)
-        if self._user_x is not None:
-            self._freeze_input_controls()
+        self._busy = True  # the frozen controls' values must not recompute yet
+        try:
+            if self._user_x is not None:
+                self._freeze_input_controls()
+            if self._user_kernel is not None:
+                self._freeze_kernel_controls()
+        finally:
+            self._busy = False
         m = self.make
         controls = m(W.VBox, [
             m(dropdown_row, self.rank, self.preset, self.source, self.seed),
-            m(dropdown_row, self.height, self.width, self.lock),
-            m(dropdown_row, self.kernel_h, self.kernel_w, self.stride_h, self.stride_w),
+            m(dropdown_row, self.depth, self.height, self.width, self.lock),
+            m(dropdown_row, self.kernel_d, self.kernel_h, self.kernel_w, self.stride_h,
+              self.stride_w),
             m(dropdown_row, self.dilation_h, self.dilation_w, self.padding, self.pad_amount),
-            m(dropdown_row, self.channels, self.filters, self.filter_index, self.use_bias,
-              self.bias),
-            m(dropdown_row, self.inspect, self.inspect_row, self.inspect_col, self.cell),
+            m(dropdown_row, self.channels, self.filters, self.groups, self.filter_index,
+              self.use_bias, self.bias),
+            m(dropdown_row, self.operation, self.weight_cell, self.weight, self.reset_kernel),
+            m(dropdown_row, self.inspect, self.inspect_depth, self.inspect_row,
+              self.inspect_col, self.cell),
         ])
         t = self.toolbar
         # predict-then-reveal (widgets/quiz.py): output shape or the current output value
         self.quiz = conv_quiz(self, enabled=quiz)
         self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, t.formula,
-                      t.sentences, t.code])
+                      t.sentences, t.code, self.badges, self.extras_view])
 
     # ---- parameters ----
     def _freeze_input_controls(self):
@@ -146,7 +222,47 @@ class ConvExplorer(Explorer):
         are disabled and their tooltips (and a sentence under the picture) say why."""
         why = (f"off: your array (shape {'×'.join(map(str, self._user_x.shape))}) fixes the "
                "input")
-        for c in (self.source, self.seed, self.height, self.width, self.lock, self.channels):
+        for c in (self.source, self.seed, self.depth, self.height, self.width, self.lock,
+                  self.channels):
+            c.disabled = True
+            c.tooltip = why
+
+    def _check_kernel_fits_x(self, rank: int):
+        """``kernel`` and ``x`` together: the kernel's C // groups input channels must divide
+        the array's channels (``groups`` is then their ratio)."""
+        x = self._user_x
+        channels = x.shape[-1] if x.ndim == rank + 1 else 1
+        per_group = self._user_kernel.shape[-2]
+        if channels % per_group:
+            raise ValueError(f"kernel has {per_group} input channel(s) per group (axis "
+                             f"{rank} of its shape {self._user_kernel.shape}), which does not "
+                             f"divide the {channels} channel(s) of x")
+
+    def _freeze_kernel_controls(self):
+        """With ``kernel=array`` the array fixes the kernel size and the filters (and, with
+        ``groups``, the channels): those controls show its values and are disabled."""
+        k = self._user_kernel
+        rank = k.ndim - 2
+        why = f"off: your kernel (shape {'×'.join(map(str, k.shape))}) fixes this"
+        spatial = k.shape[:rank]
+        sliders = {1: (self.kernel_w,), 2: (self.kernel_h, self.kernel_w),
+                   3: (self.kernel_d, self.kernel_h, self.kernel_w)}[rank]
+        pairs = zip(sliders, spatial, strict=True)
+        self.lock.value = False
+        for slider, value in (*pairs, (self.filters, k.shape[-1])):
+            slider.max = max(slider.max, value)
+            slider.value = value
+        frozen = [self.rank, self.preset, self.lock, self.kernel_d, self.kernel_h,
+                  self.kernel_w, self.filters]
+        if self._user_x is not None:
+            x = self._user_x
+            channels = x.shape[-1] if x.ndim == rank + 1 else 1
+            self.groups.max = max(self.groups.max, channels // k.shape[-2])
+            self.groups.value = channels // k.shape[-2]
+            frozen.append(self.groups)
+        else:
+            frozen.append(self.channels)  # C = (C // groups) · groups follows the groups slider
+        for c in frozen:
             c.disabled = True
             c.tooltip = why
 
@@ -182,8 +298,9 @@ class ConvExplorer(Explorer):
         self._on_param(None)
 
     def _before_compute(self):
-        one_d = self.rank.value == 1
-        options = samples.SOURCES_1D if one_d else samples.SOURCES_2D
+        rank = self.rank.value
+        one_d = rank == 1
+        options = {1: samples.SOURCES_1D, 2: samples.SOURCES_2D, 3: SOURCES_3D}[rank]
         if tuple(self.source.options) != tuple(options):
             keep = self.source.value if self.source.value in options else options[0]
             self.source.options = options
@@ -200,18 +317,44 @@ class ConvExplorer(Explorer):
         for c in (self.height, self.kernel_h, self.stride_h, self.dilation_h, self.lock,
                   self.inspect_row):
             c.layout.display = hide
+        for c in (self.depth, self.kernel_d, self.inspect_depth):
+            c.layout.display = None if rank == 3 else "none"
         self.width.max = 64 if one_d else 16
+        if self._user_kernel is not None and self._user_x is None:
+            # C = (C // groups) · groups: the kernel fixes the channels per group
+            channels = self._user_kernel.shape[-2] * self.groups.value
+            self.channels.max = max(self.channels.max, channels)
+            self.channels.value = channels
         self.pad_amount.layout.display = None if self.padding.value == "explicit" else "none"
         self._show_seed_for_random_ints()
         self.filter_index.max = self.filters.value - 1
         self.bias.disabled = not self.use_bias.value
 
-    def _axes(self, h, w):
-        return (w.value,) if self.rank.value == 1 else (h.value, w.value)
+    def _axes(self, h, w, d=None):
+        """Per-axis values of a (rows, cols) slider pair; Conv3D's depth comes from ``d``
+        (the rows slider when the setting has no depth slider of its own)."""
+        rank = self.rank.value
+        if rank == 1:
+            return (w.value,)
+        return (h.value, w.value) if rank == 2 else ((d or h).value, h.value, w.value)
+
+    def _kernel(self, kernel_size: tuple, channels: int, filters: int) -> np.ndarray:
+        """The kernel as typed: the learner's ``kernel=`` (or the default small integers for
+        this shape) with every edited weight that still fits the shape written in."""
+        if self._user_kernel is not None:
+            kernel = self._user_kernel.copy()
+        else:
+            kernel = default_kernel(kernel_size, channels // self.groups.value, filters,
+                                    seed=self.seed.value)
+        for index, value in self._edits.items():
+            if len(index) == kernel.ndim and all(i < n for i, n in zip(index, kernel.shape,
+                                                                       strict=True)):
+                kernel[index] = value
+        return kernel
 
     def _compute(self):
         rank = self.rank.value
-        shape = self._axes(self.height, self.width)
+        shape = self._axes(self.height, self.width, self.depth)
         C, F = self.channels.value, self.filters.value
         if self._user_x is not None:
             x = self._user_x
@@ -221,18 +364,27 @@ class ConvExplorer(Explorer):
                           (samples.random_ints(shape, self.seed.value + c)
                            if c and self.source.value == "random ints" else base)
                           for c in range(C)], axis=-1)
-        config = ConvConfig(rank=rank, kernel_size=self._axes(self.kernel_h, self.kernel_w),
-                         strides=self._axes(self.stride_h, self.stride_w),
-                         dilation_rate=self._axes(self.dilation_h, self.dilation_w),
-                         padding=self.padding.value, use_bias=self.use_bias.value,
-                         explicit_pad=self.pad_amount.value)
+        config = ConvConfig(rank=rank,
+                            kernel_size=self._axes(self.kernel_h, self.kernel_w, self.kernel_d),
+                            strides=self._axes(self.stride_h, self.stride_w),
+                            dilation_rate=self._axes(self.dilation_h, self.dilation_w),
+                            padding=self.padding.value, use_bias=self.use_bias.value,
+                            explicit_pad=self.pad_amount.value)
         x = np.asarray(x, dtype=np.float32)
         channels = x.shape[-1] if x.ndim == rank + 1 else 1
-        kernel = default_kernel(config.kernel_size, channels, F, seed=self.seed.value)
+        check_groups(rank, channels, F, self.groups.value, config.kernel_size)
+        self.kernel_array = self._kernel(config.kernel_size, channels, F)
         bias = np.full(F, float(self.bias.value)) + np.arange(F)
-        computation = ConvComputation(config, x, kernel=kernel, bias=bias)
-        self.inspect_row.max = max(computation.padded.shape[0] - 1, 0)
-        self.inspect_col.max = max(computation.padded.shape[rank - 1] - 1, 0)
+        computation = ConvComputation(config, x, kernel=self.kernel_array, bias=bias,
+                                      flip=self.operation.value == "convolution")
+        # the live badges' references, once per setting (stepping only slices)
+        self._layer_out = layer_output(computation)
+        self._dense_out = dense_output(computation) if computation.groups > 1 else None
+        padded = computation.padded.shape[:-1]
+        self.inspect_depth.max = max(padded[0] - 1, 0) if rank == 3 else 0
+        self.inspect_row.max = max(padded[-2] - 1, 0) if rank > 1 else 0
+        self.inspect_col.max = max(padded[-1] - 1, 0)
+        self._update_weight_cells()
         return computation
 
     # ---- rendering ----
@@ -240,8 +392,11 @@ class ConvExplorer(Explorer):
         return {**super()._render_kwargs(), "inspect": self._inspect()}
 
     def _inspect_index(self, limit_shape):
-        idx = (self.inspect_col.value,) if self.rank.value == 1 else (
-            self.inspect_row.value, self.inspect_col.value)
+        rank = self.rank.value
+        idx = {1: (self.inspect_col.value,),
+               2: (self.inspect_row.value, self.inspect_col.value),
+               3: (self.inspect_depth.value, self.inspect_row.value, self.inspect_col.value)}[
+            rank]
         return tuple(min(i, m - 1) for i, m in zip(idx, limit_shape, strict=False))
 
     def _inspect(self):
@@ -264,9 +419,74 @@ class ConvExplorer(Explorer):
     def _scene(self, step: int):
         return self.computation.scene(step, self.filter_index.value)
 
+    # ---- the editable kernel ----
+    def _update_weight_cells(self):
+        """The weight dropdown lists every weight of one filter: ``[i, j] chc``."""
+        kernel = self.kernel_array
+        spatial, cg = kernel.shape[:-2], kernel.shape[-2]
+        options = []
+        for index in np.ndindex(*spatial, cg):
+            where = ", ".join(map(str, index[:-1]))
+            options.append((f"[{where}] ch{index[-1]}" if cg > 1 else f"[{where}]", index))
+        if [v for _, v in options] != [v for _, v in self.weight_cell.options]:
+            keep = self.weight_cell.value
+            self.weight_cell.options = options
+            values = [v for _, v in options]
+            self.weight_cell.value = keep if keep in values else values[0]
+
+    def edit_weight(self, index: tuple, value: float):
+        """Set kernel weight ``index`` (``spatial + (c, f)``, the kernel as typed) to
+        ``value`` and recompute through convkit, as typing in the widget does."""
+        index = tuple(int(i) for i in index)
+        if self.kernel_array is None or len(index) != self.kernel_array.ndim or any(
+                not 0 <= i < n for i, n in zip(index, self.kernel_array.shape, strict=True)):
+            shape = None if self.kernel_array is None else self.kernel_array.shape
+            raise ValueError(f"index must point into the kernel of shape {shape}, received "
+                             f"{index}")
+        if not np.isfinite(value):
+            raise ValueError(f"value must be a finite number, received {value!r}")
+        self._edits[index] = float(value)
+        self._on_param(None)
+
+    def _edit_index(self):
+        f = min(self.filter_index.value, self.kernel_array.shape[-1] - 1)
+        return tuple(self.weight_cell.value) + (f,)
+
+    def _on_weight(self, change):
+        if self._busy or self.kernel_array is None:
+            return
+        index = self._edit_index()
+        if not np.isfinite(change["new"]):
+            self.toolbar.show_error(f"value must be a finite number, received {change['new']}",
+                                    "A weight must be a number: NaN or infinity would turn "
+                                    "every output it touches into NaN.")
+            return
+        self.edit_weight(index, change["new"])
+
+    def _on_reset_kernel(self, _button=None):
+        self._edits.clear()
+        self._on_param(None)
+
+    # ---- rendering ----
     def _show(self, scene):
         kwargs = self._render_kwargs()
-        super()._show(scene)
+        if self.kernel_array is not None:
+            self.weight.value = float(self.kernel_array[self._edit_index()])
+        if scene.config.rank == 3:
+            self.view.value = conv3d_svg(scene, caption=False, contrast=self.contrast,
+                                         **kwargs)
+            self.toolbar.show_text(scene.caption, scene.formula, scene.sentences, scene.code)
+        else:
+            super()._show(scene)
+        extras = conv_extras(self.computation, scene, self._layer_out, self._dense_out,
+                             edit_cell=self._edit_index())
+        self.extras_view.value = extras_svg(extras, contrast=self.contrast,
+                                            cell=kwargs.get("cell", 30))
+        self.badges.value = "".join(
+            f'<p role="status" style="margin:2px 0;font-weight:bold;color:'
+            f'{"#00704F" if b.ok else "#B34700"}">{html.escape(b.text)}</p>'
+            for b in extras.badges)
+        self.extras = extras
         extra = kwargs["inspect"]
         if extra:
             sentences = [extra["text"], *scene.sentences, *self._user_array_sentence()]
@@ -274,7 +494,24 @@ class ConvExplorer(Explorer):
         elif self._user_x is not None:
             self.toolbar.show_text(scene.caption, scene.formula,
                                    [*scene.sentences, *self._user_array_sentence()], scene.code)
-        self._add_formula_lines(scene.shape_formula)
+        self._add_formula_lines([*scene.shape_formula, html.escape(extras.sigma_line)])
+
+    def _render(self):
+        if self.computation is None:
+            self.extras_view.value = self.badges.value = ""  # no picture, nothing checked
+        super()._render()
+
+    def frame(self, step: int):
+        """RGB frame (uint8) of ``step``; Conv3D as depth slices."""
+        scene = self._scene(step)
+        if scene.config.rank == 3:
+            return conv3d_rgb(scene, contrast=self.contrast, **self._render_kwargs())
+        return super().frame(step)
+
+    def _svg(self, scene) -> str:
+        if scene.config.rank == 3:
+            return conv3d_svg(scene, contrast=self.contrast, **self._render_kwargs())
+        return super()._svg(scene)
 
 
-__all__ = ["ConvExplorer", "PRESETS", "INSPECT_MODES"]
+__all__ = ["ConvExplorer", "PRESETS", "INSPECT_MODES", "OPERATIONS", "SOURCES_3D"]
