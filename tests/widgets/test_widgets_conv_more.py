@@ -475,3 +475,18 @@ def test_no_widget_leaks_over_edits_and_after_close(widget_count):
     assert widget_count() == made
     ex.close()
     assert widget_count() == start
+
+
+# ---- predict-then-reveal keeps working ----
+
+def test_quiz_hides_the_extras_and_asks_conv3d_values():
+    ex = ConvExplorer(rank=3, size=3, kernel_size=2, quiz=True)
+    try:
+        # every output value and the Σ line are in the extras: hidden until answered
+        assert ex.extras_view.layout.display == "none" and ex.badges.layout.display == "none"
+        ex.quiz.kind.value = "output value"
+        assert " | " in ex.quiz.question.prompt  # the window's two depth slices
+        assert ex.quiz.submit(str(ex._scene(0).value)) is True
+        assert ex.extras_view.layout.display is None and ex.badges.layout.display is None
+    finally:
+        ex.close()
