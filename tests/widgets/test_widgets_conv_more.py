@@ -490,3 +490,15 @@ def test_quiz_hides_the_extras_and_asks_conv3d_values():
         assert ex.extras_view.layout.display is None and ex.badges.layout.display is None
     finally:
         ex.close()
+
+
+def test_a_large_user_kernel_widens_its_controls_and_keeps_its_shape():
+    ex = ConvExplorer(kernel=np.ones((7, 2, 1, 6)), size=9)
+    try:
+        assert (ex.kernel_h.value, ex.kernel_h.max, ex.filters.value) == (7, 7, 6)
+        assert ex.filter_index.max == 5
+        ex.kernel_h.value = 3  # disabled in the widget; set from code it changes nothing
+        assert ex.computation.config.kernel_size == (7, 2)
+        assert all_badges_ok(ex)
+    finally:
+        ex.close()

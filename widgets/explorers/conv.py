@@ -367,8 +367,10 @@ class ConvExplorer(Explorer):
                           (samples.random_ints(shape, self.seed.value + c)
                            if c and self.source.value == "random ints" else base)
                           for c in range(C)], axis=-1)
-        config = ConvConfig(rank=rank,
-                            kernel_size=self._axes(self.kernel_h, self.kernel_w, self.kernel_d),
+        kernel_size = self._axes(self.kernel_h, self.kernel_w, self.kernel_d)
+        if self._user_kernel is not None:  # the learner's kernel fixes its size and filters
+            kernel_size, F = self._user_kernel.shape[:rank], self._user_kernel.shape[-1]
+        config = ConvConfig(rank=rank, kernel_size=kernel_size,
                             strides=self._axes(self.stride_h, self.stride_w),
                             dilation_rate=self._axes(self.dilation_h, self.dilation_w),
                             padding=self.padding.value, use_bias=self.use_bias.value,

@@ -88,7 +88,8 @@ def check_kernel(kernel, rank: int) -> np.ndarray:
         raise TypeError(f"kernel must be an array of real numbers, received dtype {array.dtype}")
     if array.ndim not in (rank, rank + 2):
         layout = "kernel_size" if rank == 1 else "×".join(("k",) * rank)
-        raise ValueError(f"kernel must have {rank} axes ({layout}) or {rank + 2} "
+        axes = "1 axis" if rank == 1 else f"{rank} axes"
+        raise ValueError(f"kernel must have {axes} ({layout}) or {rank + 2} "
                          f"(kernel_size + (input channels per group, filters)) for a Conv{rank}D, "
                          f"received shape {array.shape}")
     if 0 in array.shape:
