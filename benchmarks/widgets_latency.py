@@ -107,6 +107,26 @@ def pooling_and_training() -> dict:
     return results
 
 
+def conv_explorer_features() -> dict:
+    """ConvExplorer at its default size with the issue-17 features: several channels and
+    filters with groups and the convolution flip (extras panel + badges every step), a
+    weight edit (recompute through ops.conv and the Conv layer check), and Conv3D slices."""
+    from convkit.widgets import ConvExplorer
+
+    results = {}
+    ex = ConvExplorer()
+    results["ConvExplorer default step"] = measure(ex)
+    ex.close()
+    ex = ConvExplorer(channels=4, filters=4, groups=2, operation="convolution")
+    results["ConvExplorer C4 F4 groups 2 convolution step"] = measure(ex)
+    results["ConvExplorer weight edit"] = measure_change(ex.weight, [1.0, 2.0] * 5)
+    ex.close()
+    ex = ConvExplorer(rank=3)
+    results["ConvExplorer Conv3D 5x5x5 step"] = measure(ex)
+    ex.close()
+    return results
+
+
 def main() -> int:
     from convkit.widgets import ConvExplorer, ImageFilterLab
     from convkit.widgets.samples import grace_hopper
@@ -122,6 +142,7 @@ def main() -> int:
     lab.preset.value = "Gaussian"  # a parameter change: recompute with ops.conv + render
     results["ImageFilterLab 64x64 kernel change"] = (time.perf_counter() - t0) * 1000
     lab.close()
+    results.update(conv_explorer_features())
     results.update(second_lesson())
     for name, ms in results.items():
         flag = "ok" if ms < 50 else "over the 50 ms target"
