@@ -252,6 +252,7 @@ def test_convolution_is_numpy_convolve_and_shows_the_flipped_kernel():
         np.testing.assert_array_equal(typed.values, k)
         np.testing.assert_array_equal(flipped.values, k[::-1])
         assert "flipped" in flipped.title
+        assert "(convolution: the flipped kernel slides)" in ex._scene(0).caption
         assert any("Keras's Conv layers compute the cross-correlation" in s
                    for s in ex.computation.sentences())
         ex.operation.value = "cross-correlation"
@@ -328,6 +329,7 @@ def test_groups_picture_says_which_channels_each_filter_reads():
         assert scene.channels_seen == (2, 3)
         assert scene.partial_sums[0] == 0 and scene.partial_sums[1] == 0
         assert "channels 0, 1 are another group's: not read" in ex.extras.sigma_line
+        assert "filter 3 reads channels 2–3 only (groups=2)" in scene.caption
         root = ET.fromstring(ex.extras_view.value)
         texts = [t.text for t in root.iter(f"{SVG}text")]
         assert "filter 3 ◀ shown" in texts and "INPUT ch3" in texts

@@ -432,6 +432,11 @@ class ConvComputation:
         caption = (f"Step {step + 1} of {self.n_steps}: window {spans} of the padded input; "
                    f"output {axis_text(position)} = sum of {n_prod} products"
                    + (f" + bias {fmt(b)}" if self.config.use_bias else "") + f" = {fmt(value)}")
+        if self.flip:
+            caption += " (convolution: the flipped kernel slides)"
+        if self.groups > 1:
+            caption += (f"; filter {f} reads channels {seen[0]}–{seen[-1]} only (groups="
+                        f"{self.groups}), the others' KERNEL slices are drawn as 0")
         return ConvScene(
             config=self.config, step=step, n_steps=self.n_steps, filter_index=f,
             padded=self.padded, pad_mask=self.pad_mask, pads=self.pads,
