@@ -216,8 +216,9 @@ class ConvExplorer(Explorer):
         # the extras show every output value and the Σ line: hidden with the answer too
         self.quiz._hides.extend([self.extras_view, self.badges])
         self.quiz._sync_visibility()
-        self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, t.formula,
-                      t.sentences, t.code, self.badges, self.extras_view])
+        # the extras (Σ line, all filters, groups) and their badges right under the window
+        self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, self.badges,
+                      self.extras_view, t.formula, t.sentences, t.code])
 
     # ---- parameters ----
     def _freeze_input_controls(self):
