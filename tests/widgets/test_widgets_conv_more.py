@@ -113,7 +113,7 @@ def numpy_output(explorer) -> np.ndarray:
     for f in range(filters):
         chans = slice((f // fg) * cg, (f // fg + 1) * cg)
         w = np.moveaxis(kernel[..., f], -1, 0)  # (cg, k...)
-        out[..., f] = np.tensordot(windows[..., chans, *([slice(None)] * rank)], w,
+        out[..., f] = np.tensordot(windows[(Ellipsis, chans) + (slice(None),) * rank], w,
                                    axes=rank + 1) + c.bias[f]
     return out
 
