@@ -237,7 +237,7 @@ def test_editing_a_weight_recomputes_through_convkit():
         assert ex.render_count == renders + 1  # one render per edit
         assert ex.kernel_array[1, 2, 1, 1] == 5.0
         assert ex.extras.kernel_panes[0].outline == [(1, 2)]
-        assert "edited cell outlined" in ex.extras.kernel_panes[0].title
+        assert "selected weight outlined" in ex.extras.kernel_panes[0].title
         assert_close(ex.computation.output, keras_output(ex), reduction_size=18)
         # the edit survives a change that keeps the kernel's shape, and a filter switch
         ex.stride_h.value = 2

@@ -64,7 +64,7 @@ def _pane(flow, pane, cell, limit=None):
 def _badges(d, badges, y) -> float:
     for badge in badges:
         text = badge.text
-        d.rect(10, y - 15, 10 + 7.4 * len(text), 22, "#E8F5EF" if badge.ok else "#FBE3D6",
+        d.rect(10, y - 15, 12 + 8 * len(text), 22, "#E8F5EF" if badge.ok else "#FBE3D6",
                stroke=ROLE["output"] if badge.ok else ROLE["highlight"], stroke_width=2)
         d.text(16, y + 1, text, anchor="start", size=13, bold=True)
         y += 28
@@ -81,21 +81,21 @@ def _groups_picture(d, extras, y, current: int) -> float:
            bold=True)
     top = y + 12
     row = 26
-    left, right = 10, 260
+    left, right, box = 10, 330, 130
     for c in range(channels):
-        d.rect(left, top + c * row, 90, 20, "#D6EAF5", stroke=ROLE["input"], stroke_width=2,
+        d.rect(left, top + c * row, box, 20, "#D6EAF5", stroke=ROLE["input"], stroke_width=2,
                tooltip=f"INPUT channel {c}")
-        d.text(left + 45, top + c * row + 15, f"INPUT ch{c}", size=11)
+        d.text(left + box / 2, top + c * row + 15, f"INPUT ch{c}", size=11)
     for g, chans in extras.groups:
         shown = g == current
-        d.rect(right, top + g * row, 90, 20, "#D4EFE6", stroke=ROLE["output"],
+        d.rect(right, top + g * row, box, 20, "#D4EFE6", stroke=ROLE["output"],
                stroke_width=3 if shown else 1,
                tooltip=f"filter {g} reads channel(s) {', '.join(map(str, chans))}")
-        d.text(right + 45, top + g * row + 15, f"filter {g}" + (" ◀ shown" if shown else ""),
+        d.text(right + box / 2, top + g * row + 15, f"filter {g}" + (" ◀ shown" if shown else ""),
                size=11, bold=shown)
         for c in chans:
             # data flows from the channel into the filter
-            d.line(left + 90, top + c * row + 10, right, top + g * row + 10,
+            d.line(left + box, top + c * row + 10, right, top + g * row + 10,
                    stroke="#000000" if shown else "#9A9A9A", width=3 if shown else 1,
                    arrow=True)
     return top + max(channels, filters) * row + 16

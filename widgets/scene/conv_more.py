@@ -164,7 +164,7 @@ def conv_extras(computation, scene, layer_out=None, dense_out=None,
             outline = [tuple(spatial)]
         else:  # depth slices side by side
             outline = [(spatial[1], spatial[0] * computation.kernel.shape[2] + spatial[2])]
-    kernel_panes = [Pane(typed_title + (" (edited cell outlined)" if outline else ""),
+    kernel_panes = [Pane(typed_title + (" (selected weight outlined)" if outline else ""),
                          "kernel", _kernel_values(scene.typed_kernel, c_edit, f),
                          outline=outline, name="w")]
     if scene.flip:
@@ -192,7 +192,7 @@ def conv_extras(computation, scene, layer_out=None, dense_out=None,
     unread = [c for c, v in terms if v is None]
     skipped = (f" (channels {', '.join(map(str, unread))} are another group's: not read)"
                if unread else "")
-    sigma_line = (f"OUTPUT{axis_text(pos)} of filter {f} = Σ over channels: {parts}{bias} = "
+    sigma_line = (f"OUTPUT {axis_text(pos)} of filter {f} = Σ over channels: {parts}{bias} = "
                   f"{fmt(scene.value)}{skipped}")
     groups = [(g, computation.channels_seen(g)) for g in range(filters)]
     group_lines = [f"filter {g} reads input channel(s) {', '.join(map(str, chans))}"
