@@ -217,6 +217,19 @@ def test_bad_kernel_argument_is_refused_naming_kernel(kernel, error, words):
     assert n_widgets() == before  # refused before any widget was made
 
 
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(operation="conv"), ValueError, "`operation` must be one of"),
+    (dict(groups=0), ValueError, "`groups` must be an integer from 1 to 4"),
+    (dict(groups=2.0), TypeError, "`groups` must be an integer"),
+    (dict(rank=4), ValueError, "`rank` must be one of"),
+])
+def test_bad_new_arguments_are_refused_naming_them(kwargs, error, words):
+    before = n_widgets()
+    with pytest.raises(error, match=words):
+        ConvExplorer(**kwargs)
+    assert n_widgets() == before
+
+
 def test_kernel_whose_channels_do_not_divide_x_is_refused():
     with pytest.raises(ValueError, match=r"kernel has 2 input channel\(s\) per group"):
         ConvExplorer(x=np.ones((5, 5, 3)), kernel=np.ones((3, 3, 2, 1)))

@@ -17,6 +17,7 @@ from ..quiz import conv_quiz
 from ..render.conv_more import conv3d_rgb, conv3d_svg, extras_svg
 from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, check_kernel, default_kernel
 from ..scene.conv_more import check_groups, conv_extras, dense_output, layer_output
+from .arguments import check_choice, check_int
 from .base import Explorer, dropdown_row
 
 #: Samples that exist as volumes (Conv3D).
@@ -86,7 +87,9 @@ class ConvExplorer(Explorer):
         numbers.
     ValueError
         For a ``kernel`` of the wrong rank, with an empty axis or a NaN/infinite weight, or
-        whose input channels do not divide ``x``'s.
+        whose input channels do not divide ``x``'s; for a ``rank``, ``operation`` or
+        ``groups`` outside the choices (1 to 4 groups). A non-integer ``groups`` is a
+        TypeError.
     traitlets.TraitError
         For a setting outside the choices its control offers (an unknown ``rank`` or
         option name, say).
@@ -108,7 +111,10 @@ class ConvExplorer(Explorer):
                  channels: int = 1, filters: int = 1, source: str = "ramp", seed: int = 0,
                  use_bias: bool = True, bias: int = 1, cell: int = 30, quiz: bool = False,
                  kernel=None, operation: str = "cross-correlation", groups: int = 1):
-        self._init_owner()  # nothing made yet: a refused kernel leaves no widget behind
+        # the new arguments are checked before any widget exists (older ones: see Raises)
+        check_choice("rank", rank, (1, 2, 3))
+        check_choice("operation", operation, [value for _, value in OPERATIONS])
+        check_int("groups", groups, 1, 4)
         self._user_kernel = None if kernel is None else check_kernel(kernel, rank)
         self._user_x = self._user_input(x)
         if self._user_kernel is not None and self._user_x is not None:
