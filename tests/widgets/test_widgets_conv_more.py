@@ -127,7 +127,8 @@ def test_a_dozen_settings_match_numpy_and_every_badge_is_green(kwargs):
                      reduction_size=ex.computation.kernel[..., 0].size)
         ex.toolbar.step.value = ex.toolbar.step.max  # the last step too
         assert all_badges_ok(ex), badge_texts(ex)
-        assert len(ex.extras.filter_panes) == ex.filters.value
+        filters = ex.computation.kernel.shape[-1]
+        assert len(ex.extras.filter_panes) == (filters if filters > 1 else 0)
         ET.fromstring(ex.view.value)
         ET.fromstring(ex.extras_view.value)
     finally:

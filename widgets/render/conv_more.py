@@ -112,9 +112,10 @@ def extras_drawing(extras, cell: int = 30) -> Drawing:
                    arrow=True)
             d.text(x + w + GAP / 2, y + min(h, 60) / 2 - 6, "flip", size=10)
     flow.newline()
-    limit = max(diverging_scale(p.values) for p in extras.filter_panes)
-    for pane in extras.filter_panes:
-        _pane(flow, pane, cell, limit=limit)
+    shared = max((diverging_scale(p.values) for p in extras.filter_panes), default=1.0)
+    for pane in extras.filter_panes:  # one colour scale, so filters compare at a glance
+        _pane(flow, pane, cell, limit=shared)
+    limit = max([shared, *(diverging_scale(p.values) for p in extras.kernel_panes)])
     flow.newline()
     y = flow.y + 4
     d.text(10, y, extras.sigma_line, anchor="start", size=12)

@@ -97,7 +97,8 @@ class ConvExtras:
     kernel_panes : list of Pane
         KERNEL as typed and, for a convolution, KERNEL flipped (what slides).
     filter_panes : list of Pane
-        Every filter's OUTPUT, side by side, this step's cell outlined.
+        Every filter's OUTPUT, side by side, this step's cell outlined (none for a single
+        filter: the main picture shows its output).
     channel_terms : list of tuple
         ``(channel, partial sum or None when the filter does not read it)`` per input channel.
     sigma_line : str
@@ -172,7 +173,8 @@ def conv_extras(computation, scene, layer_out=None, dense_out=None,
                                  _kernel_values(computation.kernel, c_edit, f), name="w flipped"))
     filter_panes = []
     pos = scene.position
-    for g in range(filters):
+    # one filter: its output is the main picture's OUTPUT already (not drawn twice)
+    for g in range(filters if filters > 1 else 0):
         out = scene.output[..., g]
         if rank == 3:  # this step's depth slice
             out, cell = out[pos[0]], [tuple(pos[1:])]
