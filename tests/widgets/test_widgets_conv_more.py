@@ -206,6 +206,8 @@ def test_kernel_without_x_channels_follow_groups():
     (np.ones((3, 3, 0, 1)), ValueError, "kernel must have at least one weight"),
     ([[1.0, np.nan], [0.0, 1.0]], ValueError, "kernel must hold finite weights"),
     ([[1.0, np.inf], [0.0, 1.0]], ValueError, "kernel must hold finite weights"),
+    ([[1e300, 0.0], [0.0, 1.0]], ValueError, "kernel must hold weights float32 can represent"),
+    (np.float64(2.0), ValueError, "kernel must have 2 axes"),
     ([["a", "b"]], TypeError, "kernel must be an array of real numbers"),
     (np.ones((2, 2), complex), TypeError, "kernel must be an array of real numbers"),
     (np.ones((2, 2), bool), TypeError, "kernel must be an array of real numbers"),
@@ -286,6 +288,9 @@ def test_non_finite_weight_is_refused_with_a_banner():
         np.testing.assert_array_equal(ex.kernel_array, before)
         with pytest.raises(ValueError, match="value must be a finite number"):
             ex.edit_weight((0, 0, 0, 0), float("inf"))
+        ex.weight.value = 1e300
+        assert "value must fit float32" in ex.toolbar.banner.value
+        np.testing.assert_array_equal(ex.kernel_array, before)
         with pytest.raises(ValueError, match="index must point into the kernel"):
             ex.edit_weight((3, 0, 0, 0), 1.0)
         ex.edit_weight((0, 0, 0, 0), 4.0)

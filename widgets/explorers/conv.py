@@ -41,6 +41,16 @@ PRESETS = {
 INSPECT_MODES = ("output → inputs", "input → outputs", "weight → inputs")
 
 
+def _weight_problem(value) -> str | None:
+    """Why a typed weight cannot go into the float32 kernel, or None when it can."""
+    value = float(value)
+    if not np.isfinite(value):
+        return f"value must be a finite number, received {value!r}"
+    if abs(value) > float(np.finfo(np.float32).max):
+        return f"value must fit float32 (|w| < 3.4e38), received {value!r}"
+    return None
+
+
 class ConvExplorer(Explorer):
     """Step a Conv1D/Conv2D/Conv3D window over an input and see every product, sum and shape.
 
@@ -456,8 +466,9 @@ class ConvExplorer(Explorer):
             shape = None if self.kernel_array is None else self.kernel_array.shape
             raise ValueError(f"index must point into the kernel of shape {shape}, received "
                              f"{index}")
-        if not np.isfinite(value):
-            raise ValueError(f"value must be a finite number, received {value!r}")
+        problem = _weight_problem(value)
+        if problem:
+            raise ValueError(problem)
         self._edits[index] = float(value)
         self._on_param(None)
 
@@ -468,13 +479,12 @@ class ConvExplorer(Explorer):
     def _on_weight(self, change):
         if self._busy or self.kernel_array is None:
             return
-        index = self._edit_index()
-        if not np.isfinite(change["new"]):
-            self.toolbar.show_error(f"value must be a finite number, received {change['new']}",
-                                    "A weight must be a number: NaN or infinity would turn "
-                                    "every output it touches into NaN.")
+        problem = _weight_problem(change["new"])
+        if problem:  # the typed value stays visible; the banner says why it is not used
+            self.toolbar.show_error(problem, "A weight must be a float32 number: NaN or "
+                                    "infinity would turn every output it touches into NaN.")
             return
-        self.edit_weight(index, change["new"])
+        self.edit_weight(self._edit_index(), change["new"])
 
     def _on_reset_kernel(self, _button=None):
         self._edits.clear()

@@ -97,6 +97,9 @@ def check_kernel(kernel, rank: int) -> np.ndarray:
                          f"shape {array.shape}")
     if not np.isfinite(array).all():
         raise ValueError("kernel must hold finite weights, received NaN or infinity")
+    if float(np.abs(array).max()) > float(np.finfo(np.float32).max):  # 1e300: not float32
+        raise ValueError("kernel must hold weights float32 can represent (|w| < 3.4e38), "
+                         "received a larger magnitude")
     array = array.astype(np.float32)
     return array.reshape(array.shape + (1, 1)) if array.ndim == rank else array
 
