@@ -436,6 +436,11 @@ def test_conv3d_draws_depth_slices_with_the_window_on_the_slices_it_spans():
         assert "depths 0–1" in scene.caption
         assert ex.depth.layout.display is None and ex.kernel_d.layout.display is None
         assert ex.computation.shape_formula()[0].startswith("depth:")
+        # the typed kernel's depth slices sit left to right: weight (1, 0, 1) is column 2 + 1
+        ex.weight_cell.value = (1, 0, 1, 0)
+        assert ex.extras.kernel_panes[0].outline == [(0, 3)]
+        assert ex.extras.kernel_panes[0].values.shape == (2, 4)
+        assert "depth slices left to right" in ex.extras.kernel_panes[0].title
     finally:
         ex.close()
 

@@ -155,7 +155,8 @@ def conv_extras(computation, scene, layer_out=None, dense_out=None,
     cg, filters = computation.kernel.shape[-2:]
     c_edit = 0 if edit_cell is None else edit_cell[-2]
     tag = f" ch{c_edit}" if cg > 1 else ""
-    typed_title = f"KERNEL as typed{tag}, filter {f}"
+    slices = " (depth slices left to right)" if rank == 3 else ""
+    typed_title = f"KERNEL as typed{tag}, filter {f}{slices}"
     outline = []
     if edit_cell is not None and edit_cell[-1] == f:
         spatial = edit_cell[:-2]
@@ -169,7 +170,8 @@ def conv_extras(computation, scene, layer_out=None, dense_out=None,
                          "kernel", _kernel_values(scene.typed_kernel, c_edit, f),
                          outline=outline, name="w")]
     if scene.flip:
-        kernel_panes.append(Pane(f"KERNEL flipped{tag} (what slides: convolution)", "kernel",
+        kernel_panes.append(Pane(f"KERNEL flipped{tag} (what slides: convolution){slices}",
+                                 "kernel",
                                  _kernel_values(computation.kernel, c_edit, f), name="w flipped"))
     filter_panes = []
     pos = scene.position
