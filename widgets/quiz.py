@@ -265,13 +265,13 @@ class Quiz(W.VBox):
         self.ask()
 
 
-def conv_quiz(explorer, enabled: bool = False, seed: int = 0) -> Quiz:
+def conv_quiz(explorer, enabled: bool = False, seed: int = 0, also_hide=()) -> Quiz:
     """The quiz of :class:`~convkit.widgets.ConvExplorer`: predict the output shape or the
-    value of the current output cell."""
+    value of the current output cell; ``also_hide``: more widgets that show the answer."""
     t = explorer.toolbar
     return Quiz(explorer, lambda kind: _conv_question(explorer, kind),
                 lambda rng: _conv_exercise(explorer, rng), ("output value", "output shape"),
-                [explorer.view, t.caption, t.formula, t.sentences, t.code],
+                [explorer.view, t.caption, t.formula, t.sentences, t.code, *also_hide],
                 enabled=enabled, seed=seed)
 
 

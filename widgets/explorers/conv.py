@@ -228,10 +228,8 @@ class ConvExplorer(Explorer):
         ])
         t = self.toolbar
         # predict-then-reveal (widgets/quiz.py): output shape or the current output value
-        self.quiz = conv_quiz(self, enabled=quiz)
         # the extras show every output value and the Σ line: hidden with the answer too
-        self.quiz._hides.extend([self.extras_view, self.badges])
-        self.quiz._sync_visibility()
+        self.quiz = conv_quiz(self, enabled=quiz, also_hide=(self.extras_view, self.badges))
         # the extras (Σ line, all filters, groups) and their badges right under the window
         self._finish([controls, self.quiz, t, t.banner, self.view, t.caption, self.badges,
                       self.extras_view, t.formula, t.sentences, t.code])
