@@ -6,7 +6,7 @@ i of C and column i of Cᵀ (``rect.current``).
 """
 
 from ..palette import ROLE, diverging_scale
-from .grid import grid, outline
+from .grid import digit_size, fit_cell, grid, outline
 
 GAP = 26
 TOP = 34
@@ -17,25 +17,28 @@ def matrix_pane(d, mv, step: int, x: int, y: int, cell: int = 30) -> tuple:
 
     Returns (right edge, height) in pixels.
     """
-    cs = min(cell, 22)
+    base = min(cell, 22)
+    # one size for the four grids (C, Cᵀ, x and Cᵀx share rows), wide enough for every number
+    digits = digit_size(base)
+    cs = fit_cell(base, mv.C, mv.x, *([] if mv.product is None else [mv.product]))
     y += TOP
     lim = diverging_scale(mv.C)
     n_out, n_in = mv.C.shape
     i = min(step, n_out - 1)
-    w1, h1 = grid(d, mv.C, x, y, cs, name="C", role="kernel", limit=lim,
+    w1, h1 = grid(d, mv.C, x, y, cs, name="C", role="kernel", limit=lim, digits=digits,
                   label=f"C: forward conv {'×'.join(map(str, mv.forward_in))} → "
                         f"{'×'.join(map(str, mv.forward_out))} ({n_out}×{n_in})",
                   index_fmt=lambda r, c: f"[out {r} ← in {c}]")
     outline(d, x, y, cs, [(i, c) for c in range(n_in)], "current")
     x += w1 + GAP
-    w2, h2 = grid(d, mv.CT, x, y, cs, name="Cᵀ", role="kernel", limit=lim,
+    w2, h2 = grid(d, mv.CT, x, y, cs, name="Cᵀ", role="kernel", limit=lim, digits=digits,
                   label=f"Cᵀ ({n_in}×{n_out})", index_fmt=lambda r, c: f"[out {r} ← in {c}]")
     outline(d, x, y, cs, [(r, i) for r in range(n_in)], "current")
     x += w2 + 12
     d.text(x, y + h2 / 2 + 6, "·", size=26, anchor="start", bold=True)
     x += 14
     lim_x = diverging_scale(mv.x)
-    w3, h3 = grid(d, mv.x[:, None], x, y, cs, name="x", role="input", limit=lim_x,
+    w3, h3 = grid(d, mv.x[:, None], x, y, cs, name="x", role="input", limit=lim_x, digits=digits,
                   label="x", index_fmt=lambda r, c: f"[{r}]")
     outline(d, x, y, cs, [(i, 0)], "current")
     x += max(w3, 30) + 8
@@ -43,7 +46,7 @@ def matrix_pane(d, mv, step: int, x: int, y: int, cell: int = 30) -> tuple:
     if mv.product is not None:
         d.text(x, y + h2 / 2 + 6, "=", size=18, anchor="start", bold=True)
         x += 18
-        w4, h4 = grid(d, mv.product[:, None], x, y, cs, name="Cᵀx", role="output",
+        w4, h4 = grid(d, mv.product[:, None], x, y, cs, name="Cᵀx", role="output", digits=digits,
                       limit=diverging_scale(mv.product), label="Cᵀ·x",
                       index_fmt=lambda r, c: f"[{r}]")
         height = max(height, h4)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..palette import ROLE, diverging_scale, hex_to_rgb, legend_text
 from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, without_text
-from .grid import MAX_NUMBERED, as2d, grid, outline
+from .grid import MAX_NUMBERED, as2d, digit_size, fit_cell, grid, outline
 
 TOP = 34                # room for pane titles
 GAP = 34                # between panes (an arrow fits)
@@ -22,7 +22,7 @@ MARK_TINT = "#F9D9B8"       # cells inside a receptive field (pale vermillion) +
 def _pane_size(pane, cell):
     values = as2d(pane.values)
     numbered = pane.numbers and max(values.shape) <= MAX_NUMBERED
-    cs = cell if numbered else max(4, min(cell, 320 // max(values.shape)))
+    cs = fit_cell(cell, values) if numbered else max(4, min(cell, 320 // max(values.shape)))
     return values, numbered, cs
 
 
@@ -61,7 +61,7 @@ def _draw_pane(d, pane, x, y, cell):
                     role=pane.role, limit=diverging_scale(values),
                     hatch=None if pane.hatch is None else as2d(pane.hatch),
                     hidden=None if pane.hidden is None else as2d(pane.hidden),
-                    numbers=numbered, tint=tint, label=pane.title)
+                    numbers=numbered, tint=tint, label=pane.title, digits=digit_size(cell))
     outline(d, x, y, cs, pane.outline, "window")
     outline(d, x, y, cs, pane.current, "current")
     return w, h

@@ -7,7 +7,7 @@ import numpy as np
 from ..palette import ROLE, grey_rgb, hex_to_rgb
 from ..scene.text import fmt
 from .drawing import Drawing
-from .grid import grid
+from .grid import digit_size, fit_cell, grid
 
 #: Screen pixels of the whole photo (input and output are drawn at about this width).
 PHOTO_PX = 192
@@ -118,8 +118,10 @@ def _magnifier(d, computation, scene, x0, y0, cs):
     label = (f"MAGNIFIER: INPUT pixels under OUTPUT {list(scene.position)} "
              f"({len(scene.taps)} taps)")
     gx, gy = x0 + 70, y0 + 22
+    digits = digit_size(cs)
+    cs = fit_cell(cs, patch)  # the pixels' values never spill out of their cells
     w, h = grid(d, patch, gx, gy, cs, name="INPUT", role="input",
-                limit=max(float(np.abs(patch).max()), 1e-6), label=label,
+                limit=max(float(np.abs(patch).max()), 1e-6), label=label, digits=digits,
                 index_fmt=lambda i, j: f"[{rows[i]}, {cols[j]}]")
     for k, (_, wt) in enumerate(scene.col_taps):
         d.text(gx + k * cs + cs / 2, gy + len(rows) * cs + 14, fmt(wt),

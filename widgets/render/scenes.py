@@ -11,7 +11,7 @@ import numpy as np
 from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.text import fmt
 from .drawing import Drawing, high_contrast, png_bytes, to_rgb, to_svg, without_text
-from .grid import MAX_NUMBERED, as2d, grid, outline, stems
+from .grid import MAX_NUMBERED, as2d, digit_size, fit_cell, grid, outline, stems
 from .matrix import matrix_pane
 from .separable import separable_drawing
 
@@ -20,8 +20,16 @@ GAP = 26          # between panes
 FOOT = 46         # caption + legend lines
 
 
-def _cell(shape_max: int, numbers: bool, cell: int) -> int:
-    return cell if numbers else max(2, min(cell, 320 // max(shape_max, 1)))
+def _cell(shape_max: int, numbers: bool, cell: int, *values) -> int:
+    """Numbered grids: ``cell`` widened to their widest number (:func:`fit_cell`); image
+    grids: small enough that the picture stays about 320 px wide."""
+    return fit_cell(cell, *values) if numbers else max(2, min(cell, 320 // max(shape_max, 1)))
+
+
+def _product_bound(x, kernel) -> np.ndarray:
+    """The most negative product a window of ``x`` times ``kernel`` can give: with the
+    products themselves it sizes the PRODUCTS cells once for every step (no jitter)."""
+    return np.array([-float(np.abs(x).max(initial=0)) * float(np.abs(kernel).max(initial=0))])
 
 
 def _footer(d, y, caption, limit):
@@ -42,8 +50,10 @@ def conv_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawing:
     C = scene.padded.shape[-1]
     f = scene.filter_index
     numbers = max(scene.padded.shape[:-1]) <= MAX_NUMBERED
-    cs = _cell(max(scene.padded.shape[:-1]), numbers, cell)
-    kcs = cell
+    cs = _cell(max(scene.padded.shape[:-1]), numbers, cell, scene.padded)
+    kcs = fit_cell(cell, scene.kernel, scene.products,
+                   _product_bound(scene.padded, scene.kernel))
+    digits = digit_size(cell)  # wider cells keep the same digits
     lim_in = diverging_scale(scene.padded)
     lim_out = diverging_scale(scene.output[..., f])
     lim_k = diverging_scale(scene.kernel)
@@ -63,7 +73,7 @@ def conv_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawing:
         grid_vals = as2d(scene.padded[..., c])
         w, h = grid(d, grid_vals, x, y, cs, name=f"INPUT ch{c}" if C > 1 else "INPUT",
                     role="input", limit=lim_in, hatch=as2d(scene.pad_mask), numbers=numbers,
-                    label=f"INPUT{f' ch{c}' if C > 1 else ''} (padded "
+                    digits=digits, label=f"INPUT{f' ch{c}' if C > 1 else ''} (padded "
                           f"{'×'.join(map(str, scene.padded.shape[:-1]))})")
         outline(d, x, y, cs, win_cells, "window")
         if inspect and inspect.get("inputs"):
@@ -82,25 +92,26 @@ def conv_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawing:
         pv = as2d(scene.products[..., c])
         tag = f" ch{c}" if C > 1 else ""
         w1, h1 = grid(d, kv, x, y, kcs, name=f"KERNEL{tag}", role="kernel", limit=lim_k,
-                      label=f"KERNEL{tag} (filter {f})")
+                      digits=digits, label=f"KERNEL{tag} (filter {f})")
         if inspect and inspect.get("taps"):
             outline(d, x, y, kcs, _cells_2d(inspect["taps"], rank), "inspect")
         if vertical:
             y += h1 + TOP + 4
             w2, h2 = grid(d, pv, x, y, kcs, name=f"PRODUCTS{tag}", role="kernel",
-                          limit=diverging_scale(scene.products),
+                          limit=diverging_scale(scene.products), digits=digits,
                           label=f"PRODUCTS{tag} (input × weight, sum {fmt(pv.sum())})")
             y += h2 + TOP + 4
             widths += [w1, w2]
         else:
             w2, h2 = grid(d, pv, x, y + h1 + TOP, kcs, name=f"PRODUCTS{tag}", role="kernel",
-                          limit=diverging_scale(scene.products),
+                          limit=diverging_scale(scene.products), digits=digits,
                           label=f"PRODUCTS{tag} (sum {fmt(pv.sum())})")
             widths.append(max(w1, w2, 150))
             heights.append(h1 + TOP + h2)
             x += max(w1, w2, 150) + GAP
-    ocs = _cell(max(out2.shape), max(out2.shape) <= MAX_NUMBERED, cell)
+    ocs = _cell(max(out2.shape), max(out2.shape) <= MAX_NUMBERED, cell, out2)
     w, h = grid(d, out2, x, y, ocs, name="OUTPUT", role="output", limit=lim_out, hidden=hidden,
+                digits=digits,
                 label=f"OUTPUT {'×'.join(map(str, scene.output.shape[:-1]))} (+ bias "
                       f"{fmt(scene.bias[f])})")
     pos = scene.position
@@ -130,19 +141,24 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
     lim_x = diverging_scale(scene.x)
     x, y = 10, TOP
     xin = as2d(scene.x[..., 0])
-    wx, hx = grid(d, xin, x, y, cell, name="INPUT", role="input", limit=lim_x,
+    digits = digit_size(cell)  # wider cells keep the same digits
+    xcs = fit_cell(cell, xin)
+    wx, hx = grid(d, xin, x, y, xcs, name="INPUT", role="input", limit=lim_x, digits=digits,
                   label="INPUT (scatter view)")
     pos = scene.position
-    outline(d, x, y, cell, [(0, pos[0]) if scene.config.rank == 1 else pos], "current")
+    outline(d, x, y, xcs, [(0, pos[0]) if scene.config.rank == 1 else pos], "current")
     x += wx + GAP
     kv = as2d(scene.kernel[..., 0, 0])
-    wk, hk = grid(d, kv, x, y, cell, name="KERNEL", role="kernel",
-                  limit=diverging_scale(scene.kernel))
+    kcs = fit_cell(cell, kv)
+    wk, hk = grid(d, kv, x, y, kcs, name="KERNEL", role="kernel",
+                  limit=diverging_scale(scene.kernel), digits=digits)
     x += wk + GAP
     d.line(x - GAP + 4, y + hk / 2, x - 4, y + hk / 2, arrow=True)
     part = as2d(scene.partial[..., 0])
-    ocs = cell if max(part.shape) <= MAX_NUMBERED else 12
-    wo, ho = grid(d, part, x, y, ocs, name="OUTPUT", role="output", limit=lim,
+    # one size for every step: the partial sums, the final output and the zero-insertion view
+    ocs = (fit_cell(cell, part, scene.output, scene.zero_insertion)
+           if max(part.shape) <= MAX_NUMBERED else 12)
+    wo, ho = grid(d, part, x, y, ocs, name="OUTPUT", role="output", limit=lim, digits=digits,
                   label=f"OUTPUT so far (stamps 1…{scene.step + 1} added, cropped {scene.crop})")
     # the stamp cells of this step, in output coordinates
     config = scene.config
@@ -162,22 +178,22 @@ def transposed_drawing(scene, cell: int = 30) -> Drawing:
     x, y = 10, TOP + row1 + TOP + 10
     ins = as2d(scene.inserted[..., 0])
     kind = as2d(scene.inserted_kind)
-    ics = cell if max(ins.shape) <= MAX_NUMBERED else 12
+    ics = fit_cell(cell, ins) if max(ins.shape) <= MAX_NUMBERED else 12
     tint = np.full(ins.shape + (3,), 255, dtype=np.uint8)
     from ..palette import diverging_rgb, hex_to_rgb
     tint[kind == 0] = diverging_rgb(ins, lim_x)[kind == 0]
     tint[kind == 1] = hex_to_rgb("#F3D6E7")  # inserted zeros: pale reddish purple
     wi, hi = grid(d, ins, x, y, ics, name="ZERO-INSERTED INPUT", role="input", limit=lim_x,
-                  tint=tint, hatch=kind == 2,
+                  tint=tint, digits=digits, hatch=kind == 2,
                   label=f"INPUT, {np.max(config.strides) - 1} zero(s) between units")
     x += wi + GAP
     fk = as2d(scene.kernel[tuple(slice(None, None, -1) for _ in config.kernel_size)][..., 0, 0])
-    wf, hf = grid(d, fk, x, y, cell, name="FLIPPED KERNEL", role="kernel",
-                  limit=diverging_scale(scene.kernel), label="KERNEL flipped")
+    wf, hf = grid(d, fk, x, y, kcs, name="FLIPPED KERNEL", role="kernel",
+                  limit=diverging_scale(scene.kernel), label="KERNEL flipped", digits=digits)
     x += wf + GAP
     d.line(x - GAP + 4, y + hf / 2, x - 4, y + hf / 2, arrow=True)
     zo = as2d(scene.zero_insertion[..., 0])
-    wz, hz = grid(d, zo, x, y, ocs, name="OUTPUT", role="output", limit=lim,
+    wz, hz = grid(d, zo, x, y, ocs, name="OUTPUT", role="output", limit=lim, digits=digits,
                   label="OUTPUT (stride-1 conv)")
     x_end = max(x_end, x + wz)
     y = y + max(hi, hf, hz) + 18
@@ -216,12 +232,13 @@ def resample_drawing(scene, cell: int = 30) -> Drawing:
         return [("", as2d(a))]
 
     in_taps = {tuple(i) for i, _ in scene.taps}
+    digits = digit_size(cell)  # wider cells keep the same digits
     xs = slices(scene.x[..., 0])
     ms = slices(scene.in_mask)
     max_h = 0
     for k, ((tag, vals), (_, mask)) in enumerate(zip(xs, ms, strict=False)):
-        ics = cell if max(vals.shape) <= MAX_NUMBERED else 8
-        w, h = grid(d, vals, x, y, ics, name="INPUT", role="input", limit=lim,
+        ics = fit_cell(cell, scene.x) if max(vals.shape) <= MAX_NUMBERED else 8
+        w, h = grid(d, vals, x, y, ics, name="INPUT", role="input", limit=lim, digits=digits,
                     hatch=mask if mask.any() else None,
                     label=f"INPUT{tag}" + (" (hatched: CROPPED away)" if mask.any() else ""))
         cells = []
@@ -238,9 +255,9 @@ def resample_drawing(scene, cell: int = 30) -> Drawing:
     oms = slices(scene.out_mask)
     pos = scene.position
     for k, ((tag, vals), (_, mask)) in enumerate(zip(os_, oms, strict=False)):
-        ocs = cell if max(vals.shape) <= MAX_NUMBERED else 8
+        ocs = fit_cell(cell, scene.output) if max(vals.shape) <= MAX_NUMBERED else 8
         order_hidden = None
-        w, h = grid(d, vals, x, y, ocs, name="OUTPUT", role="output", limit=lim,
+        w, h = grid(d, vals, x, y, ocs, name="OUTPUT", role="output", limit=lim, digits=digits,
                     hatch=mask if mask.any() else None, hidden=order_hidden,
                     label=f"OUTPUT{tag}" + (" (hatched: PADDING zeros)" if mask.any() else ""))
         if config.rank != 3 or pos[0] == k:

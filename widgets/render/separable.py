@@ -12,7 +12,7 @@ import numpy as np
 from ..palette import ROLE, diverging_scale, legend_text
 from ..scene.text import fmt
 from .drawing import Drawing
-from .grid import MAX_NUMBERED, grid, outline
+from .grid import MAX_NUMBERED, digit_size, fit_cell, grid, outline
 
 TOP = 34
 GAP = 26
@@ -25,7 +25,11 @@ def separable_drawing(scene, cell: int = 28) -> Drawing:
     M = scene.config.depth_multiplier
     f = scene.filter_index
     numbers = max(scene.padded.shape[:2]) <= MAX_NUMBERED
-    cs = cell if numbers else max(2, 320 // max(scene.padded.shape[:2]))
+    cs = fit_cell(cell, scene.padded) if numbers else max(2, 320 // max(scene.padded.shape[:2]))
+    # one size for the kernels, maps and 1×1 weights, wide enough for every number they show
+    ncs = fit_cell(cell, scene.depthwise_kernel, scene.depthwise, scene.dw_values,
+                   scene.pointwise, scene.output)
+    digits = digit_size(cell)  # wider cells keep the same digits
     lim_in = diverging_scale(scene.padded)
     lim_k = diverging_scale(scene.depthwise_kernel)
     lim_dw = diverging_scale(scene.depthwise)
@@ -35,7 +39,7 @@ def separable_drawing(scene, cell: int = 28) -> Drawing:
     for c in range(C):
         x = 10
         w, h = grid(d, scene.padded[..., c], x, y, cs, name=f"INPUT ch{c}", role="input",
-                    limit=lim_in, hatch=scene.pad_mask, numbers=numbers,
+                    digits=digits, limit=lim_in, hatch=scene.pad_mask, numbers=numbers,
                     label=f"INPUT ch{c} (padded {scene.padded.shape[0]}×"
                           f"{scene.padded.shape[1]})")
         outline(d, x, y, cs, win_cells, "window")
@@ -43,16 +47,16 @@ def separable_drawing(scene, cell: int = 28) -> Drawing:
         row_h = h
         for m in range(M):
             q = c * M + m
-            kw, kh = grid(d, scene.depthwise_kernel[..., c, m], x, y, cell,
-                          name=f"KERNEL ch{c}", role="kernel", limit=lim_k,
+            kw, kh = grid(d, scene.depthwise_kernel[..., c, m], x, y, ncs,
+                          name=f"KERNEL ch{c}", role="kernel", limit=lim_k, digits=digits,
                           label=f"KERNEL c{c} m{m}")
             d.text(x, y + kh + 16, f"Σ products = {fmt(scene.dw_products[..., c, m].sum())}",
                    anchor="start", size=11)
             x += max(kw, 90) + GAP
             d.line(x - GAP + 2, y + kh / 2, x - 4, y + kh / 2, arrow=True)
-            ow, oh = grid(d, scene.depthwise[..., q], x, y, cell, name=f"DEPTHWISE d{q}",
-                          role="output", limit=lim_dw, label=f"DEPTHWISE d{q}")
-            outline(d, x, y, cell, [pos], "current")
+            ow, oh = grid(d, scene.depthwise[..., q], x, y, ncs, name=f"DEPTHWISE d{q}",
+                          digits=digits, role="output", limit=lim_dw, label=f"DEPTHWISE d{q}")
+            outline(d, x, y, ncs, [pos], "current")
             # which map feeds the shown output channel, and with which 1×1 weight
             d.text(x, y + oh + 16, f"ch{c}⋆k{m}; × {fmt(scene.pointwise[q, f])} → out{f}",
                    anchor="start", size=11)
@@ -64,27 +68,27 @@ def separable_drawing(scene, cell: int = 28) -> Drawing:
     # pointwise stage, to the right of the channel rows
     x, y = x_max + 10, TOP
     vals = scene.dw_values[:, None]
-    vw, vh = grid(d, vals, x, y, cell, name="d", role="output", limit=lim_dw,
+    vw, vh = grid(d, vals, x, y, ncs, digits=digits, name="d", role="output", limit=lim_dw,
                   label=f"d at {pos}", index_fmt=lambda i, j: f"{i}")
     x += max(vw, 70) + 8
     d.text(x - 2, y + vh / 2 + 6, "·", size=26, anchor="end", bold=True)
-    pw_w, pw_h = grid(d, scene.pointwise, x, y, cell, name="POINTWISE", role="kernel",
-                      limit=diverging_scale(scene.pointwise),
+    pw_w, pw_h = grid(d, scene.pointwise, x, y, ncs, name="POINTWISE", role="kernel",
+                      digits=digits, limit=diverging_scale(scene.pointwise),
                       label=f"POINTWISE 1×1 ({scene.pointwise.shape[0]} maps × "
                             f"{scene.pointwise.shape[1]} filters)",
                       index_fmt=lambda i, j: f"[d{i} → out ch{j}]")
-    outline(d, x, y, cell, [(i, f) for i in range(scene.pointwise.shape[0])], "current")
-    d.text(x + f * cell + cell / 2, y + pw_h + 16, f"col {f}", size=11)
+    outline(d, x, y, ncs, [(i, f) for i in range(scene.pointwise.shape[0])], "current")
+    d.text(x + f * ncs + ncs / 2, y + pw_h + 16, f"col {f}", size=11)
     x += max(pw_w, 120) + GAP
     out = scene.output[..., f]
-    mid = y + min(pw_h, out.shape[0] * cell) / 2
+    mid = y + min(pw_h, out.shape[0] * ncs) / 2
     d.line(x - GAP + 2, mid, x - 4, mid, arrow=True)
     order = np.arange(out.size).reshape(out.shape)
-    ow, oh = grid(d, out, x, y, cell, name="OUTPUT", role="output",
+    ow, oh = grid(d, out, x, y, ncs, digits=digits, name="OUTPUT", role="output",
                   limit=diverging_scale(scene.output), hidden=order > scene.step,
                   label=f"OUTPUT ch{f} {out.shape[0]}×{out.shape[1]} (+ bias "
                         f"{fmt(scene.bias[f])})")
-    outline(d, x, y, cell, [pos], "current")
+    outline(d, x, y, ncs, [pos], "current")
     x_end = x + ow
     y = max(rows_bottom, TOP + max(vh, pw_h, oh) + 40)
     badge = ("identical ✓ depthwise → 1×1 ops.conv = ops.separable_conv" if scene.identical
