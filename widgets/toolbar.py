@@ -134,14 +134,19 @@ class Toolbar(W.VBox):
                 if self.contrast.value else "")
 
 
+#: Width of a labelled slider (label, track and readout).
+SLIDER_WIDTH = "240px"
+
+
 def labelled(owner: Owner, cls, description: str, tooltip: str = "", **kwargs):
     """A control whose description is fully visible and whose tooltip says why it matters."""
     style = kwargs.pop("style", {"description_width": "initial"})
     if cls in (W.IntSlider, W.SelectionSlider):  # "auto" width collapses the track
+        # 240 px: four sliders (two per-axis pairs) fit one line of a 1024-px screen
         if "layout" in kwargs:
-            kwargs["layout"].width = "270px"
+            kwargs["layout"].width = SLIDER_WIDTH
         else:
-            kwargs["layout"] = W.Layout(width="270px")
+            kwargs["layout"] = W.Layout(width=SLIDER_WIDTH)
     return owner.make(cls, description=description, tooltip=tooltip, style=style, **kwargs)
 
 

@@ -36,8 +36,9 @@ class Explorer(W.VBox, Owner):
         self.cell = None
         self.toolbar = Toolbar(self)
         self.view = self.make(W.HTML, value="")
+        # flex-start: beside a taller column the picture keeps its own height (not stretched)
         self.image = self.make(self.image_class, format="png", value=b"",
-                               layout=W.Layout(display="none"))
+                               layout=W.Layout(display="none", align_self="flex-start"))
         self.toolbar.step.observe(self._on_step, "value")
         self.toolbar.contrast.observe(self._on_step, "value")
         super().__init__(**kwargs)
@@ -48,13 +49,57 @@ class Explorer(W.VBox, Owner):
             c.observe(self._on_param, "value")
 
     def _finish(self, children):
-        self.children = children
+        """Arrange the explorer for a projector: the picture first, the settings after it.
+
+        ``children[0]`` is the control panel (rows of settings); the rest are shown in their
+        order (quiz, toolbar, banner, picture, caption, readouts), with the control panel
+        folded into a compact "settings" panel placed right after the picture's caption, so
+        on a 1280×720 screen the picture and its numbers come first. The panel is open by
+        default (every control one click away, keyboard focus unchanged) and folds with one
+        click. Partner controls (``h``/``w``, ``row``/``col``, a checkbox and the control
+        after it) are kept on one line so a wrapping row never separates them.
+        """
+        controls, *rest = children
+        self._keep_partners_together(controls)
+        # a core ToggleButton folds the panel: Accordion's arrow is an icon font that an
+        # offline Voila page does not load (it showed as a missing-glyph box)
+        self.settings_toggle = self.make(
+            W.ToggleButton, value=True, description="settings ▾",
+            tooltip="fold or unfold the settings (the picture stays)",
+            layout=W.Layout(width="auto", align_self="flex-start"))
+        self.settings = self.make(W.VBox, [self.settings_toggle, controls], layout=W.Layout(
+            border="1px solid #BBBBBB", padding="2px 6px", margin="6px 0"))
+        self._settings_panel = controls
+        self.settings_toggle.observe(self._on_fold, "value")
+        self.children = _after_caption(rest, self.settings, self.toolbar.caption)
         self._on_param(None)
+
+    def _on_fold(self, change):
+        """Show or hide the settings (a view change only: nothing is recomputed)."""
+        self._settings_panel.layout.display = None if change["new"] else "none"
+        self.settings_toggle.description = "settings ▾" if change["new"] else "settings ▸"
+
+    def _keep_partners_together(self, panel):
+        """Group partner controls of every row of ``panel`` in a no-wrap box of their own."""
+        for row in getattr(panel, "children", ()):
+            if isinstance(row, W.Box) and len(row.children) > 1:
+                row.children = partner_groups(row.children, self._partner_box)
+
+    def _partner_box(self, pair):
+        return self.make(W.HBox, list(pair), layout=W.Layout(flex_flow="row nowrap",
+                                                             overflow="visible"))
 
     def _control(self, cls, description, tooltip, **kwargs):
         """A labelled control this explorer owns; "auto" width keeps rows of them compact."""
-        return labelled(self, cls, description, tooltip, layout=W.Layout(width="auto"),
-                        **kwargs)
+        if cls is W.ToggleButtons:
+            # buttons as wide as their words, in one row beside the label: the front end
+            # gives this widget no flex row of its own, so its label sat above the buttons
+            kwargs.setdefault("style", {"description_width": "initial", "button_width": "auto"})
+            layout = W.Layout(width="auto", display="flex", flex_flow="row nowrap",
+                              align_items="center")
+        else:
+            layout = W.Layout(width="auto")
+        return labelled(self, cls, description, tooltip, layout=layout, **kwargs)
 
     def _slider(self, description, tooltip, low: int, high: int, value: int):
         """An integer slider from ``low`` to ``high``, the control most settings are."""
@@ -226,8 +271,54 @@ class Explorer(W.VBox, Owner):
 
 
 def dropdown_row(*children):
-    """A wrapping row of controls."""
-    return W.HBox(list(children), layout=W.Layout(flex_flow="row wrap"))
+    """A wrapping row of controls (:meth:`Explorer._finish` keeps partners together)."""
+    return W.HBox(list(children), layout=W.Layout(flex_flow="row wrap", align_items="center"))
 
 
-__all__ = ["Explorer", "dropdown_row"]
+#: Description endings of a per-axis pair: the first control's, then its partner's.
+_PARTNER_SUFFIXES = ((" h", " w"), ("row", "col"), ("height", "width"))
+
+
+def are_partners(first, second) -> bool:
+    """True when ``second`` belongs beside ``first``: the two axes of one setting
+    ("stride h"/"stride w", "row"/"col", "input height"/"input width"), or a checkbox and
+    the control it switches on (use bias → b).
+
+    Examples
+    --------
+    >>> import ipywidgets as W
+    >>> are_partners(W.IntSlider(description="stride h"), W.IntSlider(description="stride w"))
+    True
+    >>> are_partners(W.IntSlider(description="stride w"), W.IntSlider(description="dilation h"))
+    False
+    """
+    if isinstance(first, W.Checkbox) and not isinstance(second, (W.Checkbox, W.Box)):
+        return True
+    a, b = getattr(first, "description", ""), getattr(second, "description", "")
+    return any(a.endswith(s1) and b.endswith(s2) and a[:-len(s1)] == b[:-len(s2)]
+               for s1, s2 in _PARTNER_SUFFIXES)
+
+
+def partner_groups(controls, box) -> list:
+    """``controls`` with each pair of partners (:func:`are_partners`) replaced by
+    ``box(pair)``, a container that does not wrap."""
+    out, i = [], 0
+    controls = list(controls)
+    while i < len(controls):
+        if i + 1 < len(controls) and are_partners(controls[i], controls[i + 1]):
+            out.append(box(controls[i:i + 2]))
+            i += 2
+        else:
+            out.append(controls[i])
+            i += 1
+    return out
+
+
+def _after_caption(children, panel, caption) -> list:
+    """``children`` with ``panel`` inserted after ``caption`` (or at the end without one)."""
+    children = list(children)
+    at = next((i + 1 for i, c in enumerate(children) if c is caption), len(children))
+    return children[:at] + [panel] + children[at:]
+
+
+__all__ = ["Explorer", "dropdown_row", "are_partners", "partner_groups"]
