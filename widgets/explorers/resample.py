@@ -1,6 +1,8 @@
 """ResampleExplorer: Cropping, ZeroPadding and UpSampling in 1-D/2-D/3-D, tap by tap; in 2-D
 also on a sample photo, with the five UpSampling2D modes side by side on a zoomed patch."""
 
+import html
+
 import ipywidgets as W
 import numpy as np
 
@@ -213,11 +215,12 @@ class ResampleExplorer(Explorer):
             f"<tr><th>{name}</th>" + "".join(f"<td>{i}: {w:.4g}</td>" for i, w in taps) + "</tr>"
             for name, taps in (("row weights", scene.row_taps), ("col weights", scene.col_taps)))
         self.taps.value = (
-            f"<table><caption>Taps of OUTPUT {scene.position}: {len(scene.taps)} INPUT "
-            f"pixels, weight = row weight × col weight; Σ weight·input = "
-            f"{scene.reconstructed:.5g}; op value = {scene.value:.5g}</caption>{axis_rows}"
-            "</table>" + (f"<table><caption>The same cell in every mode</caption><tr>{modes}"
-                          "</tr></table>" if modes else ""))
+            taps_heading(f"Taps of OUTPUT {scene.position}: {len(scene.taps)} INPUT "
+                         f"pixels, weight = row weight × col weight; Σ weight·input = "
+                         f"{scene.reconstructed:.5g}; op value = {scene.value:.5g}")
+            + f"<table>{axis_rows}</table>"
+            + (taps_heading("The same cell in every mode") + f"<table><tr>{modes}</tr></table>"
+               if modes else ""))
 
     def _svg(self, scene) -> str:
         if self.photo_mode:
@@ -245,10 +248,12 @@ class ResampleExplorer(Explorer):
         if scene.config.interpolation in ("bicubic", "lanczos3", "lanczos5"):
             note = ("<p>Weights are renormalised over the taps inside the input (Keras), so "
                     "borders differ from PyTorch/OpenCV, which clamp or mirror.</p>")
-        self.taps.value = (f"<table><caption>Taps of OUTPUT {scene.position}: Σ weights = "
-                           f"{total:.4g}; Σ weight·input = {scene.reconstructed:.5g}; "
-                           f"op value = {scene.value:.5g}</caption><tr><th>input</th>"
-                           f"<th>value</th><th>weight</th></tr>{rows}</table>{note}")
+        self.taps.value = (taps_heading(f"Taps of OUTPUT {scene.position}: Σ weights = "
+                                        f"{total:.4g}; Σ weight·input = "
+                                        f"{scene.reconstructed:.5g}; op value = "
+                                        f"{scene.value:.5g}")
+                           + "<table><tr><th>input</th><th>value</th><th>weight</th></tr>"
+                           f"{rows}</table>{note}")
 
     # ---- quiz ----
     def _layer_text(self, main) -> str:
@@ -357,4 +362,10 @@ class ResampleExplorer(Explorer):
         self.toolbar.step.value = int(rng.integers(0, self.toolbar.step.max + 1))
 
 
-__all__ = ["ResampleExplorer"]
+def taps_heading(text: str) -> str:
+    """A taps table's heading as a paragraph of its own: as the table's ``<caption>`` it was
+    squeezed to the width of the (narrow) table and wrapped word by word."""
+    return f"<p style='margin:4px 0'><b>{html.escape(text)}</b></p>"
+
+
+__all__ = ["ResampleExplorer", "taps_heading"]

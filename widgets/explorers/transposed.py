@@ -95,7 +95,8 @@ class TransposedConvExplorer(Explorer):
 
     def _show(self, scene):
         super()._show(scene)
-        self._add_formula_lines(f"output size: {html.escape(line)}"
+        # one line per axis, each naming its axis ("output rows (axis 0): …")
+        self._add_formula_lines(f"output {html.escape(line)}"
                                 for line in self.computation.size_formula())
         rows = []
         for row in scene.ambiguity:

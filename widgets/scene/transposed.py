@@ -248,8 +248,8 @@ class TransposedComputation:
                    f"stamps {value} × KERNEL into the OUTPUT at offset {axis_text(origin)} "
                    f"(stride {axis_text(config.strides)}), overlaps add; then the first "
                    f"{axis_text(self.crop)} rows/cols are cropped.")
-        formula = (f"stamp = {value} × K; output size per axis = "
-                   + "; ".join(f"{out}" for out in self.out_spatial))
+        # the output size is told once per axis, named, by size_formula()
+        formula = f"stamp = {value} × K"
         return TransposedScene(
             config=config, step=step, n_steps=self.n_steps, x=self.x, kernel=self.kernel,
             output=self.output, scatter=self.scatter, zero_insertion=self.zero_insertion,
@@ -261,20 +261,37 @@ class TransposedComputation:
 
     def size_formula(self) -> list:
         """Per axis: the transposed output-size formula with numbers (docs/design/keras_parity.md
-        §2.4)."""
+        §2.4), each line naming its axis ("rows (axis 0)", "cols (axis 1)"; "length" in 1-D),
+        so two equal lines of a square input still say which is which."""
         config = self.config
         lines = []
-        for n, s, e, out, row in zip(self.in_spatial, config.strides, self.effective_kernels,
-                                     self.out_spatial, self.ambiguity, strict=False):
+        for axis, (n, s, e, out, row) in enumerate(zip(
+                self.in_spatial, config.strides, self.effective_kernels, self.out_spatial,
+                self.ambiguity, strict=False)):
             op = row["output_padding"]
             if config.padding == "valid":
                 a = max(e, s) - e if op is None else op
-                lines.append(f"(n − 1)·s + k̂ + a = ({n} − 1)·{s} + {e} + {a} = {out}")
+                formula = f"(n − 1)·s + k̂ + a = ({n} − 1)·{s} + {e} + {a} = {out}"
             elif op is None:
-                lines.append(f"n·s = {n}·{s} = {out}")
+                formula = f"n·s = {n}·{s} = {out}"
             else:
-                lines.append(f"(n − 1)·s + (k̂ mod 2) + a = ({n} − 1)·{s} + {e % 2} + {op} = {out}")
+                formula = f"(n − 1)·s + (k̂ mod 2) + a = ({n} − 1)·{s} + {e % 2} + {op} = {out}"
+            lines.append(f"{axis_name(axis, config.rank)}: {formula}")
         return lines
 
 
-__all__ = ["TransposedConfig", "TransposedComputation", "TransposedScene"]
+def axis_name(axis: int, rank: int) -> str:
+    """How a readout names a spatial axis: "length" in 1-D, "rows (axis 0)" / "cols (axis 1)"
+    in 2-D.
+
+    Examples
+    --------
+    >>> axis_name(0, 1), axis_name(1, 2)
+    ('length', 'cols (axis 1)')
+    """
+    if rank == 1:
+        return "length"
+    return f"{('rows', 'cols', 'depth')[axis] if axis < 3 else 'axis'} (axis {axis})"
+
+
+__all__ = ["TransposedConfig", "TransposedComputation", "TransposedScene", "axis_name"]
