@@ -60,9 +60,13 @@ def test_image_filter_caption_only_in_the_export_frame():
     try:
         shown = np.asarray(Image.open(io.BytesIO(lab.image.value)).convert("RGB"))
         frame = lab.frame(lab.toolbar.step.value)
-        assert shown.shape[1] == frame.shape[1]
-        # the widget's picture leaves the caption row blank; the exported frame prints it
-        assert (shown[-44:-26] == 255).all() and not (frame[-44:-26] == 255).all()
+        caption = lab._scene(lab.toolbar.step.value).caption
+        # the widget's picture is the two pictures alone: titles, legend and caption are
+        # HTML text around it (the caption once); the exported frame prints them below
+        assert shown.shape[0] < frame.shape[0] and shown.shape[1] < frame.shape[1]
+        assert (shown[-3:] == 255).all() and not (frame[-44:-26] == 255).all()
+        assert lab.toolbar.caption.value.count(caption) == 1
+        assert "INPUT" in lab.titles.value and "PADDING light grey" in lab.legend.value
     finally:
         lab.close()
 

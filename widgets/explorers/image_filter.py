@@ -4,12 +4,14 @@ Computed by ``convkit.ops.conv`` with a (k, k, 1, 1) kernel (and ``activation="r
 the toggle is on). The step slider moves the window; the magnifier shows the numbers under it.
 """
 
+import html
+
 import ipywidgets as W
 import numpy as np
 from traitlets import Unicode
 
 from .. import samples
-from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb, legend_text
+from ..palette import ROLE, diverging_rgb, diverging_scale, grey_rgb
 from ..quiz import (
     Question,
     Quiz,
@@ -19,8 +21,8 @@ from ..quiz import (
     rounding_slack,
     weight_text,
 )
-from ..render import Drawing, png_bytes, to_rgb, to_svg, without_text
-from ..render.grid import grid, outline
+from ..render import Drawing, png_bytes, to_rgb, to_svg
+from ..render.grid import digit_size, fit_cell, grid, outline
 from ..scene.conv import ConvComputation, ConvConfig
 from ..scene.filters import DESCRIPTIONS, PRESET_NAMES, kernel_for
 from ..scene.photo import check_picture, fit_longer_side, picture_from_bytes
@@ -116,6 +118,9 @@ class ImageFilterLab(Explorer):
         self.relu = lab(W.Checkbox, "ReLU", "keep only positive responses", value=False)
         self.scale = self._slider("zoom", "pixels per cell", 2, 8, scale)
         self.magnifier = self.make(W.HTML, value="")
+        # the picture's titles and legend as real (HTML) text, sharp at any zoom
+        self.titles = self.make(W.HTML, value="")
+        self.legend = self.make(W.HTML, value="")
         self.image.layout.display = None
         self._apply_preset(preset)
         for w in self.weights:  # before _watch: the preset name clears before the recompute
@@ -134,12 +139,14 @@ class ImageFilterLab(Explorer):
         t = self.toolbar
         self.view.layout.display = "none"
         body = m(W.HBox, [self.image, m(W.VBox, [self.magnifier, self.weight_grid])])
+        # the legend gives the feature map's range, so the quiz hides it with the picture
         self.quiz = Quiz(self, self._question, self._exercise,
                          ("feature map value", "output size"),
-                         [self.image, self.magnifier, t.caption, t.formula, t.sentences],
+                         [self.image, self.magnifier, self.legend, t.caption, t.formula,
+                          t.sentences],
                          enabled=quiz)
-        self._finish([controls, self.quiz, t, t.banner, body, t.caption, t.formula, t.sentences,
-                      t.code])
+        self._finish([controls, self.quiz, t, t.banner, self.titles, body, self.legend,
+                      t.caption, t.formula, t.sentences, t.code])
 
     # ---- kernel editing ----
     def _apply_preset(self, name):
@@ -256,7 +263,10 @@ class ImageFilterLab(Explorer):
         """The feature map in the diverging colour map (uint8 RGB, one pixel per output)."""
         return diverging_rgb(self.computation.output[..., 0])
 
-    def _drawing(self, scene) -> Drawing:
+    def _drawing(self, scene, text: bool = True) -> Drawing:
+        """The photo (window outlined) and the feature map side by side; with ``text`` also
+        their titles, the caption and the legend (exported frames explain themselves). The
+        widget draws them without text and shows the words as HTML (:meth:`_show`)."""
         z = self.scale.value
         computation = self.computation
         x = computation.padded[..., 0]
@@ -265,26 +275,51 @@ class ImageFilterLab(Explorer):
         d = Drawing(10, 10, scene.caption)
         img = grey_rgb(x, 0.0, max(float(computation.x.max()), 1e-6)) \
             if computation.x.min() >= 0 else grey_rgb(x)
-        img[computation.pad_mask] = (0xD9, 0xD9, 0xD9)
-        d.text(10, 24, "INPUT (photo, padding grey)", anchor="start", size=13,
-               fill=ROLE["input"], bold=True)
-        d.image(10, 32, img, scale=z)
+        img[computation.pad_mask] = PADDING_GREY
+        top = 32 if text else 4
+        input_title, output_title = self.picture_titles()
+        if text:
+            d.text(10, 24, input_title, anchor="start", size=13, fill=ROLE["input"], bold=True)
+        d.image(10, top, img, scale=z)
         win = scene.window
         cells = [(i, j) for i in win[0] for j in win[1]]
-        outline(d, 10, 32, z, cells, "window")
-        ox = 10 + x.shape[1] * z + 30
-        relu = ", ReLU)" if computation.config.activation else ")"
-        d.text(ox, 24, "OUTPUT (feature map" + relu,
-               anchor="start", size=13, fill=ROLE["output"], bold=True)
-        d.image(ox, 32, diverging_rgb(y, lim), scale=z)
-        outline(d, ox, 32, z, [scene.position], "current")
-        bottom = 32 + max(x.shape[0], y.shape[0]) * z + 12
-        d.text(10, bottom + 14, scene.caption, anchor="start", size=12)
-        d.text(10, bottom + 32, legend_text(lim), anchor="start", size=11, fill="#333333")
-        d.width = int(max(ox + y.shape[1] * z + 20, 640, 6.6 * len(scene.caption) + 20,
-                          6.2 * len(legend_text(lim)) + 20))
-        d.height = int(bottom + 44)
+        outline(d, 10, top, z, cells, "window")
+        ox = self._output_x()
+        if text:
+            d.text(ox, 24, output_title, anchor="start", size=13, fill=ROLE["output"], bold=True)
+        d.image(ox, top, diverging_rgb(y, lim), scale=z)
+        outline(d, ox, top, z, [scene.position], "current")
+        bottom = top + max(x.shape[0], y.shape[0]) * z + 4
+        d.width = int(ox + y.shape[1] * z + 10)
+        d.height = int(bottom + 4)
+        if text:
+            legend = lab_legend(lim)
+            d.text(10, bottom + 22, scene.caption, anchor="start", size=12)
+            d.text(10, bottom + 40, legend, anchor="start", size=11, fill="#333333")
+            d.width = int(max(d.width + 10, 640, 6.6 * len(scene.caption) + 20,
+                              6.2 * len(legend) + 20))
+            d.height = int(bottom + 52)
         return d
+
+    def _output_x(self) -> int:
+        """Left edge (px) of the feature map: after the padded photo and a 30-px gap."""
+        return 10 + self.computation.padded.shape[1] * self.scale.value + 30
+
+    def picture_titles(self) -> tuple:
+        """The titles over the photo and over the feature map."""
+        relu = ", ReLU)" if self.computation.config.activation else ")"
+        return "INPUT (photo, padding grey)", "OUTPUT (feature map" + relu
+
+    def _titles_html(self) -> str:
+        """The two titles as HTML, each starting where its picture starts."""
+        input_title, output_title = self.picture_titles()
+        ox = self._output_x()
+        style = "font-weight:bold;font-size:15px;white-space:nowrap"
+        return (f"<div style='display:flex;align-items:flex-end'>"
+                f"<span style='{style};color:{ROLE['input']};padding-left:10px;"
+                f"min-width:{ox - 10}px;box-sizing:border-box'>{html.escape(input_title)}</span>"
+                f"<span style='{style};color:{ROLE['output']}'>{html.escape(output_title)}"
+                "</span></div>")
 
     def picture_text(self, scene) -> str:
         """What the main picture shows, in words (its text alternative)."""
@@ -304,14 +339,15 @@ class ImageFilterLab(Explorer):
 
     def _magnifier(self, scene) -> str:
         d = Drawing(10, 10, "magnifier")
-        cs = 40
         patch = scene.padded[np.ix_(*scene.window)][..., 0]
+        k = scene.kernel[..., 0, 0]
+        # cells sized to the widest number of both grids (a pixel 0.12 or a weight −0.25)
+        cs, digits = fit_cell(MAGNIFIER_CELL, patch, k), digit_size(MAGNIFIER_CELL)
         w1, h1 = grid(d, patch, 10, 34, cs, name="INPUT", role="input",
                       limit=diverging_scale(patch), hatch=scene.pad_mask[np.ix_(*scene.window)],
-                      label="INPUT under the window")
-        k = scene.kernel[..., 0, 0]
+                      label="INPUT under the window", digits=digits)
         w2, h2 = grid(d, k, 10, 34 + h1 + 34, cs, name="KERNEL", role="kernel",
-                      limit=diverging_scale(k))
+                      limit=diverging_scale(k), digits=digits)
         total = float(scene.products.sum())
         d.text(10, 34 + h1 + 34 + h2 + 22,
                f"Σ products = {fmt(total)} → OUTPUT {scene.position} = {fmt(scene.value)}",
@@ -321,8 +357,13 @@ class ImageFilterLab(Explorer):
         return to_svg(self._styled(d), aria_label=f"Magnifier: {scene.caption}")
 
     def _show(self, scene):
-        drawing = without_text(self._drawing(scene), scene.caption)  # caption: HTML below
-        self.image.value = png_bytes(to_rgb(self._styled(drawing)))
+        # the pictures alone; their titles and legend are HTML text (sharp, never a bitmap)
+        self.image.value = png_bytes(to_rgb(self._styled(self._drawing(scene, text=False))))
+        big = ";font-size:1.3em;color:#000" if self.contrast else ""
+        self.titles.value = self._titles_html()
+        self.legend.value = (f"<p style='margin:2px 10px{big}'>"
+                             f"{html.escape(lab_legend(diverging_scale(self.computation.output)))}"
+                             "</p>")
         # the picture's text alternative: the Image view puts it in the <img>'s title
         self.image.tooltip = self.picture_text(scene)
         self.magnifier.value = self._magnifier(scene)
@@ -407,4 +448,25 @@ class ImageFilterLab(Explorer):
         return int(steps[0])
 
 
-__all__ = ["ImageFilterLab", "SOURCES"]
+#: The magnifier's smallest cell side (px); wider when the numbers need it.
+MAGNIFIER_CELL = 36
+#: Padding cells of the photo: light grey, as the legend says.
+PADDING_GREY = (0xD9, 0xD9, 0xD9)
+
+
+def lab_legend(limit: float) -> str:
+    """The lab's legend: the photo is grey with grey padding (not hatched: hatching is the
+    magnifier's, where the padding cells print their 0), the feature map in the diverging map.
+
+    Examples
+    --------
+    >>> lab_legend(2.0)[:38]
+    'INPUT: grey levels, PADDING light grey'
+    >>> lab_legend(2.0)[-58:]
+    'OUTPUT colours: blue < 0 (−2), white = 0, orange > 0 (+2).'
+    """
+    return ("INPUT: grey levels, PADDING light grey (zeros; hatched in the magnifier). "
+            f"OUTPUT colours: blue < 0 (−{limit:.3g}), white = 0, orange > 0 (+{limit:.3g}).")
+
+
+__all__ = ["ImageFilterLab", "SOURCES", "lab_legend"]
