@@ -145,8 +145,11 @@ def _arrow_head(x1, y1, x2, y2, size=8):
 def to_svg(d: Drawing, aria_label: str | None = None) -> str:
     """Serialise as inline SVG: ``role="img"``, ``aria-label``, native ``<title>`` tooltips."""
     label = aria_label if aria_label is not None else d.title
+    # max-width: a picture wider than the page (a narrow projector) shrinks to fit, keeping
+    # its proportions, instead of being cut off at the right edge
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{d.width}" height="{d.height}" '
-           f'viewBox="0 0 {d.width} {d.height}" role="img" aria-label={quoteattr(label)}>',
+           f'viewBox="0 0 {d.width} {d.height}" style="max-width:100%;height:auto" '
+           f'role="img" aria-label={quoteattr(label)}>',
            f"<title>{escape(label)}</title>"
            f"<style>{_SVG_STYLE_CONTRAST if d.contrast else _SVG_STYLE}</style>",
            '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
