@@ -59,14 +59,14 @@ class Toolbar(W.VBox):
                       description="Play", show_repeat=True, tooltip="Play / pause")
         self.step = m(W.IntSlider, value=0, min=0, max=0, description=step_label,
                       continuous_update=True, style={"description_width": "initial"},
-                      layout=W.Layout(width="320px"))
+                      layout=W.Layout(width="280px"))
         self.prev = m(W.Button, description="◀ prev", tooltip="previous step",
                       layout=W.Layout(width="80px"))
         self.next = m(W.Button, description="next ▶", tooltip="next step",
                       layout=W.Layout(width="80px"))
         self.speed = m(W.IntSlider, value=700, min=100, max=2000, step=100,
                        description="ms/frame", style={"description_width": "initial"},
-                       layout=W.Layout(width="260px"))
+                       layout=W.Layout(width="220px"))
         if "google.colab" in sys.modules:
             self._links = [m(W.link, (self.play, "value"), (self.step, "value")),
                            m(W.link, (self.speed, "value"), (self.play, "interval"))]
@@ -84,6 +84,7 @@ class Toolbar(W.VBox):
         self.code = m(W.HTML, value="")
         self.prev.on_click(lambda _: self._move(-1))
         self.next.on_click(lambda _: self._move(+1))
+        # one line at 1024 px (step 280 + speed 220 px): the picture starts right under it
         row = m(W.HBox, [self.prev, self.play, self.next, self.step, self.speed,
                          self.contrast], layout=W.Layout(flex_flow="row wrap"))
         super().__init__([row])
