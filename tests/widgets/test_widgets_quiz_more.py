@@ -84,7 +84,9 @@ def test_quiz_is_off_by_default_and_hides_nothing(make):
     assert q.question is None and not q.active
     assert q._body.layout.display == "none"  # only the toggle shows
     assert all(w.layout.display is None for w in _hidden(ex))
-    assert q.toggle in ex.children[1].children  # the panel sits under the controls
+    # the panel opens the explorer, above the picture (the settings follow the picture)
+    assert q.toggle in ex.children[0].children
+    assert list(ex.children).index(q) < list(ex.children).index(ex.settings)
 
 
 def test_quiz_true_hides_until_a_right_answer(make):
