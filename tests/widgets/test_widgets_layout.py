@@ -249,3 +249,22 @@ def test_image_filter_magnifier_numbers_fit_their_cells():
             assert text_width(label, size) + 2 <= width, (label, width)
     finally:
         lab.close()
+
+
+@pytest.mark.parametrize("contrast", [False, True])
+def test_conv_extras_and_conv3d_slices_fit_their_numbers(contrast):
+    # a Conv3D ramp sums to 4-digit values, and the extras' partial sums and filters are
+    # numbers too: every one sized by the same rule as the main picture
+    explorers = [ConvExplorer(rank=3, x=np.arange(125, dtype=np.float32).reshape(5, 5, 5)),
+                 ConvExplorer(x=np.linspace(-1.5, 12.25, 48).reshape(4, 4, 3), filters=2)]
+    try:
+        for ex in explorers:
+            ex.toolbar.contrast.value = contrast
+            ex.toolbar.step.value = ex.toolbar.step.max  # every output cell computed
+            for svg in (ex.view.value, ex.extras_view.value):
+                for label, size, width in _cell_texts(svg):
+                    assert text_width(label, size, bold=True) <= width, (label, width)
+        assert any(len(label) >= 4 for label, _, _ in _cell_texts(explorers[0].view.value))
+    finally:
+        for ex in explorers:
+            ex.close()

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..palette import ROLE, diverging_scale, legend_text
 from .drawing import Drawing, high_contrast, to_rgb, to_svg, without_text
-from .grid import MAX_NUMBERED, as2d, grid, outline
+from .grid import MAX_NUMBERED, as2d, digit_size, fit_cell, grid, outline
 
 TOP = 34            # room for pane titles
 GAP = 26            # between panes
@@ -39,9 +39,12 @@ class _Flow:
 
 
 def _cell_size(values, cell: int) -> tuple:
+    """``(numbers printed?, cell side)``: numbered cells grow to their widest value
+    (:func:`fit_cell`; the grids keep ``cell``'s digits), large grids shrink to fit."""
     values = as2d(values)
     numbers = max(values.shape) <= MAX_NUMBERED
-    return numbers, cell if numbers else max(4, min(cell, 320 // max(values.shape)))
+    return numbers, fit_cell(cell, values) if numbers else \
+        max(4, min(cell, 320 // max(values.shape)))
 
 
 def _pane(flow, pane, cell, limit=None):
@@ -52,7 +55,7 @@ def _pane(flow, pane, cell, limit=None):
     x, y = flow.place(width, values.shape[0] * cs)
     w, h = grid(flow.d, values, x, y, cs, name=pane.name or pane.title, role=pane.role,
                 limit=diverging_scale(values) if limit is None else limit, numbers=numbers,
-                label=pane.title,
+                digits=digit_size(cell), label=pane.title,
                 hidden=None if pane.hidden is None else as2d(pane.hidden),
                 hatch=None if pane.hatch is None else as2d(pane.hatch))
     outline(flow.d, x, y, cs, pane.outline, "window")
@@ -160,7 +163,8 @@ def conv3d_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawin
             width = max(values.shape[1] * cs, int(7.6 * len(title)))
             x, y = flow.place(width, values.shape[0] * cs)
             w, h = grid(d, values, x, y, cs, name=f"INPUT{tag} d{k}", role="input",
-                        limit=lim_in, hatch=mask, numbers=numbers, label=title)
+                        limit=lim_in, hatch=mask, numbers=numbers, digits=digit_size(cell),
+                        label=title)
             if inside:
                 outline(d, x, y, cs, cells, "window")
             outline(d, x, y, cs, [(i[1], i[2]) for i in inspected.get("inputs", [])
@@ -175,7 +179,7 @@ def conv3d_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawin
             x, y = flow.place(max(values.shape[1] * cs, int(7.6 * len(title))),
                               values.shape[0] * cs)
             w, h = grid(d, values, x, y, cs, name=f"KERNEL{tag} d{t}", role="kernel",
-                        limit=lim_k, numbers=numbers, label=title)
+                        limit=lim_k, numbers=numbers, digits=digit_size(cell), label=title)
             outline(d, x, y, cs, [(i[1], i[2]) for i in inspected.get("taps", [])
                                   if i[0] == t], "inspect")
             flow.advance(w, h)
@@ -190,7 +194,7 @@ def conv3d_drawing(scene, cell: int = 30, inspect: dict | None = None) -> Drawin
         x, y = flow.place(max(values.shape[1] * cs, int(7.6 * len(title))),
                           values.shape[0] * cs)
         w, h = grid(d, values, x, y, cs, name=f"OUTPUT d{k}", role="output", limit=lim_out,
-                    hidden=hidden[k], numbers=numbers, label=title)
+                    hidden=hidden[k], numbers=numbers, digits=digit_size(cell), label=title)
         if k == pos[0]:
             outline(d, x, y, cs, [tuple(pos[1:])], "current")
         outline(d, x, y, cs, [(o[1], o[2]) for o in inspected.get("outputs", [])
