@@ -90,6 +90,20 @@ cdef extern from *:
             if (arg) arg[c] = a;                                                              \
         }                                                                                     \
     }                                                                                         \
+    /* channels [c0, chans) of one output pixel's mean, one at a time */                      \
+    static inline void ck_pool_avg_tail_##S(const T *img, T *out, Py_ssize_t c0,               \
+            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
+            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, T count) {            \
+        Py_ssize_t c, d, h, w;                                                                \
+        for (c = c0; c < chans; c++) {                                                        \
+            T acc = 0;                                                                        \
+            for (d = d0; d < d1; d++)                                                         \
+                for (h = h0; h < h1; h++)                                                     \
+                    for (w = w0; w < w1; w++)                                                 \
+                        acc = acc + img[((d * h_in + h) * w_in + w) * chans + c];             \
+            out[c] = acc / count;                                                             \
+        }                                                                                     \
+    }                                                                                         \
     /* channels [c0, chans) of one input pixel's gradient, one at a time */                   \
     static inline void ck_pool_gather_tail_##S(const T *g, const int32_t *arg, T *q,           \
             Py_ssize_t c0, Py_ssize_t chans, int32_t flat, Py_ssize_t h_out, Py_ssize_t w_out, \
@@ -142,6 +156,22 @@ cdef extern from *:
             if (arg) *(VI *)(arg + j * VL) = __builtin_convertvector(a[j], VI);               \
         }                                                                                     \
     }                                                                                         \
+    /* NV vectors of channels of one output pixel's mean: the window sum, then the division */\
+    CK_POOL_INLINE void ck_pool_avg_blk_##S(const T *img, T *out, const int NV,                \
+            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
+            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, T count) {            \
+        Py_ssize_t d, h, w;                                                                   \
+        V acc[4];                                                                             \
+        int j;                                                                                \
+        for (j = 0; j < NV; j++) acc[j] = (V){0};                                             \
+        for (d = d0; d < d1; d++)                                                             \
+            for (h = h0; h < h1; h++)                                                         \
+                for (w = w0; w < w1; w++) {                                                   \
+                    const T *p = img + ((d * h_in + h) * w_in + w) * chans;                   \
+                    for (j = 0; j < NV; j++) acc[j] = acc[j] + *(const VU *)(p + j * VL);     \
+                }                                                                             \
+        for (j = 0; j < NV; j++) *(VU *)(out + j * VL) = acc[j] / count;                      \
+    }                                                                                         \
     /* NV vectors of channels of one input pixel's gradient */                                \
     CK_POOL_INLINE void ck_pool_gather_blk_##S(const T *g, const int32_t *arg, T *q,           \
             const int NV, Py_ssize_t chans, int32_t flat, Py_ssize_t h_out, Py_ssize_t w_out,  \
@@ -185,6 +215,23 @@ cdef extern from *:
         if (c < chans)                                                                        \
             ck_pool_max_tail_##S(img, out, arg, c, chans, h_in, w_in, d0, d1, h0, h1, w0, w1); \
     }                                                                                         \
+    static void ck_pool_avg_##S(const T *img, T *out, Py_ssize_t chans, Py_ssize_t h_in,      \
+            Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1,      \
+            Py_ssize_t w0, Py_ssize_t w1) {                                                   \
+        Py_ssize_t c = 0;                                                                     \
+        T count = (T)((d1 - d0) * (h1 - h0) * (w1 - w0));                                     \
+        if (CK_POOL_VEC) {                                                                    \
+            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
+                ck_pool_avg_blk_##S(img + c, out + c, 4, chans, h_in, w_in, d0, d1, h0, h1,   \
+                                    w0, w1, count);                                           \
+            for (; c + VL <= chans; c += VL)                                                  \
+                ck_pool_avg_blk_##S(img + c, out + c, 1, chans, h_in, w_in, d0, d1, h0, h1,   \
+                                    w0, w1, count);                                           \
+        }                                                                                     \
+        if (c < chans)                                                                        \
+            ck_pool_avg_tail_##S(img, out, c, chans, h_in, w_in, d0, d1, h0, h1, w0, w1,      \
+                                 count);                                                      \
+    }                                                                                         \
     static void ck_pool_gather_##S(const T *g, const int32_t *arg, T *q, int32_t flat,         \
             Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out, Py_ssize_t od0,             \
             Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0, Py_ssize_t ow1) { \
@@ -211,6 +258,8 @@ cdef extern from *:
     /* no vector extensions: the block paths are never taken (CK_POOL_VEC is 0) */
     #define ck_pool_max_blk_f(...) ((void)0)
     #define ck_pool_max_blk_d(...) ((void)0)
+    #define ck_pool_avg_blk_f(...) ((void)0)
+    #define ck_pool_avg_blk_d(...) ((void)0)
     #define ck_pool_gather_blk_f(...) ((void)0)
     #define ck_pool_gather_blk_d(...) ((void)0)
     #endif
@@ -225,6 +274,12 @@ cdef extern from *:
                        Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1,
                        Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
                        Py_ssize_t w1) noexcept nogil
+    void ck_pool_avg_f(const float *img, float *out, Py_ssize_t chans, Py_ssize_t h_in,
+                       Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
+                       Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil
+    void ck_pool_avg_d(const double *img, double *out, Py_ssize_t chans, Py_ssize_t h_in,
+                       Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
+                       Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil
     void ck_pool_gather_f(const float *g, const int32_t *arg, float *q, int32_t flat,
                           Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out,
                           Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1,
@@ -247,8 +302,6 @@ cdef enum:
     # image), so a piece is worth a task; pieces per image at most MAX_PIECES
     PIECE_VALUES = 1 << 15
     MAX_PIECES = 64
-    # channels per register block of the window kernels: one zmm of float32, two of float64
-    CB = 16
 
 
 cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
@@ -296,50 +349,16 @@ cdef inline void _max_pixel(const floating *img, floating *out, int32_t *arg,
         ck_pool_max_d(img, out, arg, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
 
 
-cdef inline void _avg_block(const floating *img, floating *out, Py_ssize_t h_in,
+cdef inline void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in,
                             Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1,
-                            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1,
-                            floating count) noexcept nogil:
-    """Channels [0, CB) of one output pixel: the window sum in registers, then the mean."""
-    cdef Py_ssize_t d, h, w, c
-    cdef const floating *p
-    cdef floating acc[CB]
-    for c in range(CB):
-        acc[c] = 0
-    for d in range(d0, d1):
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                p = img + ((d * h_in + h) * w_in + w) * chans
-                for c in range(CB):
-                    acc[c] = acc[c] + p[c]
-    for c in range(CB):
-        out[c] = acc[c] / count
-
-
-cdef void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in, Py_ssize_t w_in,
-                     Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
-                     Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
+                            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                            Py_ssize_t w1) noexcept nogil:
     """One output pixel: mean over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty);
-    every channel sums its taps in the same (d, h, w) order."""
-    cdef Py_ssize_t d, h, w, c, c0
-    cdef Py_ssize_t tail = chans - chans % CB
-    cdef const floating *p
-    cdef floating count = <floating>((d1 - d0) * (h1 - h0) * (w1 - w0))
-    for c0 in range(tail // CB):
-        _avg_block(img + c0 * CB, out + c0 * CB, h_in, w_in, chans, d0, d1, h0, h1, w0, w1,
-                   count)
-    if tail == chans:
-        return
-    for c in range(tail, chans):
-        out[c] = 0
-    for d in range(d0, d1):
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                p = img + ((d * h_in + h) * w_in + w) * chans
-                for c in range(tail, chans):
-                    out[c] = out[c] + p[c]
-    for c in range(tail, chans):
-        out[c] = out[c] / count
+    every channel sums its taps in the same (d, h, w) order, then divides by their count."""
+    if floating is float:
+        ck_pool_avg_f(img, out, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
+    else:
+        ck_pool_avg_d(img, out, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
 
 
 cdef tuple _shape5(object array):
