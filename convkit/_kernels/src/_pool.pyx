@@ -10,7 +10,10 @@ Keras's "same" does -- max pools over ``-inf`` padding, average divides by the r
 
 Work is split into static tasks over output rows ``(n, d, h)`` (input rows for the gradients),
 cut along W when rows are few. Each task owns the values it writes and sums them in a fixed
-order, so every thread count gives the same bits.
+order, so every thread count gives the same bits. Per pixel, the channels run in C with
+``ck_simd.h``'s vector types (the ``ck_pool_*`` functions below): the running max, its argmax
+or a sum stays in registers over the window and each result is stored once, so the
+gradients need no zeroing pass.
 
 Entry points (all release the GIL once; shapes are checked, values are trusted):
 
