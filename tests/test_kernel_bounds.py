@@ -326,6 +326,38 @@ def test_pooling(dtype):
                    want_davg, dtype)
 
 
+# the window kernels' channel paths (4-vector blocks, single vectors, the tail: 83 channels
+# cover all three on every ISA copy) at the array edges: 1-pixel images, batch 1, windows
+# larger than the input, odd and even "same" splits, pools larger and smaller than strides
+POOL_CHANNEL_CASES = [((1, 1, 1, 83), 3, 2, "same"), ((1, 2, 3, 83), (3, 4), 1, "same"),
+                      ((2, 4, 5, 83), 2, 2, "same"), ((1, 5, 4, 83), 3, 2, "same"),
+                      ((1, 3, 2, 20), (2, 1), (1, 3), "valid"), ((1, 6, 83), 4, 3, "same"),
+                      ((1, 2, 3, 2, 83), 2, 1, "same")]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pooling_channel_blocks(dtype):
+    rng = np.random.default_rng(8)
+    for shape, pool, strides, padding in POOL_CHANNEL_CASES:
+        x = rng.integers(0, 3, shape).astype(dtype)  # ties everywhere
+        x.reshape(-1)[::7] = np.nan  # NaN in some windows of every channel block
+        want_max = reference_pooling.pool(x, pool, strides, padding, "max")
+        want_avg = reference_pooling.pool(x, pool, strides, padding, "avg")
+        dy = rng.standard_normal(want_max.shape).astype(dtype)
+        want_dmax = reference_pooling.pool_gradient(x, dy, pool, strides, padding, "max")
+        want_davg = reference_pooling.pool_gradient(x, dy, pool, strides, padding, "avg")
+        _, arg = ops.max_pool_with_argmax(x, pool, strides, padding)
+        for view in ending_views(x):
+            np.testing.assert_array_equal(ops.max_pool(view, pool, strides, padding),
+                                          want_max)
+            _close(ops.average_pool(view, pool, strides, padding), want_avg, dtype)
+        for dyv, argv in zip(ending_views(dy), ending_views(arg)):
+            _close(ops.max_pool_gradient(dyv, argv, x.shape, pool, strides, padding),
+                   want_dmax, dtype)
+            _close(ops.average_pool_gradient(dyv, x.shape, pool, strides, padding),
+                   want_davg, dtype)
+
+
 def test_pooling_two_threads_stay_inside():
     rng = np.random.default_rng(7)
     x = rng.standard_normal((1, 60, 50, 33)).astype(np.float32)  # enough work for a team

@@ -162,11 +162,17 @@ def test_global_pooling_of_long_inputs_cuts_the_axis_into_pieces():
     np.testing.assert_array_equal(ops.global_max_pool(x)[0], x.max(axis=1)[0])
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_bit_identical_for_one_two_three_threads(fmt):
+# channel counts for every path of the window kernels: blocks of 4 vectors, single vectors
+# and the one-at-a-time tail, on every ISA copy (83 = 64 + 16 + 3 float32 lanes on avx512,
+# 4 x 8 + ... float64 lanes; 48 = three single vectors on avx512)
+@pytest.mark.parametrize("fmt,chans,dtype", [("channels_last", 48, np.float32),
+                                             ("channels_first", 48, np.float32),
+                                             ("channels_last", 83, np.float32),
+                                             ("channels_last", 83, np.float64)])
+def test_bit_identical_for_one_two_three_threads(fmt, chans, dtype):
     # big enough that threads_for gives every call a team of 3
     rng = np.random.default_rng(7)
-    x = rng.standard_normal((2, 40, 36, 48)).astype(np.float32)
+    x = rng.standard_normal((2, 40, 36, chans)).astype(dtype)
     x[:, ::3] = np.round(x[:, ::3])  # some ties
     if fmt == "channels_first":
         x = np.ascontiguousarray(_to_first(x))
@@ -175,7 +181,7 @@ def test_bit_identical_for_one_two_three_threads(fmt):
     for n in (1, 2, 3):
         with convkit.num_threads(n):
             y, arg = ops.max_pool_with_argmax(x, **kw)
-            dy = np.random.default_rng(8).standard_normal(y.shape).astype(np.float32)
+            dy = np.random.default_rng(8).standard_normal(y.shape).astype(dtype)
             a = ops.average_pool(x, **kw)
             gx = ops.global_average_pool(x, data_format=fmt)
             gm = ops.global_max_pool(x, data_format=fmt)
@@ -186,6 +192,32 @@ def test_bit_identical_for_one_two_three_threads(fmt):
     for other in results[1:]:
         for r1, rn in zip(results[0], other, strict=True):
             assert r1.tobytes() == rn.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_channel_path_gives_the_same_bits(dtype):
+    # a channel pooled alone (the one-at-a-time path) against the same channel inside a wide
+    # array (4-vector blocks, single vectors, tail): bit for bit, forward, argmax, gradients;
+    # NaN in every window of a few channels, ties, overlapping "same" windows
+    rng = np.random.default_rng(11)
+    x = rng.integers(-2, 3, (2, 9, 7, 83)).astype(dtype)
+    x[0, 2, 3, ::5] = np.nan
+    x[1, 4:, :, 40] = np.nan
+    kw = dict(pool_size=3, strides=2, padding="same")
+    y, arg = ops.max_pool_with_argmax(x, **kw)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    dmax = ops.max_pool_gradient(dy, arg, x.shape, **kw)
+    avg = ops.average_pool(x, **kw)
+    davg = ops.average_pool_gradient(dy, x.shape, **kw)
+    for c in range(x.shape[-1]):
+        xc, dyc = x[..., c:c + 1], dy[..., c:c + 1]
+        yc, argc = ops.max_pool_with_argmax(xc, **kw)
+        for got, want in ((y, yc), (arg, argc), (avg, ops.average_pool(xc, **kw)),
+                          (dmax, ops.max_pool_gradient(dyc, argc, xc.shape, **kw)),
+                          (davg, ops.average_pool_gradient(dyc, xc.shape, **kw))):
+            assert got[..., c:c + 1].tobytes() == want.tobytes()
+    # NaN propagates in the vector paths too: the windows over the NaNs are NaN
+    assert np.isnan(y[0, 1, 1, ::5]).all() and np.isnan(y[1, 2:, :, 40]).all()
 
 
 def test_channels_first_is_the_transposed_channels_last():

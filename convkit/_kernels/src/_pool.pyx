@@ -10,7 +10,10 @@ Keras's "same" does -- max pools over ``-inf`` padding, average divides by the r
 
 Work is split into static tasks over output rows ``(n, d, h)`` (input rows for the gradients),
 cut along W when rows are few. Each task owns the values it writes and sums them in a fixed
-order, so every thread count gives the same bits.
+order, so every thread count gives the same bits. Per pixel, the channels run in C with
+``ck_simd.h``'s vector types (the ``ck_pool_*`` functions below): the running max, its argmax
+or a sum stays in registers over the window and each result is stored once, so the
+gradients need no zeroing pass.
 
 Entry points (all release the GIL once; shapes are checked, values are trusted):
 
@@ -40,6 +43,256 @@ from libc.stdint cimport int32_t
 
 from ._indexing cimport RowTask, clamp_threads, row_task, tap_range
 
+cdef extern from "src/ck_simd.h":
+    pass
+
+
+cdef extern from *:
+    """
+    /* The per-pixel inner loops, in C with ck_simd.h's vector types: a window's running max
+       (and its argmax) or a gradient sum stays in vector registers over the taps and is
+       stored once. The same loops written in Cython over small arrays compiled to scalar,
+       branchy code (a compare and a jump per value) -- several times slower.
+
+       Channels go in blocks of 4 vectors, then single vectors, then one at a time; every
+       channel sees its taps in the same order whichever path it takes, so the bits do not
+       depend on the ISA copy or the block a channel falls in. */
+    #include <stdint.h>
+    #if defined(__GNUC__) || defined(__clang__)
+    #  define CK_POOL_VEC 1
+    #  define CK_POOL_INLINE static inline __attribute__((always_inline))
+    typedef int32_t ck_pool_i32f __attribute__((vector_size(CK_VL_F * 4), aligned(4), may_alias));
+    typedef int32_t ck_pool_i32d __attribute__((vector_size(CK_VL_D * 4), aligned(4), may_alias));
+    #else
+    #  define CK_POOL_VEC 0
+    #  define CK_POOL_INLINE static inline
+    #endif
+
+    /* "v replaces the running max m": strictly larger (the first maximum stays), or NaN over
+       a number (NaN propagates, as lax.max). */
+    #define CK_POOL_TAKES(v, m) ((v) > (m) || ((v) != (v) && (m) == (m)))
+
+    #define CK_POOL_SCALAR(S, T)                                                               \
+    /* channels [c0, chans) of one output pixel, one at a time */                             \
+    static inline void ck_pool_max_tail_##S(const T *img, T *out, int32_t *arg, Py_ssize_t c0, \
+            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
+            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) {                     \
+        Py_ssize_t c, d, h, w, flat, first = (d0 * h_in + h0) * w_in + w0;                     \
+        for (c = c0; c < chans; c++) {                                                        \
+            T m = img[first * chans + c];                                                     \
+            int32_t a = (int32_t)first;                                                       \
+            for (d = d0; d < d1; d++)                                                         \
+                for (h = h0; h < h1; h++)                                                     \
+                    for (w = w0; w < w1; w++) {                                               \
+                        T v;                                                                  \
+                        flat = (d * h_in + h) * w_in + w;                                     \
+                        v = img[flat * chans + c];                                            \
+                        if (CK_POOL_TAKES(v, m)) { m = v; a = (int32_t)flat; }                \
+                    }                                                                         \
+            out[c] = m;                                                                       \
+            if (arg) arg[c] = a;                                                              \
+        }                                                                                     \
+    }                                                                                         \
+    /* channels [c0, chans) of one output pixel's mean, one at a time */                      \
+    static inline void ck_pool_avg_tail_##S(const T *img, T *out, Py_ssize_t c0,               \
+            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
+            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, T count) {            \
+        Py_ssize_t c, d, h, w;                                                                \
+        for (c = c0; c < chans; c++) {                                                        \
+            T acc = 0;                                                                        \
+            for (d = d0; d < d1; d++)                                                         \
+                for (h = h0; h < h1; h++)                                                     \
+                    for (w = w0; w < w1; w++)                                                 \
+                        acc = acc + img[((d * h_in + h) * w_in + w) * chans + c];             \
+            out[c] = acc / count;                                                             \
+        }                                                                                     \
+    }                                                                                         \
+    /* channels [c0, chans) of one input pixel's gradient, one at a time */                   \
+    static inline void ck_pool_gather_tail_##S(const T *g, const int32_t *arg, T *q,           \
+            Py_ssize_t c0, Py_ssize_t chans, int32_t flat, Py_ssize_t h_out, Py_ssize_t w_out, \
+            Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0,   \
+            Py_ssize_t ow1) {                                                                 \
+        Py_ssize_t c, od, oh, ow, at;                                                         \
+        for (c = c0; c < chans; c++) {                                                        \
+            T acc = 0;                                                                        \
+            for (od = od0; od < od1; od++)                                                    \
+                for (oh = oh0; oh < oh1; oh++)                                                \
+                    for (ow = ow0; ow < ow1; ow++) {                                          \
+                        at = ((od * h_out + oh) * w_out + ow) * chans + c;                    \
+                        acc = acc + ((arg == NULL || arg[at] == flat) ? g[at] : (T)0);        \
+                    }                                                                         \
+            q[c] = acc;                                                                       \
+        }                                                                                     \
+    }
+
+    #define CK_POOL_VECTOR(S, T, V, VU, M, MI, VI, VL)                                         \
+    /* NV (1..4) vectors of channels of one output pixel */                                   \
+    CK_POOL_INLINE void ck_pool_max_blk_##S(const T *img, T *out, int32_t *arg, const int NV, \
+            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
+            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) {                     \
+        Py_ssize_t d, h, w, flat, first = (d0 * h_in + h0) * w_in + w0;                        \
+        const T *p = img + first * chans;                                                     \
+        V m[4];                                                                               \
+        M a[4];                                                                               \
+        int j;                                                                                \
+        for (j = 0; j < NV; j++) {                                                            \
+            m[j] = *(const VU *)(p + j * VL);                                                 \
+            a[j] = (M){0} + (MI)first;                                                        \
+        }                                                                                     \
+        /* the first tap is visited again: it never replaces itself (equal, or NaN over NaN) */\
+        for (d = d0; d < d1; d++)                                                             \
+            for (h = h0; h < h1; h++)                                                         \
+                for (w = w0; w < w1; w++) {                                                   \
+                    M at_flat;                                                                \
+                    flat = (d * h_in + h) * w_in + w;                                         \
+                    p = img + flat * chans;                                                   \
+                    at_flat = (M){0} + (MI)flat;                                              \
+                    for (j = 0; j < NV; j++) {                                                \
+                        V v = *(const VU *)(p + j * VL);                                      \
+                        M take = (v > m[j]) | ((v != v) & (m[j] == m[j]));                    \
+                        m[j] = (V)(((M)v & take) | ((M)m[j] & ~take));                        \
+                        if (arg) a[j] = (at_flat & take) | (a[j] & ~take);                    \
+                    }                                                                         \
+                }                                                                             \
+        for (j = 0; j < NV; j++) {                                                            \
+            *(VU *)(out + j * VL) = m[j];                                                     \
+            if (arg) *(VI *)(arg + j * VL) = __builtin_convertvector(a[j], VI);               \
+        }                                                                                     \
+    }                                                                                         \
+    /* NV vectors of channels of one output pixel's mean: the window sum, then the division */\
+    CK_POOL_INLINE void ck_pool_avg_blk_##S(const T *img, T *out, const int NV,                \
+            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
+            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, T count) {            \
+        Py_ssize_t d, h, w;                                                                   \
+        V acc[4];                                                                             \
+        int j;                                                                                \
+        for (j = 0; j < NV; j++) acc[j] = (V){0};                                             \
+        for (d = d0; d < d1; d++)                                                             \
+            for (h = h0; h < h1; h++)                                                         \
+                for (w = w0; w < w1; w++) {                                                   \
+                    const T *p = img + ((d * h_in + h) * w_in + w) * chans;                   \
+                    for (j = 0; j < NV; j++) acc[j] = acc[j] + *(const VU *)(p + j * VL);     \
+                }                                                                             \
+        for (j = 0; j < NV; j++) *(VU *)(out + j * VL) = acc[j] / count;                      \
+    }                                                                                         \
+    /* NV vectors of channels of one input pixel's gradient */                                \
+    CK_POOL_INLINE void ck_pool_gather_blk_##S(const T *g, const int32_t *arg, T *q,           \
+            const int NV, Py_ssize_t chans, int32_t flat, Py_ssize_t h_out, Py_ssize_t w_out,  \
+            Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0,   \
+            Py_ssize_t ow1) {                                                                 \
+        Py_ssize_t od, oh, ow, at;                                                            \
+        M here = (M){0} + (MI)flat;                                                           \
+        V acc[4];                                                                             \
+        int j;                                                                                \
+        for (j = 0; j < NV; j++) acc[j] = (V){0};                                             \
+        for (od = od0; od < od1; od++)                                                        \
+            for (oh = oh0; oh < oh1; oh++)                                                    \
+                for (ow = ow0; ow < ow1; ow++) {                                              \
+                    at = ((od * h_out + oh) * w_out + ow) * chans;                            \
+                    for (j = 0; j < NV; j++) {                                                \
+                        V gv = *(const VU *)(g + at + j * VL);                                \
+                        if (arg) {                                                            \
+                            M hit = __builtin_convertvector(*(const VI *)(arg + at + j * VL), \
+                                                            M) == here;                       \
+                            gv = (V)((M)gv & hit); /* +0.0 elsewhere, as the scalar 0 */      \
+                        }                                                                     \
+                        acc[j] = acc[j] + gv;                                                 \
+                    }                                                                         \
+                }                                                                             \
+        for (j = 0; j < NV; j++) *(VU *)(q + j * VL) = acc[j];                                \
+    }
+
+    #define CK_POOL_PIXEL(S, T, VL)                                                            \
+    static void ck_pool_max_##S(const T *img, T *out, int32_t *arg, Py_ssize_t chans,          \
+            Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,    \
+            Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) {                                    \
+        Py_ssize_t c = 0;                                                                     \
+        if (CK_POOL_VEC) {                                                                    \
+            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
+                ck_pool_max_blk_##S(img + c, out + c, arg ? arg + c : NULL, 4, chans, h_in,    \
+                                    w_in, d0, d1, h0, h1, w0, w1);                            \
+            for (; c + VL <= chans; c += VL)                                                  \
+                ck_pool_max_blk_##S(img + c, out + c, arg ? arg + c : NULL, 1, chans, h_in,    \
+                                    w_in, d0, d1, h0, h1, w0, w1);                            \
+        }                                                                                     \
+        if (c < chans)                                                                        \
+            ck_pool_max_tail_##S(img, out, arg, c, chans, h_in, w_in, d0, d1, h0, h1, w0, w1); \
+    }                                                                                         \
+    static void ck_pool_avg_##S(const T *img, T *out, Py_ssize_t chans, Py_ssize_t h_in,      \
+            Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1,      \
+            Py_ssize_t w0, Py_ssize_t w1) {                                                   \
+        Py_ssize_t c = 0;                                                                     \
+        T count = (T)((d1 - d0) * (h1 - h0) * (w1 - w0));                                     \
+        if (CK_POOL_VEC) {                                                                    \
+            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
+                ck_pool_avg_blk_##S(img + c, out + c, 4, chans, h_in, w_in, d0, d1, h0, h1,   \
+                                    w0, w1, count);                                           \
+            for (; c + VL <= chans; c += VL)                                                  \
+                ck_pool_avg_blk_##S(img + c, out + c, 1, chans, h_in, w_in, d0, d1, h0, h1,   \
+                                    w0, w1, count);                                           \
+        }                                                                                     \
+        if (c < chans)                                                                        \
+            ck_pool_avg_tail_##S(img, out, c, chans, h_in, w_in, d0, d1, h0, h1, w0, w1,      \
+                                 count);                                                      \
+    }                                                                                         \
+    static void ck_pool_gather_##S(const T *g, const int32_t *arg, T *q, int32_t flat,         \
+            Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out, Py_ssize_t od0,             \
+            Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0, Py_ssize_t ow1) { \
+        Py_ssize_t c = 0;                                                                     \
+        if (CK_POOL_VEC) {                                                                    \
+            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
+                ck_pool_gather_blk_##S(g + c, arg ? arg + c : NULL, q + c, 4, chans, flat,     \
+                                       h_out, w_out, od0, od1, oh0, oh1, ow0, ow1);            \
+            for (; c + VL <= chans; c += VL)                                                  \
+                ck_pool_gather_blk_##S(g + c, arg ? arg + c : NULL, q + c, 1, chans, flat,     \
+                                       h_out, w_out, od0, od1, oh0, oh1, ow0, ow1);            \
+        }                                                                                     \
+        if (c < chans)                                                                        \
+            ck_pool_gather_tail_##S(g, arg, q, c, chans, flat, h_out, w_out, od0, od1, oh0,    \
+                                    oh1, ow0, ow1);                                           \
+    }
+
+    CK_POOL_SCALAR(f, float)
+    CK_POOL_SCALAR(d, double)
+    #if CK_POOL_VEC
+    CK_POOL_VECTOR(f, float, ck_vf, ck_vf_u, ck_vf_mask, int, ck_pool_i32f, CK_VL_F)
+    CK_POOL_VECTOR(d, double, ck_vd, ck_vd_u, ck_vd_mask, long long, ck_pool_i32d, CK_VL_D)
+    #else
+    /* no vector extensions: the block paths are never taken (CK_POOL_VEC is 0) */
+    #define ck_pool_max_blk_f(...) ((void)0)
+    #define ck_pool_max_blk_d(...) ((void)0)
+    #define ck_pool_avg_blk_f(...) ((void)0)
+    #define ck_pool_avg_blk_d(...) ((void)0)
+    #define ck_pool_gather_blk_f(...) ((void)0)
+    #define ck_pool_gather_blk_d(...) ((void)0)
+    #endif
+    CK_POOL_PIXEL(f, float, CK_VL_F)
+    CK_POOL_PIXEL(d, double, CK_VL_D)
+    """
+    void ck_pool_max_f(const float *img, float *out, int32_t *arg, Py_ssize_t chans,
+                       Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1,
+                       Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                       Py_ssize_t w1) noexcept nogil
+    void ck_pool_max_d(const double *img, double *out, int32_t *arg, Py_ssize_t chans,
+                       Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1,
+                       Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                       Py_ssize_t w1) noexcept nogil
+    void ck_pool_avg_f(const float *img, float *out, Py_ssize_t chans, Py_ssize_t h_in,
+                       Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
+                       Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil
+    void ck_pool_avg_d(const double *img, double *out, Py_ssize_t chans, Py_ssize_t h_in,
+                       Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
+                       Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil
+    void ck_pool_gather_f(const float *g, const int32_t *arg, float *q, int32_t flat,
+                          Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out,
+                          Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1,
+                          Py_ssize_t ow0, Py_ssize_t ow1) noexcept nogil
+    void ck_pool_gather_d(const double *g, const int32_t *arg, double *q, int32_t flat,
+                          Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out,
+                          Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1,
+                          Py_ssize_t ow0, Py_ssize_t ow1) noexcept nogil
+
+
 ctypedef fused floating:
     float
     double
@@ -52,8 +305,6 @@ cdef enum:
     # image), so a piece is worth a task; pieces per image at most MAX_PIECES
     PIECE_VALUES = 1 << 15
     MAX_PIECES = 64
-    # channels per register block of the window kernels: one zmm of float32, two of float64
-    CB = 16
 
 
 cdef Py_ssize_t _row_chunks(Py_ssize_t n_rows, Py_ssize_t width, int n_threads) noexcept nogil:
@@ -90,84 +341,27 @@ cdef inline bint _takes(floating v, floating m) noexcept nogil:
     return v > m or (v != v and m == m)
 
 
-cdef void _max_pixel(const floating *img, floating *out, int32_t *arg, Py_ssize_t h_in,
-                     Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1,
-                     Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
+cdef inline void _max_pixel(const floating *img, floating *out, int32_t *arg,
+                            Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0,
+                            Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                            Py_ssize_t w1) noexcept nogil:
     """One output pixel: max over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty)."""
-    cdef Py_ssize_t d, h, w, c, first = (d0 * h_in + h0) * w_in + w0, flat
-    cdef const floating *p = img + first * chans
-    cdef floating v, m
-    cdef bint take
-    for c in range(chans):
-        out[c] = p[c]
-    if arg != NULL:
-        for c in range(chans):
-            arg[c] = <int32_t>first
-    for d in range(d0, d1):
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                flat = (d * h_in + h) * w_in + w
-                if flat == first:
-                    continue
-                p = img + flat * chans
-                if arg == NULL:
-                    for c in range(chans):
-                        v = p[c]
-                        m = out[c]
-                        out[c] = v if _takes(v, m) else m
-                else:
-                    for c in range(chans):
-                        v = p[c]
-                        m = out[c]
-                        take = _takes(v, m)
-                        out[c] = v if take else m
-                        arg[c] = <int32_t>flat if take else arg[c]
+    if floating is float:
+        ck_pool_max_f(img, out, arg, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
+    else:
+        ck_pool_max_d(img, out, arg, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
 
 
-cdef inline void _avg_block(const floating *img, floating *out, Py_ssize_t h_in,
+cdef inline void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in,
                             Py_ssize_t w_in, Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1,
-                            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1,
-                            floating count) noexcept nogil:
-    """Channels [0, CB) of one output pixel: the window sum in registers, then the mean."""
-    cdef Py_ssize_t d, h, w, c
-    cdef const floating *p
-    cdef floating acc[CB]
-    for c in range(CB):
-        acc[c] = 0
-    for d in range(d0, d1):
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                p = img + ((d * h_in + h) * w_in + w) * chans
-                for c in range(CB):
-                    acc[c] = acc[c] + p[c]
-    for c in range(CB):
-        out[c] = acc[c] / count
-
-
-cdef void _avg_pixel(const floating *img, floating *out, Py_ssize_t h_in, Py_ssize_t w_in,
-                     Py_ssize_t chans, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,
-                     Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) noexcept nogil:
+                            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                            Py_ssize_t w1) noexcept nogil:
     """One output pixel: mean over input pixels [d0, d1) x [h0, h1) x [w0, w1) (non-empty);
-    every channel sums its taps in the same (d, h, w) order."""
-    cdef Py_ssize_t d, h, w, c, c0
-    cdef Py_ssize_t tail = chans - chans % CB
-    cdef const floating *p
-    cdef floating count = <floating>((d1 - d0) * (h1 - h0) * (w1 - w0))
-    for c0 in range(tail // CB):
-        _avg_block(img + c0 * CB, out + c0 * CB, h_in, w_in, chans, d0, d1, h0, h1, w0, w1,
-                   count)
-    if tail == chans:
-        return
-    for c in range(tail, chans):
-        out[c] = 0
-    for d in range(d0, d1):
-        for h in range(h0, h1):
-            for w in range(w0, w1):
-                p = img + ((d * h_in + h) * w_in + w) * chans
-                for c in range(tail, chans):
-                    out[c] = out[c] + p[c]
-    for c in range(tail, chans):
-        out[c] = out[c] / count
+    every channel sums its taps in the same (d, h, w) order, then divides by their count."""
+    if floating is float:
+        ck_pool_avg_f(img, out, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
+    else:
+        ck_pool_avg_d(img, out, chans, h_in, w_in, d0, d1, h0, h1, w0, w1)
 
 
 cdef tuple _shape5(object array):
@@ -271,18 +465,55 @@ def avg_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
                            o * sw - pw + w0, o * sw - pw + w1)
 
 
-cdef inline Py_ssize_t _window_count(Py_ssize_t od, Py_ssize_t oh, Py_ssize_t ow,
-                                   Py_ssize_t d_in, Py_ssize_t h_in, Py_ssize_t w_in,
-                                   Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
-                                   Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
-                                   Py_ssize_t pd, Py_ssize_t ph,
-                                   Py_ssize_t pw) noexcept nogil:
-    """How many real inputs the window of output (od, oh, ow) holds."""
-    cdef Py_ssize_t a0, a1, b0, b1, c0, c1
-    tap_range(od * sd - pd, 1, d_in, kd, &a0, &a1)
-    tap_range(oh * sh - ph, 1, h_in, kh, &b0, &b1)
-    tap_range(ow * sw - pw, 1, w_in, kw, &c0, &c1)
-    return (a1 - a0) * (b1 - b0) * (c1 - c0)
+cdef inline Py_ssize_t _tap_count(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p, Py_ssize_t n,
+                                  Py_ssize_t k) noexcept nogil:
+    """How many real inputs the window of output ``o`` holds along one axis."""
+    cdef Py_ssize_t t0 = 0, t1 = 0
+    tap_range(o * s - p, 1, n, k, &t0, &t1)
+    return t1 - t0
+
+
+cdef inline void _gather_pixel(const floating *g, const int32_t *arg, floating *q,
+                               int32_t flat, Py_ssize_t chans, Py_ssize_t h_out,
+                               Py_ssize_t w_out, Py_ssize_t od0, Py_ssize_t od1,
+                               Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0,
+                               Py_ssize_t ow1) noexcept nogil:
+    """One input pixel's gradient (``g``, ``arg``: its image's): the sum, in (od, oh, ow)
+    order, of the covering outputs' ``g`` -- only where ``arg`` names this pixel (``flat``),
+    or all of them when ``arg`` is NULL. Stored once: no zeroing pass."""
+    if floating is float:
+        ck_pool_gather_f(g, arg, q, flat, chans, h_out, w_out, od0, od1, oh0, oh1, ow0, ow1)
+    else:
+        ck_pool_gather_d(g, arg, q, flat, chans, h_out, w_out, od0, od1, oh0, oh1, ow0, ow1)
+
+
+cdef void _gather(const floating *g0, const int32_t *a0, floating *out, Py_ssize_t n_img,
+                  Py_ssize_t d_in, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t chans,
+                  Py_ssize_t d_out, Py_ssize_t h_out, Py_ssize_t w_out, Py_ssize_t kd,
+                  Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
+                  Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads) noexcept nogil:
+    """Both gradients' loop: every input pixel sums what its covering outputs send it
+    (``_gather_pixel``). Tasks own input rows (cut along W when few), so no two threads write
+    one value and each value's sum has one order, whatever the thread count."""
+    cdef Py_ssize_t n_rows = n_img * d_in * h_in
+    cdef int threads = clamp_threads(n_threads, n_rows * w_in)
+    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
+    cdef Py_ssize_t img_out = d_out * h_out * w_out * chans
+    cdef Py_ssize_t task, i, od0, od1, oh0, oh1, ow0, ow1, at
+    cdef RowTask t
+    for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+        t = row_task(task, chunks, d_in, h_in)
+        # assigned here so that Cython makes them thread-private (see max_pool)
+        od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
+        at = t.n * img_out
+        _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
+        _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
+        for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
+            _cover_range(i, kw, sw, pw, w_out, &ow0, &ow1)
+            _gather_pixel(g0 + at, a0 + at if a0 != NULL else NULL,
+                          out + (t.row * w_in + i) * chans,
+                          <int32_t>((t.d * h_in + t.h) * w_in + i), chans, h_out, w_out,
+                          od0, od1, oh0, oh1, ow0, ow1)
 
 
 def _check_grad_shapes(dy_shape, dx_shape, kd, kh, kw, sd, sh, sw, pd, ph, pw):
@@ -297,88 +528,59 @@ def max_pool_grad(const floating[:, :, :, :, ::1] dy, const int32_t[:, :, :, :, 
     _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
     if _shape5(argmax) != _shape5(dy):
         raise ValueError("max_pool_grad: argmax must have the output gradient's shape")
-    cdef Py_ssize_t d_in = dx.shape[1], h_in = dx.shape[2], w_in = dx.shape[3]
-    cdef Py_ssize_t chans = dx.shape[4]
-    cdef Py_ssize_t d_out = dy.shape[1], h_out = dy.shape[2], w_out = dy.shape[3]
-    cdef Py_ssize_t n_rows = dx.shape[0] * d_in * h_in
-    if n_rows * w_in * chans == 0:
+    if dx.shape[0] * dx.shape[1] * dx.shape[2] * dx.shape[3] * dx.shape[4] == 0:
         return
-    cdef int threads = clamp_threads(n_threads, n_rows * w_in)
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
-    cdef const floating *g0 = &dy[0, 0, 0, 0, 0]
-    cdef const int32_t *a0 = &argmax[0, 0, 0, 0, 0]
-    cdef floating *out = &dx[0, 0, 0, 0, 0]
-    cdef Py_ssize_t img_out = d_out * h_out * w_out * chans
-    cdef Py_ssize_t task, i, c, od, oh, ow, od0, od1, oh0, oh1, ow0, ow1, at
-    cdef int32_t flat
-    cdef floating *q
-    cdef const floating *g
-    cdef const int32_t *a
-    cdef RowTask t
+    if dy.shape[1] * dy.shape[2] * dy.shape[3] == 0:  # no window: nothing flows back
+        dx[...] = 0
+        return
     with nogil:
-        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
-            t = row_task(task, chunks, d_in, h_in)
-            # assigned here so that Cython makes them thread-private (see above)
-            od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
-            _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
-            _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
-            for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
-                q = out + (t.row * w_in + i) * chans
-                for c in range(chans):
-                    q[c] = 0
-                flat = <int32_t>((t.d * h_in + t.h) * w_in + i)
-                _cover_range(i, kw, sw, pw, w_out, &ow0, &ow1)
-                for od in range(od0, od1):
-                    for oh in range(oh0, oh1):
-                        for ow in range(ow0, ow1):
-                            at = t.n * img_out + ((od * h_out + oh) * w_out + ow) * chans
-                            g = g0 + at
-                            a = a0 + at
-                            for c in range(chans):
-                                q[c] = q[c] + (g[c] if a[c] == flat else 0)
+        _gather(&dy[0, 0, 0, 0, 0], &argmax[0, 0, 0, 0, 0], &dx[0, 0, 0, 0, 0], dx.shape[0],
+                dx.shape[1], dx.shape[2], dx.shape[3], dx.shape[4], dy.shape[1], dy.shape[2],
+                dy.shape[3], kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)
 
 
 def avg_pool_grad(const floating[:, :, :, :, ::1] dy, floating[:, :, :, :, ::1] dx,
                   Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh,
                   Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads):
-    """Spread each output gradient evenly over its window's real inputs (a gather)."""
+    """Spread each output gradient evenly over its window's real inputs (a gather).
+
+    Each output's share ``dy / count`` is computed once, into a scratch array, before the
+    gather: dividing inside the gather would divide each output once per input it covers,
+    and the divisions, not the memory, would bound the kernel."""
     _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if dx.shape[0] * dx.shape[1] * dx.shape[2] * dx.shape[3] * dx.shape[4] == 0:
+        return
+    if dy.shape[1] * dy.shape[2] * dy.shape[3] == 0:  # no window: nothing flows back
+        dx[...] = 0
+        return
     cdef Py_ssize_t d_in = dx.shape[1], h_in = dx.shape[2], w_in = dx.shape[3]
     cdef Py_ssize_t chans = dx.shape[4]
     cdef Py_ssize_t d_out = dy.shape[1], h_out = dy.shape[2], w_out = dy.shape[3]
-    cdef Py_ssize_t n_rows = dx.shape[0] * d_in * h_in
-    if n_rows * w_in * chans == 0:
-        return
-    cdef int threads = clamp_threads(n_threads, n_rows * w_in)
-    cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
-    cdef const floating *g0 = &dy[0, 0, 0, 0, 0]
-    cdef floating *out = &dx[0, 0, 0, 0, 0]
-    cdef Py_ssize_t img_out = d_out * h_out * w_out * chans
-    cdef Py_ssize_t task, i, c, od, oh, ow, od0, od1, oh0, oh1, ow0, ow1
+    cdef Py_ssize_t n_rows = dy.shape[0] * d_out * h_out
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, :, :, :, ::1] share = np.empty(_shape5(dy), dtype=dtype)
+    cdef int threads = clamp_threads(n_threads, n_rows)
+    cdef Py_ssize_t task, o, c, rows
     cdef floating count
-    cdef floating *q
     cdef const floating *g
+    cdef floating *q
     cdef RowTask t
     with nogil:
-        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
-            t = row_task(task, chunks, d_in, h_in)
-            # assigned here so that Cython makes them thread-private (see above)
-            od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
-            _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
-            _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
-            for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
-                q = out + (t.row * w_in + i) * chans
-                for c in range(chans):
-                    q[c] = 0
-                _cover_range(i, kw, sw, pw, w_out, &ow0, &ow1)
-                for od in range(od0, od1):
-                    for oh in range(oh0, oh1):
-                        for ow in range(ow0, ow1):
-                            count = <floating>_window_count(od, oh, ow, d_in, h_in, w_in,
-                                                            kd, kh, kw, sd, sh, sw, pd, ph, pw)
-                            g = g0 + t.n * img_out + ((od * h_out + oh) * w_out + ow) * chans
-                            for c in range(chans):
-                                q[c] = q[c] + g[c] / count
+        if n_rows * w_out * chans > 0:
+            for task in prange(n_rows, schedule="static", num_threads=threads):
+                t = row_task(task, 1, d_out, h_out)
+                rows = (_tap_count(t.d, sd, pd, d_in, kd) * _tap_count(t.h, sh, ph, h_in, kh))
+                for o in range(w_out):
+                    # the same integer product as before the cast: the bits of the old
+                    # per-tap division
+                    count = <floating>(rows * _tap_count(o, sw, pw, w_in, kw))
+                    g = &dy[0, 0, 0, 0, 0] + (t.row * w_out + o) * chans
+                    q = &share[0, 0, 0, 0, 0] + (t.row * w_out + o) * chans
+                    for c in range(chans):
+                        q[c] = g[c] / count
+        _gather(&share[0, 0, 0, 0, 0], NULL, &dx[0, 0, 0, 0, 0], dx.shape[0], d_in, h_in,
+                w_in, chans, d_out, h_out, w_out, kd, kh, kw, sd, sh, sw, pd, ph, pw,
+                n_threads)
 
 
 # ---------------------------------------------------------------------------------------------
