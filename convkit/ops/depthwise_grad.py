@@ -12,8 +12,14 @@ For ``y = depthwise_conv(x, K)`` with ``K`` of shape ``kernel_size + (C, M)`` (o
 
 ``separable_conv`` is that depthwise step (no bias) followed by a 1x1 convolution ``P``
 (``(C*M, F)``), a channel mix: its gradients need the intermediate ``u = depthwise_conv(x,
-K)``, recomputed here (the forward kernel never stores it), then ``dP = u^T dz``,
-``du = dz P^T`` (BLAS matrix products over all positions) and the depthwise gradients of ``du``.
+K)``, then ``dP = u^T dz``, ``du = dz P^T`` and the depthwise gradients of ``du``. The fused
+forward kernel never stores ``u``, so a training pass runs the two steps apart instead
+(:func:`separable_forward_keeping_intermediate`) and hands ``u`` to the backward pass; the
+public :func:`separable_gradients` recomputes it. Both matrix products run in the package's
+own OpenMP kernels, not NumPy's BLAS: OpenBLAS's thread pool and libgomp's spinning threads
+fought over the cores between the calls (the whole backward ran 3-30x slower on two threads
+than the sum of its parts, docs/design/kernels.md), and ``dP`` is a reduction that must not
+depend on the thread count.
 """
 
 import math
@@ -24,12 +30,18 @@ from .. import _kernels
 from .._threads import threads_for
 from . import _arrays, shapes
 from ._geometry import conv_geometry
-from .arguments import standardize_data_format, standardize_padding, standardize_tuple
-from .depthwise import depthwise_conv
+from .arguments import (
+    fused_activation_code,
+    standardize_data_format,
+    standardize_padding,
+    standardize_tuple,
+)
+from .depthwise import PackedPointwise, _pointwise_blocks, depthwise_conv, separable_conv
 
 __all__ = ["depthwise_input_gradient", "depthwise_kernel_gradient", "separable_gradients"]
 
 _grad = _kernels.load("_depthwise_grad")
+_dw = _kernels.load("_depthwise")
 
 
 def _dims(geometry, n, c, m) -> np.ndarray:
@@ -80,6 +92,98 @@ def kernel_gradient_5d(x5, dy5, geometry, n_threads=None) -> np.ndarray:
     fn(np.ascontiguousarray(x5).reshape(-1), np.ascontiguousarray(dy5).reshape(-1),
        out.reshape(-1), _dims(geometry, n, c, m), threads_for(macs, n_threads))
     return out
+
+
+def pointwise_5d(v5, blocks, bias=None, relu=False, n_threads=None) -> np.ndarray:
+    """``act(bias + v @ W)`` over the last axis of a C-contiguous ``(..., K)`` array, with
+    ``W`` (K, F') packed by :func:`convkit.ops.depthwise._pointwise_blocks` (rows in ``v``'s
+    channel order) into ``blocks``; ``F'`` is ``bias``'s length (or the blocks' columns)."""
+    nfb, k, kb = blocks.shape
+    v2 = v5.reshape(-1, k)
+    f = nfb * kb if bias is None else bias.shape[0]
+    pbias = np.zeros(nfb * kb, dtype=v5.dtype)
+    if bias is not None:
+        pbias[:f] = bias
+    out = np.empty((v2.shape[0], f), dtype=v5.dtype)
+    fn = _dw.pointwise_f64 if v5.dtype == np.float64 else _dw.pointwise_f32
+    fn(v2, blocks, pbias, out, int(relu), threads_for(out.size * k, n_threads))
+    return out.reshape(*v5.shape[:-1], f)
+
+
+def pointwise_kernel_gradient_2d(u2, dz2, n_threads=None) -> np.ndarray:
+    """``u2^T dz2`` for C-contiguous ``(P, CM)`` and ``(P, F)`` arrays of one dtype, summed in
+    an order fixed by the shapes (bit-identical for any thread count)."""
+    out = np.empty((u2.shape[1], dz2.shape[1]), dtype=u2.dtype)
+    fn = _grad.pointwise_kernel_grad_d if u2.dtype == np.float64 else _grad.pointwise_kernel_grad_f
+    fn(u2, dz2, out, threads_for(u2.shape[0] * out.size, n_threads))
+    return out
+
+
+def _transposed_blocks(p2: np.ndarray) -> np.ndarray:
+    """``P^T`` (F, C*M) in the pointwise kernel's blocks: ``du = dz @ P^T``."""
+    return _pointwise_blocks(np.ascontiguousarray(p2.T), p2.shape[1], 1, _dw)
+
+
+def separable_gradients_5d(x5, k5, p2, dz5, u5, geometry, transposed_blocks=None) -> tuple:
+    """``(dx5, dK (KD, KH, KW, C, M), dP (C*M, F))`` of kernel-layout operands of one dtype:
+    inputs ``x5``, depthwise kernel ``k5``, pointwise kernel ``p2`` (C*M, F), the gradient
+    ``dz5`` (N, Do, Ho, Wo, F) before the bias, and the intermediate ``u5`` (N, Do, Ho, Wo,
+    C*M) the forward computed. ``transposed_blocks``: ``P^T`` already packed, or None."""
+    cm, f = p2.shape
+    dz5 = np.ascontiguousarray(dz5)
+    if u5.size == 0 or dz5.size == 0:
+        du5 = np.zeros(u5.shape, dtype=u5.dtype)
+        d_pointwise = np.zeros((cm, f), dtype=u5.dtype)
+    else:
+        d_pointwise = pointwise_kernel_gradient_2d(u5.reshape(-1, cm), dz5.reshape(-1, f))
+        blocks = _transposed_blocks(p2) if transposed_blocks is None else transposed_blocks
+        du5 = pointwise_5d(dz5, blocks, np.zeros(cm, dtype=u5.dtype))
+    return (input_gradient_5d(du5, k5, geometry), kernel_gradient_5d(x5, du5, geometry),
+            d_pointwise)
+
+
+def separable_forward_keeping_intermediate(inputs, depthwise_kernel, pointwise_kernel,
+                                           strides=1, padding="valid", data_format=None,
+                                           dilation_rate=1, *, bias=None,
+                                           activation=None) -> tuple:
+    """``(separable_conv(...), u5)``: the separable convolution run as its two steps, keeping
+    the depthwise intermediate ``u5`` (kernel layout ``(N, Do, Ho, Wo, C*M)``) for
+    :func:`separable_gradients_5d`. Arguments as :func:`convkit.ops.separable_conv`
+    (``pointwise_kernel`` may be a :class:`~convkit.ops.depthwise.PackedPointwise`)."""
+    who = "separable_conv"
+    data_format = standardize_data_format(data_format)
+    pk = pointwise_kernel
+    raw_p = (pk.kernel if isinstance(pk, PackedPointwise)
+             else _arrays.as_array(pk, "pointwise_kernel"))
+    k = _arrays.as_array(depthwise_kernel, "depthwise_kernel")
+    x = _arrays.as_array(inputs, "inputs")
+    rank = k.ndim - 2
+    if (rank not in (1, 2, 3) or x.ndim != rank + 2 or raw_p.ndim != rank + 2
+            or raw_p.shape[-2] != k.shape[-1] * k.shape[-2] or 0 in k.shape or 0 in x.shape
+            or 0 in raw_p.shape):
+        # nothing to keep (or bad arguments): the fused op, with its checks and messages
+        return separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides, padding,
+                              data_format, dilation_rate, bias=bias, activation=activation), None
+    relu = fused_activation_code(activation, who)
+    c, m = k.shape[-2:]
+    f = raw_p.shape[-1]
+    b = None if bias is None else _arrays.as_array(bias, "bias")
+    dtype = _arrays.compute_dtype(x, k, raw_p, *([] if b is None else [b]))
+    b = _arrays.check_bias(b, f, dtype, who)
+    spatial = tuple(k.shape[:rank])
+    x5 = _arrays.to_kernel_layout(np.ascontiguousarray(x, dtype=dtype), data_format)
+    k5 = np.asarray(k, dtype=dtype).reshape((1,) * (3 - rank) + spatial + (c, m))
+    geometry = conv_geometry(shapes.spatial_shape(x, data_format), spatial, strides,
+                             standardize_padding(padding), dilation_rate, who=who)
+    u5 = depthwise_conv(x5, k5, strides=geometry.strides, padding=padding,
+                        data_format="channels_last", dilation_rate=geometry.dilation)
+    if isinstance(pk, PackedPointwise) and pk.dtype == dtype:
+        blocks = pk.blocks(c * m, 1, _dw)   # rows in u's channel order q = c*M + m
+    else:
+        blocks = _pointwise_blocks(np.asarray(raw_p, dtype=dtype).reshape(c * m, f), c * m,
+                                   1, _dw)
+    y5 = pointwise_5d(u5, blocks, np.zeros(f, dtype) if b is None else b, relu)
+    return _arrays.from_kernel_layout(y5, rank, data_format), u5
 
 
 def _kernel_operand(kernel, who, name="kernel") -> np.ndarray:
@@ -310,9 +414,53 @@ def separable_gradients(inputs, depthwise_kernel, pointwise_kernel, output_gradi
     # (the singleton axes of the 5-D form are the same under "same" and "valid")
     u5 = depthwise_conv(x5, k5, strides=geometry.strides, padding=padding,
                         data_format="channels_last", dilation_rate=geometry.dilation)
-    dz2 = dy5.reshape(-1, f)
-    d_pointwise = (u5.reshape(-1, c * m).T @ dz2).reshape(p.shape)
-    du5 = (dz2 @ p2.T).reshape(u5.shape)
-    dx5 = input_gradient_5d(du5, k5, geometry)
-    d_depthwise = kernel_gradient_5d(x5, du5, geometry).reshape(k.shape)
-    return _arrays.from_kernel_layout(dx5, rank, data_format), d_depthwise, d_pointwise
+    dx5, d_depthwise, d_pointwise = separable_gradients_5d(x5, k5, p2, dy5, u5, geometry)
+    return (_arrays.from_kernel_layout(dx5, rank, data_format), d_depthwise.reshape(k.shape),
+            d_pointwise.reshape(p.shape))
+
+
+def transposed_pointwise_blocks(pointwise_kernel) -> np.ndarray:
+    """A separable layer's pointwise kernel ``(1,) * rank + (C*M, F)`` as the packed ``P^T``
+    the backward pass multiplies by (layers cache it per weight value)."""
+    p = _arrays.as_array(pointwise_kernel, "pointwise_kernel")
+    p2 = p.reshape(-1, p.shape[-1]).astype(_arrays.compute_dtype(p), copy=False)
+    return _transposed_blocks(p2)
+
+
+def separable_gradients_from_intermediate(inputs, depthwise_kernel, pointwise_kernel,
+                                          output_gradient, depthwise_output, strides=1,
+                                          padding="valid", data_format=None, dilation_rate=1,
+                                          transposed_blocks=None) -> tuple:
+    """:func:`separable_gradients` given the depthwise intermediate ``depthwise_output`` that
+    :func:`separable_forward_keeping_intermediate` returned for the same ``inputs`` and
+    ``depthwise_kernel`` (not recomputed). ``transposed_blocks``: what
+    :func:`transposed_pointwise_blocks` returns for ``pointwise_kernel``, or None."""
+    who = "separable_gradients"
+    data_format = standardize_data_format(data_format)
+    x = _arrays.as_array(inputs, "inputs")
+    k = _kernel_operand(depthwise_kernel, who, "depthwise_kernel")
+    p = _arrays.as_array(pointwise_kernel, "pointwise_kernel")
+    dy = _float_operand(output_gradient, "output_gradient", who)
+    rank = k.ndim - 2
+    c, m = k.shape[-2:]
+    f = p.shape[-1]
+    dtype = _arrays.compute_dtype(x, k, p, dy)
+    u5 = depthwise_output
+    geometry = conv_geometry(shapes.spatial_shape(x, data_format), k.shape[:rank], strides,
+                             standardize_padding(padding), dilation_rate, who=who)
+    dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
+    _check_output_gradient(dy5, geometry, f, who)
+    if (not isinstance(u5, np.ndarray) or u5.dtype != dtype
+            or u5.shape != dy5.shape[:-1] + (c * m,) or not u5.flags.c_contiguous):
+        raise ValueError(f"{who}: `depthwise_output` must be the {dtype} intermediate "
+                         f"(N, Do, Ho, Wo, C*M) = {dy5.shape[:-1] + (c * m,)} of the forward "
+                         f"pass. Received {getattr(u5, 'shape', type(u5).__name__)}.")
+    x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
+    k5 = np.asarray(k, dtype=dtype).reshape(*geometry.kernel_spatial, c, m)
+    p2 = np.asarray(p, dtype=dtype).reshape(c * m, f)
+    if transposed_blocks is not None and transposed_blocks.dtype != dtype:
+        transposed_blocks = None
+    dx5, d_depthwise, d_pointwise = separable_gradients_5d(x5, k5, p2, dy5, u5, geometry,
+                                                           transposed_blocks)
+    return (_arrays.from_kernel_layout(dx5, rank, data_format), d_depthwise.reshape(k.shape),
+            d_pointwise.reshape(p.shape))
