@@ -2,8 +2,8 @@
 docs/design/keras_parity.md §3.4.
 
 A depthwise step (with the layer's strides, padding and dilation, no bias) followed by a 1x1
-pointwise convolution, bias and activation; computed fused by one kernel. The training pass
-(``_forward_with_context``) runs the two steps apart and keeps the depthwise output for the
+pointwise convolution, bias and activation; computed fused by one kernel. In a training pass
+(``_forward_with_context``) the kernel also stores the depthwise output, kept for the
 backward pass.
 """
 
@@ -78,9 +78,9 @@ class BaseSeparableConv(ConvBackward, ConvolutionLayer):
                                   dilation_rate=self.dilation_rate, **self._op_kwargs())
 
     def _forward_with_context(self, x, training):
-        # The training forward runs the depthwise and pointwise steps apart (the fused kernel
-        # never stores the intermediate) and keeps the intermediate for the backward pass, so
-        # the backward does not run the depthwise convolution a second time.
+        # The training forward has the fused kernel store the depthwise intermediate too and
+        # keeps it for the backward pass, which then does not run the depthwise convolution
+        # a second time.
         _, after = self._fused_activation()
         pointwise = self._packed(self.pointwise_kernel,
                                  lambda k: ops.pack_pointwise_kernel(k, self.dtype))
@@ -99,19 +99,21 @@ class BaseSeparableConv(ConvBackward, ConvolutionLayer):
         u5 = context.saved.get("depthwise_output")
         geometry = {"strides": self.strides, "padding": self.padding,
                     "data_format": self.data_format, "dilation_rate": self.dilation_rate}
-        if u5 is None:  # a forward that kept nothing (empty inputs): the op recomputes it
+        if u5 is None:  # a forward that kept nothing (empty output): the op recomputes it
             dx, ddepthwise, dpointwise = ops.separable_gradients(
                 context.inputs, self.depthwise_kernel.value, self.pointwise_kernel.value, dz,
                 **geometry)
-        else:
-            dx, ddepthwise, dpointwise = depthwise_grad.separable_gradients_from_intermediate(
-                context.inputs, self.depthwise_kernel.value, self.pointwise_kernel.value, dz,
-                u5, transposed_blocks=self._packed(
-                    self.pointwise_kernel, depthwise_grad.transposed_pointwise_blocks,
-                    kind="backward"), **geometry)
-        grads = [ddepthwise, dpointwise]
-        if self.use_bias:
-            grads.append(ops.bias_gradient(dz, self.data_format))
+            grads = [ddepthwise, dpointwise]
+            if self.use_bias:
+                grads.append(ops.bias_gradient(dz, self.data_format))
+            return dx, grads
+        # the bias gradient comes from the pass over dz that computes the pointwise one
+        dx, *grads = depthwise_grad.separable_gradients_from_intermediate(
+            context.inputs, self.depthwise_kernel.value, self.pointwise_kernel.value, dz, u5,
+            transposed_blocks=self._packed(self.pointwise_kernel,
+                                           depthwise_grad.transposed_pointwise_blocks,
+                                           kind="backward"),
+            bias=self.use_bias, **geometry)
         return dx, grads
 
     def get_config(self) -> dict:
