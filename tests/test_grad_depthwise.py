@@ -219,6 +219,9 @@ def test_weight_gradients_follow_trainable_weights():
     ("DepthwiseConv2D", dict(kernel_size=3, padding="same", depth_multiplier=2,
                              activation="silu")),
     ("SeparableConv2D", dict(filters=16, kernel_size=3, strides=2, activation="relu")),
+    # stride 1, one multiplier: the flipped-convolution input gradient; bias sums fused
+    ("DepthwiseConv2D", dict(kernel_size=3, padding="same")),
+    ("SeparableConv2D", dict(filters=37, kernel_size=3, padding="same")),
 ])
 def test_backward_is_bit_identical_across_thread_counts(name, config):
     rng = np.random.default_rng(8)

@@ -408,3 +408,51 @@ def test_depthwise_gradients(dtype):
             np.testing.assert_allclose(
                 ops.depthwise_input_gradient(dyv, k, x.shape, padding="same"), want_dx,
                 rtol=1e-4, atol=1e-4 * np.abs(want_dx).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_training_kernels(dtype):
+    # the training passes of the depthwise and separable layers: the input gradient as a
+    # flipped convolution (stride 1, one multiplier), the weight gradient with its bias sums,
+    # the whole-array pointwise kernel and the pointwise weight gradient, over 1-pixel images,
+    # one channel, batch 1, windows larger than the input, and channel counts that leave
+    # partial register tiles (C*M and filters not multiples of the vector or tile sizes)
+    from convkit.ops import depthwise_grad
+    rng = np.random.default_rng(11)
+    cases = [
+        ((1, 1, 1, 1), (1, 1, 1, 1), 1, dict(padding="valid")),
+        ((1, 1, 1, 1), (3, 3, 1, 1), 3, dict(padding="same")),
+        ((1, 2, 3, 5), (5, 4, 5, 1), 17, dict(padding="same", dilation_rate=2)),
+        ((2, 4, 3, 7), (3, 3, 7, 2), 35, dict(padding="same", strides=2)),
+        ((1, 9, 13), (3, 13, 1), 19, dict(padding="valid")),
+        ((1, 2, 3, 2, 3), (3, 3, 3, 3, 1), 2, dict(padding="same")),
+    ]
+    for xshape, kshape, filters, kw in cases:
+        rank = len(kshape) - 2
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        p = rng.standard_normal((1,) * rank + (kshape[-2] * kshape[-1], filters)).astype(dtype)
+        bias = rng.standard_normal(filters).astype(dtype)
+        dy = rng.standard_normal(reference_depthwise.depthwise_conv(x, k, **kw).shape)
+        dy = dy.astype(dtype)
+        dys = rng.standard_normal(reference_depthwise.separable_conv(x, k, p, **kw).shape)
+        dys = dys.astype(dtype)
+        want_dx, want_dk = reference_depthwise.depthwise_gradients(x, k, dy, **kw)
+        want_db = dy.reshape(-1, dy.shape[-1]).sum(axis=0)
+        want_y = reference_depthwise.separable_conv(x, k, p, **kw, bias=bias,
+                                                    activation="relu")
+        want_s = reference_depthwise.separable_gradients(x, k, p, dys, **kw)
+        want_sb = dys.reshape(-1, dys.shape[-1]).sum(axis=0)
+        for xv, dyv, dysv in zip(ending_views(x), ending_views(dy), ending_views(dys),
+                                 strict=False):
+            dx, dk, db = depthwise_grad.depthwise_gradients(xv, k, dyv, bias=True, **kw)
+            _close(dx, want_dx, dtype)
+            _close(dk, want_dk, dtype)
+            _close(db, want_db, dtype)
+            y, u5 = depthwise_grad.separable_forward_keeping_intermediate(
+                xv, k, p, **kw, bias=bias, activation="relu")
+            _close(y, want_y, dtype)
+            got = depthwise_grad.separable_gradients_from_intermediate(xv, k, p, dysv, u5,
+                                                                       bias=True, **kw)
+            for g, w in zip(got, (*want_s, want_sb), strict=True):
+                _close(g, w, dtype)

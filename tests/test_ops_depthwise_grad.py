@@ -205,3 +205,33 @@ def test_noncontiguous_operands():
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_kernels_bit_identical_across_thread_counts(dtype):
+    # the layers' paths: input gradient as a flipped convolution (stride 1, one multiplier),
+    # weight and bias gradients in one pass, the pointwise weight gradient's chunked sums
+    # (several chunks), channel counts that leave partial tiles
+    from convkit.ops import depthwise_grad
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 41, 37, 13)).astype(dtype)
+    dk = rng.standard_normal((3, 3, 13, 1)).astype(dtype)
+    pk = rng.standard_normal((1, 1, 13, 37)).astype(dtype)
+    kw = dict(padding="same")
+    dy = rng.standard_normal(ref.depthwise_conv(x, dk, **kw).shape).astype(dtype)
+    dys = rng.standard_normal(ref.separable_conv(x, dk, pk, **kw).shape).astype(dtype)
+    results = []
+    for n in (1, 2, 3):
+        with convkit.num_threads(n):
+            _, u5 = depthwise_grad.separable_forward_keeping_intermediate(x, dk, pk, **kw)
+            results.append([*depthwise_grad.depthwise_gradients(x, dk, dy, bias=True, **kw),
+                            *depthwise_grad.separable_gradients_from_intermediate(
+                                x, dk, pk, dys, u5, bias=True, **kw)])
+    for other in results[1:]:
+        for a, b in zip(results[0], other, strict=True):
+            assert np.array_equal(a, b)
+    want_s = ref.separable_gradients(x, dk, pk, dys, **kw)
+    positions = dys.size // dys.shape[-1]
+    _close(results[0][4], want_s[1], dtype, positions)
+    _close(results[0][5], want_s[2], dtype, positions)
+    _close(results[0][6], dys.reshape(-1, 37).sum(axis=0), dtype, positions)

@@ -5,6 +5,7 @@ Unlike Conv, Keras's depthwise layers accept strides > 1 together with dilation 
 """
 
 from .. import ops
+from ..ops import depthwise_grad
 from ..ops.arguments import check_positive_int
 from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
@@ -58,12 +59,14 @@ class BaseDepthwiseConv(ConvBackward, ConvolutionLayer):
                                   padding=self.padding, data_format=self.data_format,
                                   dilation_rate=self.dilation_rate, **self._op_kwargs())
 
-    def _op_gradients(self, x, dz):
-        geometry = {"strides": self.strides, "padding": self.padding,
-                    "data_format": self.data_format, "dilation_rate": self.dilation_rate}
-        dx = ops.depthwise_input_gradient(dz, self.kernel.value, x.shape, **geometry)
-        dkernel = ops.depthwise_kernel_gradient(x, dz, self.kernel_size, **geometry)
-        return dx, dkernel
+    def _backward(self, context, output_gradient):
+        dz = self._activation_gradient(context, output_gradient)
+        # the bias gradient comes from the pass over dz that computes the kernel's
+        dx, *grads = depthwise_grad.depthwise_gradients(
+            context.inputs, self.kernel.value, dz, strides=self.strides, padding=self.padding,
+            data_format=self.data_format, dilation_rate=self.dilation_rate,
+            bias=self.use_bias)
+        return dx, grads
 
     def get_config(self) -> dict:
         config = super().get_config()

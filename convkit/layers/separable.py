@@ -2,11 +2,15 @@
 docs/design/keras_parity.md §3.4.
 
 A depthwise step (with the layer's strides, padding and dilation, no bias) followed by a 1x1
-pointwise convolution, bias and activation; computed fused by one kernel.
+pointwise convolution, bias and activation; computed fused by one kernel. In a training pass
+(``_forward_with_context``) the kernel also stores the depthwise output, kept for the
+backward pass.
 """
 
 from .. import ops
+from ..ops import depthwise_grad
 from ..ops.arguments import check_positive_int
+from . import backprop
 from ._conv_backward import ConvBackward
 from ._conv_common import ConvolutionLayer, weight_arguments
 from ._docstrings import document
@@ -73,12 +77,44 @@ class BaseSeparableConv(ConvBackward, ConvolutionLayer):
                                   data_format=self.data_format,
                                   dilation_rate=self.dilation_rate, **self._op_kwargs())
 
-    def _op_gradients(self, x, dz):
-        dx, ddepthwise, dpointwise = ops.separable_gradients(
-            x, self.depthwise_kernel.value, self.pointwise_kernel.value, dz,
-            strides=self.strides, padding=self.padding, data_format=self.data_format,
-            dilation_rate=self.dilation_rate)
-        return dx, (ddepthwise, dpointwise)
+    def _forward_with_context(self, x, training):
+        # The training forward has the fused kernel store the depthwise intermediate too and
+        # keeps it for the backward pass, which then does not run the depthwise convolution
+        # a second time.
+        _, after = self._fused_activation()
+        pointwise = self._packed(self.pointwise_kernel,
+                                 lambda k: ops.pack_pointwise_kernel(k, self.dtype))
+        z, u5 = depthwise_grad.separable_forward_keeping_intermediate(
+            x, self.depthwise_kernel.value, pointwise, strides=self.strides,
+            padding=self.padding, data_format=self.data_format,
+            dilation_rate=self.dilation_rate, **self._op_kwargs())
+        y = self._record_activity(self._finish(z))
+        saved = {"depthwise_output": u5}
+        if after is not None:
+            saved["z"] = z
+        return y, backprop.Context(inputs=x, outputs=y, training=training, saved=saved)
+
+    def _backward(self, context, output_gradient):
+        dz = self._activation_gradient(context, output_gradient)
+        u5 = context.saved.get("depthwise_output")
+        geometry = {"strides": self.strides, "padding": self.padding,
+                    "data_format": self.data_format, "dilation_rate": self.dilation_rate}
+        if u5 is None:  # a forward that kept nothing (empty output): the op recomputes it
+            dx, ddepthwise, dpointwise = ops.separable_gradients(
+                context.inputs, self.depthwise_kernel.value, self.pointwise_kernel.value, dz,
+                **geometry)
+            grads = [ddepthwise, dpointwise]
+            if self.use_bias:
+                grads.append(ops.bias_gradient(dz, self.data_format))
+            return dx, grads
+        # the bias gradient comes from the pass over dz that computes the pointwise one
+        dx, *grads = depthwise_grad.separable_gradients_from_intermediate(
+            context.inputs, self.depthwise_kernel.value, self.pointwise_kernel.value, dz, u5,
+            transposed_blocks=self._packed(self.pointwise_kernel,
+                                           depthwise_grad.transposed_pointwise_blocks,
+                                           kind="backward"),
+            bias=self.use_bias, **geometry)
+        return dx, grads
 
     def get_config(self) -> dict:
         config = super().get_config()

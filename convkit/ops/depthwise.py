@@ -340,6 +340,15 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     >>> y.shape, float(y[0, 1, 1, 0])
     ((1, 4, 4, 5), 18.0)
     """
+    return _separable(inputs, depthwise_kernel, pointwise_kernel, strides, padding,
+                      data_format, dilation_rate, bias, activation, keep=False)[0]
+
+
+def _separable(inputs, depthwise_kernel, pointwise_kernel, strides, padding, data_format,
+               dilation_rate, bias, activation, keep) -> tuple:
+    """``(separable_conv(...), u5)``: with ``keep``, ``u5`` is the depthwise intermediate
+    ``(N, Do, Ho, Wo, C*M)`` (channels ``c*M + m``) the fused kernel also stored, else None
+    (None too when there are no channels)."""
     who = "separable_conv"
     relu = fused_activation_code(activation, who)
     dk = (depthwise_kernel if isinstance(depthwise_kernel, PackedDepthwise)
@@ -371,10 +380,12 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
         y5[...] = pbias[:f]
         if relu:
             np.maximum(y5, 0, out=y5)
-        return from_kernel_layout(y5, rank, data_format)
+        return from_kernel_layout(y5, rank, data_format), None
     fn = _dw.separable_f64 if dtype == np.float64 else _dw.separable_f32
+    u5 = np.empty(y5.shape[:-1] + (c * m,), dtype=dtype) if keep and y5.size else None
     # the depthwise taps and the pointwise step, per output pixel
     macs = math.prod(y5.shape[:-1]) * c * m * (math.prod(geometry.kernel_spatial) + f)
     fn(x5, packed.weights, pw, pbias, y5, geometry.kernel_spatial, geometry.strides,
-       geometry.dilation, geometry.pad_before, relu, threads_for(macs))
-    return from_kernel_layout(y5, rank, data_format)
+       geometry.dilation, geometry.pad_before, relu, threads_for(macs),
+       None if u5 is None else u5.reshape(-1))
+    return from_kernel_layout(y5, rank, data_format), u5
