@@ -45,6 +45,7 @@ __all__ = ["bias_gradient", "conv_input_gradient", "conv_kernel_gradient",
 
 _grad = _kernels.load("_conv_grad")
 _input_grad = _kernels.load("_conv_input_grad")
+_bias_grad = _kernels.load("_bias_grad")
 
 # At most this many input channels (one group), the input gradient gathers per input pixel
 # (``_conv_input_grad``, vectorised over the filters) instead of running the transposed conv,
@@ -518,6 +519,26 @@ def conv_transpose_kernel_gradient(inputs, output_gradient, kernel_size, strides
     dk = kernel_gradient_5d(dy5, x5, _pad3(kernel_size, 1), _pad3(strides, 1),
                             _pad3(dilation, 1), _pad3(crops, 0), groups)
     return dk.reshape(kernel_size + dk.shape[-2:])
+
+
+def fused_activation_bias_gradient(outputs: np.ndarray, output_gradient: np.ndarray,
+                                   relu: bool) -> tuple:
+    """``(dz, db)`` of a layer whose relu or linear activation is fused into its op, for
+    checked channels-last arrays of one float dtype and shape: ``dz`` is ``output_gradient``
+    where ``outputs > 0`` and 0 elsewhere (relu) or ``output_gradient`` itself (linear), ``db``
+    its sum over every axis but the last, as :func:`bias_gradient` (float64 sums, rounded
+    once; bit-identical for any thread count). One compiled pass reads ``output_gradient``
+    once for both."""
+    dy = np.ascontiguousarray(output_gradient)
+    f = dy.shape[-1]
+    dy2 = dy.reshape(-1, f)
+    db = np.empty(f, dtype=np.float64)
+    dz = np.empty_like(dy) if relu else dy
+    y2 = np.ascontiguousarray(outputs).reshape(-1, f) if relu else dy2
+    fn = _bias_grad.activation_bias_grad_d if dy.dtype == np.float64 \
+        else _bias_grad.activation_bias_grad_f
+    fn(y2, dy2, dz.reshape(-1, f), db, relu, threads_for(dy.size))
+    return dz, db.astype(dy.dtype)
 
 
 def bias_gradient(output_gradient, data_format=None) -> np.ndarray:
