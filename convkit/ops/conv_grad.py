@@ -53,8 +53,11 @@ _bias_grad = _kernels.load("_bias_grad")
 GATHER_MAX_CHANNELS = 8
 # At most this many input channels (one group), the weight gradient runs every tap and channel
 # as a row of one register-tile GEMM (``kernel_grad_folded``) instead of one tap at a time,
-# whose tiles would hold only these few channels.
-FOLD_MAX_CHANNELS = 16
+# whose tiles would hold only these few channels. It reads a zero-padded copy of x: with more
+# channels (up to FOLD_MAX_CHANNELS_MANY_TAPS) that copy pays only over many taps (3-D).
+FOLD_MAX_CHANNELS = 8
+FOLD_MAX_CHANNELS_MANY_TAPS = 16
+FOLD_MANY_TAPS = 27
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -140,7 +143,9 @@ def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, g
     packed = _pack_output_gradient(np.ascontiguousarray(dy5), groups, kb)
     macs = positions * int(np.prod(kernel_spatial)) * cg * f
     n_threads = threads_for(macs, n_threads if n_threads is not None else get_num_threads())
-    if groups == 1 and c <= FOLD_MAX_CHANNELS and min(pad_before) >= 0:
+    taps = int(np.prod(kernel_spatial))
+    if groups == 1 and min(pad_before) >= 0 and (c <= FOLD_MAX_CHANNELS or (
+            c <= FOLD_MAX_CHANNELS_MANY_TAPS and taps >= FOLD_MANY_TAPS)):
         # few channels: every tap and channel a row of one GEMM over a padded copy of x
         xp = _window_padded(x5, dy5.shape[1:4], kernel_spatial, strides, dilation, pad_before)
         dims = np.array([n, *xp.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
