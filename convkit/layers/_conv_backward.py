@@ -13,12 +13,15 @@ pass takes the activation's derivative first, then the op's gradients:
 Each layer family supplies ``_preactivation(x)`` (the op with bias and the fused activation)
 and ``_op_gradients(x, dz)``: ``(dx, dkernel)``, or ``(dx, (dkernel, ...))`` for a layer with
 several kernels (separable: depthwise, pointwise), in the order the layer creates them; the
-bias, always created last, follows.
+bias, always created last, follows. A family may add ``_kernel_gradients(x, dz)`` (the kernel
+gradients alone), which runs when the caller does not need ``dx`` (a model's first layer in a
+training step).
 """
 
 import numpy as np
 
 from .. import activations, ops
+from ..ops import conv_grad
 from . import backprop
 
 
@@ -48,9 +51,20 @@ class ConvBackward:
         return activations.gradient(self.activation, context.saved["z"], dy)
 
     def _backward(self, context, output_gradient):
-        dz = self._activation_gradient(context, output_gradient)
-        dx, dkernels = self._op_gradients(context.inputs, dz)
+        fused, _ = self._fused_activation()
+        if fused == "relu" and self.data_format == "channels_last" or \
+                fused is not None and self.use_bias and self.data_format == "channels_last":
+            # one compiled pass: the activation's derivative and the bias gradient together
+            dz, db = conv_grad.fused_activation_bias_gradient(
+                context.outputs, output_gradient, relu=fused == "relu")
+        else:
+            dz = self._activation_gradient(context, output_gradient)
+            db = ops.bias_gradient(dz, self.data_format) if self.use_bias else None
+        if not context.input_gradient and hasattr(self, "_kernel_gradients"):
+            dx, dkernels = None, self._kernel_gradients(context.inputs, dz)
+        else:
+            dx, dkernels = self._op_gradients(context.inputs, dz)
         grads = list(dkernels) if isinstance(dkernels, tuple) else [dkernels]
         if self.use_bias:
-            grads.append(ops.bias_gradient(dz, self.data_format))
+            grads.append(db)
         return dx, grads

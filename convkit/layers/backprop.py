@@ -41,12 +41,17 @@ class Context:
         The mode the forward pass ran in.
     saved : dict
         Anything else a layer's backward pass needs, under names the layer chooses.
+    input_gradient : bool
+        Whether the caller uses the input gradient. A training step does not for the model's
+        first layer (its inputs are data, as in Keras and PyTorch); a layer may then return
+        ``None`` for it instead of computing it.
     """
 
     inputs: np.ndarray
     outputs: np.ndarray
     training: bool | None = None
     saved: dict = field(default_factory=dict)
+    input_gradient: bool = True
 
 
 def check_output_gradient(layer, output_gradient, outputs: np.ndarray) -> np.ndarray:

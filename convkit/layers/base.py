@@ -535,12 +535,15 @@ class Layer:
         y = self._run_call(x, training)
         return y, backprop.Context(inputs=x, outputs=y, training=training)
 
-    def _gradients(self, context, output_gradient, activity=False):
+    def _gradients(self, context, output_gradient, activity=False, input_gradient=True):
         """``(input_gradient, trainable weight gradients)`` from a forward pass's context.
 
         ``activity=True`` also differentiates the activity penalty this forward pass
         recorded (``losses``), as a training step's total loss does; ``backward`` never does.
+        ``input_gradient=False``: the caller discards the input gradient, which the layer may
+        then skip and return as ``None`` (``Context.input_gradient``).
         """
+        context.input_gradient = input_gradient
         if activity and self.activity_regularizer is not None:
             y = context.outputs
             batch = y.shape[0] if y.ndim else 1

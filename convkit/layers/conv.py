@@ -79,9 +79,12 @@ class BaseConv(ConvBackward, ConvolutionLayer):
         geometry = {"strides": self.strides, "padding": self.padding,
                     "data_format": self.data_format, "dilation_rate": self.dilation_rate}
         dx = ops.conv_input_gradient(dz, kernel, x.shape, **geometry)
-        dkernel = ops.conv_kernel_gradient(x, dz, self.kernel_size, groups=self.groups,
-                                           **geometry)
-        return dx, dkernel
+        return dx, self._kernel_gradients(x, dz)
+
+    def _kernel_gradients(self, x, dz):
+        return ops.conv_kernel_gradient(x, dz, self.kernel_size, strides=self.strides,
+                                        padding=self.padding, data_format=self.data_format,
+                                        dilation_rate=self.dilation_rate, groups=self.groups)
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -192,13 +192,17 @@ class Sequential(Model):
                                    saved={"layers": contexts,
                                           state_updates.KEY: state_updates.gather(contexts)})
 
-    def _gradients(self, context, output_gradient, activity=False):
-        # last layer first; a weight shared by several layers sums its gradients
+    def _gradients(self, context, output_gradient, activity=False, input_gradient=True):
+        # last layer first; a weight shared by several layers sums its gradients; the first
+        # layer's input gradient is the model's, which the caller may not need
         by_weight: dict = {}
         dy = output_gradient
-        for layer, layer_context in zip(reversed(self._layers),
-                                        reversed(context.saved["layers"]), strict=True):
-            dy, grads = layer._gradients(layer_context, dy, activity=activity)
+        last = len(self._layers) - 1
+        for i, (layer, layer_context) in enumerate(zip(reversed(self._layers),
+                                                       reversed(context.saved["layers"]),
+                                                       strict=True)):
+            dy, grads = layer._gradients(layer_context, dy, activity=activity,
+                                         input_gradient=input_gradient or i < last)
             for w, g in zip(layer.trainable_weights, grads, strict=True):
                 by_weight[id(w)] = g if id(w) not in by_weight else by_weight[id(w)] + g
         return dy, [by_weight[id(w)] for w in self.trainable_weights]

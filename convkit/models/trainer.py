@@ -165,8 +165,9 @@ class Trainer:
         state.build_metrics(y, y_pred)
         loss = state.loss
         total = self._total_loss(y, y_pred, sample_weight)
+        # the inputs are data: no gradient for them (Keras and PyTorch compute none either)
         _, grads = self._gradients(context, loss.gradient(y, y_pred, sample_weight),
-                                   activity=True)
+                                   activity=True, input_gradient=False)
         variables = self.trainable_weights
         grads = [g if w.regularizer is None else g + w.regularizer.gradient(w.value)
                  for g, w in zip(grads, variables, strict=True)]

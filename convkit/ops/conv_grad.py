@@ -44,6 +44,20 @@ __all__ = ["bias_gradient", "conv_input_gradient", "conv_kernel_gradient",
            "conv_transpose_input_gradient", "conv_transpose_kernel_gradient"]
 
 _grad = _kernels.load("_conv_grad")
+_input_grad = _kernels.load("_conv_input_grad")
+_bias_grad = _kernels.load("_bias_grad")
+
+# At most this many input channels (one group), the input gradient gathers per input pixel
+# (``_conv_input_grad``, vectorised over the filters) instead of running the transposed conv,
+# whose register tiles vectorise over the few input channels and run mostly empty.
+GATHER_MAX_CHANNELS = 8
+# At most this many input channels (one group), the weight gradient runs every tap and channel
+# as a row of one register-tile GEMM (``kernel_grad_folded``) instead of one tap at a time,
+# whose tiles would hold only these few channels. It reads a zero-padded copy of x: with more
+# channels (up to FOLD_MAX_CHANNELS_MANY_TAPS) that copy pays only over many taps (3-D).
+FOLD_MAX_CHANNELS = 8
+FOLD_MAX_CHANNELS_MANY_TAPS = 16
+FOLD_MANY_TAPS = 27
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -122,15 +136,59 @@ def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, g
     if positions == 0 or x5.size == 0:
         out[...] = 0
         return out
+    if groups == 1 and f < c and f < _choose_tile(f, x5.dtype)[1] and tuple(strides) == (1, 1, 1):
+        return _swapped_kernel_gradient(x5, dy5, kernel_spatial, dilation, pad_before,
+                                        n_threads)
     tile, kb = _choose_tile(fg, x5.dtype)
     packed = _pack_output_gradient(np.ascontiguousarray(dy5), groups, kb)
+    macs = positions * int(np.prod(kernel_spatial)) * cg * f
+    n_threads = threads_for(macs, n_threads if n_threads is not None else get_num_threads())
+    taps = int(np.prod(kernel_spatial))
+    if groups == 1 and min(pad_before) >= 0 and (c <= FOLD_MAX_CHANNELS or (
+            c <= FOLD_MAX_CHANNELS_MANY_TAPS and taps >= FOLD_MANY_TAPS)):
+        # few channels: every tap and channel a row of one GEMM over a padded copy of x
+        xp = _window_padded(x5, dy5.shape[1:4], kernel_spatial, strides, dilation, pad_before)
+        dims = np.array([n, *xp.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
+                         *dilation, 0, 0, 0, 1, c, f], dtype=np.intp)
+        fn = _grad.kernel_grad_folded_d if x5.dtype == np.float64 \
+            else _grad.kernel_grad_folded_f
+        fn(xp.reshape(-1), packed, out.reshape(-1), dims, tile, n_threads)
+        return out
     dims = np.array([n, *x5.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
                      *dilation, *pad_before, groups, cg, fg], dtype=np.intp)
-    macs = positions * int(np.prod(kernel_spatial)) * cg * f
     fn = _grad.kernel_grad_d if x5.dtype == np.float64 else _grad.kernel_grad_f
-    fn(np.ascontiguousarray(x5).reshape(-1), packed, out.reshape(-1), dims, tile,
-       threads_for(macs, n_threads if n_threads is not None else get_num_threads()))
+    fn(np.ascontiguousarray(x5).reshape(-1), packed, out.reshape(-1), dims, tile, n_threads)
     return out
+
+
+def _swapped_kernel_gradient(x5, dy5, kernel_spatial, dilation, pad_before, n_threads):
+    """``dK`` of a stride-1 one-group correlation with fewer filters than input channels,
+    with the operands' roles swapped so the kernel's vector lanes run over the channels.
+
+    ``sum_o x[o - p + t*d] dy[o]`` is ``sum_i dy[i - p' + t'*d] x[i]`` with ``t' = k-1-t`` and
+    ``p' = (k-1)*d - p``: the same correlation of ``dy`` (as input) with ``x`` (as output
+    gradient), its taps reversed and its channel axes exchanged. ``dy`` outside its range
+    contributes nothing, as ``x`` outside its range did."""
+    pads = tuple((k - 1) * d - p for k, d, p in zip(kernel_spatial, dilation, pad_before,
+                                                   strict=True))
+    r = kernel_gradient_5d(dy5, x5, kernel_spatial, (1, 1, 1), dilation, pads, 1, n_threads)
+    return np.ascontiguousarray(r[::-1, ::-1, ::-1].swapaxes(-1, -2))
+
+
+def _window_padded(x5, out_spatial, kernel_spatial, strides, dilation, pad_before):
+    """``x5`` zero-padded (``pad_before`` >= 0 before, as much as the last window needs
+    after) so that every window of the correlation lies inside it; rows past the last window
+    are cut (a stride that skips them). Small when the channels are few."""
+    extent = [(o - 1) * s + (k - 1) * d + 1 for o, k, s, d in
+              zip(out_spatial, kernel_spatial, strides, dilation, strict=True)]
+    xp = np.zeros((x5.shape[0], *extent, x5.shape[-1]), dtype=x5.dtype)
+    src, dst = [], []
+    for n_in, e, p in zip(x5.shape[1:4], extent, pad_before, strict=True):
+        stop = min(n_in, e - p)
+        src.append(slice(0, max(stop, 0)))
+        dst.append(slice(p, p + max(stop, 0)))
+    xp[(slice(None), *dst)] = x5[(slice(None), *src)]
+    return xp
 
 
 # ----------------------------------------------------------------------------- conv
@@ -207,6 +265,9 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
                          "or dilation_rate")
     dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
     groups = c // cg
+    if groups == 1 and c <= GATHER_MAX_CHANNELS and packed.finite and min(spatial) > 0:
+        return _gather_input_gradient(dy5, packed.kernel, geometry, spatial, shape,
+                                      data_format)
     if packed.finite and min(spatial) > 0 and winograd_wanted(
             algorithm, geometry, padding, rank, spatial, f // groups, cg):
         dx = _winograd_input_gradient(dy5, packed, groups, geometry, spatial, data_format)
@@ -214,6 +275,27 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
             return dx
     return conv_transpose_5d(dy5, packed, groups, geometry.pad_before[3 - rank:], spatial,
                              None, 0, data_format)
+
+
+def _gather_input_gradient(dy5, kernel, geometry, spatial, shape, data_format):
+    """``dx`` of a one-group conv with few input channels by the gathering kernel. A
+    non-finite kernel never comes here: the transposed conv puts its NaNs where Keras does."""
+    n, f = dy5.shape[0], dy5.shape[-1]
+    c = kernel.shape[-2]
+    in3 = _pad3(spatial, 1)
+    dx5 = np.empty((n, *in3, c), dtype=dy5.dtype)
+    if dy5.size == 0:
+        dx5[...] = 0
+    else:
+        k = np.ascontiguousarray(kernel, dtype=dy5.dtype)
+        dims = np.array([n, *in3, c, *dy5.shape[1:4], f, *geometry.kernel_spatial,
+                         *geometry.strides, *geometry.dilation, *geometry.pad_before],
+                        dtype=np.intp)
+        macs = dy5.size * int(np.prod(geometry.kernel_spatial)) * c
+        fn = _input_grad.input_grad_d if dy5.dtype == np.float64 else _input_grad.input_grad_f
+        fn(np.ascontiguousarray(dy5).reshape(-1), k.reshape(-1), dx5.reshape(-1), dims,
+           threads_for(macs))
+    return _arrays.from_kernel_layout(dx5, len(spatial), data_format)
 
 
 def _winograd_input_gradient(dy5, packed: PackedConvTransposeKernel, groups: int, geometry,
@@ -442,6 +524,26 @@ def conv_transpose_kernel_gradient(inputs, output_gradient, kernel_size, strides
     dk = kernel_gradient_5d(dy5, x5, _pad3(kernel_size, 1), _pad3(strides, 1),
                             _pad3(dilation, 1), _pad3(crops, 0), groups)
     return dk.reshape(kernel_size + dk.shape[-2:])
+
+
+def fused_activation_bias_gradient(outputs: np.ndarray, output_gradient: np.ndarray,
+                                   relu: bool) -> tuple:
+    """``(dz, db)`` of a layer whose relu or linear activation is fused into its op, for
+    checked channels-last arrays of one float dtype and shape: ``dz`` is ``output_gradient``
+    where ``outputs > 0`` and 0 elsewhere (relu) or ``output_gradient`` itself (linear), ``db``
+    its sum over every axis but the last, as :func:`bias_gradient` (float64 sums, rounded
+    once; bit-identical for any thread count). One compiled pass reads ``output_gradient``
+    once for both."""
+    dy = np.ascontiguousarray(output_gradient)
+    f = dy.shape[-1]
+    dy2 = dy.reshape(-1, f)
+    db = np.empty(f, dtype=np.float64)
+    dz = np.empty_like(dy) if relu else dy
+    y2 = np.ascontiguousarray(outputs).reshape(-1, f) if relu else dy2
+    fn = _bias_grad.activation_bias_grad_d if dy.dtype == np.float64 \
+        else _bias_grad.activation_bias_grad_f
+    fn(y2, dy2, dz.reshape(-1, f), db, relu, threads_for(dy.size))
+    return dz, db.astype(dy.dtype)
 
 
 def bias_gradient(output_gradient, data_format=None) -> np.ndarray:
