@@ -148,7 +148,9 @@ def test_activation_matches_keras(name, shape):
     _, dx, grads, y_k, dx_k, grads_k = _parity(ours, "Activation", {"activation": name}, x)
     assert grads == grads_k == []
     assert_close(ours(x), y_k, reduction_size=shape[-1])
-    _close(dx, dx_k, shape[-1], floor=1e-6)
+    # dy is of unit scale: a derivative that cancels (softmax's y·(dy − Σ y·dy), near 0
+    # when the terms agree) is only as accurate as those unit-scale terms
+    _close(dx, dx_k, shape[-1], floor=1.0)
     assert ours.get_config()["activation"] == keras_layer("Activation",
                                                           activation=name).get_config()[
         "activation"]

@@ -265,14 +265,17 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
                          "or dilation_rate")
     dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
     groups = c // cg
-    if groups == 1 and c <= GATHER_MAX_CHANNELS and packed.finite and min(spatial) > 0:
-        return _gather_input_gradient(dy5, packed.kernel, geometry, spatial, shape,
-                                      data_format)
-    if packed.finite and min(spatial) > 0 and winograd_wanted(
-            algorithm, geometry, padding, rank, spatial, f // groups, cg):
+    # asked first: algorithm="winograd" on a convolution it cannot run is an error whatever
+    # path the shape would otherwise take ("auto" never picks it for the gather's few channels)
+    use_winograd = packed.finite and min(spatial) > 0 and winograd_wanted(
+        algorithm, geometry, padding, rank, spatial, f // groups, cg)
+    if use_winograd:
         dx = _winograd_input_gradient(dy5, packed, groups, geometry, spatial, data_format)
         if dx is not None:
             return dx
+    elif groups == 1 and c <= GATHER_MAX_CHANNELS and packed.finite and min(spatial) > 0:
+        return _gather_input_gradient(dy5, packed.kernel, geometry, spatial, shape,
+                                      data_format)
     return conv_transpose_5d(dy5, packed, groups, geometry.pad_before[3 - rank:], spatial,
                              None, 0, data_format)
 
