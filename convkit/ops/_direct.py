@@ -68,6 +68,14 @@ _ONE_GROUP_TILES = ("wide", "narrow")
 _GROUP_TILES = ("small", "tiny")
 
 
+def _tile_groups(module) -> dict:
+    """``{tile: groups per tile}`` of a kernel module; builds from before the group tiles
+    (compared by ``benchmarks/kernel_ab.py``) have the one-group tiles only."""
+    if hasattr(module, "tile_groups"):
+        return module.tile_groups()
+    return dict.fromkeys(_ONE_GROUP_TILES, 1)
+
+
 def _choose_tile(fg: int, dtype: np.dtype, module, groups: int = 1) -> tuple:
     """``(tile, WB, KB)`` for ``groups`` groups of ``fg`` filters.
 
@@ -79,8 +87,10 @@ def _choose_tile(fg: int, dtype: np.dtype, module, groups: int = 1) -> tuple:
     info = module.tile_info()
     char = "d" if dtype == np.float64 else "f"
     if groups > 1:
-        per_tile = module.tile_groups()
+        per_tile = _tile_groups(module)
         for tile in _GROUP_TILES:  # wider vectors first
+            if tile not in per_tile:
+                continue
             wb, kb = info[(char, tile)]
             if kb == per_tile[tile] * fg and groups % per_tile[tile] == 0:
                 return tile, wb, kb
@@ -110,7 +120,7 @@ def pack_weights(kernel5: np.ndarray, groups: int, module=None, tile=None) -> Pa
     else:
         wb, kb = module.tile_info()[("d" if kernel5.dtype == np.float64 else "f", tile)]
     ntaps = kd * kh * kw
-    gpack = module.tile_groups()[tile]
+    gpack = _tile_groups(module)[tile]
     if gpack > 1:
         if kb != gpack * fg or groups % gpack:
             raise ValueError(f"tile {tile!r} holds {gpack} groups of {kb // gpack} filters; "
