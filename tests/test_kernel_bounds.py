@@ -96,6 +96,40 @@ def test_conv(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_group_tiles(dtype):
+    # the group tiles (several whole groups of one vector of filters per register tile):
+    # 1-pixel images, one input channel per group, batch 1, windows larger than the input,
+    # strides, partial tiles; channels_last and channels_first outputs
+    conv_module = _kernels.load("_conv")
+    char = "d" if dtype == np.float64 else "f"
+    rng = np.random.default_rng(21)
+    for tile in ("small", "tiny"):
+        gp = conv_module.tile_groups()[tile]
+        fg = conv_module.tile_info()[(char, tile)][1] // gp
+        for n, spatial, cg, ks, kw in (
+                (1, (1, 1), 1, (3, 3), dict(padding="same")),
+                (2, (1, 1), 3, (1, 1), dict(padding="valid")),
+                (1, (2, 2), 1, (5, 5), dict(padding="same")),
+                (1, (5, 4), 2, (3, 3), dict(padding="same", strides=2)),
+                (3, (4, 7), 1, (2, 3), dict(padding="valid", dilation_rate=(1, 2))),
+                (1, (1,), 2, (3,), dict(padding="causal")),
+                (2, (9, 10), 1, (3, 3), dict(padding="same")),  # edge columns down the rows
+        ):
+            groups = 2 * gp
+            x = rng.standard_normal((n, *spatial, groups * cg)).astype(dtype)
+            k = rng.standard_normal((*ks, cg, groups * fg)).astype(dtype)
+            b = rng.standard_normal(groups * fg).astype(dtype)
+            assert ops.pack_conv_kernel(k).packed(groups).tile == tile
+            want = reference_conv.conv(x, k, bias=b, **kw)
+            for view in ending_views(x):
+                _close(ops.conv(view, k, bias=b, algorithm="direct", **kw), want, dtype)
+                first = np.ascontiguousarray(np.moveaxis(view, -1, 1))
+                got = ops.conv(first, k, bias=b, data_format="channels_first",
+                               algorithm="direct", **kw)
+                _close(np.moveaxis(got, 1, -1), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_winograd_conv(dtype):
     # the Winograd kernel: 1x1 and 2x2 images under "same" (every tile mostly outside the
     # image), sizes not divisible by the 4x4 tile, one channel, a channel tail past a vector,

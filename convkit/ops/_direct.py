@@ -53,20 +53,49 @@ check_job_dtype(_conv)
 class PackedWeights:
     """One packing of a kernel: blocked weights for a given group count and tile."""
 
-    __slots__ = ("weights", "tile", "wb", "kb", "nblk", "groups", "cg", "fg", "module")
+    __slots__ = ("weights", "tile", "wb", "kb", "nblk", "groups", "cg", "fg", "module", "gpack")
 
-    def __init__(self, weights, tile, wb, kb, nblk, groups, cg, fg, module):
+    def __init__(self, weights, tile, wb, kb, nblk, groups, cg, fg, module, gpack=1):
         self.weights, self.tile, self.wb, self.kb = weights, tile, wb, kb
         self.nblk, self.groups, self.cg, self.fg, self.module = nblk, groups, cg, fg, module
+        self.gpack = gpack  # groups per tile: blocks hold gpack whole groups (group tiles)
 
 
-def _choose_tile(fg: int, dtype: np.dtype, module) -> tuple:
-    """``(tile, WB, KB)`` of the tile wasting the fewest padded output channels for ``fg``
-    filters per group (ties: the wide tile, which reuses each input value more)."""
+# The register tiles of the kernel (``tile_info``): "wide" and "narrow" span the ISA's widest
+# vectors, one group per block; the group tiles "small" and "tiny" hold ``tile_groups()``
+# whole groups of one 32- or 16-byte vector of filters each (docs/design/kernels.md §5).
+_ONE_GROUP_TILES = ("wide", "narrow")
+_GROUP_TILES = ("small", "tiny")
+
+
+def _tile_groups(module) -> dict:
+    """``{tile: groups per tile}`` of a kernel module; builds from before the group tiles
+    (compared by ``benchmarks/kernel_ab.py``) have the one-group tiles only."""
+    if hasattr(module, "tile_groups"):
+        return module.tile_groups()
+    return dict.fromkeys(_ONE_GROUP_TILES, 1)
+
+
+def _choose_tile(fg: int, dtype: np.dtype, module, groups: int = 1) -> tuple:
+    """``(tile, WB, KB)`` for ``groups`` groups of ``fg`` filters.
+
+    A cost model of the shape only: a group tile when one of its vectors is exactly ``fg``
+    filters and its groups divide ``groups`` (ResNeXt's 4 or 8 filters per group: no zero
+    lanes, where the narrow block would be up to seven-eighths zeros); otherwise the
+    one-group tile wasting the fewest padded output channels (ties: the wide tile, which
+    reuses each input value more)."""
     info = module.tile_info()
     char = "d" if dtype == np.float64 else "f"
+    if groups > 1:
+        per_tile = _tile_groups(module)
+        for tile in _GROUP_TILES:  # wider vectors first
+            if tile not in per_tile:
+                continue
+            wb, kb = info[(char, tile)]
+            if kb == per_tile[tile] * fg and groups % per_tile[tile] == 0:
+                return tile, wb, kb
     best = None
-    for tile in ("wide", "narrow"):
+    for tile in _ONE_GROUP_TILES:
         wb, kb = info[(char, tile)]
         waste = -(-fg // kb) * kb - fg
         if best is None or waste < best[0]:
@@ -74,18 +103,32 @@ def _choose_tile(fg: int, dtype: np.dtype, module) -> tuple:
     return best[1:]
 
 
-def pack_weights(kernel5: np.ndarray, groups: int, module=None) -> PackedWeights:
+def pack_weights(kernel5: np.ndarray, groups: int, module=None, tile=None) -> PackedWeights:
     """Pack a ``(KD, KH, KW, Cg, F)`` kernel (compute dtype) into ``(G, nblk, taps, Cg, KB)``
-    for ``module`` (default: the loaded ``_conv``; tests and A/B runs pass other copies)."""
+    for ``module`` (default: the loaded ``_conv``; tests and A/B runs pass other copies), or,
+    for a group tile of ``gp`` groups, ``(G / gp, 1, taps, Cg, gp * Fg)``: per tile of groups,
+    tap and input channel, the filters of its groups side by side. ``tile`` (tests, A/B runs)
+    forces one of the module's tiles instead of :func:`_choose_tile`'s."""
     if module is None:
         module = _conv
     else:
         check_job_dtype(module)
     kd, kh, kw, cg, f = kernel5.shape
     fg = f // groups
-    tile, wb, kb = _choose_tile(fg, kernel5.dtype, module)
-    nblk = max(1, -(-fg // kb))
+    if tile is None:
+        tile, wb, kb = _choose_tile(fg, kernel5.dtype, module, groups)
+    else:
+        wb, kb = module.tile_info()[("d" if kernel5.dtype == np.float64 else "f", tile)]
     ntaps = kd * kh * kw
+    gpack = _tile_groups(module)[tile]
+    if gpack > 1:
+        if kb != gpack * fg or groups % gpack:
+            raise ValueError(f"tile {tile!r} holds {gpack} groups of {kb // gpack} filters; "
+                             f"the kernel has {groups} groups of {fg}")
+        packed = np.ascontiguousarray(
+            kernel5.reshape(ntaps, cg, groups // gpack, kb).transpose(2, 0, 1, 3))
+        return PackedWeights(packed.reshape(-1), tile, wb, kb, 1, groups, cg, fg, module, gpack)
+    nblk = max(1, -(-fg // kb))
     padded = np.zeros((ntaps, cg, groups, nblk * kb), dtype=kernel5.dtype)
     padded[..., :fg] = kernel5.reshape(ntaps, cg, groups, fg)
     packed = np.ascontiguousarray(
@@ -172,9 +215,10 @@ def _chunk_tiles(n_pixels: int, wb: int, outer_tasks: int, n_threads: int) -> in
 
 def packed_bias(bias, f: int, p: PackedWeights, dtype) -> np.ndarray:
     """Bias (or zeros) laid out like the packed weights' output channels."""
-    out = np.zeros((p.groups, p.nblk * p.kb), dtype=dtype)
+    blocks = p.groups // p.gpack  # a group tile's block holds gpack groups' filters
+    out = np.zeros((blocks, p.nblk * p.kb), dtype=dtype)
     if bias is not None:
-        out[:, :p.fg] = bias.reshape(p.groups, p.fg)
+        out[:, :p.gpack * p.fg] = bias.reshape(blocks, p.gpack * p.fg)
     return out.reshape(-1)
 
 
@@ -201,7 +245,8 @@ def direct_conv_job(n, c, p: PackedWeights, *, in_spatial, out_spatial, kernel_s
         "G": p.groups, "Cg": p.cg, "Fg": p.fg, "nblk": p.nblk,
         "o_off": out_origin, "o_sn": o_sn, "o_sd": o_sd, "o_sh": o_sh, "o_sw": o_sw,
         "o_sc": out_channel_stride,
-        "chunk_tiles": _chunk_tiles(do * ho * wo, p.wb, n * p.groups * p.nblk, n_threads),
+        "chunk_tiles": _chunk_tiles(do * ho * wo, p.wb, n * p.groups // p.gpack * p.nblk,
+                                    n_threads),
         "relu": relu, "w_off": w_off, "b_off": b_off,
     }
 

@@ -46,13 +46,19 @@ class PackedConvKernel(CastKernel):
 
     layout = "kernel_size + (in_channels // groups, filters)"
 
+    def __init__(self, kernel, dtype=None, *, tile=None):
+        super().__init__(kernel, dtype)
+        # the direct kernel's register tile; None: chosen by shape (``_direct._choose_tile``).
+        # Tests and A/B runs force one to compare tiles on the same convolution.
+        self.tile = tile
+
     def packed(self, groups: int, module=None) -> PackedWeights:
         """The blocked weights for ``groups`` (packed on first use, then cached)."""
         key = (groups, id(module))
         if key not in self._cache:
             k = self.kernel
             k5 = k.reshape((1,) * (5 - k.ndim) + k.shape)
-            self._cache[key] = pack_weights(k5, groups, module)
+            self._cache[key] = pack_weights(k5, groups, module, self.tile)
         return self._cache[key]
 
     def winograd(self, groups: int, module=None) -> _winograd.WinogradKernel:
