@@ -70,6 +70,24 @@ class PackedConvTransposeKernel(CastKernel):
             self._cache[key] = (pack_weights(as_conv_layout(sub, groups), groups), taps)
         return self._cache[key]
 
+    def shuffled_phase(self, residues_dh: tuple):
+        """``(packed, taps along D and H)`` of the phase ``residues_dh`` along D and H with
+        every W tap as a block of output channels: filter ``tw*F + f`` is tap ``tw``'s
+        filter ``f`` (for ``kernel_w == strides_w``, one group; see
+        :func:`_shuffles_width`)."""
+        key = ("shuffle_w", residues_dh)
+        if key not in self._cache:
+            k = self.kernel
+            k5 = k.reshape((1,) * (5 - k.ndim) + k.shape)
+            s3 = (1,) * (5 - k.ndim) + self.strides
+            d3 = (1,) * (5 - k.ndim) + self.dilation_rate
+            taps = [_phase_taps(k5.shape[a], s3[a], d3[a], residues_dh[a]) for a in range(2)]
+            sub = k5[np.ix_(taps[0][::-1], taps[1][::-1])]  # (ud, uh, KW, F, C)
+            ud, uh, kw, f, c = sub.shape
+            merged = sub.transpose(0, 1, 4, 2, 3).reshape(ud, uh, 1, c, kw * f)
+            self._cache[key] = (pack_weights(np.ascontiguousarray(merged), 1), taps)
+        return self._cache[key]
+
 
 def as_conv_layout(kernel: np.ndarray, groups: int) -> np.ndarray:
     """A transposed-conv kernel ``(..., filters // groups, in_channels)`` as the forward conv
@@ -264,26 +282,30 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
     # ends), so this is the call's work; the same count sizes the work split and runs it
     macs = x5.shape[0] * math.prod(in3) * math.prod(packed.kernel.shape[:-2]) * (c // groups) * f
     n_threads = threads_for(macs)
-    for phase in np.ndindex(*s3):
+    shuffle_w = _shuffles_width(packed, groups, data_format, in3[2], c3[2], o3[2])
+    # with the W taps shuffled into output channels, a job covers every W phase at once
+    for phase in np.ndindex(*s3[:2], 1 if shuffle_w else s3[2]):
         counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
         if min(counts) <= 0:
             continue  # output shorter than the stride: this phase is empty
         residues = tuple((phase[a] + c3[a]) % s3[a] for a in range(3))
-        p, taps = packed.phase(residues, groups)
-        kshape, dil, pad = [], [], []
-        for a in range(3):
-            u = len(taps[a])
-            step = s3[a] // math.gcd(s3[a], d3[a])  # spacing of the taps of one phase
-            dil_a = step * d3[a] // s3[a] if u > 1 else 1
-            e0 = (phase[a] + c3[a] - taps[a][0] * d3[a]) // s3[a] if u else 0
-            kshape.append(u)
-            dil.append(dil_a)
-            pad.append((u - 1) * dil_a - e0 if u else 0)
-        pb = packed_bias(bias, f, p, dtype)
+        if shuffle_w:
+            p, taps = packed.shuffled_phase(residues[:2])
+            taps = [*taps, [0]]  # one W tap (the merged kernel's), at input offset 0
+            counts[2] = in3[2]
+            bias_f = None if bias is None else np.tile(bias, s3[2])
+        else:
+            p, taps = packed.phase(residues, groups)
+            bias_f = bias
+        axes = [_axis_phase(taps[a], phase[a] + c3[a], s3[a], d3[a]) for a in range(3)]
+        if shuffle_w:
+            axes[2] = (1, 1, 0)
+        kshape, dil, pad = zip(*axes, strict=True)
+        pb = packed_bias(bias_f, p.groups * p.fg, p, dtype)
         jobs.append(direct_conv_job(
             x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
-            kernel_spatial=tuple(kshape), strides=(1, 1, 1), dilation=tuple(dil),
-            pad=tuple(pad), out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
+            kernel_spatial=kshape, strides=(1, 1, 1), dilation=dil,
+            pad=pad, out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
             out_strides=(osn, s3[0] * osd, s3[1] * osh, s3[2] * osw), out_channel_stride=osc,
             relu=relu, n_threads=n_threads, w_off=w_off, b_off=b_off))
         weights.append(p.weights)
@@ -293,6 +315,36 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
     if jobs:  # every phase has the same filters, hence the same tile
         run_jobs(x5, p, np.concatenate(weights), np.concatenate(biases), out, jobs, n_threads)
     return out
+
+
+def _axis_phase(taps: list, shifted: int, s: int, d: int) -> tuple:
+    """``(kernel length, dilation, pad before)`` along one axis of the stride-1 correlation
+    computing the outputs of one phase, for its ``taps`` (ascending) and ``shifted`` = phase
+    + crop: output ``m`` reads input ``m + (shifted - t*d) / s`` through tap ``t``."""
+    u = len(taps)
+    if not u:
+        return 0, 1, 0
+    step = s // math.gcd(s, d)  # spacing of the taps of one phase
+    dil = step * d // s if u > 1 else 1
+    e0 = (shifted - taps[0] * d) // s
+    return u, dil, (u - 1) * dil - e0
+
+
+def _shuffles_width(packed: PackedConvTransposeKernel, groups: int, data_format: str,
+                    in_w: int, crop_w: int, out_w: int) -> bool:
+    """Whether the W taps can be output channels of one job (a pixel shuffle along W).
+
+    With ``kernel_w == strides_w`` and no dilation, input column ``i`` alone writes output
+    columns ``[i*s, (i+1)*s)`` (tap ``t`` at ``i*s + t``), so in channels_last those ``s*F``
+    values are contiguous and one 1-wide tap of ``s*F`` filters stores them straight from
+    the registers: ``s_w`` times fewer jobs, each reading the input once (the U-Net's 2x2
+    up-convolutions: 1.2-1.3x less CPU). Needs the output to be exactly those columns (no
+    crop, no output_padding tail), one group (a group's filters must stay contiguous) and the
+    channels-last layout (channels_first puts the taps ``1`` apart, the filters ``W*H*D``).
+    """
+    k_w, s_w, d_w = packed.kernel.shape[-3], packed.strides[-1], packed.dilation_rate[-1]
+    return (s_w > 1 and k_w == s_w and d_w == 1 and groups == 1
+            and data_format == "channels_last" and crop_w == 0 and out_w == in_w * s_w)
 
 
 def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -> np.ndarray:
