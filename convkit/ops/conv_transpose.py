@@ -15,14 +15,16 @@ import math
 
 import numpy as np
 
+from .. import _kernels
 from .._threads import threads_for
-from . import _arrays, shapes
+from . import _arrays, _direct, shapes
 from ._direct import (
     CastKernel,
     direct_conv_job,
     direct_output,
     pack_weights,
     packed_bias,
+    run_direct,
     run_jobs,
 )
 from .arguments import (
@@ -33,6 +35,8 @@ from .arguments import (
 from .conv import conv
 
 __all__ = ["PackedConvTransposeKernel", "conv_transpose", "pack_conv_transpose_kernel"]
+
+_overlap = _kernels.load("_overlap_add")
 
 
 def _phase_taps(k: int, s: int, d: int, residue: int) -> list:
@@ -69,6 +73,17 @@ class PackedConvTransposeKernel(CastKernel):
             sub = k5[np.ix_(taps[0][::-1], taps[1][::-1], taps[2][::-1])]
             self._cache[key] = (pack_weights(as_conv_layout(sub, groups), groups), taps)
         return self._cache[key]
+
+    def columns(self):
+        """The packed 1x1 conv computing every tap's products at once: filter ``t*F + f``
+        is tap ``t``'s (taps row-major over the kernel axes) filter ``f`` (for
+        :func:`_by_columns`)."""
+        if "columns" not in self._cache:
+            k = self.kernel
+            taps, f, c = math.prod(k.shape[:-2]), k.shape[-2], k.shape[-1]
+            merged = k.reshape(taps, f, c).transpose(2, 0, 1).reshape(1, 1, 1, c, taps * f)
+            self._cache["columns"] = pack_weights(np.ascontiguousarray(merged), 1)
+        return self._cache["columns"]
 
     def shuffled_phase(self, residues_dh: tuple):
         """``(packed, taps along D and H)`` of the phase ``residues_dh`` along D and H with
@@ -275,6 +290,9 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
     if not packed.finite:
         return _scatter_by_tap(x5, as_conv_layout(packed.kernel, groups), s3, d3, c3, o3,
                                bias, relu, rank, data_format)
+    if min(in3) > 0 and _columns_pay(packed, groups, s3):  # (no input: zeros and bias)
+        return _by_columns(x5, packed, s3, d3, c3, o3, bias, relu, out, (osn, osd, osh, osw),
+                           osc)
     # every phase's job, weights and bias, run as one task list (one parallel region)
     jobs, weights, biases = [], [], []
     w_off = b_off = 0
@@ -345,6 +363,54 @@ def _shuffles_width(packed: PackedConvTransposeKernel, groups: int, data_format:
     k_w, s_w, d_w = packed.kernel.shape[-3], packed.strides[-1], packed.dilation_rate[-1]
     return (s_w > 1 and k_w == s_w and d_w == 1 and groups == 1
             and data_format == "channels_last" and crop_w == 0 and out_w == in_w * s_w)
+
+
+def _columns_pay(packed: PackedConvTransposeKernel, groups: int, s3: tuple) -> bool:
+    """Whether few filters make the phase kernels waste so much of their register tiles that
+    one 1x1 conv to ``taps * F`` filters plus an overlap-add is cheaper (:func:`_by_columns`).
+
+    The phase kernels' cost follows their padded filter blocks, ``F`` of ``ceil(F/KB)*KB``
+    lanes used (3 of 32 for a DCGAN's RGB layer); the columns' conv uses ``taps*F`` of its
+    blocks but writes ``taps / prod(strides)`` times the output once more and reads it back.
+    Taken when the phases use at most a quarter of their lanes and the columns twice as
+    many, and the columns are at most 16 times the output (one group only: the columns'
+    filters are the kernel's as they are laid out).
+    """
+    k = packed.kernel
+    taps, f = math.prod(k.shape[:-2]), k.shape[-2]
+    if groups != 1 or taps == 1 or taps > 16 * math.prod(s3):
+        return False
+    used = []
+    for filters in (f, taps * f):
+        _, _, kb = _direct._choose_tile(filters, packed.dtype, _direct._conv)  # noqa: SLF001
+        used.append(filters / (-(-filters // kb) * kb))
+    return used[0] <= 0.25 and used[1] >= 2 * used[0]
+
+
+def _by_columns(x5, packed: PackedConvTransposeKernel, s3, d3, c3, o3, bias, relu: int, out,
+                out_strides: tuple, out_channel_stride: int) -> np.ndarray:
+    """The transposed conv as its definition in two passes: every product ``x[i] @ K[t]``
+    by one 1x1 conv (the columns, ``(N, D, H, W, taps*F)``), then ``full[i*s + t*d] +=``
+    those, cropped, plus bias and relu, by the overlap-add kernel (``_overlap_add.pyx``).
+    Only products of real inputs exist, as in the oracle."""
+    k5 = packed.kernel.reshape((1,) * (5 - packed.kernel.ndim) + packed.kernel.shape)
+    kd, kh, kw, f, c = k5.shape
+    n, in3 = x5.shape[0], x5.shape[1:4]
+    width = kd * kh * kw * f
+    p = packed.columns()
+    cols = np.empty((n, *in3, width), dtype=packed.dtype)
+    row = in3[2] * width
+    run_direct(x5, p, packed_bias(None, width, p, packed.dtype), cols,
+               macs=cols.size * c, in_spatial=in3, out_spatial=in3, kernel_spatial=(1, 1, 1),
+               strides=(1, 1, 1), dilation=(1, 1, 1), pad=(0, 0, 0), out_origin=0,
+               out_strides=(in3[0] * in3[1] * row, in3[1] * row, row, width),
+               out_channel_stride=1, relu=0)
+    geometry = np.array([n, *in3, kd, kh, kw, f, *s3, *d3, *c3, *o3, *out_strides,
+                         out_channel_stride], dtype=np.intp)
+    b = np.zeros(f, packed.dtype) if bias is None else np.ascontiguousarray(bias, packed.dtype)
+    _overlap.overlap_add(cols.reshape(-1), b, out.reshape(-1), geometry, relu,
+                         threads_for(cols.nbytes + out.nbytes))
+    return out
 
 
 def _scatter_by_tap(x5, kernel, s3, d3, c3, o3, bias, relu, rank, data_format) -> np.ndarray:
