@@ -9,6 +9,11 @@ with a sub-kernel whose channel axes are swapped, writing a disjoint strided lat
 So every output element is written once, by the forward kernel: no scatter, no atomics; outputs no
 tap reaches get the bias (zero tails). Sub-kernels depend only on the residue ``(p + c0) mod s``, so
 a packed kernel serves every padding and output_padding.
+
+Two shapes take other routes (docs/design/kernels.md §15): with ``kernel_w == strides_w`` the W
+phases are one job whose filters are the W taps (a pixel shuffle, :func:`_shuffles_width`), and
+with few filters one 1x1 conv computes every tap's products and a kernel adds them into the
+output (:func:`_by_columns`).
 """
 
 import math
