@@ -183,6 +183,15 @@ def test_conv_transpose(dtype):
         ((1, 3, 3, 2), (2, 2, 17, 2), dict(strides=3, padding="same")),
         ((1, 2, 3, 2, 3), (3, 3, 3, 4, 3), dict(strides=2, padding="same")),
         ((1, 8, 4, 3), (3, 3, 5, 3), dict(strides=2, padding="same")),  # 8 rows per phase
+        # k == s: W taps shuffled into the output channels of one job per phase
+        ((1, 3, 3, 2), (2, 2, 40, 2), dict(strides=2, padding="same")),
+        ((1, 1, 2, 3, 4), (2, 2, 2, 5, 4), dict(strides=2, padding="valid")),
+        ((2, 1, 1, 1), (2, 2, 40, 1), dict(strides=2, padding="same")),  # one pixel, one channel
+        # few filters: columns + overlap-add, with tails, gaps and a one-pixel image
+        ((2, 5, 3), (4, 3, 3), dict(strides=2, padding="same")),
+        ((1, 1, 1, 2), (4, 4, 3, 2), dict(strides=2, padding="same")),
+        ((1, 4, 3, 1), (2, 2, 1, 1), dict(strides=3, padding="valid", output_padding=2)),
+        ((1, 2, 3, 2, 3), (3, 2, 3, 2, 3), dict(strides=2, padding="same")),
     ]
     for xshape, kshape, kw in cases:
         x = rng.standard_normal(xshape).astype(dtype)
@@ -190,6 +199,9 @@ def test_conv_transpose(dtype):
         want = reference_conv.conv_transpose(x, k, **kw)
         for view in ending_views(x):
             _close(ops.conv_transpose(view, k, **kw), want, dtype)
+            if kshape[-2] < 8:  # few filters: the overlap-add rows split over two threads
+                with convkit.num_threads(2):
+                    _close(ops.conv_transpose(view, k, **kw), want, dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
