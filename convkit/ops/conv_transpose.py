@@ -10,7 +10,7 @@ So every output element is written once, by the forward kernel: no scatter, no a
 tap reaches get the bias (zero tails). Sub-kernels depend only on the residue ``(p + c0) mod s``, so
 a packed kernel serves every padding and output_padding.
 
-Two shapes take other routes (docs/design/kernels.md §15): with ``kernel_w == strides_w`` the W
+Two shapes take other routes (docs/design/kernels.md §17): with ``kernel_w == strides_w`` the W
 phases are one job whose filters are the W taps (a pixel shuffle, :func:`_shuffles_width`), and
 with few filters one 1x1 conv computes every tap's products and a kernel adds them into the
 output (:func:`_by_columns`).
