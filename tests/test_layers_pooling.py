@@ -304,3 +304,36 @@ def test_model_backward_through_pooling_matches_keras():
     for g, kg in zip(grads, kgrads, strict=True):
         assert_close(g, kg, 18 * 8)
 
+
+
+@pytest.mark.parametrize("name,kwargs,shape", [
+    ("AveragePooling2D", dict(pool_size=3, strides=2, padding="same"), (2, 7, 6, 3)),
+    ("AveragePooling1D", dict(pool_size=2, data_format="channels_first"), (1, 2, 5)),
+    ("GlobalAveragePooling2D", dict(keepdims=True), (2, 4, 5, 3)),
+    ("GlobalAveragePooling3D", dict(), (1, 2, 3, 4, 2))])
+def test_average_backward_needs_no_forward_pass(name, kwargs, shape, monkeypatch):
+    # an average's gradient depends on the input's shape only: backward(x, dy) skips the
+    # forward pass, and gives the gradient a training step's context gives
+    rng = np.random.default_rng(5)
+    layer = getattr(layers, name)(**kwargs)
+    x = rng.standard_normal(shape).astype(np.float32)
+    y, context = layer._forward_with_context(layer._prepare_inputs(x), False)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    want, _ = layer._gradients(context, dy)
+
+    def no_forward(*args, **kwargs):
+        raise AssertionError("backward ran the forward pass")
+    monkeypatch.setattr(layer, "call", no_forward)
+    got, grads = layer.backward(x, dy)
+    assert grads == [] and got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="shape of the layer's output"):
+        layer.backward(x, dy[..., None])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        layer.backward(x, np.full_like(dy, np.nan))
+
+
+def test_average_backward_still_refuses_an_impossible_window():
+    layer = layers.AveragePooling2D(3)
+    with pytest.raises(ValueError, match="zero or negative"):
+        layer.backward(np.ones((1, 2, 2, 1), np.float32), np.ones((1, 1, 1, 1), np.float32))

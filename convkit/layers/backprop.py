@@ -54,6 +54,17 @@ class Context:
     input_gradient: bool = True
 
 
+def shape_only_context(layer, x: np.ndarray, training) -> tuple:
+    """``(outputs, context)`` for ``layer.backward`` of a layer whose gradient needs only the
+    shape of its inputs (an average): ``outputs`` is a zero-stride stand-in of the output's
+    shape and dtype, never read, so ``backward(x, dy)`` runs no forward pass. The output's
+    shape comes from ``compute_output_shape``, which raises what the forward pass would for
+    an impossible geometry."""
+    shape = tuple(layer.compute_output_shape(x.shape))
+    outputs = np.broadcast_to(np.zeros((), x.dtype), shape)
+    return outputs, Context(inputs=x, outputs=outputs, training=training)
+
+
 def check_output_gradient(layer, output_gradient, outputs: np.ndarray) -> np.ndarray:
     """``output_gradient`` as a C-contiguous array of the outputs' dtype, after checking it
     has the outputs' shape, a floating dtype and only finite values."""

@@ -525,9 +525,15 @@ class Layer:
         """
         _check_training(training)
         x = self._prepare_inputs(inputs)
-        outputs, context = self._forward_with_context(x, training)
+        outputs, context = self._forward_for_backward(x, training)
         dy = backprop.check_output_gradient(self, output_gradient, outputs)
         return self._gradients(context, dy)
+
+    def _forward_for_backward(self, x: np.ndarray, training):
+        """The forward pass :meth:`backward` differentiates: the whole pass by default. A
+        layer whose gradient depends on its inputs' shape alone returns
+        :func:`~convkit.layers.backprop.shape_only_context` instead and skips the work."""
+        return self._forward_with_context(x, training)
 
     def _forward_with_context(self, x: np.ndarray, training):
         """``(outputs, context)`` for prepared inputs; layers whose backward pass needs more

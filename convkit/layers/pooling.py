@@ -84,6 +84,10 @@ class _AveragePooling(_Pooling):
     def call(self, inputs):
         return ops.average_pool(inputs, **self._op_arguments())
 
+    def _forward_for_backward(self, x, training):
+        # an average's gradient spreads dy over the windows whatever the inputs hold
+        return backprop.shape_only_context(self, x, training)
+
     def _backward(self, context, output_gradient):
         dx = ops.average_pool_gradient(output_gradient, context.inputs.shape,
                                        **self._op_arguments())
@@ -256,6 +260,9 @@ class _GlobalMaxPooling(_GlobalPooling):
 class _GlobalAveragePooling(_GlobalPooling):
     def call(self, inputs):
         return ops.global_average_pool(inputs, self.data_format, self.keepdims)
+
+    def _forward_for_backward(self, x, training):
+        return backprop.shape_only_context(self, x, training)
 
     def _backward(self, context, output_gradient):
         return ops.global_average_pool_gradient(output_gradient, context.inputs.shape,
