@@ -1,11 +1,14 @@
 """Render a benchmark JSON (``benchmarks/run.py --json``) as Markdown tables for the README.
 
-Usage: ``python benchmarks/report.py [benchmarks/results/latest.json]``. Reads the solo-process
-runs (one process per library, median of the rounds' medians) and, for comparison with older
-commits, the earlier interleaved single-process runs (flagged as such in the caption).
+Usage: ``python benchmarks/report.py [--sweep-summary] [benchmarks/results/latest.json]``
+(``--sweep-summary``: the shape sweep as one line per layer, the README's table). Reads the
+solo-process runs (one process per library, median of the rounds' medians) and, for
+comparison with older commits, the earlier interleaved single-process runs (flagged as such in
+the caption).
 """
 
 import json
+import math
 import sys
 
 GROUP_TITLES = {"forward": "Forward pass", "training": "Training: forward + backward",
@@ -77,6 +80,46 @@ def _sweep_table(rows: list) -> list:
     return lines
 
 
+def _variant(r: dict) -> str:
+    batch = r["shape"].split()[0]
+    return ("b1" if batch == "b1" else "train") + \
+        (" NCHW" if r["data_format"] == "channels_first" else "") + \
+        (" f64" if r["dtype"] == "float64" else "")
+
+
+def sweep_summary(data: dict) -> str:
+    """The sweep as one line per layer: its shape and the ratio to PyTorch of each variant
+    (batch 1, the training batch, the training batch in channels_first, float64 at batch 1),
+    then the geometric mean and the rows below 1.0x. For the README."""
+    rows = [r for r in data["rows"] if r.get("group") == "sweep"]
+    layers = {}
+    for r in rows:
+        layers.setdefault(r["note"], {})[_variant(r)] = r
+    lines = ["| network, layer | shape (batch 1) | × torch b1 | × torch train batch | "
+             "train batch NCHW | b1 float64 |", "|---|---|---:|---:|---:|---:|"]
+
+    def cell(r):
+        if r is None:
+            return "–"
+        if r.get("status", "ok") != "ok" or not r.get("vs_torch"):
+            return r.get("status", "–")
+        return f"{r['vs_torch']:.2f}"
+    for note, variants in layers.items():
+        train = next((v for k, v in variants.items() if k == "train"), None)
+        b1 = variants.get("b1")
+        shape = " ".join(b1["shape"].split()[1:]) if b1 else ""
+        lines.append(f"| {note} | {shape} | {cell(b1)} | "
+                     + (f"{cell(train)} ({train['shape'].split()[0]})" if train else "–")
+                     + f" | {cell(variants.get('train NCHW'))} | {cell(variants.get('b1 f64'))} |")
+    ratios = [r["vs_torch"] for r in rows if r.get("vs_torch")]
+    if ratios:
+        geo = math.exp(sum(math.log(v) for v in ratios) / len(ratios))
+        below = sum(v < 1.0 for v in ratios)
+        lines += ["", f"Geometric mean {geo:.2f}× PyTorch over {len(ratios)} rows "
+                  f"({len(layers)} layers); {below} rows below 1.0×."]
+    return "\n".join(lines)
+
+
 def markdown(data: dict) -> str:
     lines = [_caption(data["meta"])]
     groups = {}
@@ -105,6 +148,8 @@ def markdown(data: dict) -> str:
 
 
 if __name__ == "__main__":
-    path = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/results/latest.json"
+    args = [a for a in sys.argv[1:] if a != "--sweep-summary"]
+    path = args[0] if args else "benchmarks/results/latest.json"
     with open(path) as f:
-        print(markdown(json.load(f)))
+        data = json.load(f)
+    print(sweep_summary(data) if "--sweep-summary" in sys.argv else markdown(data))
