@@ -192,3 +192,42 @@ def test_fit_trains_reshaping_autoencoder_like_keras():
         np.testing.assert_allclose(h_ours[key], values, rtol=1e-5, err_msg=key)
     for ours, theirs in zip(w_ours, w_keras, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("layer,shape", [
+    (lambda: layers.Cropping2D(((1, 0), (2, 1))), (2, 5, 6, 3)),
+    (lambda: layers.ZeroPadding3D(1, data_format="channels_first"), (1, 2, 3, 3, 2)),
+    (lambda: layers.UpSampling2D(2, interpolation="bilinear"), (1, 3, 4, 2)),
+    (lambda: layers.UpSampling1D(3), (2, 4, 3)),
+    (lambda: layers.Flatten(data_format="channels_first"), (2, 3, 2, 2)),
+    (lambda: layers.Reshape((-1, 2)), (2, 3, 4))])
+def test_backward_needs_no_forward_pass(layer, shape, monkeypatch):
+    # these layers' gradients are linear maps fixed by the shapes: backward(x, dy) skips the
+    # forward pass and gives what a training step's context gives
+    layer = layer()
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal(shape).astype(np.float32)
+    y, context = layer._forward_with_context(layer._prepare_inputs(x), False)
+    dy = rng.standard_normal(y.shape).astype(np.float32)
+    want, _ = layer._gradients(context, dy)
+
+    def no_forward(*args, **kwargs):
+        raise AssertionError("backward ran the forward pass")
+    monkeypatch.setattr(layer, "call", no_forward)
+    got, grads = layer.backward(x, dy)
+    assert grads == []
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="shape of the layer's output"):
+        layer.backward(x, dy[..., None])
+
+
+def test_backward_without_forward_still_refuses_what_the_forward_refuses():
+    with pytest.raises(ValueError, match="cropping"):
+        layers.Cropping2D(2).backward(np.ones((1, 3, 3, 1), np.float32),
+                                      np.ones((1, 1, 1, 1), np.float32))
+    with pytest.raises(ValueError, match="total size"):
+        layers.Reshape((5,)).backward(np.ones((1, 3, 3, 1), np.float32),
+                                      np.ones((1, 5), np.float32))
+    with pytest.raises(TypeError, match="only floating inputs"):
+        layers.ZeroPadding1D(1).backward(np.ones((1, 3, 1), np.int32),
+                                         np.ones((1, 5, 1), np.float32))

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..ops import _arrays, shapes
 from ..ops.arguments import standardize_data_format
+from . import backprop
 from .base import Layer
 
 
@@ -33,6 +34,11 @@ class SpatialReshapeLayer(Layer):
         if x.dtype.kind == "f":
             return x.astype(self._dtype, copy=False)
         return x
+
+    def _forward_for_backward(self, x, training):
+        # crop, pad and upsample are linear maps fixed by the shapes: their adjoint never
+        # reads the inputs, so backward(x, dy) needs no forward pass
+        return backprop.shape_only_context(self, x, training)
 
     def _backward(self, context, output_gradient):
         """The op's adjoint applied to ``output_gradient``; no weights, so no weight gradients."""

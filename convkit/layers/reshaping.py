@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ..ops.arguments import standardize_data_format
+from . import backprop
 from .base import Layer
 
 
@@ -65,6 +66,9 @@ class Flatten(Layer):
         if self._moves_channels(x.ndim):
             x = np.moveaxis(x, 1, -1)
         return np.ascontiguousarray(x).reshape(x.shape[0], math.prod(x.shape[1:]))
+
+    def _forward_for_backward(self, x, training):
+        return backprop.shape_only_context(self, x, training)  # a reordering of the values
 
     def _backward(self, context, output_gradient):
         x = context.inputs
@@ -161,6 +165,9 @@ class Reshape(Layer):
 
     def call(self, inputs):
         return np.ascontiguousarray(inputs).reshape(self.compute_output_shape(inputs.shape))
+
+    def _forward_for_backward(self, x, training):
+        return backprop.shape_only_context(self, x, training)
 
     def _backward(self, context, output_gradient):
         return output_gradient.reshape(context.inputs.shape), []
