@@ -510,8 +510,9 @@ class Layer:
         Notes
         -----
         A pure function of its arguments and the current weights: it runs the forward pass
-        again. A training step runs the forward once with :meth:`_forward_with_context`
-        and hands that context to :meth:`_gradients` instead.
+        again (layers whose gradient depends on the inputs' shape alone, such as average
+        pooling, cropping or upsampling, skip it). A training step runs the forward once with
+        :meth:`_forward_with_context` and hands that context to :meth:`_gradients` instead.
 
         Examples
         --------
