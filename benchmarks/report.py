@@ -101,9 +101,9 @@ def sweep_summary(data: dict) -> str:
     def cell(r):
         if r is None:
             return "–"
-        if r.get("status", "ok") != "ok" or not r.get("vs_torch"):
-            return r.get("status", "–")
-        return f"{r['vs_torch']:.2f}"
+        if r.get("status", "ok") != "ok":
+            return r["status"]
+        return f"{r['vs_torch']:.2f}" if r.get("vs_torch") else "–"  # no PyTorch peer ran
     for note, variants in layers.items():
         train = next((v for k, v in variants.items() if k == "train"), None)
         b1 = variants.get("b1")
