@@ -185,6 +185,21 @@ def separable_forward_keeping_intermediate(inputs, depthwise_kernel, pointwise_k
     return _separable(inputs, depthwise_kernel, pointwise_kernel, strides, padding,
                       data_format, dilation_rate, bias, activation, keep=True)
 
+def _fitting_operands(inputs, kernel, output_gradient, data_format, who, name="kernel"):
+    """``(x, kernel, dy)`` as arrays, after checking that the depthwise ``kernel`` fits the
+    inputs' rank and channels and the output gradient's rank and batch."""
+    x = _arrays.as_array(inputs, "inputs")
+    k = _kernel_operand(kernel, who, name)
+    dy = _float_operand(output_gradient, "output_gradient", who)
+    rank = k.ndim - 2
+    if x.ndim != rank + 2 or dy.ndim != rank + 2 \
+            or shapes.channels(x, data_format) != k.shape[-2] or dy.shape[0] != x.shape[0]:
+        raise ValueError(f"{who}: a {name} of shape {tuple(k.shape)} does not fit inputs of "
+                         f"shape {tuple(x.shape)} and an output gradient of shape "
+                         f"{tuple(dy.shape)}.")
+    return x, k, dy
+
+
 def _kernel_operand(kernel, who, name="kernel") -> np.ndarray:
     k = _arrays.as_array(kernel, name)
     if k.ndim not in (3, 4, 5):
@@ -383,17 +398,11 @@ def separable_gradients(inputs, depthwise_kernel, pointwise_kernel, output_gradi
     who = "separable_gradients"
     data_format = standardize_data_format(data_format)
     padding = standardize_padding(padding)  # depthwise/separable: no causal
-    x = _arrays.as_array(inputs, "inputs")
-    k = _kernel_operand(depthwise_kernel, who, "depthwise_kernel")
+    x, k, dy = _fitting_operands(inputs, depthwise_kernel, output_gradient, data_format, who,
+                                 "depthwise_kernel")
     p = _arrays.as_array(pointwise_kernel, "pointwise_kernel")
-    dy = _float_operand(output_gradient, "output_gradient", who)
     rank = k.ndim - 2
     c, m = k.shape[-2:]
-    if x.ndim != rank + 2 or dy.ndim != rank + 2 or shapes.channels(x, data_format) != c \
-            or dy.shape[0] != x.shape[0]:
-        raise ValueError(f"{who}: a depthwise_kernel of shape {tuple(k.shape)} does not fit "
-                         f"inputs of shape {tuple(x.shape)} and an output gradient of shape "
-                         f"{tuple(dy.shape)}.")
     if p.ndim != rank + 2 or any(s != 1 for s in p.shape[:rank]) or p.shape[-2] != c * m \
             or p.shape[-1] != shapes.channels(dy, data_format):
         raise ValueError(f"{who}: `pointwise_kernel` must have shape {(1,) * rank} + "
@@ -477,16 +486,9 @@ def depthwise_gradients(inputs, kernel, output_gradient, strides=1, padding="val
     depth multiplier)."""
     who = "depthwise_gradients"
     data_format = standardize_data_format(data_format)
-    x = _arrays.as_array(inputs, "inputs")
-    k = _kernel_operand(kernel, who)
-    dy = _float_operand(output_gradient, "output_gradient", who)
+    x, k, dy = _fitting_operands(inputs, kernel, output_gradient, data_format, who)
     rank = k.ndim - 2
     c, m = k.shape[-2:]
-    if x.ndim != rank + 2 or dy.ndim != rank + 2 or shapes.channels(x, data_format) != c \
-            or dy.shape[0] != x.shape[0]:
-        raise ValueError(f"{who}: a kernel of shape {tuple(k.shape)} does not fit inputs of "
-                         f"shape {tuple(x.shape)} and an output gradient of shape "
-                         f"{tuple(dy.shape)}.")
     geometry = conv_geometry(shapes.spatial_shape(x, data_format), k.shape[:rank], strides,
                              standardize_padding(padding), dilation_rate, who=who)
     dtype = _arrays.compute_dtype(x, k, dy)
