@@ -38,7 +38,14 @@ def _ms(peers: dict, name: str) -> str:
         return "–"
     if peer.get("status", "ok") != "ok":
         return peer["status"]
-    return f"{1e3 * peer['median_s']:.2f}"
+    return milliseconds(peer["median_s"])
+
+
+def milliseconds(seconds: float, width: int = 0) -> str:
+    """Milliseconds with two decimals, or three significant digits below 0.1 ms (the
+    per-call overhead case takes about 0.01 ms)."""
+    ms = 1e3 * seconds
+    return f"{ms:>{width}.2f}" if ms >= 0.1 else f"{ms:>{width}.{3}g}"
 
 
 def _row(r: dict) -> str:

@@ -41,7 +41,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from benchmarks import agreement, suite  # noqa: E402
+from benchmarks import agreement, report, suite  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIBRARY_ORDER = ("convkit", "torch", "keras", "numpy")
@@ -223,7 +223,7 @@ def format_row(row: dict) -> str:
             return f"{'-':>{width}}"
         if peer["status"] != "ok":
             return f"{peer['status']:>{width}}"
-        return f"{1e3 * peer['median_s']:>{width}.2f}"
+        return report.milliseconds(peer["median_s"], width)
     agree = "; ".join(f"{k}: {v['status']}" for k, v in row["agreement"].items())
     if row["status"] != "ok":
         return (f"{row['id']:<24}{ms('convkit', 11)}{ms('torch', 10)}{ms('keras', 10)}"

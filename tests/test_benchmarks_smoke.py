@@ -16,6 +16,7 @@ from benchmarks import agreement, report, run, suite, worker
 ROOT = Path(__file__).resolve().parents[1]
 FORWARD = {"conv2d_large", "conv2d_mid", "conv2d_stem", "conv2d_mnist", "conv2d_large_f64",
            "conv2d_large_cf", "conv1d_causal", "conv3d", "sepconv2d", "depthwise2d", "convT2d",
+           "conv2d_tiny",
            "depthwise2d_f64", "upsample2d_nearest", "upsample2d_bilinear", "zeropad2d", "crop2d"}
 TRAINING = {"conv2d_large_train", "conv2d_mid_train", "conv2d_stem_train", "conv2d_mnist_train",
             "conv2d_large_f64_train", "conv2d_large_cf_train", "conv1d_causal_train",

@@ -102,12 +102,19 @@ class ConvolutionLayer(Layer):
 
     def _fused_activation(self):
         """(activation name for the kernel, callable to apply afterwards or None)."""
-        name = activations.serialize(self.activation)
+        activation = self.activation
+        remembered = self.__dict__.get("_fused_for")
+        if remembered is not None and remembered[0] is activation:
+            return remembered[1]  # asked several times per call; the answer follows the object
+        name = activations.serialize(activation)
         # the kernels apply these inside their store: no second pass over the output
         if isinstance(name, str) and name in FUSED_ACTIVATIONS \
-                and self.activation is getattr(activations, name, None):
-            return name, None
-        return None, self.activation
+                and activation is getattr(activations, name, None):
+            answer = (name, None)
+        else:
+            answer = (None, activation)
+        self.__dict__["_fused_for"] = (activation, answer)
+        return answer
 
     def _packed(self, variable, pack, kind="forward"):
         """``pack(value)`` cached until ``variable`` changes (set_weights, assign, constraints).

@@ -45,6 +45,8 @@ def resolve_float_dtype(dtype, name: str = "dtype") -> np.dtype:
 def as_float(x, dtype, name: str = "inputs") -> np.ndarray:
     """Cast any real numeric input to ``dtype`` (float32/float64), C-contiguous
     (docs/design/keras_parity.md D2)."""
+    if type(x) is np.ndarray and x.dtype is dtype and x.flags.c_contiguous:
+        return x  # already what the kernels read: the common case of a layer's call
     arr = as_array(x, name)
     return np.ascontiguousarray(arr, dtype=resolve_float_dtype(dtype))
 

@@ -264,6 +264,12 @@ def job_records(jobs: list) -> np.ndarray:
     return np.array(rows, dtype=DIRECT_CONV_JOB)
 
 
+def job_table(records: np.ndarray) -> np.ndarray:
+    """``DIRECT_CONV_JOB`` records as the kernel takes them: the same bytes viewed as an
+    ``(n_jobs, fields)`` intp table (every field is an intp, in the struct's order)."""
+    return records.view(np.intp).reshape(records.shape[0], len(JOB_FIELDS))
+
+
 def direct_output(n, out_spatial, filters, rank, data_format, dtype) -> tuple:
     """The user-layout output array of a direct-kernel op and how the kernel addresses it.
 
@@ -298,5 +304,5 @@ def run_jobs(x5, p: PackedWeights, weights, bias_packed, out, jobs: list,
     """One kernel call running every job in ``jobs`` (:func:`direct_conv_job` dicts, all
     packed with ``p``'s tile and module) on at most ``n_threads`` threads."""
     fn = p.module.conv_d if x5.dtype == np.float64 else p.module.conv_f
-    fn(x5.reshape(-1), weights, bias_packed, out.reshape(-1), job_records(jobs), p.tile,
-       n_threads)
+    fn(x5.reshape(-1), weights, bias_packed, out.reshape(-1), job_table(job_records(jobs)),
+       p.tile, n_threads)

@@ -8,19 +8,16 @@ Winograd kernel instead (``ops/_winograd.py``), chosen by the ``algorithm`` argu
 :func:`convkit.config.set_conv_algorithm`.
 """
 
-import math
 
 import numpy as np
 
 from .. import config
-from . import _arrays, _winograd, shapes
+from . import _arrays, _conv_plans, _winograd, shapes
 from ._direct import (
     CastKernel,
     PackedWeights,
     direct_output,
     pack_weights,
-    packed_bias,
-    run_direct,
 )
 from ._geometry import conv_geometry, with_explicit_padding
 from .arguments import standardize_padding
@@ -170,6 +167,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
            [6., 9., 9., 6.],
            [4., 6., 6., 4.]])
     """
+    key = None
+    if type(kernel) is PackedConvKernel and kernel.finite:
+        key = _conv_plans.plan_key(inputs, kernel, strides, padding, data_format,
+                                   dilation_rate, bias, activation, algorithm)
+        plan = _conv_plans.remembered(key)
+        if plan is not None and plan.accepts_bias(bias):
+            return plan.run_user(inputs, kernel, bias)
     data_format, relu, x, bias, packed_kernel, k, dtype, rank = PackedConvKernel.op_arguments(
         inputs, kernel, bias, data_format, activation)
     if x.ndim != rank + 2:
@@ -205,7 +209,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         out = winograd_4d(x5, packed_kernel.winograd(groups), geometry, b, relu, data_format)
         if out is not None:
             return out
-    return conv_5d(x5, packed_kernel, groups, geometry, b, relu, rank, data_format)
+    return conv_5d(x5, packed_kernel, groups, geometry, b, relu, rank, data_format,
+                   plan_key=None if use_winograd else key)
 
 
 def winograd_wanted(algorithm, geometry, padding, rank: int, out_hw, cg: int, fg: int) -> bool:
@@ -251,28 +256,21 @@ def winograd_4d(x5, wk: _winograd.WinogradKernel, geometry, bias, relu: int,
 
 
 def conv_5d(x5, packed_kernel: PackedConvKernel, groups: int, geometry, bias, relu: int,
-            rank: int, data_format: str) -> np.ndarray:
+            rank: int, data_format: str, plan_key=None) -> np.ndarray:
     """The direct-kernel part of :func:`conv`, for checked arguments and any geometry.
 
     ``x5`` is the ``(N, D, H, W, C)`` input in the kernel's dtype; ``geometry`` a
     :class:`~convkit.ops._geometry.ConvGeometry` whose ``out_spatial`` and ``pad_before`` may
     be any (the gradient ops ask for output lengths and paddings Keras's ``padding`` cannot
     express: input positions outside ``x5`` read zeros). Returns the output in the user's
-    ``data_format``.
+    ``data_format``. With a ``plan_key`` (:func:`convkit.ops._conv_plans.plan_key`), the
+    call's plan is remembered for the next call with the same key.
     """
-    dtype = packed_kernel.dtype
-    filters = packed_kernel.shape[-1]
-    out, out_strides, out_channel_stride = direct_output(x5.shape[0], geometry.out_spatial,
-                                                         filters, rank, data_format, dtype)
-    if out.size:
-        if not packed_kernel.finite:
-            x5, geometry = with_explicit_padding(x5, geometry)
-        p = packed_kernel.packed(groups)
-        macs = out.size * math.prod(geometry.kernel_spatial) * p.cg
-        run_direct(x5, p, packed_bias(bias, filters, p, dtype), out,
-                   in_spatial=geometry.in_spatial, out_spatial=geometry.out_spatial,
-                   kernel_spatial=geometry.kernel_spatial, strides=geometry.strides,
-                   dilation=geometry.dilation, pad=geometry.pad_before, out_origin=0,
-                   out_strides=out_strides, out_channel_stride=out_channel_stride,
-                   relu=relu, macs=macs)
+    if not packed_kernel.finite:
+        x5, geometry = with_explicit_padding(x5, geometry)
+    plan = _conv_plans.DirectPlan(x5.shape, packed_kernel, groups, geometry, relu, rank,
+                                  data_format)
+    out = plan.run(x5, packed_kernel, bias)
+    if packed_kernel.finite:
+        _conv_plans.remember(plan_key, plan)
     return out
