@@ -4,8 +4,8 @@ This module validates arguments (Keras's rules and wording), computes the op's
 :class:`~convkit.ops._geometry.ConvGeometry` and maps ``channels_first`` and 1-D/2-D inputs to
 the kernels' ``(N, D, H, W, C)`` form; the direct kernel is packed for and driven by
 ``ops/_direct.py``, which ``conv_transpose`` shares. 2-D 3x3 and 3-D 3x3x3 stride-1
-convolutions may run the Winograd kernel instead (``ops/_winograd.py``), chosen by the ``algorithm`` argument or
-:func:`convkit.config.set_conv_algorithm`.
+convolutions may run the Winograd kernel instead (``ops/_winograd.py``), chosen by the
+``algorithm`` argument or :func:`convkit.config.set_conv_algorithm`.
 """
 
 import math
@@ -131,11 +131,12 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     algorithm : {None, "auto", "direct", "winograd"}
         ``None``: :func:`convkit.config.conv_algorithm` (``"auto"`` unless set). ``"winograd"``
         runs the Winograd F(4x4, 3x3) kernel (2-D 3x3 or 3-D 3x3x3 kernel, strides 1,
-        dilation 1, "valid" or "same"; ``ValueError`` for any other convolution, saying why): a quarter of the
-        multiply-adds, a float32 error a few times the direct kernel's (well inside Keras's
-        tolerances). ``"auto"`` chooses by shape alone (Winograd when it is eligible and both
-        channel counts per group and the output's sides are large enough for its transforms
-        to pay), ``"direct"`` always runs the direct kernel.
+        dilation 1, "valid" or "same"; ``ValueError`` for any other convolution, saying
+        why): a quarter of the multiply-adds, a float32 error a few times the direct
+        kernel's (well inside Keras's tolerances). ``"auto"`` chooses by shape alone
+        (Winograd when it is eligible and both channel counts per group and the output's
+        sides are large enough for its transforms to pay), ``"direct"`` always runs the
+        direct kernel.
 
     Returns
     -------
@@ -213,8 +214,9 @@ def winograd_wanted(algorithm, geometry, padding, rank: int, out_spatial, cg: in
                     fg: int) -> bool:
     """Whether a convolution of ``geometry`` (its ``kernel_spatial``, ``strides``,
     ``dilation``) and ``padding`` runs the Winograd kernel, producing ``out_spatial`` (its
-    last two sizes decide) from ``cg`` to ``fg`` channels per group; ``ValueError`` when ``"winograd"`` is asked of a
-    convolution it cannot run. ``algorithm`` ``None`` reads the setting."""
+    last two sizes decide) from ``cg`` to ``fg`` channels per group; ``ValueError`` when
+    ``"winograd"`` is asked of a convolution it cannot run. ``algorithm`` ``None`` reads the
+    setting."""
     algorithm = config.conv_algorithm() if algorithm is None else \
         config.check_conv_algorithm(algorithm)
     if algorithm == "direct":

@@ -214,8 +214,8 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
         As given to :func:`convkit.ops.conv`.
     algorithm : {None, "auto", "direct", "winograd"}
         As :func:`convkit.ops.conv`'s. For a 2-D 3x3 (or 3-D 3x3x3) stride-1 conv the
-        gradient is a stride-1 3x3 (3x3x3) correlation of ``output_gradient`` with the kernel flipped (padding 1
-        for "same", 2 for "valid"), which the Winograd kernel runs.
+        gradient is a stride-1 3x3 (3x3x3) correlation of ``output_gradient`` with the
+        kernel flipped (padding 1 for "same", 2 for "valid"), which the Winograd kernel runs.
 
     Returns
     -------
