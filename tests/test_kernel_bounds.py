@@ -175,6 +175,51 @@ def test_winograd_conv(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_conv3d(dtype):
+    # the Winograd kernel's 3x3x3 depth taps: one voxel, depth 1 and 2 (taps outside the
+    # input), sizes not divisible by the 4x4 tile, one channel, a channel tail, groups, batch
+    # 1, "valid" (one output slice); both output layouts; bias, relu; then the input gradient
+    # (depth padding 2 for "valid")
+    rng = np.random.default_rng(8)
+    cases = [
+        ((1, 1, 1, 1, 1), (3, 3, 3, 1, 1), "same"),
+        ((2, 2, 3, 2, 3), (3, 3, 3, 3, 5), "same"),
+        ((1, 1, 5, 6, 19), (3, 3, 3, 19, 33), "same"),
+        ((2, 4, 6, 5, 8), (3, 3, 3, 4, 6), "same"),       # groups 2
+        ((1, 3, 3, 3, 17), (3, 3, 3, 17, 20), "valid"),   # a single 1x1x1 output
+        ((1, 5, 7, 6, 2), (3, 3, 3, 2, 3), "valid"),
+    ]
+    for xshape, kshape, padding in cases:
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        b = rng.standard_normal(kshape[-1]).astype(dtype)
+        want = np.maximum(reference_conv.conv(x, k, bias=b, padding=padding), 0)
+        kw = dict(bias=b, padding=padding, activation="relu", algorithm="winograd")
+        for view in ending_views(x):
+            _close(ops.conv(view, k, **kw), want, dtype)
+            got = ops.conv(np.ascontiguousarray(np.moveaxis(view, -1, 1)), k,
+                           data_format="channels_first", **kw)
+            _close(np.moveaxis(got, 1, -1), want, dtype)
+    # enough work for two threads: several depth chunks and tile blocks per image
+    x = rng.standard_normal((1, 9, 13, 10, 16)).astype(dtype)
+    k = rng.standard_normal((3, 3, 3, 16, 24)).astype(dtype)
+    want = reference_conv.conv(x, k, padding="same")
+    with convkit.num_threads(2):
+        for view in ending_views(x):
+            _close(ops.conv(view, k, padding="same", algorithm="winograd"), want, dtype)
+    for xshape, kshape, padding in [((1, 3, 3, 3, 2), (3, 3, 3, 2, 5), "valid"),
+                                    ((2, 1, 1, 2, 3), (3, 3, 3, 3, 4), "same"),
+                                    ((1, 4, 7, 5, 8), (3, 3, 3, 4, 6), "valid")]:  # groups 2
+        x = rng.standard_normal(xshape).astype(dtype)
+        k = rng.standard_normal(kshape).astype(dtype)
+        dy = rng.standard_normal(reference_conv.conv(x, k, padding=padding).shape).astype(dtype)
+        want_dx, _ = reference_conv_grad.conv_gradients(x, k, dy, padding=padding)
+        for dyv in ending_views(dy):
+            _close(ops.conv_input_gradient(dyv, k, x.shape, padding=padding,
+                                           algorithm="winograd"), want_dx, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_conv_transpose(dtype):
     rng = np.random.default_rng(3)
     cases = [

@@ -164,11 +164,11 @@ def test_other_kernel_sizes_and_ranks_are_refused():
     x2 = np.ones((1, 8, 8, 2), np.float32)
     with pytest.raises(ValueError, match=r"3x3 kernel \(kernel_size=\(5, 5\)\)"):
         ops.conv(x2, np.ones((5, 5, 2, 2)), algorithm="winograd")
-    with pytest.raises(ValueError, match="2-D convolutions only"):
+    with pytest.raises(ValueError, match="2-D and 3-D convolutions only"):
         ops.conv(np.ones((1, 8, 2)), np.ones((3, 2, 2)), padding="causal",
                  algorithm="winograd")
-    with pytest.raises(ValueError, match="2-D convolutions only"):
-        ops.conv(np.ones((1, 4, 4, 4, 2)), np.ones((3, 3, 3, 2, 2)), algorithm="winograd")
+    with pytest.raises(ValueError, match=r"3x3x3 kernel \(kernel_size=\(3, 3, 1\)\)"):
+        ops.conv(np.ones((1, 4, 4, 4, 2)), np.ones((3, 3, 1, 2, 2)), algorithm="winograd")
 
 
 @pytest.mark.parametrize("bad", ["fast", "", 3, "wino"])
@@ -267,7 +267,7 @@ def test_input_layouts_and_dtypes_are_converted():
 def test_scratch_per_thread_is_small():
     # conv2d_large's layer (128 -> 128 channels): well under a 1 MiB L2
     wk = _winograd.transform_kernel(np.zeros((3, 3, 128, 128), np.float32), 1)
-    wb = _winograd._winograd.tile_info()["f"][0]
+    wb = wk.wb
     block = _winograd.tiles_per_task(wk, 14 * 14, 4)
     assert block >= wb and block % wb == 0   # whole register tiles
     assert _winograd.scratch_bytes(wk, block, 4) <= 512 * 1024

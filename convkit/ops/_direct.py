@@ -94,6 +94,15 @@ def _choose_tile(fg: int, dtype: np.dtype, module, groups: int = 1) -> tuple:
             wb, kb = info[(char, tile)]
             if kb == per_tile[tile] * fg and groups % per_tile[tile] == 0:
                 return tile, wb, kb
+    return choose_one_group_tile(fg, dtype, module)
+
+
+def choose_one_group_tile(fg: int, dtype: np.dtype, module) -> tuple:
+    """``(tile, WB, KB)``: the one-group tile of ``module`` (its ``tile_info``) wasting the
+    fewest padded output channels on ``fg`` filters (ties: the wide tile, which reuses each
+    input value more). The Winograd kernel's GEMMs choose by the same rule."""
+    char = "d" if dtype == np.float64 else "f"
+    info = module.tile_info()
     best = None
     for tile in _ONE_GROUP_TILES:
         wb, kb = info[(char, tile)]

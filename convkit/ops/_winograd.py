@@ -1,8 +1,9 @@
-"""The driver of the Winograd F(4x4, 3x3) kernel (``convkit/_kernels/src/_winograd.pyx.tp``).
+"""The driver of the Winograd F(4x4, 3x3) kernel (``convkit/_kernels/src/_winograd.pyx.tp``),
+2-D 3x3 and 3-D 3x3x3 (three depth taps summed in the Winograd domain).
 
 Which convolutions it can run (:func:`ineligibility`), which ones it should run under
 ``algorithm="auto"`` (:func:`prefers_winograd`, a cost model of the shape, never a timing),
-the kernel transform ``U = G g G^T`` packed for the kernel's register tile
+the kernel transform ``U = G g G^T`` (per depth slice) packed for the kernel's register tile
 (:func:`transform_kernel`, computed in float64 once per kernel and cached by the packed
 kernel object), the tile-block size that keeps a thread's scratch in its L2
 (:func:`tiles_per_task`) and the call itself (:func:`run_winograd`).
@@ -14,6 +15,7 @@ import numpy as np
 
 from .. import _kernels
 from .._threads import threads_for
+from ._direct import choose_one_group_tile
 
 _winograd = _kernels.load("_winograd")
 
@@ -33,6 +35,11 @@ _MAX_TILES_PER_TASK = 48
 # The cost model of ``algorithm="auto"`` (see prefers_winograd).
 _MIN_CHANNELS = 16         # input and output channels per group, both
 _MIN_OUT_SIDE = 8          # output height and width, both (else tiles are mostly padding)
+
+# 3-D work split (see slices_per_task): tasks per thread aimed for, and the fewest output
+# slices per task (each task transforms KD - 1 input slices beyond its outputs' count).
+_TASKS_PER_THREAD = 8
+_MIN_SLICES_PER_TASK = 4
 
 
 def _polymul(a, b):
@@ -91,60 +98,72 @@ def ineligibility(rank: int, kernel_spatial, strides, dilation, padding: str):
     """Why the Winograd kernel cannot run this convolution (a sentence), or ``None``.
 
     ``kernel_spatial``, ``strides`` and ``dilation`` are the op's per-axis tuples (length
-    ``rank``), ``padding`` the standardised padding string.
+    ``rank``), ``padding`` the standardised padding string. It runs 2-D 3x3 and 3-D 3x3x3
+    convolutions.
     """
-    if rank != 2:
-        return f"it runs 2-D convolutions only (this one has {rank} spatial axes)"
-    if tuple(kernel_spatial) != (3, 3):
-        return f"it needs a 3x3 kernel (kernel_size={tuple(kernel_spatial)})"
-    if tuple(strides) != (1, 1):
+    if rank not in (2, 3):
+        return f"it runs 2-D and 3-D convolutions only (this one has {rank} spatial axis)"
+    want = (3,) * rank
+    ones = (1,) * rank
+    if tuple(kernel_spatial) != want:
+        return (f"it needs a {'x'.join('3' * rank)} kernel "
+                f"(kernel_size={tuple(kernel_spatial)})")
+    if tuple(strides) != ones:
         return f"it needs strides 1 (strides={tuple(strides)})"
-    if tuple(dilation) != (1, 1):
+    if tuple(dilation) != ones:
         return f"it needs dilation_rate 1 (dilation_rate={tuple(dilation)})"
     if padding not in ("valid", "same"):
         return f"it needs padding 'valid' or 'same' (padding={padding!r})"
     return None
 
 
-def prefers_winograd(out_hw, cg: int, fg: int) -> bool:
+def prefers_winograd(out_spatial, cg: int, fg: int) -> bool:
     """The ``"auto"`` choice for an eligible convolution, from its shape alone.
 
-    Per tile and channel pair Winograd does 36 multiply-adds where direct does 144; the
-    transforms cost O(Cg + Fg) per tile and stream through memory, so they pay only when both
-    channel counts per group are large enough to amortise them, and tiles are mostly real
-    outputs (an output side under 8 wastes a quarter or more of each tile on padding).
+    ``out_spatial``: the output's spatial sizes (``(H, W)`` or ``(D, H, W)``; only the last
+    two matter: the tiles are 2-D). Per tile and channel pair Winograd does 36 multiply-adds
+    per depth tap where direct does 144; the transforms cost O(Cg + Fg) per tile and stream
+    through memory, so they pay only when both channel counts per group are large enough to
+    amortise them, and tiles are mostly real outputs (an output side under 8 wastes a quarter
+    or more of each tile on padding). In 3-D each transformed input slice feeds three depth
+    taps, so the same thresholds hold with more to spare.
     """
-    ho, wo = out_hw
+    ho, wo = tuple(out_spatial)[-2:]
     return (cg >= _MIN_CHANNELS and fg >= _MIN_CHANNELS
             and ho >= _MIN_OUT_SIDE and wo >= _MIN_OUT_SIDE)
 
 
 class WinogradKernel:
-    """A kernel transformed for the Winograd kernel: ``(G, 36, nblk, Cg, KB)`` weights."""
+    """A kernel transformed for the Winograd kernel: ``(G, 36, nblk, KD, Cg, KB)`` weights
+    blocked for the register tile ``tile`` (``WB`` x ``KB``); ``kd`` 1 (2-D) or 3 (3-D)."""
 
-    __slots__ = ("u", "groups", "cg", "fg", "nblk", "kb", "module")
+    __slots__ = ("u", "groups", "cg", "fg", "nblk", "kb", "wb", "tile", "kd", "module")
 
-    def __init__(self, u, groups, cg, fg, nblk, kb, module):
+    def __init__(self, u, groups, cg, fg, nblk, kb, module, *, wb, tile, kd):
         self.u, self.groups, self.cg, self.fg = u, groups, cg, fg
         self.nblk, self.kb, self.module = nblk, kb, module
+        self.wb, self.tile, self.kd = wb, tile, kd
 
 
 def transform_kernel(kernel: np.ndarray, groups: int, module=None) -> WinogradKernel:
-    """``U[xi] = G g G^T`` of a ``(3, 3, Cg, F)`` kernel (compute dtype), computed in float64
-    and rounded once to the kernel's dtype, blocked by ``KB`` output channels."""
+    """``U[kd, xi] = G g[kd] G^T`` of a ``(3, 3, Cg, F)`` or ``(3, 3, 3, Cg, F)`` kernel
+    (compute dtype), computed in float64 and rounded once to the kernel's dtype, blocked by
+    ``KB`` output channels of the register tile padding fewer of them (the direct kernel's
+    rule, ``_direct.choose_one_group_tile``)."""
     module = _winograd if module is None else module
     dtype = kernel.dtype
-    kh, kw, cg, f = kernel.shape
+    kd = 1 if kernel.ndim == 4 else 3
+    *_, cg, f = kernel.shape
     fg = f // groups
-    kb = module.tile_info()["d" if dtype == np.float64 else "f"][1]
+    tile, wb, kb = choose_one_group_tile(fg, dtype, module)
     nblk = -(-fg // kb)
-    g64 = kernel.astype(np.float64).reshape(3, 3, cg, groups, fg)
-    u = np.einsum("ak,klcgf,bl->gabcf", G64, g64, G64)          # (G, 6, 6, Cg, Fg)
-    padded = np.zeros((groups, 36, cg, nblk * kb), dtype=dtype)
-    padded[..., :fg] = u.reshape(groups, 36, cg, fg)
-    blocked = padded.reshape(groups, 36, cg, nblk, kb).transpose(0, 1, 3, 2, 4)
+    g64 = kernel.astype(np.float64).reshape(kd, 3, 3, cg, groups, fg)
+    u = np.einsum("ak,zklcgf,bl->gabzcf", G64, g64, G64)        # (G, 6, 6, KD, Cg, Fg)
+    padded = np.zeros((groups, 36, kd, cg, nblk * kb), dtype=dtype)
+    padded[..., :fg] = u.reshape(groups, 36, kd, cg, fg)
+    blocked = padded.reshape(groups, 36, kd, cg, nblk, kb).transpose(0, 1, 4, 2, 3, 5)
     return WinogradKernel(np.ascontiguousarray(blocked).reshape(-1), groups, cg, fg, nblk,
-                          kb, module)
+                          kb, module, wb=wb, tile=tile, kd=kd)
 
 
 def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int) -> int:
@@ -152,29 +171,46 @@ def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int) -> int:
     ``WB`` rows (at least one ``WB``: fewer leave GEMM rows idle, which costs more than
     overflowing the target for very wide layers), at most ``_MAX_TILES_PER_TASK`` and never
     more than the image has."""
-    wb = wk.module.tile_info()["d" if itemsize == 8 else "f"][0]
-    per_tile = 36 * itemsize * (wk.cg + wk.nblk * wk.kb)
+    per_tile = 36 * itemsize * (wk.kd * wk.cg + wk.nblk * wk.kb)
     block = min(_SCRATCH_TARGET_BYTES // per_tile, _MAX_TILES_PER_TASK)
-    block = max(wb, block - block % wb)
+    block = max(wk.wb, block - block % wk.wb)
     return max(1, min(block, n_tiles))
 
 
-def run_winograd(x4, wk: WinogradKernel, bias_packed, out, *, out_hw, pad_hw, out_strides,
+def slices_per_task(wk: WinogradKernel, n: int, out_depth: int, tile_blocks: int,
+                    n_threads: int) -> int:
+    """Output slices per task of a 3-D convolution: enough tasks for ``_TASKS_PER_THREAD``
+    per thread when the image allows, but at least ``_MIN_SLICES_PER_TASK`` slices (a task
+    transforms ``KD - 1`` input slices more than it has outputs: at 4 slices that is a third
+    more input transforms, which cost far less than the GEMMs). 2-D: 1."""
+    if wk.kd == 1:
+        return 1
+    others = n * tile_blocks * wk.groups
+    chunks = -(-_TASKS_PER_THREAD * n_threads // others)
+    return max(min(_MIN_SLICES_PER_TASK, out_depth), -(-out_depth // chunks), 1)
+
+
+def run_winograd(x5, wk: WinogradKernel, bias_packed, out, *, out_spatial, pad, out_strides,
                  out_channel_stride, relu: int, n_threads=None) -> None:
-    """Run the kernel on the ``(N, H, W, C)`` input ``x4`` into ``out`` (any C-contiguous
-    array addressed by ``out_strides = (s_n, s_h, s_w)`` and ``out_channel_stride``)."""
-    n, h, w, c = x4.shape
-    ho, wo = out_hw
+    """Run the kernel on the ``(N, D, H, W, C)`` input ``x5`` (``D = 1`` for a 2-D
+    convolution) into ``out`` (any C-contiguous array addressed by ``out_strides = (s_n,
+    s_d, s_h, s_w)`` and ``out_channel_stride``); ``out_spatial`` and ``pad`` (padding
+    before) are ``(D, H, W)`` triples."""
+    n, d, h, w, c = x5.shape
+    do, ho, wo = out_spatial
+    pd = pad[0] if wk.kd == 3 else 0
     tiles = -(-ho // OUT_TILE) * -(-wo // OUT_TILE)
-    block = tiles_per_task(wk, tiles, x4.dtype.itemsize)
-    # multiply-adds actually done: 36 per tile and channel pair, the thread policy's measure
-    work = n * tiles * 36 * wk.cg * wk.fg * wk.groups
+    block = tiles_per_task(wk, tiles, x5.dtype.itemsize)
+    # multiply-adds actually done: 36 per tile, channel pair and depth tap, the thread
+    # policy's measure
+    work = n * do * tiles * 36 * wk.kd * wk.cg * wk.fg * wk.groups
     n_threads = threads_for(work, n_threads)
-    fn = wk.module.winograd_d if x4.dtype == np.float64 else wk.module.winograd_f
-    s_n, s_h, s_w = out_strides
-    fn(x4.reshape(-1), wk.u, bias_packed, out.reshape(-1),
-       (n, h, w, c, ho, wo, pad_hw[0], pad_hw[1], wk.groups, wk.cg, wk.fg, wk.nblk, relu),
-       (0, s_n, s_h, s_w, out_channel_stride), block, n_threads)
+    dchunk = slices_per_task(wk, n, do, -(-tiles // block), n_threads)
+    fn = wk.module.winograd_d if x5.dtype == np.float64 else wk.module.winograd_f
+    fn(x5.reshape(-1), wk.u, bias_packed, out.reshape(-1),
+       (n, d, h, w, c, do, ho, wo, wk.kd, pd, pad[1], pad[2], wk.groups, wk.cg, wk.fg,
+        wk.nblk, relu),
+       (0, *out_strides, out_channel_stride), block, dchunk, wk.tile, n_threads)
 
 
 def winograd_bias(bias, wk: WinogradKernel, dtype) -> np.ndarray:
@@ -187,7 +223,8 @@ def winograd_bias(bias, wk: WinogradKernel, dtype) -> np.ndarray:
 
 def scratch_bytes(wk: WinogradKernel, block: int, itemsize: int) -> int:
     """Bytes of scratch each thread holds for blocks of ``block`` tiles."""
-    return wk.module.scratch_bytes(block, wk.cg, wk.nblk, "d" if itemsize == 8 else "f")
+    return wk.module.scratch_bytes(block, wk.cg, wk.nblk * wk.kb, wk.kd,
+                                   "d" if itemsize == 8 else "f")
 
 
 def all_finite(out: np.ndarray) -> bool:

@@ -3,9 +3,9 @@
 This module validates arguments (Keras's rules and wording), computes the op's
 :class:`~convkit.ops._geometry.ConvGeometry` and maps ``channels_first`` and 1-D/2-D inputs to
 the kernels' ``(N, D, H, W, C)`` form; the direct kernel is packed for and driven by
-``ops/_direct.py``, which ``conv_transpose`` shares. 2-D 3x3 stride-1 convolutions may run the
-Winograd kernel instead (``ops/_winograd.py``), chosen by the ``algorithm`` argument or
-:func:`convkit.config.set_conv_algorithm`.
+``ops/_direct.py``, which ``conv_transpose`` shares. 2-D 3x3 and 3-D 3x3x3 stride-1
+convolutions may run the Winograd kernel instead (``ops/_winograd.py``), chosen by the
+``algorithm`` argument or :func:`convkit.config.set_conv_algorithm`.
 """
 
 
@@ -59,8 +59,8 @@ class PackedConvKernel(CastKernel):
         return self._cache[key]
 
     def winograd(self, groups: int, module=None) -> _winograd.WinogradKernel:
-        """The Winograd-transformed weights for ``groups`` (a 2-D 3x3 kernel; transformed on
-        first use, then cached)."""
+        """The Winograd-transformed weights for ``groups`` (a 2-D 3x3 or 3-D 3x3x3 kernel;
+        transformed on first use, then cached)."""
         key = ("winograd", groups, id(module))
         if key not in self._cache:
             self._cache[key] = _winograd.transform_kernel(self.kernel, groups, module)
@@ -127,12 +127,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         Fused into the store.
     algorithm : {None, "auto", "direct", "winograd"}
         ``None``: :func:`convkit.config.conv_algorithm` (``"auto"`` unless set). ``"winograd"``
-        runs the Winograd F(4x4, 3x3) kernel (2-D, 3x3 kernel, strides 1, dilation 1, "valid"
-        or "same"; ``ValueError`` for any other convolution, saying why): a quarter of the
-        multiply-adds, a float32 error a few times the direct kernel's (well inside Keras's
-        tolerances). ``"auto"`` chooses by shape alone (Winograd when it is eligible and both
-        channel counts per group and the output's sides are large enough for its transforms
-        to pay), ``"direct"`` always runs the direct kernel.
+        runs the Winograd F(4x4, 3x3) kernel (2-D 3x3 or 3-D 3x3x3 kernel, strides 1,
+        dilation 1, "valid" or "same"; ``ValueError`` for any other convolution, saying
+        why): a quarter of the multiply-adds, a float32 error a few times the direct
+        kernel's (well inside Keras's tolerances). ``"auto"`` chooses by shape alone
+        (Winograd when it is eligible and both channel counts per group and the output's
+        sides are large enough for its transforms to pay), ``"direct"`` always runs the
+        direct kernel.
 
     Returns
     -------
@@ -200,24 +201,27 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     geometry = conv_geometry(spatial, k.shape[:-2], strides, padding, dilation_rate, who="conv")
     b = _arrays.check_bias(bias, filters, dtype)
     use_winograd = winograd_wanted(algorithm, geometry, padding, rank,
-                                   geometry.out_spatial[1:], cg, filters // groups)
+                                   geometry.out_spatial, cg, filters // groups)
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
     if packed_kernel is None:
         packed_kernel = PackedConvKernel(k, dtype)
     if use_winograd and packed_kernel.finite:
-        out = winograd_4d(x5, packed_kernel.winograd(groups), geometry, b, relu, data_format)
+        out = winograd_5d(x5, packed_kernel.winograd(groups), geometry, b, relu, rank,
+                          data_format)
         if out is not None:
             return out
     return conv_5d(x5, packed_kernel, groups, geometry, b, relu, rank, data_format,
                    plan_key=None if use_winograd else key)
 
 
-def winograd_wanted(algorithm, geometry, padding, rank: int, out_hw, cg: int, fg: int) -> bool:
+def winograd_wanted(algorithm, geometry, padding, rank: int, out_spatial, cg: int,
+                    fg: int) -> bool:
     """Whether a convolution of ``geometry`` (its ``kernel_spatial``, ``strides``,
-    ``dilation``) and ``padding`` runs the Winograd kernel, producing ``out_hw`` pixels from
-    ``cg`` to ``fg`` channels per group; ``ValueError`` when ``"winograd"`` is asked of a
-    convolution it cannot run. ``algorithm`` ``None`` reads the setting."""
+    ``dilation``) and ``padding`` runs the Winograd kernel, producing ``out_spatial`` (its
+    last two sizes decide) from ``cg`` to ``fg`` channels per group; ``ValueError`` when
+    ``"winograd"`` is asked of a convolution it cannot run. ``algorithm`` ``None`` reads the
+    setting."""
     algorithm = config.conv_algorithm() if algorithm is None else \
         config.check_conv_algorithm(algorithm)
     if algorithm == "direct":
@@ -230,25 +234,24 @@ def winograd_wanted(algorithm, geometry, padding, rank: int, out_hw, cg: int, fg
             raise ValueError(f"algorithm='winograd' cannot run this convolution: {why_not}. "
                              "Use algorithm='auto' or 'direct'.")
         return True
-    return why_not is None and _winograd.prefers_winograd(out_hw, cg, fg)
+    return why_not is None and _winograd.prefers_winograd(out_spatial, cg, fg)
 
 
-def winograd_4d(x5, wk: _winograd.WinogradKernel, geometry, bias, relu: int,
+def winograd_5d(x5, wk: _winograd.WinogradKernel, geometry, bias, relu: int, rank: int,
                 data_format: str):
-    """Run the Winograd kernel (``wk``: a transformed kernel) on the ``(N, 1, H, W, C)`` input
-    ``x5``; ``geometry`` gives the output size and padding before (up to 2: the input
-    gradient's "full" correlation). Returns the output in the user's ``data_format``, or
-    ``None`` when it holds an inf or NaN (the caller then runs the direct kernel, which puts
-    them where Keras does)."""
+    """Run the Winograd kernel (``wk``: a transformed 3x3 or 3x3x3 kernel) on the ``(N, D,
+    H, W, C)`` input ``x5`` (``D = 1`` in 2-D) of a rank-``rank`` convolution; ``geometry``
+    gives the output size and padding before (up to 2: the input gradient's "full"
+    correlation). Returns the output in the user's ``data_format``, or ``None`` when it holds
+    an inf or NaN (the caller then runs the direct kernel, which puts them where Keras
+    does)."""
     dtype = wk.u.dtype
-    n, _, h, w, c = x5.shape
     out, out_strides, out_channel_stride = direct_output(
-        n, geometry.out_spatial, wk.groups * wk.fg, 2, data_format, dtype)
+        x5.shape[0], geometry.out_spatial, wk.groups * wk.fg, rank, data_format, dtype)
     if out.size:
-        _winograd.run_winograd(x5.reshape(n, h, w, c), wk, _winograd.winograd_bias(bias, wk,
-                               dtype), out, out_hw=geometry.out_spatial[1:],
-                               pad_hw=geometry.pad_before[1:],
-                               out_strides=(out_strides[0], *out_strides[2:]),
+        _winograd.run_winograd(x5, wk, _winograd.winograd_bias(bias, wk, dtype), out,
+                               out_spatial=geometry.out_spatial, pad=geometry.pad_before,
+                               out_strides=out_strides,
                                out_channel_stride=out_channel_stride, relu=relu)
         if not _winograd.all_finite(out):
             return None

@@ -32,7 +32,7 @@ from .arguments import (
     standardize_padding,
     standardize_tuple,
 )
-from .conv import PackedConvKernel, conv_5d, winograd_4d, winograd_wanted
+from .conv import PackedConvKernel, conv_5d, winograd_5d, winograd_wanted
 from .conv_transpose import (
     PackedConvTransposeKernel,
     as_conv_layout,
@@ -213,9 +213,9 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
     strides, padding, data_format, dilation_rate
         As given to :func:`convkit.ops.conv`.
     algorithm : {None, "auto", "direct", "winograd"}
-        As :func:`convkit.ops.conv`'s. For a 2-D 3x3 stride-1 conv the gradient is a
-        stride-1 3x3 correlation of ``output_gradient`` with the kernel flipped (padding 1
-        for "same", 2 for "valid"), which the Winograd kernel runs.
+        As :func:`convkit.ops.conv`'s. For a 2-D 3x3 (or 3-D 3x3x3) stride-1 conv the
+        gradient is a stride-1 3x3 (3x3x3) correlation of ``output_gradient`` with the
+        kernel flipped (padding 1 for "same", 2 for "valid"), which the Winograd kernel runs.
 
     Returns
     -------
@@ -270,7 +270,8 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
     use_winograd = packed.finite and min(spatial) > 0 and winograd_wanted(
         algorithm, geometry, padding, rank, spatial, f // groups, cg)
     if use_winograd:
-        dx = _winograd_input_gradient(dy5, packed, groups, geometry, spatial, data_format)
+        dx = _winograd_input_gradient(dy5, packed, groups, geometry, spatial, rank,
+                                      data_format)
         if dx is not None:
             return dx
     elif groups == 1 and c <= GATHER_MAX_CHANNELS and packed.finite and min(spatial) > 0:
@@ -302,21 +303,24 @@ def _gather_input_gradient(dy5, kernel, geometry, spatial, shape, data_format):
 
 
 def _winograd_input_gradient(dy5, packed: PackedConvTransposeKernel, groups: int, geometry,
-                             spatial, data_format):
-    """``dx`` of a 2-D 3x3 stride-1 conv by the Winograd kernel: the correlation of ``dy``
-    with the kernel flipped in both axes and its channel roles swapped (``as_conv_layout``),
-    padded before by ``2 - pad``. ``None`` if the result holds an inf or NaN (the caller
-    then runs the transposed conv, which puts them where Keras does)."""
+                             spatial, rank: int, data_format):
+    """``dx`` of a 2-D 3x3 or 3-D 3x3x3 stride-1 conv by the Winograd kernel: the
+    correlation of ``dy`` with the kernel flipped in every spatial axis and its channel roles
+    swapped (``as_conv_layout``), padded before by ``2 - pad``. ``None`` if the result holds
+    an inf or NaN (the caller then runs the transposed conv, which puts them where Keras
+    does)."""
     key = ("winograd_input_gradient", groups)
     if key not in packed._cache:  # transformed once per kernel value, like the phases
-        flipped = as_conv_layout(packed.kernel[::-1, ::-1], groups)
+        flipped = as_conv_layout(packed.kernel[(slice(None, None, -1),) * rank], groups)
         packed._cache[key] = _winograd.transform_kernel(flipped, groups)
     pad = tuple(2 - p for p in geometry.pad_before)
+    if rank == 2:
+        pad = (0, *pad[1:])  # the 2-D op's unit depth axis has no padding
     grad_geometry = ConvGeometry(in_spatial=geometry.out_spatial,
                                  out_spatial=_pad3(spatial, 1),
                                  kernel_spatial=geometry.kernel_spatial, strides=(1, 1, 1),
-                                 dilation=(1, 1, 1), pad_before=(0, *pad[1:]), _rank=2)
-    return winograd_4d(dy5, packed._cache[key], grad_geometry, None, 0, data_format)
+                                 dilation=(1, 1, 1), pad_before=pad, _rank=rank)
+    return winograd_5d(dy5, packed._cache[key], grad_geometry, None, 0, rank, data_format)
 
 
 def conv_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, padding="valid",
