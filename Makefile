@@ -38,7 +38,7 @@ test-debug: $(STAMP)
 	CONVKIT_DEBUG_CYTHON=1 CONVKIT_ISA_VARIANTS=base $(PY) setup.py -q build_ext --inplace --force
 	CONVKIT_ISA=base $(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS) tests/test_ops_resample.py \
 		tests/test_ops_resample_grad.py \
-		$(wildcard tests/test_ops_conv*.py tests/test_ops_depthwise*.py tests/test_ops_pooling.py)
+		$(wildcard tests/test_ops_conv*.py tests/test_ops_depthwise*.py tests/test_ops_pooling*.py)
 	$(PY) setup.py -q build_ext --inplace --force
 	touch $(STAMP)
 

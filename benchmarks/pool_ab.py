@@ -9,7 +9,10 @@ their gradients) of two ``_pool`` builds, call after call. Build each variant, c
 
 Prints, per kernel and thread count, the median and the minimum ms of each build and the
 ratio old / new of both (on a loaded machine the minimum is the steadier of the two), and
-whether the two builds' outputs are bit-identical.
+whether the two builds' outputs are bit-identical. "max backward" is what
+``MaxPooling2D.backward(x, dy)`` runs in each build: the routing forward and the gradient
+(one-byte window offsets without the maxima where the build has ``max_pool_taps``, else the
+int32 argmax and the maxima).
 """
 
 from __future__ import annotations
@@ -59,8 +62,20 @@ def _calls(mod, x5, dy5, geo, threads):
         dx = np.empty(x5.shape, x5.dtype)
         mod.avg_pool_grad(dy5, dx, *geo.args, threads)
         return (dx,)
+
+    def max_backward():
+        dx = np.empty(x5.shape, x5.dtype)
+        if hasattr(mod, "max_pool_taps"):
+            taps = np.empty(out_shape, np.uint8)
+            mod.max_pool_taps(x5, None, taps, *geo.args, threads)
+            mod.max_pool_taps_grad(dy5, taps, dx, *geo.args, threads)
+        else:
+            y, a = np.empty(out_shape, x5.dtype), np.empty(out_shape, np.int32)
+            mod.max_pool(x5, y, a, *geo.args, threads)
+            mod.max_pool_grad(dy5, a, dx, *geo.args, threads)
+        return (dx,)
     return {"max fwd+argmax": max_fwd, "avg fwd": avg_fwd, "max grad": max_grad,
-            "avg grad": avg_grad}
+            "avg grad": avg_grad, "max backward": max_backward}
 
 
 def _alternate(a, b, repeats):

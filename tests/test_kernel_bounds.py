@@ -464,6 +464,28 @@ def test_pooling_two_threads_stay_inside():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pooling_window_offsets(dtype):
+    # the layers' routing of max pooling (one-byte window offsets, maxima optional) on the
+    # array-edge cases of both tables: inputs, output gradients and offsets each end on their
+    # allocation's last byte
+    pooling = ops.pooling
+    rng = np.random.default_rng(9)
+    for shape, pool, strides, padding in POOL_CASES + POOL_CHANNEL_CASES:
+        x = rng.integers(0, 3, shape).astype(dtype)  # ties everywhere
+        want_max = reference_pooling.pool(x, pool, strides, padding, "max")
+        dy = rng.standard_normal(want_max.shape).astype(dtype)
+        want_dmax = reference_pooling.pool_gradient(x, dy, pool, strides, padding, "max")
+        for view in ending_views(x):
+            y, routing = pooling.max_pool_routing(view, pool, strides, padding)
+            _close(y, want_max, dtype)
+            assert pooling.max_pool_routing(view, pool, strides, padding, outputs=False)[0] \
+                is None
+        for dyv, offsets in zip(ending_views(dy), ending_views(routing.offsets)):
+            routing.offsets = offsets
+            _close(pooling.max_pool_routing_gradient(dyv, routing), want_dmax, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depthwise_gradients(dtype):
     # 1-pixel images, one channel, batch 1, windows larger than the input under "same",
     # strides larger than the input, depth multipliers, rows longer than one input-gradient

@@ -68,15 +68,23 @@ class _MaxPooling(_Pooling):
         return ops.max_pool(inputs, **self._op_arguments())
 
     def _forward_with_context(self, x, training):
-        # the forward records each window's argmax, so the backward pass needs no search
-        y, argmax = ops.max_pool_with_argmax(x, **self._op_arguments())
+        # the forward records where each window's maximum is, so the backward pass needs no
+        # search
+        y, routing = pool_ops.max_pool_routing(x, **self._op_arguments())
         y = self._record_activity(y)
         return y, backprop.Context(inputs=x, outputs=y, training=training,
-                                   saved={"argmax": argmax})
+                                   saved={"routing": routing})
+
+    def _forward_for_backward(self, x, training):
+        # backward(x, dy) needs only where each window's maximum is, not the maxima: the
+        # forward writes one byte per output instead of the outputs and their argmax
+        outputs, context = backprop.shape_only_context(self, x, training)
+        context.saved["routing"] = pool_ops.max_pool_routing(x, outputs=False,
+                                                             **self._op_arguments())[1]
+        return outputs, context
 
     def _backward(self, context, output_gradient):
-        dx = ops.max_pool_gradient(output_gradient, context.saved["argmax"],
-                                   context.inputs.shape, **self._op_arguments())
+        dx = pool_ops.max_pool_routing_gradient(output_gradient, context.saved["routing"])
         return dx, []
 
 

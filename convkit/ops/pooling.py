@@ -7,7 +7,8 @@ the jax backend, docs/design/keras_parity.md).
 * Max pooling's gradient goes, per window, to the *first* maximum in window order (depth, then
   height, then width), and overlapping windows add up: what ``jax.vjp`` of Keras's
   ``MaxPooling*`` gives on ties. The forward pass can record that position (``argmax``) so the
-  backward pass needs no second search.
+  backward pass needs no second search. The layers record it more compactly
+  (:func:`max_pool_routing`: one byte per output, the maxima optional).
 * Global max pooling's gradient is split evenly between tied maxima (``jnp.max``'s rule),
   global average pooling's is ``dy / count`` everywhere.
 
@@ -284,15 +285,15 @@ def _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding
     return dy, geo
 
 
-def _run_gradient(kernel, dy, geo, *extra):
+def _run_gradient(kernel, dy, geo, *extra, extra_in_kernel_layout=False):
     if dy.size == 0:  # no window (a zero-length "same" output, or no data): nothing flows back
         return np.zeros(geo.input_shape, dtype=dy.dtype)
     fmt = geo.data_format
     dx5 = np.empty(_kernel_shape(geo.input_shape, fmt), dtype=dy.dtype)
     work = dx5.nbytes + dy.nbytes * max(1, geo.window)
-    kernel(_arrays.to_kernel_layout(dy, fmt),
-           *(_arrays.to_kernel_layout(a, fmt) for a in extra), dx5, *geo.args,
-           threads_for(work))
+    if not extra_in_kernel_layout:
+        extra = tuple(_arrays.to_kernel_layout(a, fmt) for a in extra)
+    kernel(_arrays.to_kernel_layout(dy, fmt), *extra, dx5, *geo.args, threads_for(work))
     return _from_kernel(dx5, geo.input_shape, fmt)
 
 
@@ -391,6 +392,118 @@ def average_pool_gradient(output_gradient, input_shape, pool_size, strides=None,
     dy, geo = _gradient_geometry(output_gradient, input_shape, pool_size, strides, padding,
                                  data_format, "average_pool_gradient")
     return _run_gradient(_pool.avg_pool_grad, dy, geo)
+
+
+# ---------------------------------------------------------------------------------------------
+# the layers' routing of max pooling's gradient
+
+# Windows of up to this many taps are routed by a one-byte offset inside the window
+# (``_pool.max_pool_taps``); larger ones by the int32 flat index of max_pool_with_argmax.
+MAX_OFFSET_TAPS = 256
+
+
+class MaxRouting:
+    """Where each window's first maximum lies, for :func:`max_pool_routing_gradient`: the
+    pooling arguments and either one ``uint8`` offset inside the window per output value
+    (windows of at most ``MAX_OFFSET_TAPS`` taps) or ``int32`` flat indices, kept in the
+    kernels' ``(N, D, H, W, C)`` layout (no transpose back and forth for channels_first).
+    Opaque: only the two functions below read it."""
+
+    __slots__ = ("arguments", "input_shape", "offsets", "argmax")
+
+    def __init__(self, arguments, input_shape, offsets=None, argmax=None):
+        self.arguments = arguments
+        self.input_shape = input_shape
+        self.offsets = offsets
+        self.argmax = argmax
+
+
+def max_pool_routing(inputs, pool_size, strides=None, padding="valid", data_format=None,
+                     outputs=True):
+    """Max pooling for a backward pass: ``(outputs, routing)``.
+
+    What :func:`max_pool_with_argmax` computes, with the routing recorded as one byte per
+    output value (the tap of the first maximum inside its window) rather than four, and the
+    maxima themselves skipped when ``outputs`` is False (``Layer.backward(x, dy)`` needs only
+    the routing): the forward writes 1/8 of the bytes it did for the routing. The gradient
+    from it has the same bits as :func:`max_pool_gradient` from the argmax.
+
+    Parameters
+    ----------
+    inputs, pool_size, strides, padding, data_format
+        As for :func:`max_pool`.
+    outputs : bool, default True
+        Whether to compute and return the pooled values (else ``None`` comes back for them).
+
+    Returns
+    -------
+    outputs : numpy.ndarray or None
+        What :func:`max_pool` returns, or None.
+    routing : MaxRouting
+        For :func:`max_pool_routing_gradient`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As for :func:`max_pool`.
+    """
+    x, geo = _prepare(inputs, pool_size, strides, padding, data_format, "max_pool")
+    rank = x.ndim - 2
+    arguments = pool_arguments(pool_size, strides, padding, data_format, rank)
+    fmt = geo.data_format
+    out5 = _kernel_shape(geo.output_shape, fmt)
+    y5 = np.empty(out5, dtype=x.dtype) if outputs else None
+    work = x.nbytes + math.prod(out5) * (x.itemsize * bool(outputs) + 1 + geo.window)
+    if geo.window > MAX_OFFSET_TAPS:
+        argmax = np.empty(out5, dtype=np.int32)
+        y5 = np.empty(out5, dtype=x.dtype) if y5 is None else y5
+        routing = MaxRouting(arguments, x.shape, argmax=argmax)
+        if argmax.size:
+            _pool.max_pool(_arrays.to_kernel_layout(x, fmt), y5, argmax, *geo.args,
+                           threads_for(work))
+    else:
+        offsets = np.empty(out5, dtype=np.uint8)
+        routing = MaxRouting(arguments, x.shape, offsets=offsets)
+        if offsets.size:
+            _pool.max_pool_taps(_arrays.to_kernel_layout(x, fmt), y5, offsets, *geo.args,
+                                threads_for(work))
+    y = _from_kernel(y5, geo.output_shape, fmt) if outputs else None
+    return y, routing
+
+
+def max_pool_routing_gradient(output_gradient, routing: MaxRouting) -> np.ndarray:
+    """The gradient of max pooling with respect to its inputs, from :func:`max_pool_routing`.
+
+    Parameters
+    ----------
+    output_gradient : array_like of float
+        The loss gradient with respect to the pooled output, of the output's shape.
+    routing : MaxRouting
+        What :func:`max_pool_routing` returned for the forward inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        As :func:`max_pool_gradient` returns (the same bits).
+
+    Raises
+    ------
+    ValueError
+        For an ``output_gradient`` not of the pooled shape.
+    TypeError
+        For a ``routing`` that is not a MaxRouting, or an integer, complex or other non-float
+        ``output_gradient``.
+    """
+    if not isinstance(routing, MaxRouting):
+        raise TypeError("max_pool_routing_gradient: `routing` must be the MaxRouting that "
+                        f"max_pool_routing returned. Received {type(routing).__name__}.")
+    dy, geo = _gradient_geometry(output_gradient, routing.input_shape, *routing.arguments,
+                                 "max_pool_routing_gradient")
+    if routing.offsets is not None:
+        return _run_gradient(_pool.max_pool_taps_grad, dy, geo, routing.offsets,
+                             extra_in_kernel_layout=True)
+    return _run_gradient(_pool.max_pool_grad, dy, geo, routing.argmax,
+                         extra_in_kernel_layout=True)
 
 
 # ---------------------------------------------------------------------------------------------

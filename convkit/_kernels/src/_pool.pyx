@@ -23,11 +23,18 @@ Entry points (all release the GIL once; shapes are checked, values are trusted):
     ``argmax`` (``int32 (N, Do, Ho, Wo, C)``, or None) receives the flat spatial index
     ``(d*H + h)*W + w`` of the first maximum in window order (d, then h, then w): where the
     gradient of Keras's max pooling on jax goes.
+``max_pool_taps(src, dst, taps, kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)``
+    ``max_pool`` routed by window offsets (``ck_pool_taps.h``): ``taps`` (``uint8``, the
+    output's shape) receives the offset ``(td*kh + th)*kw + tw`` of the first maximum inside
+    its window (windows of at most 256 taps); ``dst`` may be None (the backward pass needs
+    only the routing).
 ``avg_pool(src, dst, kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)``
     The window's sum divided by how many real inputs it holds.
 ``max_pool_grad(dy, argmax, dx, kd, ..., pw, n_threads)``
     ``dx[n, p, c]`` = sum of ``dy[n, o, c]`` over the outputs ``o`` whose window covers ``p``
     and whose ``argmax`` is ``p`` (a gather: each task owns input rows, no atomics).
+``max_pool_taps_grad(dy, taps, dx, kd, ..., pw, n_threads)``
+    ``max_pool_grad`` for the routing ``max_pool_taps`` recorded: the same bits.
 ``avg_pool_grad(dy, dx, kd, ..., pw, n_threads)``
     ``dx[n, p, c]`` = sum over the outputs ``o`` covering ``p`` of ``dy[n, o, c] / count(o)``.
 ``global_pool(src, dst, is_max, n_threads)``
@@ -39,236 +46,11 @@ Entry points (all release the GIL once; shapes are checked, values are trusted):
 import numpy as np
 
 from cython.parallel cimport prange
-from libc.stdint cimport int32_t
+from libc.stdint cimport int32_t, uint8_t
 
 from ._indexing cimport RowTask, clamp_threads, row_task, tap_range
 
-cdef extern from "src/ck_simd.h":
-    pass
-
-
-cdef extern from *:
-    """
-    /* The per-pixel inner loops, in C with ck_simd.h's vector types: a window's running max
-       (and its argmax) or a gradient sum stays in vector registers over the taps and is
-       stored once. The same loops written in Cython over small arrays compiled to scalar,
-       branchy code (a compare and a jump per value) -- several times slower.
-
-       Channels go in blocks of 4 vectors, then single vectors, then one at a time; every
-       channel sees its taps in the same order whichever path it takes, so the bits do not
-       depend on the ISA copy or the block a channel falls in. */
-    #include <stdint.h>
-    #if defined(__GNUC__) || defined(__clang__)
-    #  define CK_POOL_VEC 1
-    #  define CK_POOL_INLINE static inline __attribute__((always_inline))
-    typedef int32_t ck_pool_i32f __attribute__((vector_size(CK_VL_F * 4), aligned(4), may_alias));
-    typedef int32_t ck_pool_i32d __attribute__((vector_size(CK_VL_D * 4), aligned(4), may_alias));
-    #else
-    #  define CK_POOL_VEC 0
-    #  define CK_POOL_INLINE static inline
-    #endif
-
-    /* "v replaces the running max m": strictly larger (the first maximum stays), or NaN over
-       a number (NaN propagates, as lax.max). */
-    #define CK_POOL_TAKES(v, m) ((v) > (m) || ((v) != (v) && (m) == (m)))
-
-    #define CK_POOL_SCALAR(S, T)                                                               \
-    /* channels [c0, chans) of one output pixel, one at a time */                             \
-    static inline void ck_pool_max_tail_##S(const T *img, T *out, int32_t *arg, Py_ssize_t c0, \
-            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
-            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) {                     \
-        Py_ssize_t c, d, h, w, flat, first = (d0 * h_in + h0) * w_in + w0;                     \
-        for (c = c0; c < chans; c++) {                                                        \
-            T m = img[first * chans + c];                                                     \
-            int32_t a = (int32_t)first;                                                       \
-            for (d = d0; d < d1; d++)                                                         \
-                for (h = h0; h < h1; h++)                                                     \
-                    for (w = w0; w < w1; w++) {                                               \
-                        T v;                                                                  \
-                        flat = (d * h_in + h) * w_in + w;                                     \
-                        v = img[flat * chans + c];                                            \
-                        if (CK_POOL_TAKES(v, m)) { m = v; a = (int32_t)flat; }                \
-                    }                                                                         \
-            out[c] = m;                                                                       \
-            if (arg) arg[c] = a;                                                              \
-        }                                                                                     \
-    }                                                                                         \
-    /* channels [c0, chans) of one output pixel's mean, one at a time */                      \
-    static inline void ck_pool_avg_tail_##S(const T *img, T *out, Py_ssize_t c0,               \
-            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
-            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, T count) {            \
-        Py_ssize_t c, d, h, w;                                                                \
-        for (c = c0; c < chans; c++) {                                                        \
-            T acc = 0;                                                                        \
-            for (d = d0; d < d1; d++)                                                         \
-                for (h = h0; h < h1; h++)                                                     \
-                    for (w = w0; w < w1; w++)                                                 \
-                        acc = acc + img[((d * h_in + h) * w_in + w) * chans + c];             \
-            out[c] = acc / count;                                                             \
-        }                                                                                     \
-    }                                                                                         \
-    /* channels [c0, chans) of one input pixel's gradient, one at a time */                   \
-    static inline void ck_pool_gather_tail_##S(const T *g, const int32_t *arg, T *q,           \
-            Py_ssize_t c0, Py_ssize_t chans, int32_t flat, Py_ssize_t h_out, Py_ssize_t w_out, \
-            Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0,   \
-            Py_ssize_t ow1) {                                                                 \
-        Py_ssize_t c, od, oh, ow, at;                                                         \
-        for (c = c0; c < chans; c++) {                                                        \
-            T acc = 0;                                                                        \
-            for (od = od0; od < od1; od++)                                                    \
-                for (oh = oh0; oh < oh1; oh++)                                                \
-                    for (ow = ow0; ow < ow1; ow++) {                                          \
-                        at = ((od * h_out + oh) * w_out + ow) * chans + c;                    \
-                        acc = acc + ((arg == NULL || arg[at] == flat) ? g[at] : (T)0);        \
-                    }                                                                         \
-            q[c] = acc;                                                                       \
-        }                                                                                     \
-    }
-
-    #define CK_POOL_VECTOR(S, T, V, VU, M, MI, VI, VL)                                         \
-    /* NV (1..4) vectors of channels of one output pixel */                                   \
-    CK_POOL_INLINE void ck_pool_max_blk_##S(const T *img, T *out, int32_t *arg, const int NV, \
-            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
-            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) {                     \
-        Py_ssize_t d, h, w, flat, first = (d0 * h_in + h0) * w_in + w0;                        \
-        const T *p = img + first * chans;                                                     \
-        V m[4];                                                                               \
-        M a[4];                                                                               \
-        int j;                                                                                \
-        for (j = 0; j < NV; j++) {                                                            \
-            m[j] = *(const VU *)(p + j * VL);                                                 \
-            a[j] = (M){0} + (MI)first;                                                        \
-        }                                                                                     \
-        /* the first tap is visited again: it never replaces itself (equal, or NaN over NaN) */\
-        for (d = d0; d < d1; d++)                                                             \
-            for (h = h0; h < h1; h++)                                                         \
-                for (w = w0; w < w1; w++) {                                                   \
-                    M at_flat;                                                                \
-                    flat = (d * h_in + h) * w_in + w;                                         \
-                    p = img + flat * chans;                                                   \
-                    at_flat = (M){0} + (MI)flat;                                              \
-                    for (j = 0; j < NV; j++) {                                                \
-                        V v = *(const VU *)(p + j * VL);                                      \
-                        M take = (v > m[j]) | ((v != v) & (m[j] == m[j]));                    \
-                        m[j] = (V)(((M)v & take) | ((M)m[j] & ~take));                        \
-                        if (arg) a[j] = (at_flat & take) | (a[j] & ~take);                    \
-                    }                                                                         \
-                }                                                                             \
-        for (j = 0; j < NV; j++) {                                                            \
-            *(VU *)(out + j * VL) = m[j];                                                     \
-            if (arg) *(VI *)(arg + j * VL) = __builtin_convertvector(a[j], VI);               \
-        }                                                                                     \
-    }                                                                                         \
-    /* NV vectors of channels of one output pixel's mean: the window sum, then the division */\
-    CK_POOL_INLINE void ck_pool_avg_blk_##S(const T *img, T *out, const int NV,                \
-            Py_ssize_t chans, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, \
-            Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1, T count) {            \
-        Py_ssize_t d, h, w;                                                                   \
-        V acc[4];                                                                             \
-        int j;                                                                                \
-        for (j = 0; j < NV; j++) acc[j] = (V){0};                                             \
-        for (d = d0; d < d1; d++)                                                             \
-            for (h = h0; h < h1; h++)                                                         \
-                for (w = w0; w < w1; w++) {                                                   \
-                    const T *p = img + ((d * h_in + h) * w_in + w) * chans;                   \
-                    for (j = 0; j < NV; j++) acc[j] = acc[j] + *(const VU *)(p + j * VL);     \
-                }                                                                             \
-        for (j = 0; j < NV; j++) *(VU *)(out + j * VL) = acc[j] / count;                      \
-    }                                                                                         \
-    /* NV vectors of channels of one input pixel's gradient */                                \
-    CK_POOL_INLINE void ck_pool_gather_blk_##S(const T *g, const int32_t *arg, T *q,           \
-            const int NV, Py_ssize_t chans, int32_t flat, Py_ssize_t h_out, Py_ssize_t w_out,  \
-            Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0,   \
-            Py_ssize_t ow1) {                                                                 \
-        Py_ssize_t od, oh, ow, at;                                                            \
-        M here = (M){0} + (MI)flat;                                                           \
-        V acc[4];                                                                             \
-        int j;                                                                                \
-        for (j = 0; j < NV; j++) acc[j] = (V){0};                                             \
-        for (od = od0; od < od1; od++)                                                        \
-            for (oh = oh0; oh < oh1; oh++)                                                    \
-                for (ow = ow0; ow < ow1; ow++) {                                              \
-                    at = ((od * h_out + oh) * w_out + ow) * chans;                            \
-                    for (j = 0; j < NV; j++) {                                                \
-                        V gv = *(const VU *)(g + at + j * VL);                                \
-                        if (arg) {                                                            \
-                            M hit = __builtin_convertvector(*(const VI *)(arg + at + j * VL), \
-                                                            M) == here;                       \
-                            gv = (V)((M)gv & hit); /* +0.0 elsewhere, as the scalar 0 */      \
-                        }                                                                     \
-                        acc[j] = acc[j] + gv;                                                 \
-                    }                                                                         \
-                }                                                                             \
-        for (j = 0; j < NV; j++) *(VU *)(q + j * VL) = acc[j];                                \
-    }
-
-    #define CK_POOL_PIXEL(S, T, VL)                                                            \
-    static void ck_pool_max_##S(const T *img, T *out, int32_t *arg, Py_ssize_t chans,          \
-            Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0,    \
-            Py_ssize_t h1, Py_ssize_t w0, Py_ssize_t w1) {                                    \
-        Py_ssize_t c = 0;                                                                     \
-        if (CK_POOL_VEC) {                                                                    \
-            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
-                ck_pool_max_blk_##S(img + c, out + c, arg ? arg + c : NULL, 4, chans, h_in,    \
-                                    w_in, d0, d1, h0, h1, w0, w1);                            \
-            for (; c + VL <= chans; c += VL)                                                  \
-                ck_pool_max_blk_##S(img + c, out + c, arg ? arg + c : NULL, 1, chans, h_in,    \
-                                    w_in, d0, d1, h0, h1, w0, w1);                            \
-        }                                                                                     \
-        if (c < chans)                                                                        \
-            ck_pool_max_tail_##S(img, out, arg, c, chans, h_in, w_in, d0, d1, h0, h1, w0, w1); \
-    }                                                                                         \
-    static void ck_pool_avg_##S(const T *img, T *out, Py_ssize_t chans, Py_ssize_t h_in,      \
-            Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1,      \
-            Py_ssize_t w0, Py_ssize_t w1) {                                                   \
-        Py_ssize_t c = 0;                                                                     \
-        T count = (T)((d1 - d0) * (h1 - h0) * (w1 - w0));                                     \
-        if (CK_POOL_VEC) {                                                                    \
-            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
-                ck_pool_avg_blk_##S(img + c, out + c, 4, chans, h_in, w_in, d0, d1, h0, h1,   \
-                                    w0, w1, count);                                           \
-            for (; c + VL <= chans; c += VL)                                                  \
-                ck_pool_avg_blk_##S(img + c, out + c, 1, chans, h_in, w_in, d0, d1, h0, h1,   \
-                                    w0, w1, count);                                           \
-        }                                                                                     \
-        if (c < chans)                                                                        \
-            ck_pool_avg_tail_##S(img, out, c, chans, h_in, w_in, d0, d1, h0, h1, w0, w1,      \
-                                 count);                                                      \
-    }                                                                                         \
-    static void ck_pool_gather_##S(const T *g, const int32_t *arg, T *q, int32_t flat,         \
-            Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out, Py_ssize_t od0,             \
-            Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0, Py_ssize_t ow1) { \
-        Py_ssize_t c = 0;                                                                     \
-        if (CK_POOL_VEC) {                                                                    \
-            for (; c + 4 * VL <= chans; c += 4 * VL)                                          \
-                ck_pool_gather_blk_##S(g + c, arg ? arg + c : NULL, q + c, 4, chans, flat,     \
-                                       h_out, w_out, od0, od1, oh0, oh1, ow0, ow1);            \
-            for (; c + VL <= chans; c += VL)                                                  \
-                ck_pool_gather_blk_##S(g + c, arg ? arg + c : NULL, q + c, 1, chans, flat,     \
-                                       h_out, w_out, od0, od1, oh0, oh1, ow0, ow1);            \
-        }                                                                                     \
-        if (c < chans)                                                                        \
-            ck_pool_gather_tail_##S(g, arg, q, c, chans, flat, h_out, w_out, od0, od1, oh0,    \
-                                    oh1, ow0, ow1);                                           \
-    }
-
-    CK_POOL_SCALAR(f, float)
-    CK_POOL_SCALAR(d, double)
-    #if CK_POOL_VEC
-    CK_POOL_VECTOR(f, float, ck_vf, ck_vf_u, ck_vf_mask, int, ck_pool_i32f, CK_VL_F)
-    CK_POOL_VECTOR(d, double, ck_vd, ck_vd_u, ck_vd_mask, long long, ck_pool_i32d, CK_VL_D)
-    #else
-    /* no vector extensions: the block paths are never taken (CK_POOL_VEC is 0) */
-    #define ck_pool_max_blk_f(...) ((void)0)
-    #define ck_pool_max_blk_d(...) ((void)0)
-    #define ck_pool_avg_blk_f(...) ((void)0)
-    #define ck_pool_avg_blk_d(...) ((void)0)
-    #define ck_pool_gather_blk_f(...) ((void)0)
-    #define ck_pool_gather_blk_d(...) ((void)0)
-    #endif
-    CK_POOL_PIXEL(f, float, CK_VL_F)
-    CK_POOL_PIXEL(d, double, CK_VL_D)
-    """
+cdef extern from "src/ck_pool.h":
     void ck_pool_max_f(const float *img, float *out, int32_t *arg, Py_ssize_t chans,
                        Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t d0, Py_ssize_t d1,
                        Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
@@ -291,6 +73,23 @@ cdef extern from *:
                           Py_ssize_t chans, Py_ssize_t h_out, Py_ssize_t w_out,
                           Py_ssize_t od0, Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1,
                           Py_ssize_t ow0, Py_ssize_t ow1) noexcept nogil
+
+cdef extern from "src/ck_pool_taps.h":
+    ctypedef struct ck_pool_window:
+        Py_ssize_t d0, d1, h0, h1, w0, w1, bd, bh, bw, kh, kw
+    ctypedef struct ck_pool_cover:
+        Py_ssize_t d, h, w, od0, od1, oh0, oh1, ow0, ow1, sd, sh, sw, pd, ph, pw, kh, kw
+    void ck_pool_maxt_f(const float *img, float *out, uint8_t *tap, Py_ssize_t chans,
+                        Py_ssize_t h_in, Py_ssize_t w_in, const ck_pool_window *wn) noexcept nogil
+    void ck_pool_maxt_d(const double *img, double *out, uint8_t *tap, Py_ssize_t chans,
+                        Py_ssize_t h_in, Py_ssize_t w_in,
+                        const ck_pool_window *wn) noexcept nogil
+    void ck_pool_gathert_f(const float *g, const uint8_t *tap, float *q, Py_ssize_t chans,
+                           Py_ssize_t h_out, Py_ssize_t w_out,
+                           const ck_pool_cover *cv) noexcept nogil
+    void ck_pool_gathert_d(const double *g, const uint8_t *tap, double *q, Py_ssize_t chans,
+                           Py_ssize_t h_out, Py_ssize_t w_out,
+                           const ck_pool_cover *cv) noexcept nogil
 
 
 ctypedef fused floating:
@@ -390,44 +189,112 @@ cdef void _check_geometry(tuple src_shape, tuple dst_shape, Py_ssize_t kd, Py_ss
         raise ValueError("pool: more than 2**31 - 1 pixels per image")
 
 
-def max_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
-             int32_t[:, :, :, :, ::1] argmax, Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
-             Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
-             Py_ssize_t pw, int n_threads):
-    """Windowed max, optionally recording the argmax (see the module docstring)."""
-    _check_geometry(_shape5(src), _shape5(dst), kd, kh, kw, sd, sh, sw, pd, ph, pw)
-    if argmax is not None and _shape5(argmax) != _shape5(dst):
-        raise ValueError("max_pool: argmax must have the output's shape")
-    cdef Py_ssize_t d_in = src.shape[1], h_in = src.shape[2], w_in = src.shape[3]
-    cdef Py_ssize_t chans = src.shape[4]
-    cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
-    cdef Py_ssize_t n_rows = dst.shape[0] * d_out * h_out
-    if n_rows * w_out * chans == 0:
-        return
+cdef inline ck_pool_window _window(Py_ssize_t bd, Py_ssize_t bh, Py_ssize_t bw, Py_ssize_t d0,
+                                   Py_ssize_t d1, Py_ssize_t h0, Py_ssize_t h1, Py_ssize_t w0,
+                                   Py_ssize_t w1, Py_ssize_t kh,
+                                   Py_ssize_t kw) noexcept nogil:
+    """The window whose tap (0, 0, 0) sits at input ``(bd, bh, bw)``, its taps ``[d0, d1)``
+    etc. counted from there (``tap_range``'s answer)."""
+    cdef ck_pool_window wn
+    wn.bd = bd
+    wn.bh = bh
+    wn.bw = bw
+    wn.d0 = bd + d0
+    wn.d1 = bd + d1
+    wn.h0 = bh + h0
+    wn.h1 = bh + h1
+    wn.w0 = bw + w0
+    wn.w1 = bw + w1
+    wn.kh = kh
+    wn.kw = kw
+    return wn
+
+
+cdef void _max_windows(const floating *base, floating *out, int32_t *arg0, uint8_t *tap0,
+                      Py_ssize_t n_img, Py_ssize_t d_in, Py_ssize_t h_in, Py_ssize_t w_in,
+                      Py_ssize_t chans, Py_ssize_t d_out, Py_ssize_t h_out, Py_ssize_t w_out,
+                      Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd,
+                      Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
+                      Py_ssize_t pw, int n_threads) noexcept nogil:
+    """Both max forwards' loop over output pixels: the maxima into ``out`` (may be NULL with
+    ``tap0``) and the routing, as flat indices into ``arg0`` or window offsets into ``tap0``
+    (at most one of them non-NULL)."""
+    cdef Py_ssize_t n_rows = n_img * d_out * h_out
     cdef int threads = clamp_threads(n_threads, n_rows * w_out)
     cdef Py_ssize_t chunks = _row_chunks(n_rows, w_out, threads)
-    cdef const floating *base = &src[0, 0, 0, 0, 0]
-    cdef floating *out = &dst[0, 0, 0, 0, 0]
-    cdef int32_t *arg0 = &argmax[0, 0, 0, 0, 0] if argmax is not None else NULL
     cdef Py_ssize_t img = d_in * h_in * w_in * chans
     cdef Py_ssize_t task, o, d0, d1, h0, h1, w0, w1, at
+    cdef ck_pool_window wn
     cdef RowTask t
-    with nogil:
-        for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
-            t = row_task(task, chunks, d_out, h_out)
-            # assigned here so that Cython makes them thread-private (passing their address
-            # alone would leave them shared, see _indexing.split_index)
-            d0 = d1 = h0 = h1 = w0 = w1 = 0
-            tap_range(t.d * sd - pd, 1, d_in, kd, &d0, &d1)
-            tap_range(t.h * sh - ph, 1, h_in, kh, &h0, &h1)
-            for o in range(t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks):
-                tap_range(o * sw - pw, 1, w_in, kw, &w0, &w1)
-                at = (t.row * w_out + o) * chans
+    for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
+        t = row_task(task, chunks, d_out, h_out)
+        # assigned here so that Cython makes them thread-private (passing their address
+        # alone would leave them shared, see _indexing.split_index)
+        d0 = d1 = h0 = h1 = w0 = w1 = 0
+        tap_range(t.d * sd - pd, 1, d_in, kd, &d0, &d1)
+        tap_range(t.h * sh - ph, 1, h_in, kh, &h0, &h1)
+        for o in range(t.chunk * w_out // chunks, (t.chunk + 1) * w_out // chunks):
+            tap_range(o * sw - pw, 1, w_in, kw, &w0, &w1)
+            at = (t.row * w_out + o) * chans
+            if tap0 == NULL:
                 _max_pixel(base + t.n * img, out + at, arg0 + at if arg0 != NULL else NULL,
                            h_in, w_in, chans,
                            t.d * sd - pd + d0, t.d * sd - pd + d1,
                            t.h * sh - ph + h0, t.h * sh - ph + h1,
                            o * sw - pw + w0, o * sw - pw + w1)
+                continue
+            # assigned whole, so that Cython makes it thread-private
+            wn = _window(t.d * sd - pd, t.h * sh - ph, o * sw - pw, d0, d1, h0, h1, w0, w1,
+                         kh, kw)
+            if floating is float:
+                ck_pool_maxt_f(base + t.n * img, out + at if out != NULL else NULL, tap0 + at,
+                               chans, h_in, w_in, &wn)
+            else:
+                ck_pool_maxt_d(base + t.n * img, out + at if out != NULL else NULL, tap0 + at,
+                               chans, h_in, w_in, &wn)
+
+
+def max_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+             int32_t[:, :, :, :, ::1] argmax, Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
+             Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
+             Py_ssize_t pw, int n_threads):
+    """Windowed max, optionally recording the argmax (see the module docstring)."""
+    if dst is None:
+        raise ValueError("max_pool: dst must be an array")
+    _check_geometry(_shape5(src), _shape5(dst), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if argmax is not None and _shape5(argmax) != _shape5(dst):
+        raise ValueError("max_pool: argmax must have the output's shape")
+    if dst.shape[0] * dst.shape[1] * dst.shape[2] * dst.shape[3] * dst.shape[4] == 0:
+        return
+    with nogil:
+        _max_windows(&src[0, 0, 0, 0, 0], &dst[0, 0, 0, 0, 0],
+                     &argmax[0, 0, 0, 0, 0] if argmax is not None else NULL, NULL,
+                     src.shape[0], src.shape[1], src.shape[2], src.shape[3], src.shape[4],
+                     dst.shape[1], dst.shape[2], dst.shape[3], kd, kh, kw, sd, sh, sw, pd,
+                     ph, pw, n_threads)
+
+
+def max_pool_taps(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
+                  uint8_t[:, :, :, :, ::1] taps, Py_ssize_t kd, Py_ssize_t kh, Py_ssize_t kw,
+                  Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t pd, Py_ssize_t ph,
+                  Py_ssize_t pw, int n_threads):
+    """Windowed max routed by window offsets; ``dst`` may be None (see the module
+    docstring)."""
+    if taps is None:
+        raise ValueError("max_pool_taps: taps must be an array")
+    _check_geometry(_shape5(src), _shape5(taps), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if kd * kh * kw > 256:
+        raise ValueError(f"max_pool_taps: a window of {kd * kh * kw} taps has offsets past "
+                         "255 (at most 256 taps)")
+    if dst is not None and _shape5(dst) != _shape5(taps):
+        raise ValueError("max_pool_taps: dst must have the shape of taps")
+    if taps.shape[0] * taps.shape[1] * taps.shape[2] * taps.shape[3] * taps.shape[4] == 0:
+        return
+    with nogil:
+        _max_windows(&src[0, 0, 0, 0, 0], &dst[0, 0, 0, 0, 0] if dst is not None else NULL,
+                     NULL, &taps[0, 0, 0, 0, 0], src.shape[0], src.shape[1], src.shape[2],
+                     src.shape[3], src.shape[4], taps.shape[1], taps.shape[2], taps.shape[3],
+                     kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)
 
 
 def avg_pool(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
@@ -487,29 +354,70 @@ cdef inline void _gather_pixel(const floating *g, const int32_t *arg, floating *
         ck_pool_gather_d(g, arg, q, flat, chans, h_out, w_out, od0, od1, oh0, oh1, ow0, ow1)
 
 
-cdef void _gather(const floating *g0, const int32_t *a0, floating *out, Py_ssize_t n_img,
+cdef inline ck_pool_cover _cover(Py_ssize_t d, Py_ssize_t h, Py_ssize_t w, Py_ssize_t od0,
+                                 Py_ssize_t od1, Py_ssize_t oh0, Py_ssize_t oh1, Py_ssize_t ow0,
+                                 Py_ssize_t ow1, Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
+                                 Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t kh,
+                                 Py_ssize_t kw) noexcept nogil:
+    """Input pixel ``(d, h, w)`` and the outputs ``[od0, od1)`` etc. that cover it."""
+    cdef ck_pool_cover cv
+    cv.d = d
+    cv.h = h
+    cv.w = w
+    cv.od0 = od0
+    cv.od1 = od1
+    cv.oh0 = oh0
+    cv.oh1 = oh1
+    cv.ow0 = ow0
+    cv.ow1 = ow1
+    cv.sd = sd
+    cv.sh = sh
+    cv.sw = sw
+    cv.pd = pd
+    cv.ph = ph
+    cv.pw = pw
+    cv.kh = kh
+    cv.kw = kw
+    return cv
+
+
+cdef void _gather(const floating *g0, const int32_t *a0, const uint8_t *t0, floating *out,
+                  Py_ssize_t n_img,
                   Py_ssize_t d_in, Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t chans,
                   Py_ssize_t d_out, Py_ssize_t h_out, Py_ssize_t w_out, Py_ssize_t kd,
                   Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
                   Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads) noexcept nogil:
     """Both gradients' loop: every input pixel sums what its covering outputs send it
-    (``_gather_pixel``). Tasks own input rows (cut along W when few), so no two threads write
+    (``_gather_pixel``; with window offsets ``t0`` instead of flat indices ``a0``,
+    ``ck_pool_gathert``). Tasks own input rows (cut along W when few), so no two threads write
     one value and each value's sum has one order, whatever the thread count."""
     cdef Py_ssize_t n_rows = n_img * d_in * h_in
     cdef int threads = clamp_threads(n_threads, n_rows * w_in)
     cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
     cdef Py_ssize_t img_out = d_out * h_out * w_out * chans
     cdef Py_ssize_t task, i, od0, od1, oh0, oh1, ow0, ow1, at
+    cdef ck_pool_cover cv
     cdef RowTask t
     for task in prange(n_rows * chunks, schedule="static", num_threads=threads):
         t = row_task(task, chunks, d_in, h_in)
-        # assigned here so that Cython makes them thread-private (see max_pool)
+        # assigned here so that Cython makes them thread-private (see _max_windows)
         od0 = od1 = oh0 = oh1 = ow0 = ow1 = 0
         at = t.n * img_out
         _cover_range(t.d, kd, sd, pd, d_out, &od0, &od1)
         _cover_range(t.h, kh, sh, ph, h_out, &oh0, &oh1)
         for i in range(t.chunk * w_in // chunks, (t.chunk + 1) * w_in // chunks):
             _cover_range(i, kw, sw, pw, w_out, &ow0, &ow1)
+            if t0 != NULL:
+                # assigned whole, so that Cython makes it thread-private
+                cv = _cover(t.d, t.h, i, od0, od1, oh0, oh1, ow0, ow1, sd, sh, sw, pd, ph, pw,
+                            kh, kw)
+                if floating is float:
+                    ck_pool_gathert_f(g0 + at, t0 + at, out + (t.row * w_in + i) * chans,
+                                      chans, h_out, w_out, &cv)
+                else:
+                    ck_pool_gathert_d(g0 + at, t0 + at, out + (t.row * w_in + i) * chans,
+                                      chans, h_out, w_out, &cv)
+                continue
             _gather_pixel(g0 + at, a0 + at if a0 != NULL else NULL,
                           out + (t.row * w_in + i) * chans,
                           <int32_t>((t.d * h_in + t.h) * w_in + i), chans, h_out, w_out,
@@ -534,9 +442,31 @@ def max_pool_grad(const floating[:, :, :, :, ::1] dy, const int32_t[:, :, :, :, 
         dx[...] = 0
         return
     with nogil:
-        _gather(&dy[0, 0, 0, 0, 0], &argmax[0, 0, 0, 0, 0], &dx[0, 0, 0, 0, 0], dx.shape[0],
-                dx.shape[1], dx.shape[2], dx.shape[3], dx.shape[4], dy.shape[1], dy.shape[2],
-                dy.shape[3], kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)
+        _gather(&dy[0, 0, 0, 0, 0], &argmax[0, 0, 0, 0, 0], NULL, &dx[0, 0, 0, 0, 0],
+                dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3], dx.shape[4], dy.shape[1],
+                dy.shape[2], dy.shape[3], kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)
+
+
+def max_pool_taps_grad(const floating[:, :, :, :, ::1] dy, const uint8_t[:, :, :, :, ::1] taps,
+                       floating[:, :, :, :, ::1] dx, Py_ssize_t kd, Py_ssize_t kh,
+                       Py_ssize_t kw, Py_ssize_t sd, Py_ssize_t sh, Py_ssize_t sw,
+                       Py_ssize_t pd, Py_ssize_t ph, Py_ssize_t pw, int n_threads):
+    """Route each output gradient to its window's recorded offset (a gather over inputs)."""
+    _check_grad_shapes(_shape5(dy), _shape5(dx), kd, kh, kw, sd, sh, sw, pd, ph, pw)
+    if _shape5(taps) != _shape5(dy):
+        raise ValueError("max_pool_taps_grad: taps must have the output gradient's shape")
+    if kd * kh * kw > 256:
+        raise ValueError(f"max_pool_taps_grad: a window of {kd * kh * kw} taps has offsets "
+                         "past 255 (at most 256 taps)")
+    if dx.shape[0] * dx.shape[1] * dx.shape[2] * dx.shape[3] * dx.shape[4] == 0:
+        return
+    if dy.shape[1] * dy.shape[2] * dy.shape[3] == 0:  # no window: nothing flows back
+        dx[...] = 0
+        return
+    with nogil:
+        _gather(&dy[0, 0, 0, 0, 0], NULL, &taps[0, 0, 0, 0, 0], &dx[0, 0, 0, 0, 0],
+                dx.shape[0], dx.shape[1], dx.shape[2], dx.shape[3], dx.shape[4], dy.shape[1],
+                dy.shape[2], dy.shape[3], kd, kh, kw, sd, sh, sw, pd, ph, pw, n_threads)
 
 
 def avg_pool_grad(const floating[:, :, :, :, ::1] dy, floating[:, :, :, :, ::1] dx,
@@ -578,8 +508,8 @@ def avg_pool_grad(const floating[:, :, :, :, ::1] dy, floating[:, :, :, :, ::1] 
                     q = &share[0, 0, 0, 0, 0] + (t.row * w_out + o) * chans
                     for c in range(chans):
                         q[c] = g[c] / count
-        _gather(&share[0, 0, 0, 0, 0], NULL, &dx[0, 0, 0, 0, 0], dx.shape[0], d_in, h_in,
-                w_in, chans, d_out, h_out, w_out, kd, kh, kw, sd, sh, sw, pd, ph, pw,
+        _gather(&share[0, 0, 0, 0, 0], NULL, NULL, &dx[0, 0, 0, 0, 0], dx.shape[0], d_in,
+                h_in, w_in, chans, d_out, h_out, w_out, kd, kh, kw, sd, sh, sw, pd, ph, pw,
                 n_threads)
 
 
