@@ -140,3 +140,23 @@ def test_slim_tile_matches_keras():
         want = np.asarray(keras.ops.conv(x, k, padding="same", data_format=data_format))
         want = want + (b if data_format == "channels_last" else b.reshape(-1, 1, 1))
         assert_close(ours, want, np.prod(kernel) * (c // groups), np.float32)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_auto_leaves_mostly_padded_winograd_blocks_to_the_direct_kernel(dtype):
+    # a 3x3 stride-1 conv Winograd is eligible for: "auto" runs the direct kernel (slim tile)
+    # when the filters per group would fill less than half of Winograd's channel blocks, and
+    # Winograd otherwise, as before
+    from convkit.ops import _winograd
+
+    kb = _winograd._winograd.tile_info()["d" if np.dtype(dtype) == np.float64 else "f"][1]
+    rng = np.random.default_rng(34)
+    for fg in (16, kb // 2, kb):
+        x = rng.standard_normal((1, 16, 16, 16)).astype(dtype)
+        k = rng.standard_normal((3, 3, 16, fg)).astype(dtype)
+        auto = ops.conv(x, k, padding="same", algorithm="auto")
+        direct = ops.conv(x, k, padding="same", algorithm="direct")
+        winograd = ops.conv(x, k, padding="same", algorithm="winograd")
+        want = direct if 2 * fg < -(-fg // kb) * kb else winograd
+        assert np.array_equal(auto, want), (fg, kb)
+    assert not np.array_equal(direct, winograd)  # the two are told apart
