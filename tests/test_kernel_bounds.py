@@ -17,6 +17,7 @@ import pytest
 
 import convkit
 from convkit import _kernels, ops
+from convkit.ops.conv import PackedConvKernel
 from convkit.ops.resample import crop, upsample, zero_pad
 from tests.support import (
     reference_conv,
@@ -127,6 +128,40 @@ def test_conv_group_tiles(dtype):
                 got = ops.conv(first, k, bias=b, data_format="channels_first",
                                algorithm="direct", **kw)
                 _close(np.moveaxis(got, 1, -1), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_slim_tile(dtype):
+    # the slim tile (one vector of filters, more pixels): 1-pixel images, one input channel,
+    # one filter, batch 1, windows larger than the input, strides, a partial last tile and a
+    # partial block, groups; channels_last and channels_first outputs, 1 and 2 threads
+    conv_module = _kernels.load("_conv")
+    char = "d" if dtype == np.float64 else "f"
+    wb, kb = conv_module.tile_info()[(char, "slim")]
+    rng = np.random.default_rng(22)
+    for n, spatial, c, f, groups, ks, kw in (
+            (1, (1, 1), 1, 1, 1, (3, 3), dict(padding="same")),
+            (2, (1, 1), 3, kb, 1, (1, 1), dict(padding="valid")),
+            (1, (2, 2), 1, kb + 1, 1, (5, 5), dict(padding="same")),
+            (1, (wb + 1, 3), 2, 2, 1, (1, 1), dict(padding="same", strides=2)),
+            (3, (4, 7), 2 * 3, 2 * kb, 2, (2, 3), dict(padding="valid", dilation_rate=(1, 2))),
+            (1, (1,), 2, 3, 1, (3,), dict(padding="causal")),
+            (2, (9, 10), 4, kb - 1, 1, (3, 3), dict(padding="same")),  # edge columns
+    ):
+        x = rng.standard_normal((n, *spatial, c)).astype(dtype)
+        k = rng.standard_normal((*ks, c // groups, f)).astype(dtype)
+        b = rng.standard_normal(f).astype(dtype)
+        packed = PackedConvKernel(k, tile="slim")
+        want = reference_conv.conv(x, k, bias=b, **kw)
+        for threads in (1, 2):
+            with convkit.num_threads(threads):
+                for view in ending_views(x):
+                    _close(ops.conv(view, packed, bias=b, algorithm="direct", **kw), want, dtype)
+                    first = np.ascontiguousarray(np.moveaxis(view, -1, 1))
+                    got = ops.conv(first, packed, bias=b, data_format="channels_first",
+                                   algorithm="direct", **kw)
+                    _close(np.moveaxis(got, 1, -1), want, dtype)
+        assert packed.packed(groups).tile == "slim"
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -23,6 +23,7 @@ from tests.support.nonfinite import assert_same_nonfinite, poison
 
 _conv = _kernels.load("_conv")
 DTYPES = (np.float32, np.float64)
+ONE_GROUP_TILES = ("wide", "narrow", "slim")  # one group per tile (test_ops_conv_slim.py)
 
 
 def _char(dtype):
@@ -37,7 +38,7 @@ def _filters_per_vector(tile, dtype):
 def _tiles_for(groups, fg, dtype):
     """Every tile of the loaded copy that can run ``groups`` groups of ``fg`` filters."""
     out = []
-    for tile in ("wide", "narrow", "small", "tiny"):
+    for tile in ("wide", "narrow", "slim", "small", "tiny"):
         gp = _conv.tile_groups()[tile]
         if gp == 1 or (_filters_per_vector(tile, dtype) == fg and groups % gp == 0):
             out.append(tile)
@@ -74,11 +75,11 @@ def test_group_tile_chosen_by_filters_per_group(dtype):
     for tile in ("small", "tiny"):
         fg, gp = _filters_per_vector(tile, dtype), _conv.tile_groups()[tile]
         assert _direct._choose_tile(fg, np.dtype(dtype), _conv, 4 * gp)[0] == tile
-        assert _direct._choose_tile(fg, np.dtype(dtype), _conv, 1)[0] in ("wide", "narrow")
+        assert _direct._choose_tile(fg, np.dtype(dtype), _conv, 1)[0] in ONE_GROUP_TILES
         if gp > 1:
             assert _direct._choose_tile(fg, np.dtype(dtype), _conv, gp + 1)[0] in (
-                "wide", "narrow")
-    assert _direct._choose_tile(3, np.dtype(dtype), _conv, 32)[0] in ("wide", "narrow")
+                ONE_GROUP_TILES)
+    assert _direct._choose_tile(3, np.dtype(dtype), _conv, 32)[0] in ONE_GROUP_TILES
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -62,9 +62,16 @@ class PackedWeights:
 
 
 # The register tiles of the kernel (``tile_info``): "wide" and "narrow" span the ISA's widest
-# vectors, one group per block; the group tiles "small" and "tiny" hold ``tile_groups()``
-# whole groups of one 32- or 16-byte vector of filters each (docs/design/kernels.md §5).
-_ONE_GROUP_TILES = ("wide", "narrow")
+# vectors, one group per block, and "slim" is one such vector of filters for more pixels; the
+# group tiles "small" and "tiny" hold ``tile_groups()`` whole groups of one 32- or 16-byte
+# vector of filters each (docs/design/kernels.md §5).
+_ONE_GROUP_TILES = ("wide", "narrow", "slim")
+# Relative cost per output lane of the one-group tiles, for _choose_tile: the slim tile
+# broadcasts one input value per FMA (the wide one per four) and reads each input as often
+# as it has blocks, so it is chosen only where it pads clearly fewer lanes. Measured (1
+# thread, in-process, loaded 2-core Zen 4) per useful lane it ran at 0.65-1.0x the wide
+# tile (0.65x for 240 filters in 15 slim blocks against 4 wide ones, 0.9-1.0x for 48-144).
+_TILE_COST = {"wide": 1.0, "narrow": 1.0, "slim": 1.15}
 _GROUP_TILES = ("small", "tiny")
 
 
@@ -82,8 +89,10 @@ def _choose_tile(fg: int, dtype: np.dtype, module, groups: int = 1) -> tuple:
     A cost model of the shape only: a group tile when one of its vectors is exactly ``fg``
     filters and its groups divide ``groups`` (ResNeXt's 4 or 8 filters per group: no zero
     lanes, where the narrow block would be up to seven-eighths zeros); otherwise the
-    one-group tile wasting the fewest padded output channels (ties: the wide tile, which
-    reuses each input value more)."""
+    one-group tile with the lowest cost: its padded output channels times its
+    ``_TILE_COST`` (ties: the wider tile, which reuses each input value more). So 16
+    filters (MobileNetV2's projections, ResNeXt's 16 per group, CIFAR ResNets) or 2 (a
+    segmentation head) take one slim vector instead of a half- or mostly-empty block."""
     info = module.tile_info()
     char = "d" if dtype == np.float64 else "f"
     if groups > 1:
@@ -105,10 +114,12 @@ def choose_one_group_tile(fg: int, dtype: np.dtype, module) -> tuple:
     info = module.tile_info()
     best = None
     for tile in _ONE_GROUP_TILES:
+        if (char, tile) not in info:  # a build from before the tile (A/B runs)
+            continue
         wb, kb = info[(char, tile)]
-        waste = -(-fg // kb) * kb - fg
-        if best is None or waste < best[0]:
-            best = (waste, tile, wb, kb)
+        cost = -(-fg // kb) * kb * _TILE_COST[tile]
+        if best is None or cost < best[0]:
+            best = (cost, tile, wb, kb)
     return best[1:]
 
 
