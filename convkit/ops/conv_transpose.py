@@ -10,10 +10,11 @@ So every output element is written once, by the forward kernel: no scatter, no a
 tap reaches get the bias (zero tails). Sub-kernels depend only on the residue ``(p + c0) mod s``, so
 a packed kernel serves every padding and output_padding.
 
-Two shapes take other routes (docs/design/kernels.md §17): with ``kernel_w == strides_w`` the W
-phases are one job whose filters are the W taps (a pixel shuffle, :func:`_shuffles_width`), and
-with few filters one 1x1 conv computes every tap's products and a kernel adds them into the
-output (:func:`_by_columns`).
+Two shapes take other routes (docs/design/kernels.md §17): the W phases can run as one job whose
+filters are the phases' filters side by side (:func:`_width_merge`: a pixel shuffle when
+``kernel_w == strides_w``; for other kernels when the phases' filter blocks would run mostly
+empty), and with few filters one 1x1 conv computes every tap's products and a kernel adds them
+into the output (:func:`_by_columns`).
 """
 
 import math
@@ -90,22 +91,34 @@ class PackedConvTransposeKernel(CastKernel):
             self._cache["columns"] = pack_weights(np.ascontiguousarray(merged), 1)
         return self._cache["columns"]
 
-    def shuffled_phase(self, residues_dh: tuple):
+    def shuffled_phase(self, residues_dh: tuple, crop_w: int = 0):
         """``(packed, taps along D and H)`` of the phase ``residues_dh`` along D and H with
-        every W tap as a block of output channels: filter ``tw*F + f`` is tap ``tw``'s
-        filter ``f`` (for ``kernel_w == strides_w``, one group; see
-        :func:`_shuffles_width`)."""
-        key = ("shuffle_w", residues_dh)
+        the W phases side by side as blocks of output channels (one group, no W dilation;
+        see :func:`_width_merge`): W tap ``e`` of the merged kernel reads input column
+        ``m + crop_w // s + e + e0`` (``e0`` from :func:`_merged_width_offsets`) for the
+        output columns ``s*m .. s*m + s - 1``; its filter ``p*F + f`` is the kernel's filter
+        ``f`` at the tap reaching output column ``s*m + p`` from there, or 0 where no tap
+        does. With ``kernel_w == strides_w`` and no crop that is one tap (a pixel shuffle)."""
+        k = self.kernel
+        s_w, k_w = self.strides[-1], k.shape[-3]
+        r = crop_w % s_w
+        key = ("shuffle_w", residues_dh, r)
         if key not in self._cache:
-            k = self.kernel
             k5 = k.reshape((1,) * (5 - k.ndim) + k.shape)
             s3 = (1,) * (5 - k.ndim) + self.strides
             d3 = (1,) * (5 - k.ndim) + self.dilation_rate
             taps = [_phase_taps(k5.shape[a], s3[a], d3[a], residues_dh[a]) for a in range(2)]
             sub = k5[np.ix_(taps[0][::-1], taps[1][::-1])]  # (ud, uh, KW, F, C)
-            ud, uh, kw, f, c = sub.shape
-            merged = sub.transpose(0, 1, 4, 2, 3).reshape(ud, uh, 1, c, kw * f)
-            self._cache[key] = (pack_weights(np.ascontiguousarray(merged), 1), taps)
+            ud, uh, _, f, c = sub.shape
+            e0, u = _merged_width_offsets(k_w, s_w, r)
+            merged = np.zeros((ud, uh, u, c, s_w * f), dtype=sub.dtype)
+            for e in range(u):
+                for p in range(s_w):
+                    t = p + r - s_w * (e + e0)  # output column s*m + p, input m + e + e0
+                    if 0 <= t < k_w:
+                        merged[:, :, e, :, p * f:(p + 1) * f] = \
+                            sub[:, :, t].transpose(0, 1, 3, 2)
+            self._cache[key] = (pack_weights(merged, 1), taps)
         return self._cache[key]
 
 
@@ -305,24 +318,24 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
     # ends), so this is the call's work; the same count sizes the work split and runs it
     macs = x5.shape[0] * math.prod(in3) * math.prod(packed.kernel.shape[:-2]) * (c // groups) * f
     n_threads = threads_for(macs)
-    shuffle_w = _shuffles_width(packed, groups, data_format, in3[2], c3[2], o3[2])
-    # with the W taps shuffled into output channels, a job covers every W phase at once
+    shuffle_w = _width_merge(packed, groups, data_format, x5, c3[2], o3[2])
+    # with the W phases merged into output channels, a job covers every W phase at once
     for phase in np.ndindex(*s3[:2], 1 if shuffle_w else s3[2]):
         counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
         if min(counts) <= 0:
             continue  # output shorter than the stride: this phase is empty
         residues = tuple((phase[a] + c3[a]) % s3[a] for a in range(3))
         if shuffle_w:
-            p, taps = packed.shuffled_phase(residues[:2])
-            taps = [*taps, [0]]  # one W tap (the merged kernel's), at input offset 0
-            counts[2] = in3[2]
+            p, taps = packed.shuffled_phase(residues[:2], c3[2])
+            taps = [*taps, [0]]  # W is set below, from the merged kernel's offsets
             bias_f = None if bias is None else np.tile(bias, s3[2])
         else:
             p, taps = packed.phase(residues, groups)
             bias_f = bias
         axes = [_axis_phase(taps[a], phase[a] + c3[a], s3[a], d3[a]) for a in range(3)]
         if shuffle_w:
-            axes[2] = (1, 1, 0)
+            e0, u = _merged_width_offsets(packed.kernel.shape[-3], s3[2], c3[2] % s3[2])
+            axes[2] = (u, 1, -(c3[2] // s3[2] + e0))
         kshape, dil, pad = zip(*axes, strict=True)
         pb = packed_bias(bias_f, p.groups * p.fg, p, dtype)
         jobs.append(direct_conv_job(
@@ -353,21 +366,51 @@ def _axis_phase(taps: list, shifted: int, s: int, d: int) -> tuple:
     return u, dil, (u - 1) * dil - e0
 
 
-def _shuffles_width(packed: PackedConvTransposeKernel, groups: int, data_format: str,
-                    in_w: int, crop_w: int, out_w: int) -> bool:
-    """Whether the W taps can be output channels of one job (a pixel shuffle along W).
+def _merged_width_offsets(k_w: int, s_w: int, r: int) -> tuple:
+    """``(e0, u)``: the input columns ``m + crop_w // s_w + e`` (``e0 <= e < e0 + u``) some
+    tap reaches from output columns ``s_w*m .. s_w*m + s_w - 1``, for ``r = crop_w % s_w``
+    (tap ``t`` of output column ``s_w*m + p`` reads input ``m + crop_w // s_w + (p + r -
+    t) / s_w`` when that divides)."""
+    offsets = [(p + r - t) // s_w for p in range(s_w) for t in range(k_w)
+               if (p + r - t) % s_w == 0]
+    return min(offsets), max(offsets) - min(offsets) + 1
 
-    With ``kernel_w == strides_w`` and no dilation, input column ``i`` alone writes output
-    columns ``[i*s, (i+1)*s)`` (tap ``t`` at ``i*s + t``), so in channels_last those ``s*F``
-    values are contiguous and one 1-wide tap of ``s*F`` filters stores them straight from
-    the registers: ``s_w`` times fewer jobs, each reading the input once (the U-Net's 2x2
-    up-convolutions: 1.2-1.3x less CPU). Needs the output to be exactly those columns (no
-    crop, no output_padding tail), one group (a group's filters must stay contiguous) and the
-    channels-last layout (channels_first puts the taps ``1`` apart, the filters ``W*H*D``).
-    """
+
+def _width_merge(packed: PackedConvTransposeKernel, groups: int, data_format: str, x5,
+                 crop_w: int, out_w: int) -> bool:
+    """Whether the W phases run as one job whose output channels are the ``s_w`` phases'
+    filters side by side (:meth:`PackedConvTransposeKernel.shuffled_phase`).
+
+    In channels_last, output columns ``s*m .. s*m + s - 1`` are ``s*F`` contiguous values,
+    stored straight from the registers. With ``kernel_w == strides_w`` (the U-Net's 2x2
+    up-convolutions) one tap feeds them: ``s_w`` times fewer jobs, each reading the input
+    once (1.2-1.3x less CPU). Otherwise some merged taps are zeros for some phases (3x3
+    stride 2: 2 taps of which 3 of 4 phase-taps are real), which pays when the phases'
+    filter blocks run mostly empty: 16 filters in the 32 lanes of float32 blocks (the
+    autoencoder's convT16/2 and the input gradient of its conv32/2: 1.5x fewer block-taps).
+    Taken when the merged block-taps are no more than the phases' and, with zero taps, only
+    for a finite input (a zero weight times an inf input would put a NaN where the
+    definition has no product). Needs one group (a group's filters must stay contiguous),
+    no W dilation, channels_last and whole column blocks (``out_w`` a multiple of
+    ``s_w``)."""
     k_w, s_w, d_w = packed.kernel.shape[-3], packed.strides[-1], packed.dilation_rate[-1]
-    return (s_w > 1 and k_w == s_w and d_w == 1 and groups == 1
-            and data_format == "channels_last" and crop_w == 0 and out_w == in_w * s_w)
+    if not (s_w > 1 and d_w == 1 and groups == 1 and data_format == "channels_last"
+            and out_w % s_w == 0 and out_w > 0):
+        return False
+    f = packed.kernel.shape[-2]
+    e0, u = _merged_width_offsets(k_w, s_w, crop_w % s_w)
+    if k_w == s_w and u == 1:
+        return True  # a pixel shuffle: no zero taps, never more block-taps
+    # block-taps of the phases (each W tap once, F filters padded) and of the merged job
+    phases = k_w * _padded_filters(f, packed.dtype)
+    merged = u * _padded_filters(s_w * f, packed.dtype)
+    return merged < phases and bool(np.isfinite(x5).all())
+
+
+def _padded_filters(filters: int, dtype) -> int:
+    """The lanes ``filters`` take in the direct kernel's register tiles (its tile choice)."""
+    _, _, kb = _direct._choose_tile(filters, dtype, _direct._conv)  # noqa: SLF001
+    return -(-filters // kb) * kb
 
 
 def _columns_pay(packed: PackedConvTransposeKernel, groups: int, s3: tuple) -> bool:
