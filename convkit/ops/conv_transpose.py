@@ -111,14 +111,13 @@ class PackedConvTransposeKernel(CastKernel):
             sub = k5[np.ix_(taps[0][::-1], taps[1][::-1])]  # (ud, uh, KW, F, C)
             ud, uh, _, f, c = sub.shape
             e0, u = _merged_width_offsets(k_w, s_w, r)
-            merged = np.zeros((ud, uh, u, c, s_w * f), dtype=sub.dtype)
-            for e in range(u):
-                for p in range(s_w):
-                    t = p + r - s_w * (e + e0)  # output column s*m + p, input m + e + e0
-                    if 0 <= t < k_w:
-                        merged[:, :, e, :, p * f:(p + 1) * f] = \
-                            sub[:, :, t].transpose(0, 1, 3, 2)
-            self._cache[key] = (pack_weights(merged, 1), taps)
+            # tap of (merged tap e, phase p): output column s*m + p from input m + e + e0;
+            # one gather, not a loop (layers repack after every training step)
+            t = r + np.arange(s_w)[None, :] - s_w * (np.arange(u)[:, None] + e0)
+            real = ((t >= 0) & (t < k_w))[:, :, None, None]
+            taps_w = np.where(real, sub[:, :, np.clip(t, 0, k_w - 1)], 0)  # (ud,uh,u,s,F,C)
+            merged = taps_w.transpose(0, 1, 2, 5, 3, 4).reshape(ud, uh, u, c, s_w * f)
+            self._cache[key] = (pack_weights(np.ascontiguousarray(merged), 1), taps)
         return self._cache[key]
 
 
