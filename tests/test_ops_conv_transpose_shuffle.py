@@ -43,6 +43,9 @@ CASES = [
     ((2, 4), (4, 4), (3, 3), "same", None, 2, 5, 2),       # stride 3, k = 4
     ((3, 5), (3, 3), (2, 2), "valid", None, 3, 4, 1),      # 11 columns: per phase
     ((1, 1), (3, 3), (2, 2), "same", None, 1, 1, 1),       # one pixel, merged
+    ((3, 8), (3, 3), (1, 1), "same", None, 1, 16, 2),      # stride 1: 2-column blocks
+    ((2, 6), (3, 3), (1, 1), "valid", None, 3, 8, 1),      # stride 1, 8 columns: 4-blocks
+    ((2, 1), (3, 3), (1, 1), "valid", None, 2, 16, 1),     # stride 1, one input column
 ]
 
 
@@ -95,24 +98,28 @@ def test_float32_matches_keras(case, data_format):
 
 
 @pytest.mark.parametrize("ks, s, f, crop, out_w, data_format, groups, expected", [
-    ((2, 2), (2, 2), 4, 0, 10, "channels_last", 1, True),
-    ((3, 2), (2, 2), 4, 0, 10, "channels_last", 1, True),    # only W counts
-    ((2, 2), (2, 2), 4, 0, 11, "channels_last", 1, False),   # an output_padding column
-    ((2, 2), (2, 2), 4, 0, 10, "channels_first", 1, False),
-    ((2, 2), (2, 2), 4, 0, 10, "channels_last", 2, False),
-    ((2, 1), (2, 1), 4, 0, 5, "channels_last", 1, False),    # stride 1 along W
-    ((2, 3), (2, 2), 4, 0, 10, "channels_last", 1, True),    # 2 merged taps of 16 lanes < 3
-    ((2, 3), (2, 2), 16, 0, 10, "channels_last", 1, False),  # 2 taps of 32 lanes > 3 of 16
-    ((2, 3), (2, 2), 4, 0, 11, "channels_last", 1, False),   # a half column block
-    ((2, 2), (2, 2), 3, 1, 10, "channels_last", 1, False),   # crop 1: 2 taps, no gain
+    ((2, 2), (2, 2), 4, 0, 10, "channels_last", 1, 2),
+    ((3, 2), (2, 2), 4, 0, 10, "channels_last", 1, 2),     # only W counts
+    ((2, 2), (2, 2), 4, 0, 11, "channels_last", 1, 0),     # an output_padding column
+    ((2, 2), (2, 2), 4, 0, 10, "channels_first", 1, 0),
+    ((2, 2), (2, 2), 4, 0, 10, "channels_last", 2, 0),
+    ((2, 1), (2, 1), 4, 0, 5, "channels_last", 1, 0),      # stride 1, k 1: nothing to gain
+    ((2, 3), (2, 2), 4, 0, 10, "channels_last", 1, 2),     # 2 taps of 16 lanes < 3 / 2 cols
+    ((2, 3), (2, 2), 4, 0, 12, "channels_last", 1, 4),     # 3 taps of 16 lanes / 4 cols
+    ((2, 3), (2, 2), 16, 0, 10, "channels_last", 1, 0),    # 2 taps of 32 lanes > 3 of 16
+    ((2, 3), (2, 2), 4, 0, 11, "channels_last", 1, 0),     # a half column block
+    ((2, 2), (2, 2), 3, 1, 10, "channels_last", 1, 0),     # crop 1: 2 taps, no gain
+    ((2, 3), (1, 1), 8, 1, 8, "channels_last", 1, 2),      # stride 1: 4 taps of 16 / 2 cols
+    ((2, 3), (1, 1), 16, 1, 8, "channels_last", 1, 0),     # stride 1, 16 filters fill 16
 ])
 def test_width_merge_is_chosen_where_it_pays(ks, s, f, crop, out_w, data_format, groups,
                                              expected):
-    """float64 kernels (16-lane register blocks), input width 5: the merge needs s_w > 1,
-    whole column blocks, channels_last, one group, and fewer block-taps than the phases."""
+    """float64 kernels (16-lane register blocks), input width 5: the merge needs whole
+    column blocks, channels_last, one group, and fewer block-taps per output column than the
+    phases; the block (columns per job column) with the fewest is taken."""
     packed = pack_conv_transpose_kernel(np.ones((*ks, f, 4)), s)
     x5 = np.ones((1, 1, 3, 5, 4))
-    assert _width_merge(packed, groups, data_format, x5, crop, out_w) is expected
+    assert _width_merge(packed, groups, data_format, x5, crop, out_w) == expected
 
 
 @pytest.mark.parametrize("value", [np.inf, np.nan])
