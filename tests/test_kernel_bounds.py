@@ -300,6 +300,8 @@ def test_conv_gradients(dtype):
         ((1, 9, 7), (3, 7, kb), dict(padding="causal", dilation_rate=2)),
         ((2, 5, 4, 13), (2, 3, 13, 3), dict(padding="valid", strides=(4, 1))),
         ((1, 2, 3, 2, 3), (3, 3, 3, 3, kb + 1), dict(padding="same", strides=2)),
+        ((1, 3, 2, 16), (2, 2, 8, 4), dict(padding="same")),  # 8 rows: the short tile
+        ((1, 1, 1, 1), (3, 3, 1, 5), dict(padding="same")),   # 9 folded rows, one pixel
     ]
     for xshape, kshape, kw in cases:
         x = rng.standard_normal(xshape).astype(dtype)

@@ -230,3 +230,22 @@ def test_huber_config_keeps_delta_and_bad_arguments():
         losses.CategoricalCrossentropy()(np.ones((2, 3)), np.ones((2, 4)))
     with pytest.raises(ValueError, match="axis=1"):
         losses.BinaryCrossentropy(axis=1)
+
+
+@pytest.mark.parametrize("loss", [losses.MeanSquaredError(), losses.Huber(delta=0.5),
+                                  losses.BinaryCrossentropy(from_logits=True),
+                                  losses.MeanAbsoluteError(reduction="sum")])
+def test_value_and_gradient_is_call_and_gradient(loss):
+    """A training step takes the loss and its gradient from one evaluation; both must be
+    exactly what ``__call__`` and ``gradient`` give (with sample weights too)."""
+    rng = np.random.default_rng(4)
+    y_true = rng.uniform(0, 1, (6, 3)).astype(np.float32)
+    y_pred = rng.standard_normal((6, 3)).astype(np.float32)
+    weight = rng.uniform(0, 2, 6).astype(np.float32)
+    for sample_weight in (None, weight):
+        value, grad = loss.value_and_gradient(y_true, y_pred, sample_weight)
+        want = loss(y_true, y_pred, sample_weight)
+        assert np.asarray(value).dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(value, want)
+        np.testing.assert_array_equal(grad, loss.gradient(y_true, y_pred, sample_weight))
+        assert grad.shape == y_pred.shape and grad.dtype == np.float32

@@ -249,3 +249,19 @@ def test_kernel_module_checks_sizes():
     with pytest.raises(ValueError, match="geometry integers"):
         module.kernel_grad_d(np.zeros(4), np.zeros(2 * kb), np.zeros(3), dims[:5], "narrow", 1)
 
+
+
+@pytest.mark.parametrize("rows, fg, expected", [(8, 4, "short"), (16, 4, None), (9, 4, None),
+                                                (8, 64, "wide")])
+def test_weight_gradient_tile_follows_rows(rows, fg, expected):
+    """Among the one-vector tiles the one whose last tile wastes fewer rows is chosen (8 rows:
+    "short" on every ISA copy); the wide/narrow choice still follows the filters alone."""
+    info = _kernels.load("_conv_grad").tile_info()
+    tile, kb = conv_grad._choose_tile(fg, np.float32, rows)
+    assert kb == info[("f", tile)][1]
+    if expected is not None:
+        assert tile == expected
+    if tile != "wide":
+        cbs = {t: info[("f", t)][0] for t in ("narrow", "short")}
+        assert -(-rows // cbs[tile]) * cbs[tile] == min(-(-rows // cb) * cb
+                                                        for cb in cbs.values())

@@ -144,6 +144,47 @@ def test_fused_activation_bias_gradient(relu, dtype, shape):
     np.testing.assert_array_equal(dbs, db)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_relu_gradient_selects_bits_as_jax(dtype):
+    """The relu select is a bit mask in the kernel: where ``y > 0`` dz has dy's exact bits
+    (-0.0, inf and NaN included); elsewhere (``y`` 0, -0.0, negative or NaN) it is +0.0 even
+    when dy is NaN or inf, as ``lax.select`` in jax's relu derivative. Random signs on a
+    shape with a tail past the kernel's 64-item rows."""
+    rng = np.random.default_rng(11)
+    shape = (3, 37, 5)
+    y = rng.standard_normal(shape).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+    flat_y, flat_dy = y.reshape(-1), dy.reshape(-1)
+    flat_y[:8] = [0.0, -0.0, np.nan, -1.0, 2.0, 2.0, 2.0, 2.0]
+    flat_dy[:8] = [np.nan, np.inf, np.nan, -np.inf, -0.0, np.nan, np.inf, 1.5]
+    dz, _ = conv_grad.fused_activation_bias_gradient(y, dy, True)
+    with np.errstate(invalid="ignore"):
+        want = np.where(y > 0, dy, dtype(0))
+    bits = np.uint32 if dtype == np.float32 else np.uint64
+    np.testing.assert_array_equal(dz.view(bits), want.view(bits))
+    assert np.signbit(dz.reshape(-1)[4]) and np.isnan(dz.reshape(-1)[5])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channels_first_relu_gradient_is_the_select(dtype):
+    """A channels_first relu layer takes the relu derivative from the compiled select on the
+    flat arrays (then the bias gradient apart): exactly np.where's dz, then the same ops."""
+    rng = np.random.default_rng(12)
+    layer = layers.Conv2D(5, 3, padding="same", activation="relu",
+                          data_format="channels_first", dtype=np.dtype(dtype).name)
+    x = rng.standard_normal((2, 3, 7, 6)).astype(dtype)
+    layer.build(x.shape)
+    y = layer(x)
+    dy = rng.standard_normal(y.shape).astype(dtype)
+    dx, (dk, db) = layer.backward(x, dy)
+    dz = np.where(y > 0, dy, dtype(0))
+    kw = dict(padding="same", data_format="channels_first")
+    np.testing.assert_array_equal(dx, ops.conv_input_gradient(dz, layer.kernel.numpy(),
+                                                              x.shape, **kw))
+    np.testing.assert_array_equal(dk, ops.conv_kernel_gradient(x, dz, 3, **kw))
+    np.testing.assert_array_equal(db, ops.bias_gradient(dz, "channels_first"))
+
+
 def test_kernel_modules_check_sizes():
     gather = _kernels.load("_conv_input_grad")
     dims = np.array([1, 1, 1, 4, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 0, 0, 0],

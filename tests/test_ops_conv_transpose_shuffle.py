@@ -1,11 +1,14 @@
-"""Strided transposed convolutions whose W taps become output channels (a pixel shuffle).
+"""Strided transposed convolutions whose W phases become output channels of one job.
 
-``kernel_w == strides_w`` in channels_last: each input column owns its own ``s`` output
-columns, so ``conv_transpose_5d`` stores all W taps of a phase from one job
-(``_shuffles_width``). Explicit cases here, beside the random ones of
-test_ops_conv_transpose.py: k == s in 1/2/3-D, mixed axes, the shapes that must fall back to
-one job per phase (output_padding, crop, channels_first, groups, k != s), small sizes, relu,
-float64 against the oracle at 1e-12 and float32 against Keras.
+In channels_last the ``s`` output columns ``s*m .. s*m + s - 1`` are contiguous, so
+``conv_transpose_5d`` can store every W phase from one job (``_width_merge``): a pixel shuffle
+when ``kernel_w == strides_w``; for other kernels a merged kernel with zero taps where a phase
+has none, taken when it needs fewer register-block taps (16 filters at stride 2: the
+autoencoder's convT16/2). Explicit cases here, beside the random ones of
+test_ops_conv_transpose.py: k == s in 1/2/3-D, mixed axes, k > s with and without crop, the
+shapes that must fall back to one job per phase (an odd output width, channels_first, groups,
+a merge that does not pay, a non-finite input), small sizes, relu, float64 against the oracle
+at 1e-12 and float32 against Keras.
 """
 
 import keras  # noqa: F401  (KERAS_BACKEND is set by conftest)
@@ -13,8 +16,9 @@ import numpy as np
 import pytest
 
 import convkit
-from convkit import ops
-from convkit.ops.conv_transpose import _shuffles_width, pack_conv_transpose_kernel
+from convkit import _kernels, ops
+from convkit.ops import _direct
+from convkit.ops.conv_transpose import _width_merge, pack_conv_transpose_kernel
 from tests.support import reference_conv as ref
 from tests.support.nonfinite import assert_same_nonfinite, poison
 
@@ -31,9 +35,18 @@ CASES = [
     ((1, 1, 1), (2, 2, 2), (2, 2, 2), "valid", None, 1, 70, 1),  # one voxel, 70 filters
     ((4, 5), (2, 2), (2, 2), "valid", (1, 1), 3, 4, 1),    # output_padding: per phase
     ((4, 5), (2, 2), (2, 2), "same", (1, 0), 3, 4, 1),     # W tail-free, H padded
-    ((4, 5), (3, 3), (2, 2), "same", None, 3, 4, 2),       # k > s: per phase
+    ((4, 5), (3, 3), (2, 2), "same", None, 3, 4, 2),       # k > s: merged, zero taps
     ((4, 5), (1, 1), (2, 2), "valid", None, 3, 4, 2),      # k < s: per phase
     ((6,), (2,), (2,), "valid", None, 2, 3, 1),            # valid 1-D k == s
+    ((3, 8), (3, 3), (2, 2), "same", None, 5, 16, 2),      # the autoencoder's convT16/2
+    ((3, 4), (3, 3), (2, 2), "valid", (1, 1), 2, 16, 1),   # k > s, a crop of 0, 10 columns
+    ((2, 5), (5, 5), (2, 2), "same", None, 3, 6, 1),       # k = 5: crop 1 (odd residue)
+    ((2, 4), (4, 4), (3, 3), "same", None, 2, 5, 2),       # stride 3, k = 4
+    ((3, 5), (3, 3), (2, 2), "valid", None, 3, 4, 1),      # 11 columns: per phase
+    ((1, 1), (3, 3), (2, 2), "same", None, 1, 1, 1),       # one pixel, merged
+    ((3, 8), (3, 3), (1, 1), "same", None, 1, 16, 2),      # stride 1: 2-column blocks
+    ((2, 6), (3, 3), (1, 1), "valid", None, 3, 8, 1),      # stride 1, 8 columns: 4-blocks
+    ((2, 1), (3, 3), (1, 1), "valid", None, 2, 16, 1),     # stride 1, one input column
 ]
 
 
@@ -85,38 +98,86 @@ def test_float32_matches_keras(case, data_format):
     np.testing.assert_allclose(ours, expected, rtol=scale, atol=scale)
 
 
-@pytest.mark.parametrize("ks, s, out_w, data_format, groups, expected", [
-    ((2, 2), (2, 2), 10, "channels_last", 1, True),
-    ((3, 2), (2, 2), 10, "channels_last", 1, True),    # only W needs k == s
-    ((2, 2), (2, 2), 11, "channels_last", 1, False),   # an output_padding column
-    ((2, 2), (2, 2), 10, "channels_first", 1, False),
-    ((2, 2), (2, 2), 10, "channels_last", 2, False),
-    ((2, 3), (2, 2), 11, "channels_last", 1, False),   # W taps overlap
-    ((2, 1), (2, 1), 5, "channels_last", 1, False),    # stride 1 along W: nothing to merge
+def _lanes(filters):
+    """Lanes ``filters`` take in the loaded direct kernel's float64 register blocks."""
+    _, _, kb = _direct._choose_tile(filters, np.dtype(np.float64), _direct._conv)
+    return -(-filters // kb) * kb
+
+
+def _cheapest_block(k_w, s_w, f, crop, out_w):
+    """The rule, restated: the column block (s_w times 1, 2 or 4; 0 for the phases) with the
+    fewest register-block taps per output column; a merged tap spans the input columns the
+    block's output columns reach."""
+    best, best_cost = 0, k_w * _lanes(f) / s_w
+    for q in (1, 2, 4):
+        block = q * s_w
+        if block == 1 or out_w % block:
+            continue
+        reach = [(p + crop % s_w - t) // s_w for p in range(block) for t in range(k_w)
+                 if (p + crop % s_w - t) % s_w == 0]
+        cost = (max(reach) - min(reach) + 1) * _lanes(block * f) / block
+        if cost < best_cost:
+            best, best_cost = block, cost
+    return best
+
+
+@pytest.mark.parametrize("ks, s, f, crop, out_w, data_format, groups, expected", [
+    ((2, 2), (2, 2), 4, 0, 10, "channels_last", 1, 2),     # the pixel shuffle, any ISA
+    ((3, 2), (2, 2), 4, 0, 10, "channels_last", 1, 2),     # only W counts
+    ((2, 2), (2, 2), 4, 0, 11, "channels_last", 1, 0),     # an output_padding column
+    ((2, 2), (2, 2), 4, 0, 10, "channels_first", 1, 0),
+    ((2, 2), (2, 2), 4, 0, 10, "channels_last", 2, 0),
+    ((2, 1), (2, 1), 4, 0, 5, "channels_last", 1, 0),      # stride 1, k 1: nothing to gain
+    ((2, 3), (2, 2), 4, 0, 11, "channels_last", 1, 0),     # a half column block
+    ((2, 3), (2, 2), 4, 0, 10, "channels_last", 1, "avx512: 2"),   # 2 taps of 16 lanes
+    ((2, 3), (2, 2), 4, 0, 12, "channels_last", 1, "avx512: 4"),   # 3 taps of 16 / 4 cols
+    ((2, 3), (2, 2), 16, 0, 10, "channels_last", 1, "avx512: 0"),  # 2 of 32 > 3 of 16 / 2
+    ((2, 2), (2, 2), 3, 1, 10, "channels_last", 1, "avx512: 0"),   # crop 1: no gain
+    ((2, 3), (1, 1), 8, 1, 8, "channels_last", 1, "avx512: 2"),    # stride 1, 2 columns
+    ((2, 3), (1, 1), 16, 1, 8, "channels_last", 1, "avx512: 0"),   # 16 filters fill 16
 ])
-def test_width_shuffle_is_chosen_only_where_it_is_exact(ks, s, out_w, data_format, groups,
-                                                         expected):
-    """Input width 5, no crop: the shuffle needs k_w == s_w > 1, exactly 5*s_w output
-    columns, channels_last and one group."""
-    packed = pack_conv_transpose_kernel(np.ones((*ks, 4, 4)), s)
-    assert _shuffles_width(packed, groups, data_format, 5, 0, out_w) is expected
+def test_width_merge_is_chosen_where_it_pays(ks, s, f, crop, out_w, data_format, groups,
+                                             expected):
+    """float64 kernels, input width 5: the merge needs whole column blocks, channels_last,
+    one group, and fewer register-block taps per output column than the phases; the block
+    with the fewest is taken. Lane counts depend on the ISA copy: the cost cases follow the
+    rule on every copy and, on avx512 (16-lane float64 blocks), the values noted."""
+    packed = pack_conv_transpose_kernel(np.ones((*ks, f, 4)), s)
+    x5 = np.ones((1, 1, 3, 5, 4))
+    got = _width_merge(packed, groups, data_format, x5, crop, out_w)
+    if isinstance(expected, int):
+        assert got == expected
+        return
+    assert got == _cheapest_block(ks[-1], s[-1], f, crop, out_w)
+    if _kernels.ISA == "avx512":
+        assert got == int(expected.split(": ")[1])
 
 
-def test_width_shuffle_refuses_a_cropped_width():
-    packed = pack_conv_transpose_kernel(np.ones((2, 2, 3, 3)), 2)
-    assert _shuffles_width(packed, 1, "channels_last", 5, 0, 10)
-    assert not _shuffles_width(packed, 1, "channels_last", 5, 1, 9)
-    assert not _shuffles_width(packed, 1, "channels_last", 5, 0, 9)
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_width_merge_leaves_non_finite_inputs_to_the_phases(value):
+    """A merged zero tap times an inf input would make a NaN the definition does not have:
+    a non-finite input takes the per-phase jobs, whose non-finite outputs are the oracle's."""
+    rng = np.random.default_rng(7)
+    x = poison(rng.standard_normal((2, 3, 4, 5)), 3, value, count=2)
+    k = rng.standard_normal((3, 3, 1, 5))  # one filter: merged blocks pay on every ISA
+    packed = pack_conv_transpose_kernel(k, 2)
+    assert _width_merge(packed, 1, "channels_last", np.ones((1, 1, 3, 4, 5)), 0, 8)
+    assert not _width_merge(packed, 1, "channels_last", x[:, None], 0, 8)
+    ours = ops.conv_transpose(x, k, 2, "same")
+    with np.errstate(invalid="ignore"):
+        expected = oracle(x, k, np.zeros(1), 2, "same", None, "channels_last")
+    assert_same_nonfinite(ours, expected, rtol=1e-12, atol=1e-12 * np.sqrt(red(k)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, ks", [((2, 9, 8, 7, 33), (2, 2, 2)), ((3, 13, 11, 24), (2, 2)),
-                                       ((4, 29, 70), (2,))])
+                                       ((4, 29, 70), (2,)), ((3, 13, 11, 24), (3, 3))])
 def test_bit_identical_across_thread_counts(dtype, shape, ks):
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape).astype(dtype)
-    k = rng.standard_normal((*ks, 40, shape[-1])).astype(dtype)
-    b = rng.standard_normal(40).astype(dtype)
+    f = 16 if ks == (3, 3) else 40  # 3x3: 16 filters take the merge with zero taps
+    k = rng.standard_normal((*ks, f, shape[-1])).astype(dtype)
+    b = rng.standard_normal(f).astype(dtype)
     results = []
     for n in (1, 2, 3):
         with convkit.num_threads(n):

@@ -71,8 +71,14 @@ class Loss:
 
     def gradient(self, y_true, y_pred, sample_weight=None) -> np.ndarray:
         """dL/dy_pred, shaped like ``y_pred`` (for ``reduction="none"``: of the sum)."""
+        return self.value_and_gradient(y_true, y_pred, sample_weight)[1]
+
+    def value_and_gradient(self, y_true, y_pred, sample_weight=None) -> tuple:
+        """``(loss, dL/dy_pred)``: what ``__call__`` and :meth:`gradient` return, from one
+        evaluation of the per-sample values (a training step needs both)."""
         reduced, vjp, pred = self._run(y_true, y_pred, sample_weight)
-        return np.asarray(vjp(reduced.backward()), pred.dtype).reshape(pred.shape)
+        grad = np.asarray(vjp(reduced.backward()), pred.dtype).reshape(pred.shape)
+        return reduced.result, grad
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}

@@ -152,8 +152,10 @@ class Trainer:
             self._compiled.first_batch_pending = False
 
     # ----------------------------------------------------------------- steps
-    def _total_loss(self, y, y_pred, sample_weight):
-        value = self._compiled.require_loss()(y, y_pred, sample_weight)
+    def _total_loss(self, y, y_pred, sample_weight, value=None):
+        """The compiled loss (``value`` if the caller has it) plus ``model.losses``."""
+        if value is None:
+            value = self._compiled.require_loss()(y, y_pred, sample_weight)
         # Keras sums the compiled loss and model.losses in float32
         return np.sum(np.asarray([value, *self.losses], np.float32), dtype=np.float32)
 
@@ -163,11 +165,10 @@ class Trainer:
         inputs = self._prepare_inputs(x)
         y_pred, context = self._forward_with_context(inputs, True)
         state.build_metrics(y, y_pred)
-        loss = state.loss
-        total = self._total_loss(y, y_pred, sample_weight)
+        value, loss_gradient = state.loss.value_and_gradient(y, y_pred, sample_weight)
+        total = self._total_loss(y, y_pred, sample_weight, value)
         # the inputs are data: no gradient for them (Keras and PyTorch compute none either)
-        _, grads = self._gradients(context, loss.gradient(y, y_pred, sample_weight),
-                                   activity=True, input_gradient=False)
+        _, grads = self._gradients(context, loss_gradient, activity=True, input_gradient=False)
         variables = self.trainable_weights
         grads = [g if w.regularizer is None else g + w.regularizer.gradient(w.value)
                  for g, w in zip(grads, variables, strict=True)]

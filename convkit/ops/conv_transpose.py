@@ -10,10 +10,11 @@ So every output element is written once, by the forward kernel: no scatter, no a
 tap reaches get the bias (zero tails). Sub-kernels depend only on the residue ``(p + c0) mod s``, so
 a packed kernel serves every padding and output_padding.
 
-Two shapes take other routes (docs/design/kernels.md §17): with ``kernel_w == strides_w`` the W
-phases are one job whose filters are the W taps (a pixel shuffle, :func:`_shuffles_width`), and
-with few filters one 1x1 conv computes every tap's products and a kernel adds them into the
-output (:func:`_by_columns`).
+Two shapes take other routes (docs/design/kernels.md §17): the W phases can run as one job whose
+filters are the phases' filters side by side (:func:`_width_merge`: a pixel shuffle when
+``kernel_w == strides_w``; for other kernels when the phases' filter blocks would run mostly
+empty), and with few filters one 1x1 conv computes every tap's products and a kernel adds them
+into the output (:func:`_by_columns`).
 """
 
 import math
@@ -90,21 +91,36 @@ class PackedConvTransposeKernel(CastKernel):
             self._cache["columns"] = pack_weights(np.ascontiguousarray(merged), 1)
         return self._cache["columns"]
 
-    def shuffled_phase(self, residues_dh: tuple):
+    def shuffled_phase(self, residues_dh: tuple, crop_w: int = 0, block: int | None = None):
         """``(packed, taps along D and H)`` of the phase ``residues_dh`` along D and H with
-        every W tap as a block of output channels: filter ``tw*F + f`` is tap ``tw``'s
-        filter ``f`` (for ``kernel_w == strides_w``, one group; see
-        :func:`_shuffles_width`)."""
-        key = ("shuffle_w", residues_dh)
+        ``block`` output columns (a multiple of ``s_w``, default ``s_w``) side by side as
+        blocks of output channels (one group, no W dilation; see :func:`_width_merge`): W tap
+        ``e`` of the merged kernel reads input column ``(block // s_w)*m + crop_w // s_w + e +
+        e0`` (``e0`` from :func:`_merged_width_offsets`) for the output columns ``block*m ..
+        block*m + block - 1``; its filter ``p*F + f`` is the kernel's filter ``f`` at the tap
+        reaching output column ``block*m + p`` from there, or 0 where no tap does. With
+        ``kernel_w == strides_w``, no crop and the default block that is one tap (a pixel
+        shuffle)."""
+        k = self.kernel
+        s_w, k_w = self.strides[-1], k.shape[-3]
+        block = s_w if block is None else block
+        r = crop_w % s_w
+        key = ("shuffle_w", residues_dh, r, block)
         if key not in self._cache:
-            k = self.kernel
             k5 = k.reshape((1,) * (5 - k.ndim) + k.shape)
             s3 = (1,) * (5 - k.ndim) + self.strides
             d3 = (1,) * (5 - k.ndim) + self.dilation_rate
             taps = [_phase_taps(k5.shape[a], s3[a], d3[a], residues_dh[a]) for a in range(2)]
             sub = k5[np.ix_(taps[0][::-1], taps[1][::-1])]  # (ud, uh, KW, F, C)
-            ud, uh, kw, f, c = sub.shape
-            merged = sub.transpose(0, 1, 4, 2, 3).reshape(ud, uh, 1, c, kw * f)
+            ud, uh, _, f, c = sub.shape
+            e0, u = _merged_width_offsets(k_w, s_w, r, block)
+            # tap of (merged tap e, column p): output column b*m + p from input q*m + e + e0
+            # (taps t with p + r - t = s*(e + e0)); one gather, not a loop (layers repack
+            # after every training step)
+            t = r + np.arange(block)[None, :] - s_w * (np.arange(u)[:, None] + e0)
+            real = ((t >= 0) & (t < k_w))[:, :, None, None]
+            taps_w = np.where(real, sub[:, :, np.clip(t, 0, k_w - 1)], 0)  # (ud,uh,u,b,F,C)
+            merged = taps_w.transpose(0, 1, 2, 5, 3, 4).reshape(ud, uh, u, c, block * f)
             self._cache[key] = (pack_weights(np.ascontiguousarray(merged), 1), taps)
         return self._cache[key]
 
@@ -305,31 +321,34 @@ def conv_transpose_5d(x5, packed: PackedConvTransposeKernel, groups: int, crops:
     # ends), so this is the call's work; the same count sizes the work split and runs it
     macs = x5.shape[0] * math.prod(in3) * math.prod(packed.kernel.shape[:-2]) * (c // groups) * f
     n_threads = threads_for(macs)
-    shuffle_w = _shuffles_width(packed, groups, data_format, in3[2], c3[2], o3[2])
-    # with the W taps shuffled into output channels, a job covers every W phase at once
-    for phase in np.ndindex(*s3[:2], 1 if shuffle_w else s3[2]):
+    # output columns per W block when the W phases are merged into output channels (0: not)
+    block = _width_merge(packed, groups, data_format, x5, c3[2], o3[2])
+    # with the W phases merged, a job covers every W phase at once
+    for phase in np.ndindex(*s3[:2], 1 if block else s3[2]):
         counts = [-(-(o3[a] - phase[a]) // s3[a]) for a in range(3)]
         if min(counts) <= 0:
             continue  # output shorter than the stride: this phase is empty
         residues = tuple((phase[a] + c3[a]) % s3[a] for a in range(3))
-        if shuffle_w:
-            p, taps = packed.shuffled_phase(residues[:2])
-            taps = [*taps, [0]]  # one W tap (the merged kernel's), at input offset 0
-            counts[2] = in3[2]
-            bias_f = None if bias is None else np.tile(bias, s3[2])
+        step_w = s3[2]  # output columns per job column
+        if block:
+            p, taps = packed.shuffled_phase(residues[:2], c3[2], block)
+            taps = [*taps, [0]]  # W is set below, from the merged kernel's offsets
+            bias_f = None if bias is None else np.tile(bias, block)
+            counts[2], step_w = o3[2] // block, block
         else:
             p, taps = packed.phase(residues, groups)
             bias_f = bias
         axes = [_axis_phase(taps[a], phase[a] + c3[a], s3[a], d3[a]) for a in range(3)]
-        if shuffle_w:
-            axes[2] = (1, 1, 0)
+        if block:
+            e0, u = _merged_width_offsets(packed.kernel.shape[-3], s3[2], c3[2] % s3[2], block)
+            axes[2] = (u, 1, -(c3[2] // s3[2] + e0))
         kshape, dil, pad = zip(*axes, strict=True)
         pb = packed_bias(bias_f, p.groups * p.fg, p, dtype)
         jobs.append(direct_conv_job(
             x5.shape[0], c, p, in_spatial=in3, out_spatial=tuple(counts),
-            kernel_spatial=kshape, strides=(1, 1, 1), dilation=dil,
+            kernel_spatial=kshape, strides=(1, 1, step_w // s3[2]), dilation=dil,
             pad=pad, out_origin=phase[0] * osd + phase[1] * osh + phase[2] * osw,
-            out_strides=(osn, s3[0] * osd, s3[1] * osh, s3[2] * osw), out_channel_stride=osc,
+            out_strides=(osn, s3[0] * osd, s3[1] * osh, step_w * osw), out_channel_stride=osc,
             relu=relu, n_threads=n_threads, w_off=w_off, b_off=b_off))
         weights.append(p.weights)
         biases.append(pb)
@@ -353,21 +372,63 @@ def _axis_phase(taps: list, shifted: int, s: int, d: int) -> tuple:
     return u, dil, (u - 1) * dil - e0
 
 
-def _shuffles_width(packed: PackedConvTransposeKernel, groups: int, data_format: str,
-                    in_w: int, crop_w: int, out_w: int) -> bool:
-    """Whether the W taps can be output channels of one job (a pixel shuffle along W).
+def _merged_width_offsets(k_w: int, s_w: int, r: int, block: int | None = None) -> tuple:
+    """``(e0, u)``: the input columns ``q*m + crop_w // s_w + e`` (``e0 <= e < e0 + u``,
+    ``q = block // s_w``) some tap reaches from output columns ``block*m .. block*m + block
+    - 1``, for ``r = crop_w % s_w`` (tap ``t`` of output column ``block*m + p`` reads input
+    ``q*m + crop_w // s_w + (p + r - t) / s_w`` when that divides)."""
+    block = s_w if block is None else block
+    offsets = [(p + r - t) // s_w for p in range(block) for t in range(k_w)
+               if (p + r - t) % s_w == 0]
+    return min(offsets), max(offsets) - min(offsets) + 1
 
-    With ``kernel_w == strides_w`` and no dilation, input column ``i`` alone writes output
-    columns ``[i*s, (i+1)*s)`` (tap ``t`` at ``i*s + t``), so in channels_last those ``s*F``
-    values are contiguous and one 1-wide tap of ``s*F`` filters stores them straight from
-    the registers: ``s_w`` times fewer jobs, each reading the input once (the U-Net's 2x2
-    up-convolutions: 1.2-1.3x less CPU). Needs the output to be exactly those columns (no
-    crop, no output_padding tail), one group (a group's filters must stay contiguous) and the
-    channels-last layout (channels_first puts the taps ``1`` apart, the filters ``W*H*D``).
-    """
+
+# column blocks tried by _width_merge, in strides_w: 1 (the phases of one input column), 2, 4
+_MERGE_BLOCKS = (1, 2, 4)
+
+
+def _width_merge(packed: PackedConvTransposeKernel, groups: int, data_format: str, x5,
+                 crop_w: int, out_w: int) -> int:
+    """The output columns per block when the W phases run as one job whose output channels
+    are those columns' filters side by side (:meth:`PackedConvTransposeKernel
+    .shuffled_phase`), or 0 for one job per W phase.
+
+    In channels_last, ``b`` consecutive output columns are ``b*F`` contiguous values, stored
+    straight from the registers. With ``kernel_w == strides_w`` (the U-Net's 2x2
+    up-convolutions) one tap feeds the ``s_w`` columns of an input column: ``s_w`` times
+    fewer jobs, each reading the input once (1.2-1.3x less CPU). Otherwise some merged taps
+    are zeros for some columns (3x3 stride 2: 2 taps of which 3 of 4 column-taps are real),
+    which pays when the phases' filter blocks run mostly empty: 16 filters in the 32 lanes of
+    float32 blocks (the autoencoder's convT16/2 and the input gradient of its conv32/2, 1.5x
+    fewer block-taps; at stride 1, blocks of 2 columns: the input gradient of its conv16→1).
+    The block (``s_w`` times 1, 2 or 4) with the fewest block-taps per output column is
+    taken when it has fewer than the phases, and, with zero taps, only for a finite input (a
+    zero weight times an inf input would put a NaN where the definition has no product).
+    Needs one group (a group's filters must stay contiguous), no W dilation, channels_last
+    and whole blocks (``out_w`` a multiple of the block)."""
     k_w, s_w, d_w = packed.kernel.shape[-3], packed.strides[-1], packed.dilation_rate[-1]
-    return (s_w > 1 and k_w == s_w and d_w == 1 and groups == 1
-            and data_format == "channels_last" and crop_w == 0 and out_w == in_w * s_w)
+    if not (d_w == 1 and groups == 1 and data_format == "channels_last" and out_w > 0):
+        return 0
+    f, r = packed.kernel.shape[-2], crop_w % s_w
+    if s_w > 1 and k_w == s_w and r == 0 and out_w % s_w == 0:
+        return s_w  # a pixel shuffle: no zero taps, never more block-taps
+    # block-taps per output column: the phases (each W tap once per s_w columns) and merged
+    best, best_cost = 0, k_w * _padded_filters(f, packed.dtype) / s_w
+    for q in _MERGE_BLOCKS:
+        block = q * s_w
+        if block == 1 or out_w % block:
+            continue
+        _, u = _merged_width_offsets(k_w, s_w, r, block)
+        cost = u * _padded_filters(block * f, packed.dtype) / block
+        if cost < best_cost:
+            best, best_cost = block, cost
+    return best if best and np.isfinite(x5).all() else 0
+
+
+def _padded_filters(filters: int, dtype) -> int:
+    """The lanes ``filters`` take in the direct kernel's register tiles (its tile choice)."""
+    _, _, kb = _direct._choose_tile(filters, dtype, _direct._conv)  # noqa: SLF001
+    return -(-filters // kb) * kb
 
 
 def _columns_pay(packed: PackedConvTransposeKernel, groups: int, s3: tuple) -> bool:
