@@ -129,11 +129,12 @@ def _cheapest_block(k_w, s_w, f, crop, out_w):
     ((2, 2), (2, 2), 4, 0, 10, "channels_last", 2, 0),
     ((2, 1), (2, 1), 4, 0, 5, "channels_last", 1, 0),      # stride 1, k 1: nothing to gain
     ((2, 3), (2, 2), 4, 0, 11, "channels_last", 1, 0),     # a half column block
-    ((2, 3), (2, 2), 4, 0, 10, "channels_last", 1, "avx512: 2"),   # 2 taps of 16 lanes
-    ((2, 3), (2, 2), 4, 0, 12, "channels_last", 1, "avx512: 4"),   # 3 taps of 16 / 4 cols
+    # avx512 float64 blocks: 8 lanes (the slim tile) up to 8 filters, 16 for 9-16, 32 beyond
+    ((2, 3), (2, 2), 4, 0, 10, "channels_last", 1, "avx512: 2"),   # 2 taps of 8 / 2 cols
+    ((2, 3), (2, 2), 4, 0, 12, "channels_last", 1, "avx512: 2"),   # 3 taps of 16 / 4: more
     ((2, 3), (2, 2), 16, 0, 10, "channels_last", 1, "avx512: 0"),  # 2 of 32 > 3 of 16 / 2
     ((2, 2), (2, 2), 3, 1, 10, "channels_last", 1, "avx512: 0"),   # crop 1: no gain
-    ((2, 3), (1, 1), 8, 1, 8, "channels_last", 1, "avx512: 2"),    # stride 1, 2 columns
+    ((2, 3), (1, 1), 8, 1, 8, "channels_last", 1, "avx512: 0"),    # 8 filters fill 8 lanes
     ((2, 3), (1, 1), 16, 1, 8, "channels_last", 1, "avx512: 0"),   # 16 filters fill 16
 ])
 def test_width_merge_is_chosen_where_it_pays(ks, s, f, crop, out_w, data_format, groups,
