@@ -232,8 +232,9 @@ def _to_row_layout(x, packed, geometry, rank, data_format):
 # rows the row kernels (weights in registers, each input column feeding several outputs) do
 # better than its padded copy and per-tap loads (56x56 C144 3x3 b8: 0.8x). In channels_first
 # always: its padded copy is the transpose, in cache, where the row kernels need the whole
-# tensor transposed twice (b8: 1.15x at 56x56 C144 3x3 to 2x at 112x112 C96 3x3 s2). One
-# thread, CPU time, in-process alternating calls, loaded machine.
+# tensor transposed twice (b8: 1.15x at 56x56 C144 3x3 to 2x at 112x112 C96 3x3 s2; small
+# planes are transposed whole after all, see _depthwise_blocks). One thread, CPU time,
+# in-process alternating calls (benchmarks/depthwise_paths_ab.py), loaded machine.
 BLOCK_MAX_WO = 14
 
 
@@ -247,7 +248,20 @@ def _use_channel_blocks(rank: int, m: int, data_format: str, geometry) -> bool:
 
 
 def _depthwise_blocks(x, packed, bias_arr, geometry, rank, data_format, relu, dtype):
-    """The channel-block kernel on ``x`` in its own layout (rank 1 viewed as H = 1)."""
+    """The channel-block kernel on ``x`` in its own layout (rank 1 viewed as H = 1).
+
+    Small channels_first planes (output rows of at most ``BLOCK_MAX_WO`` pixels) go through
+    whole-tensor transposes instead: in cache, ``_layout``'s vectorised transposes cost less
+    than the kernel's scalar per-block ones (7x7 C960 3x3 b8: 0.8x the row path in place,
+    ~1.2x transposed); on larger planes the whole-tensor transposes leave the cache and the
+    in-place copy wins.
+    """
+    if data_format == "channels_first" and geometry.out_spatial[-1] <= BLOCK_MAX_WO:
+        x5 = to_kernel_layout(x, data_format)                    # (N, D=1, H, W, C)
+        y = _depthwise_blocks(x5[:, 0], packed, bias_arr, geometry, rank, "channels_last",
+                              relu, dtype)                       # (N, *spatial, C)
+        return from_kernel_layout(y.reshape(y.shape[0], *geometry.out_spatial, y.shape[-1]),
+                                  rank, data_format)
     cf = data_format == "channels_first"
     n, c = x.shape[0], channels(x, data_format)
     ho, wo = ((1,) + tuple(geometry.rank_out_spatial))[-2:]
