@@ -56,6 +56,23 @@ def test_depthwise_and_separable(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_channels_first(dtype):
+    # the channel-block kernel reads and writes NCHW planes itself: 1-pixel images, windows
+    # larger than the input, one channel and channel tails, strides 1 and 2
+    # (the channels_last cases above take it too, for their short rows)
+    rng = np.random.default_rng(7)
+    for c, hw, ks, stride in itertools.product(
+            (1, 19), ((1, 1), (2, 3), (5, 9)), ((3, 3), (5, 5), (1, 3)), (1, 2)):
+        x = rng.standard_normal((2, *hw, c)).astype(dtype)
+        dk = rng.standard_normal((*ks, c, 1)).astype(dtype)
+        kw = dict(strides=stride, padding="same")
+        want = np.moveaxis(reference_depthwise.depthwise_conv(x, dk, **kw), -1, 1)
+        for view in ending_views(np.moveaxis(x, -1, 1)):
+            _close(ops.depthwise_conv(view, dk, data_format="channels_first", **kw), want,
+                   dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depth_multiplier(dtype):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((1, 3, 7, 8)).astype(dtype)

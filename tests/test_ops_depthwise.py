@@ -350,6 +350,9 @@ def test_row_kernel_switch_bypasses_every_row_kernel(ksize, strides, monkeypatch
     dk = rng.standard_normal((*ksize, 37, 1))
     pk = rng.standard_normal((1, 1, 37, 5))
     row_sized = ksize in [(3, 3), (1, 3), (5, 5), (1, 5)]
+    # the row kernels are what this test switches: keep the depthwise calls off the
+    # channel-block kernel, which takes strided 5-wide windows (tests/test_ops_depthwise_blocks)
+    monkeypatch.setattr(depthwise_module, "_use_channel_blocks", lambda *args: False)
     for variant in _kernels.built_variants():
         try:
             mod = _kernels.load_variant("_depthwise", variant)

@@ -190,8 +190,9 @@ def pack_pointwise_kernel(kernel, dtype=None) -> PackedPointwise:
     return PackedPointwise(kernel, dtype)
 
 
-def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra, who, name):
-    """Shared intake: returns (x5, packed dw weights, geometry, dtype, rank, data_format)."""
+def _intake(inputs, kernel, strides, padding, data_format, dilation_rate, extra, who, name):
+    """Shared checks: returns (x C-contiguous in ``dtype``, packed dw weights, geometry, dtype,
+    rank, data_format)."""
     data_format = standardize_data_format(data_format)
     padding = standardize_padding(padding)  # depthwise/separable: no causal
     x = as_array(inputs, "inputs")
@@ -204,10 +205,75 @@ def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra
                         dilation_rate, who=who)
     if packed is None or packed.weights.dtype != dtype:
         packed = pack_depthwise_kernel(k if k is not None else _unpack(packed), dtype)
-    x5 = to_kernel_layout(np.ascontiguousarray(x, dtype=dtype), data_format)
+    x = np.ascontiguousarray(x, dtype=dtype)
+    return x, packed, geometry, dtype, rank, data_format
+
+
+def _prepare(inputs, kernel, strides, padding, data_format, dilation_rate, extra, who, name):
+    """Shared intake: returns (x5, packed dw weights, geometry, dtype, rank, data_format)."""
+    x, packed, geometry, dtype, rank, data_format = _intake(
+        inputs, kernel, strides, padding, data_format, dilation_rate, extra, who, name)
+    return _to_row_layout(x, packed, geometry, rank, data_format) + (dtype, rank, data_format)
+
+
+def _to_row_layout(x, packed, geometry, rank, data_format):
+    """``(x5, packed, geometry)`` for the row kernels: ``(N, D, H, W, C)``, explicitly padded
+    when a weight is not finite (docs/design/kernels.md §9)."""
+    x5 = to_kernel_layout(x, data_format)
     if x5.size and min(geometry.out_spatial) > 0 and not packed.finite:
         x5, geometry = with_explicit_padding(x5, geometry)
-    return x5, packed, geometry, dtype, rank, data_format
+    return x5, packed, geometry
+
+
+# When the channel-block kernel runs (docs/design/kernels.md §6). In channels_last: output
+# rows of at most this many pixels, where the row kernels spend most of their time on border
+# pixels and one-pixel remainders (7x7 C1152 5x5: 2.4x at b1, 1.6x at b8; 14x14 C384 3x3:
+# 1.4x / 1.03x), and strided windows of 5 or more (56x56 C144 5x5 s2: 1.4x / 1.1x); on longer
+# rows the row kernels (weights in registers, each input column feeding several outputs) do
+# better than its padded copy and per-tap loads (56x56 C144 3x3 b8: 0.8x). In channels_first
+# always: its padded copy is the transpose, in cache, where the row kernels need the whole
+# tensor transposed twice (b8: 1.15x at 56x56 C144 3x3 to 2x at 112x112 C96 3x3 s2; small
+# planes are transposed whole after all, see _depthwise_blocks). One thread, CPU time,
+# in-process alternating calls (benchmarks/depthwise_paths_ab.py), loaded machine.
+BLOCK_MAX_WO = 14
+
+
+def _use_channel_blocks(rank: int, m: int, data_format: str, geometry) -> bool:
+    """Whether a depthwise call runs the channel-block kernel (``depthwise_blocks_*``): one
+    filter per channel, rank 1 or 2, and the shapes above."""
+    if m != 1 or rank > 2:
+        return False
+    return (data_format == "channels_first" or geometry.out_spatial[-1] <= BLOCK_MAX_WO
+            or (geometry.strides[-1] > 1 and geometry.kernel_spatial[-1] >= 5))
+
+
+def _depthwise_blocks(x, packed, bias_arr, geometry, rank, data_format, relu, dtype):
+    """The channel-block kernel on ``x`` in its own layout (rank 1 viewed as H = 1).
+
+    Small channels_first planes (output rows of at most ``BLOCK_MAX_WO`` pixels) go through
+    whole-tensor transposes instead: in cache, ``_layout``'s vectorised transposes cost less
+    than the kernel's scalar per-block ones (7x7 C960 3x3 b8: 0.8x the row path in place,
+    ~1.2x transposed); on larger planes the whole-tensor transposes leave the cache and the
+    in-place copy wins.
+    """
+    if data_format == "channels_first" and geometry.out_spatial[-1] <= BLOCK_MAX_WO:
+        x5 = to_kernel_layout(x, data_format)                    # (N, D=1, H, W, C)
+        y = _depthwise_blocks(x5[:, 0], packed, bias_arr, geometry, rank, "channels_last",
+                              relu, dtype)                       # (N, *spatial, C)
+        return from_kernel_layout(y.reshape(y.shape[0], *geometry.out_spatial, y.shape[-1]),
+                                  rank, data_format)
+    cf = data_format == "channels_first"
+    n, c = x.shape[0], channels(x, data_format)
+    ho, wo = ((1,) + tuple(geometry.rank_out_spatial))[-2:]
+    h, w = ((1,) + tuple(spatial_shape(x, data_format)))[-2:]
+    x4 = x.reshape((n, c, h, w) if cf else (n, h, w, c))
+    y4 = np.empty((n, c, ho, wo) if cf else (n, ho, wo, c), dtype=dtype)
+    fn = _dw.depthwise_blocks_f64 if dtype == np.float64 else _dw.depthwise_blocks_f32
+    macs = y4.size * math.prod(geometry.kernel_spatial)
+    fn(x4, packed.weights, bias_arr, y4, geometry.kernel_spatial[1:], geometry.strides[1:],
+       geometry.dilation[1:], geometry.pad_before[1:], cf, relu, threads_for(macs))
+    spatial = tuple(geometry.rank_out_spatial)
+    return y4.reshape((n, c) + spatial if cf else (n,) + spatial + (c,))
 
 
 def _unpack(packed: PackedDepthwise) -> np.ndarray:
@@ -268,7 +334,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     relu = fused_activation_code(activation, who)
     k_for_dtype = kernel if isinstance(kernel, PackedDepthwise) else as_array(kernel, "kernel")
     bias = None if bias is None else as_array(bias, "bias")
-    x5, packed, geometry, dtype, rank, data_format = _prepare(
+    x, packed, geometry, dtype, rank, data_format = _intake(
         inputs, k_for_dtype, strides, padding, data_format, dilation_rate, [bias], who,
         "kernel")
     c, m = packed.kernel_shape[-2:]
@@ -276,6 +342,10 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     # the kernel reads the bias m-major (m*C + c), like its repacked weights
     bias_arr = (np.ascontiguousarray(b.astype(dtype, copy=False).reshape(c, m).T).reshape(-1)
                 if b is not None else np.empty(0, dtype=dtype))
+    if _use_channel_blocks(rank, m, data_format, geometry):
+        # padding taps multiply zeros here: a non-finite weight needs no padded copy
+        return _depthwise_blocks(x, packed, bias_arr, geometry, rank, data_format, relu, dtype)
+    x5, packed, geometry = _to_row_layout(x, packed, geometry, rank, data_format)
     y5 = kernel_output(x5.shape[0], geometry.rank_out_spatial, c * m, dtype, like=x5)
     fn = _dw.depthwise_f64 if dtype == np.float64 else _dw.depthwise_f32
     macs = y5.size * math.prod(geometry.kernel_spatial)
