@@ -31,6 +31,7 @@ from .arguments import (  # noqa: F401  (INTERPOLATIONS: the modes, re-exported 
 )
 
 _resample = _kernels.load("_resample")
+_resample_grad = _kernels.load("_resample_grad")   # the adjoints
 
 __all__ = ["zero_pad", "crop", "upsample", "zero_pad_gradient", "crop_gradient",
            "upsample_gradient"]
@@ -367,11 +368,23 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _line_aligned_empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array starting at a 64-byte boundary.
+
+    Large numpy buffers start 16 bytes past a page; the interpolation kernel writes outputs
+    beyond the caches with non-temporal stores of whole lines, which need the line boundary.
+    """
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = np.empty(nbytes + 64, dtype=np.uint8)
+    skip = -raw.ctypes.data % 64
+    return raw[skip:skip + nbytes].view(dtype).reshape(shape)
+
+
 def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
     compute = np.dtype(np.float32) if x.dtype.itemsize <= 4 else np.dtype(np.float64)
     spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
-    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=compute)
+    out = _line_aligned_empty(_out_shape(x, out_spatial, data_format), compute)
     if out.size == 0:
         return out.astype(x.dtype, copy=False)
     src = _to_5d(x.astype(compute, copy=False), data_format)
@@ -556,12 +569,12 @@ def upsample_gradient(output_gradient, size, data_format=None,
     work = src.nbytes + out.nbytes
     if interpolation == "nearest":
         sd, sh, sw = _pad3(factors, 1)
-        _resample.upsample_nearest_sum(src, dst, sd, sh, sw, threads_for(work))
+        _resample_grad.upsample_nearest_sum(src, dst, sd, sh, sw, threads_for(work))
     else:
         d, h, w = (transposed_tap_table(n_in, f, interpolation, compute.type)
                    for n_in, f in zip(_pad3(in_spatial, 1), _pad3(factors, 1), strict=True))
-        _resample.resample_gather(src, dst, d.start, d.weights, h.start, h.weights, w.start,
-                                  w.weights, threads_for(work))
+        _resample_grad.resample_gather(src, dst, d.start, d.weights, h.start, h.weights,
+                                       w.start, w.weights, threads_for(work))
     return out.astype(g.dtype, copy=False)
 
 
