@@ -286,7 +286,7 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
         return _interpolate(x, factors, data_format, interpolation)
     spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
-    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=x.dtype)
+    out = _line_aligned_empty(_out_shape(x, out_spatial, data_format), x.dtype)
     if out.size == 0:
         return out
     sd, sh, sw = _pad3(factors, 1)
@@ -371,7 +371,7 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 def _line_aligned_empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
     """An uninitialised C-contiguous array starting at a 64-byte boundary.
 
-    Large numpy buffers start 16 bytes past a page; the interpolation kernel writes outputs
+    Large numpy buffers start 16 bytes past a page; the upsampling kernels write outputs
     beyond the caches with non-temporal stores of whole lines, which need the line boundary.
     """
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
