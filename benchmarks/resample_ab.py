@@ -2,8 +2,7 @@
 
 The memory-bound cases of the suite (``suite._memory_cases``: b8 128x128 C64 float32,
 channels_last) run straight on the kernel entry points of each build, into a fresh output
-every call (as the layers do: a fresh line-aligned buffer, so the first write faults the
-pages in) and, with
+every call (as the layers do: ``np.empty``, so the first write faults the pages in) and, with
 ``--prealloc``, also into one output allocated once (the share of the time that is page
 faults). Build each variant, copy its ``.so`` aside, then::
 
@@ -31,7 +30,7 @@ import numpy as np  # noqa: E402
 
 import convkit  # noqa: E402
 from benchmarks.kernel_ab import load_build  # noqa: E402
-from convkit.ops.resample import _line_aligned_empty, tap_table  # noqa: E402
+from convkit.ops.resample import tap_table  # noqa: E402
 
 
 def cases(batch: int, size: int, chans: int) -> dict:
@@ -83,13 +82,12 @@ def main(argv=None) -> None:
         nbytes = x.nbytes + int(np.prod(shape)) * 4
         outs = {}
         for mode in modes:
-            kept = {b: _line_aligned_empty(shape, np.dtype(np.float32)) for b in builds}
+            kept = {b: np.empty(shape, np.float32) for b in builds}
             times = {b: [] for b in builds}
             cpu = {b: [] for b in builds}
             for _ in range(args.repeats):
                 for b, k in builds.items():
-                    out = (_line_aligned_empty(shape, np.dtype(np.float32)) if mode == "fresh"
-                           else kept[b])
+                    out = np.empty(shape, np.float32) if mode == "fresh" else kept[b]
                     c0, t0 = time.process_time(), time.perf_counter()
                     call(k, out)
                     times[b].append(time.perf_counter() - t0)

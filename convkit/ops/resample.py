@@ -286,7 +286,7 @@ def upsample(inputs, size, data_format=None, interpolation="nearest") -> np.ndar
         return _interpolate(x, factors, data_format, interpolation)
     spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
-    out = _line_aligned_empty(_out_shape(x, out_spatial, data_format), x.dtype)
+    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=x.dtype)
     if out.size == 0:
         return out
     sd, sh, sw = _pad3(factors, 1)
@@ -368,23 +368,11 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _line_aligned_empty(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    """An uninitialised C-contiguous array starting at a 64-byte boundary.
-
-    Large numpy buffers start 16 bytes past a page; the upsampling kernels write outputs
-    beyond the caches with non-temporal stores of whole lines, which need the line boundary.
-    """
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    raw = np.empty(nbytes + 64, dtype=np.uint8)
-    skip = -raw.ctypes.data % 64
-    return raw[skip:skip + nbytes].view(dtype).reshape(shape)
-
-
 def _interpolate(x: np.ndarray, factors: tuple, data_format: str, method: str) -> np.ndarray:
     compute = np.dtype(np.float32) if x.dtype.itemsize <= 4 else np.dtype(np.float64)
     spatial = shapes.spatial_shape(x, data_format)
     out_spatial = tuple(s * f for s, f in zip(spatial, factors, strict=True))
-    out = _line_aligned_empty(_out_shape(x, out_spatial, data_format), compute)
+    out = np.empty(_out_shape(x, out_spatial, data_format), dtype=compute)
     if out.size == 0:
         return out.astype(x.dtype, copy=False)
     src = _to_5d(x.astype(compute, copy=False), data_format)

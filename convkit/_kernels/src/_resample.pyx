@@ -179,37 +179,9 @@ cdef inline void _repeat_blocks64(const uint8_t *src, uint8_t *dst, Py_ssize_t n
                 memcpy(t + q * 64, s + q * 64, 64)
 
 
-cdef inline void _stream_repeats(const uint8_t *src, uint8_t *dst, Py_ssize_t n_pix,
-                                 Py_ssize_t rep, Py_ssize_t nbytes, Py_ssize_t size_d,
-                                 Py_ssize_t size_h, Py_ssize_t plane_out,
-                                 Py_ssize_t row_out) noexcept nogil:
-    """All ``size_d * size_h`` output rows of ``n_pix`` input pixels in one pass, each 64-byte
-    block of a pixel streamed to its ``rep * size_d * size_h`` places (pixels of a multiple of
-    64 bytes, ``dst`` at a 64-byte boundary, and rows ``plane_out``/``row_out`` bytes apart)."""
-    cdef Py_ssize_t p, q, a, c, r
-    cdef const uint8_t *s
-    cdef uint8_t *t
-    for p in range(n_pix):
-        for q in range(0, nbytes, 64):
-            s = src + p * nbytes + q
-            for a in range(size_d):
-                for c in range(size_h):
-                    t = dst + a * plane_out + c * row_out + p * rep * nbytes + q
-                    for r in range(rep):
-                        rk_stream_line(t + r * nbytes, s)
-
-
 def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1] dst,
                      Py_ssize_t size_d, Py_ssize_t size_h, Py_ssize_t size_w, int n_threads):
-    """Nearest-neighbour upsampling on raw bytes (see the module docstring).
-
-    Each task builds its piece of one output row (the first of the ``size_d * size_h`` rows
-    it stands for) in place, then copies it to the others: outputs of at least
-    ``STREAM_MIN_BYTES`` with streaming stores, so those rows' lines are not read before they
-    are written. When also every pixel is whole 64-byte lines (a line-aligned output, pixels
-    of a multiple of 64 bytes), all the rows are streamed straight from the input pixels in
-    one pass (:func:`_stream_repeats`). Same bytes on every path.
-    """
+    """Nearest-neighbour upsampling on raw bytes (see the module docstring)."""
     cdef Py_ssize_t n = src.shape[0], d_in = src.shape[1], h_in = src.shape[2]
     cdef Py_ssize_t w_in = src.shape[3], nbytes = src.shape[4]
     if (size_d < 1 or size_h < 1 or size_w < 1 or dst.shape[0] != n
@@ -225,8 +197,6 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
     cdef Py_ssize_t row_in = w_in * nbytes, row_out = w_in * size_w * nbytes
     cdef int threads = _team(n_rows, w_in, n_threads)
     cdef Py_ssize_t chunks = _row_chunks(n_rows, w_in, threads)
-    cdef bint stream = n_rows * size_d * size_h * row_out >= STREAM_MIN_BYTES
-    cdef bint by_lines = stream and nbytes % 64 == 0 and (<uintptr_t>out) % 64 == 0
     cdef Py_ssize_t task, w0, w1, a, c, seg_off, seg_len
     cdef RowTask t
     cdef uint8_t *first
@@ -237,25 +207,16 @@ def upsample_nearest(const uint8_t[:, :, :, :, ::1] src, uint8_t[:, :, :, :, ::1
             w1 = (t.chunk + 1) * w_in // chunks
             seg_off = w0 * size_w * nbytes
             seg_len = (w1 - w0) * size_w * nbytes
-            # output row (n, d*size_d, h*size_h), from pixel w0*size_w
+            # output row (b, d*size_d, h*size_h): build it, then replicate the segment
             first = (out + ((t.n * d_out + t.d * size_d) * h_out + t.h * size_h) * row_out
                      + seg_off)
-            if by_lines:
-                _stream_repeats(base + t.row * row_in + w0 * nbytes, first, w1 - w0, size_w,
-                                nbytes, size_d, size_h, h_out * row_out, row_out)
-            else:
-                _repeat_pixels(base + t.row * row_in + w0 * nbytes, first, w1 - w0, size_w,
-                               nbytes)
-                for a in range(size_d):
-                    for c in range(size_h):
-                        if a == 0 and c == 0:
-                            continue
-                        if stream:
-                            rk_stream_copy(first + (a * h_out + c) * row_out, first, seg_len)
-                        else:
-                            memcpy(first + (a * h_out + c) * row_out, first, seg_len)
-            if stream:
-                rk_stream_fence()  # this task's streamed bytes are visible before it ends
+            _repeat_pixels(base + t.row * row_in + w0 * nbytes, first, w1 - w0, size_w, nbytes)
+            for a in range(size_d):
+                for c in range(size_h):
+                    if a == 0 and c == 0:
+                        continue
+                    memcpy(out + ((t.n * d_out + t.d * size_d + a) * h_out + t.h * size_h + c)
+                           * row_out + seg_off, first, seg_len)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,5 +235,5 @@ def resample(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::1] dst,
                 q_hi)
     # rows are cut along W in whole groups of factor_w output pixels (see _resample_row)
     _resample_rows(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w,
-                   factor_w, src.shape[3], q_lo, q_hi, True, n_threads)
+                   factor_w, src.shape[3], q_lo, q_hi, n_threads)
 

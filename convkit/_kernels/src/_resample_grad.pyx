@@ -118,5 +118,5 @@ def resample_gather(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::
     _check_tables(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w)
     _check_taps(start_w, dst.shape[3], weight_w.shape[1], src.shape[3], "W")
     _resample_rows(src, dst, start_d, weight_d, start_h, weight_h, start_w, weight_w,
-                   1, dst.shape[3], 0, 0, False, n_threads)
+                   1, dst.shape[3], 0, 0, n_threads)
 

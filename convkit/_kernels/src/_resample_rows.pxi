@@ -41,32 +41,15 @@ cdef extern from *:
         memcpy(dst + i, src + i, (size_t)(n - i));
     }
     static inline void rk_stream_fence(void) { _mm_sfence(); }
-    /* 64 bytes to a 64-byte boundary with non-temporal stores (the source may be unaligned) */
-    static inline void rk_stream_line(unsigned char *dst, const unsigned char *src) {
-    #  if defined(__AVX512F__)
-        _mm512_stream_si512((__m512i *)dst, _mm512_loadu_si512((const void *)src));
-    #  elif defined(__AVX__)
-        _mm256_stream_si256((__m256i *)dst, _mm256_loadu_si256((const __m256i *)src));
-        _mm256_stream_si256((__m256i *)(dst + 32), _mm256_loadu_si256((const __m256i *)(src + 32)));
-    #  else
-        int i;
-        for (i = 0; i < 64; i += 16)
-            _mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(src + i)));
-    #  endif
-    }
     #else
     static inline void rk_stream_copy(unsigned char *dst, const unsigned char *src, Py_ssize_t n) {
         memcpy(dst, src, (size_t)n);
     }
     static inline void rk_stream_fence(void) {}
-    static inline void rk_stream_line(unsigned char *dst, const unsigned char *src) {
-        memcpy(dst, src, 64);
-    }
     #endif
     """
     void rk_stream_copy(uint8_t *dst, const uint8_t *src, Py_ssize_t n) noexcept nogil
     void rk_stream_fence() noexcept nogil
-    void rk_stream_line(uint8_t *dst, const uint8_t *src) noexcept nogil
 
 cdef enum:
     # outputs at least this large are written with streaming stores (see rk_stream_copy): far

@@ -7,8 +7,6 @@ import numpy as np
 
 from cython.parallel cimport parallel, prange, threadid
 
-from libc.stdint cimport uintptr_t
-
 from ._indexing cimport RowTask, row_task
 
 ctypedef fused floating:
@@ -18,49 +16,6 @@ ctypedef fused floating:
 cdef enum:
     # channel block of the interpolation's W pass: one zmm of float32, two of float64
     CB = 16
-
-cdef extern from *:
-    """
-    /* Store one channel block (16 floats or 16 doubles, at a 64-byte boundary) with
-       non-temporal stores: the output line is not read first. Callers fence (rk_stream_fence)
-       before the task ends. */
-    #include <string.h>
-    #if defined(__SSE2__)
-    #  include <emmintrin.h>
-    #  if defined(__AVX512F__) || defined(__AVX__)
-    #    include <immintrin.h>
-    #  endif
-    #endif
-    static inline void rk_stream_block_f(float *o, const float *v) {
-    #if defined(__AVX512F__)
-        _mm512_stream_ps(o, _mm512_loadu_ps(v));
-    #elif defined(__AVX__)
-        _mm256_stream_ps(o, _mm256_loadu_ps(v));
-        _mm256_stream_ps(o + 8, _mm256_loadu_ps(v + 8));
-    #elif defined(__SSE2__)
-        int i;
-        for (i = 0; i < 16; i += 4) _mm_stream_ps(o + i, _mm_loadu_ps(v + i));
-    #else
-        memcpy(o, v, 16 * sizeof(float));
-    #endif
-    }
-    static inline void rk_stream_block_d(double *o, const double *v) {
-    #if defined(__AVX512F__)
-        _mm512_stream_pd(o, _mm512_loadu_pd(v));
-        _mm512_stream_pd(o + 8, _mm512_loadu_pd(v + 8));
-    #elif defined(__AVX__)
-        int i;
-        for (i = 0; i < 16; i += 4) _mm256_stream_pd(o + i, _mm256_loadu_pd(v + i));
-    #elif defined(__SSE2__)
-        int i;
-        for (i = 0; i < 16; i += 2) _mm_stream_pd(o + i, _mm_loadu_pd(v + i));
-    #else
-        memcpy(o, v, 16 * sizeof(double));
-    #endif
-    }
-    """
-    void rk_stream_block_f(float *o, const float *v) noexcept nogil
-    void rk_stream_block_d(double *o, const double *v) noexcept nogil
 
 
 cdef inline void _vertical(floating *tmp, const floating *r0, floating w0,
@@ -84,9 +39,8 @@ cdef inline void _vertical(floating *tmp, const floating *r0, floating w0,
 
 
 cdef inline void _taps_block(const floating *s, const floating *wk, Py_ssize_t tw,
-                             Py_ssize_t stride, floating *o, bint stream) noexcept nogil:
-    """o[0:CB] = sum_e wk[e] * s[e * stride : e * stride + CB], accumulated in registers;
-    ``stream``: stored with non-temporal stores (``o`` at a 64-byte boundary)."""
+                             Py_ssize_t stride, floating *o) noexcept nogil:
+    """o[0:CB] = sum_e wk[e] * s[e * stride : e * stride + CB], accumulated in registers."""
     cdef floating acc[CB]
     cdef Py_ssize_t i, e
     cdef floating w = wk[0]
@@ -96,12 +50,6 @@ cdef inline void _taps_block(const floating *s, const floating *wk, Py_ssize_t t
         w = wk[e]
         for i in range(CB):
             acc[i] += w * s[e * stride + i]
-    if stream:
-        if floating is float:
-            rk_stream_block_f(o, acc)
-        else:
-            rk_stream_block_d(o, acc)
-        return
     for i in range(CB):
         o[i] = acc[i]
 
@@ -109,9 +57,8 @@ cdef inline void _taps_block(const floating *s, const floating *wk, Py_ssize_t t
 cdef inline void _taps_per_pixel(const floating *vrow, Py_ssize_t col0, floating *dst_row,
                                  Py_ssize_t chans, Py_ssize_t k0, Py_ssize_t k1,
                                  const Py_ssize_t *start_w, Py_ssize_t tw,
-                                 const floating *ww, bint stream) noexcept nogil:
-    """W taps for output pixels [k0, k1), one pixel at a time, channels in register blocks
-    (``stream``: whole blocks only, each at a 64-byte boundary, see :func:`_resample_rows`)."""
+                                 const floating *ww) noexcept nogil:
+    """W taps for output pixels [k0, k1), one pixel at a time, channels in register blocks."""
     cdef Py_ssize_t k, c, e
     cdef const floating *s
     cdef const floating *wk
@@ -123,7 +70,7 @@ cdef inline void _taps_per_pixel(const floating *vrow, Py_ssize_t col0, floating
         o = dst_row + k * chans
         c = 0
         while c + CB <= chans:
-            _taps_block(s + c, wk, tw, chans, o + c, stream)
+            _taps_block(s + c, wk, tw, chans, o + c)
             c += CB
         while c < chans:
             acc = wk[0] * s[c]
@@ -188,7 +135,7 @@ cdef void _resample_row(const floating *src_b, floating *dst_row, floating *tmp,
                         Py_ssize_t sh, Py_ssize_t th, const floating *wh,
                         Py_ssize_t k0, Py_ssize_t k1, const Py_ssize_t *start_w,
                         Py_ssize_t tw, const floating *ww, Py_ssize_t fw,
-                        Py_ssize_t q_lo, Py_ssize_t q_hi, bint stream) noexcept nogil:
+                        Py_ssize_t q_lo, Py_ssize_t q_hi) noexcept nogil:
     """Output pixels [k0, k1) of one output row; ``src_b`` is the batch item's first pixel.
 
     ``k0``/``k1`` are multiples of ``fw``, so whether a pixel takes the by-phase path depends
@@ -221,11 +168,11 @@ cdef void _resample_row(const floating *src_b, floating *dst_row, floating *tmp,
     qa = max(q_lo, k0 // fw)
     qb = min(q_hi, k1 // fw)
     if chans < CB and qb > qa:
-        _taps_per_pixel(vrow, col0, dst_row, chans, k0, fw * qa, start_w, tw, ww, False)
+        _taps_per_pixel(vrow, col0, dst_row, chans, k0, fw * qa, start_w, tw, ww)
         _taps_by_phase(vrow, col0, dst_row, tmp2, chans, qa, qb, fw, start_w, tw, ww)
-        _taps_per_pixel(vrow, col0, dst_row, chans, fw * qb, k1, start_w, tw, ww, False)
+        _taps_per_pixel(vrow, col0, dst_row, chans, fw * qb, k1, start_w, tw, ww)
     else:
-        _taps_per_pixel(vrow, col0, dst_row, chans, k0, k1, start_w, tw, ww, stream)
+        _taps_per_pixel(vrow, col0, dst_row, chans, k0, k1, start_w, tw, ww)
 
 
 
@@ -274,15 +221,9 @@ cdef _resample_rows(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::
                     const Py_ssize_t[::1] start_h, const floating[:, ::1] weight_h,
                     const Py_ssize_t[::1] start_w, const floating[:, ::1] weight_w,
                     Py_ssize_t factor_w, Py_ssize_t groups_w, Py_ssize_t q_lo,
-                    Py_ssize_t q_hi, bint may_stream, int n_threads):
+                    Py_ssize_t q_hi, int n_threads):
     """The parallel loop over output rows, each cut along W into whole groups of ``factor_w``
-    output pixels (``groups_w`` groups per row); tables already checked.
-
-    With ``may_stream``, an output of at least ``STREAM_MIN_BYTES`` whose channel blocks all
-    start at 64-byte boundaries (a line-aligned ``dst``, channels a multiple of ``CB``) is
-    written with non-temporal stores: no output line is read before it is written. Same sums,
-    same bits.
-    """
+    output pixels (``groups_w`` groups per row); tables already checked."""
     cdef Py_ssize_t n = src.shape[0], d_in = src.shape[1], h_in = src.shape[2]
     cdef Py_ssize_t w_in = src.shape[3], chans = src.shape[4]
     cdef Py_ssize_t d_out = dst.shape[1], h_out = dst.shape[2], w_out = dst.shape[3]
@@ -299,9 +240,6 @@ cdef _resample_rows(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::
     cdef const floating *base = &src[0, 0, 0, 0, 0]
     cdef floating *out = &dst[0, 0, 0, 0, 0]
     cdef floating *tmp0 = &scratch[0, 0]
-    cdef bint stream = (may_stream and chans % CB == 0 and (<uintptr_t>out) % 64 == 0
-                        and n_rows * w_out * chans * <Py_ssize_t>sizeof(floating)
-                        >= STREAM_MIN_BYTES)
     cdef const Py_ssize_t *p_sd = &start_d[0]
     cdef const Py_ssize_t *p_sh = &start_h[0]
     cdef const Py_ssize_t *p_sw = &start_w[0]
@@ -322,6 +260,4 @@ cdef _resample_rows(const floating[:, :, :, :, ::1] src, floating[:, :, :, :, ::
                           p_sh[t.h], th, p_wh + t.h * th,
                           factor_w * (t.chunk * groups_w // chunks),
                           factor_w * ((t.chunk + 1) * groups_w // chunks),
-                          p_sw, tw, p_ww, factor_w, q_lo, q_hi, stream)
-            if stream:
-                rk_stream_fence()  # this task's streamed bytes are visible before it ends
+                          p_sw, tw, p_ww, factor_w, q_lo, q_hi)
