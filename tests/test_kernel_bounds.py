@@ -363,6 +363,30 @@ def test_resample(dtype):
                 _close(upsample(view, 3, interpolation="bilinear"), want[3], dtype)
 
 
+def test_large_upsampling_outputs_stay_inside():
+    # outputs of 16 MiB and more: one input row cut along W into pieces for two threads
+    # (pieces at odd byte offsets, 6-byte pixels), repeated along H, and the same with 64-byte
+    # pixels (the block path); batch 1 with one channel, channels_first; and bilinear
+    rng = np.random.default_rng(9)
+    with convkit.num_threads(2):
+        x = rng.integers(0, 255, (1, 1, 1_400_001, 6), dtype=np.uint8)
+        y = upsample(x, (3, 2))
+        assert y.nbytes >= 1 << 24
+        np.testing.assert_array_equal(y, np.repeat(np.repeat(x, 3, axis=1), 2, axis=2))
+        f = rng.standard_normal((1, 1, 1024, 1025)).astype(np.float32)
+        z = upsample(f, (2, 2), data_format="channels_first")
+        assert z.nbytes >= 1 << 24
+        np.testing.assert_array_equal(z, np.repeat(np.repeat(f, 2, axis=2), 2, axis=3))
+        w = rng.standard_normal((1, 1, 70_001, 16)).astype(np.float32)
+        v = upsample(w, (3, 2))
+        assert v.nbytes >= 1 << 24
+        np.testing.assert_array_equal(v, np.repeat(np.repeat(w, 3, axis=1), 2, axis=2))
+        g = rng.standard_normal((1, 64, 1024, 16)).astype(np.float32)
+        b = upsample(g, 2, interpolation="bilinear")
+        assert b.nbytes >= 1 << 24
+        _close(b, reference_resample.upsample(g, (2, 2), interpolation="bilinear"), np.float32)
+
+
 def test_two_threads_stay_inside():
     # the parallel paths split rows and channel blocks differently: the same views, 2 threads
     rng = np.random.default_rng(5)

@@ -134,6 +134,40 @@ def test_outputs_beyond_the_caches_stream_exactly(threads):
     np.testing.assert_array_equal(z, np.pad(f, ((0, 0), (1, 0), (2, 1), (0, 0))), strict=True)
 
 
+def test_nearest_outputs_beyond_the_caches_are_exact_for_any_thread_count():
+    # outputs of 16 MiB and more (the size the suite's memory cases write): 5-byte pixels (rows
+    # at every alignment), 256-byte pixels (the block path), and a 3-D case repeating along D
+    # and H; the same bytes for 1, 2 and 3 threads
+    rng = np.random.default_rng(8)
+    cases = [(rng.integers(0, 255, (2, 300, 1400, 5), dtype=np.uint8), (2, 2)),
+             (rng.standard_normal((1, 128, 128, 64), dtype=np.float32), (2, 2)),
+             (rng.standard_normal((1, 8, 64, 64, 16), dtype=np.float32), (2, 2, 2))]
+    for x, factors in cases:
+        want = ref.upsample_nearest(x, factors)
+        assert want.nbytes >= 1 << 24
+        for threads in (1, 2, 3):
+            with convkit.num_threads(threads):
+                np.testing.assert_array_equal(ops.upsample(x, factors), want, strict=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_interpolated_outputs_beyond_the_caches_give_the_same_bits(dtype):
+    # outputs of 16 MiB and more: the same bits as the first image alone (rows are computed
+    # per image, whatever the size), for 1, 2 and 3 threads
+    x = np.random.default_rng(10).standard_normal((4 if dtype == np.float32 else 2, 64, 64, 64))
+    x = x.astype(dtype)
+    small = ops.upsample(x[:1], 2, interpolation="bilinear")
+    assert small.nbytes < 1 << 24
+    for threads in (1, 2, 3):
+        with convkit.num_threads(threads):
+            y = ops.upsample(x, 2, interpolation="bilinear")
+        assert y.nbytes >= 1 << 24
+        np.testing.assert_array_equal(y[:1], small, strict=True)
+        if threads == 1:
+            first = y
+        np.testing.assert_array_equal(y, first, strict=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # interpolation vs the oracle (float32 and float64, any rank)
 

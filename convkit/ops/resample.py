@@ -31,6 +31,7 @@ from .arguments import (  # noqa: F401  (INTERPOLATIONS: the modes, re-exported 
 )
 
 _resample = _kernels.load("_resample")
+_resample_grad = _kernels.load("_resample_grad")   # the adjoints
 
 __all__ = ["zero_pad", "crop", "upsample", "zero_pad_gradient", "crop_gradient",
            "upsample_gradient"]
@@ -556,12 +557,12 @@ def upsample_gradient(output_gradient, size, data_format=None,
     work = src.nbytes + out.nbytes
     if interpolation == "nearest":
         sd, sh, sw = _pad3(factors, 1)
-        _resample.upsample_nearest_sum(src, dst, sd, sh, sw, threads_for(work))
+        _resample_grad.upsample_nearest_sum(src, dst, sd, sh, sw, threads_for(work))
     else:
         d, h, w = (transposed_tap_table(n_in, f, interpolation, compute.type)
                    for n_in, f in zip(_pad3(in_spatial, 1), _pad3(factors, 1), strict=True))
-        _resample.resample_gather(src, dst, d.start, d.weights, h.start, h.weights, w.start,
-                                  w.weights, threads_for(work))
+        _resample_grad.resample_gather(src, dst, d.start, d.weights, h.start, h.weights,
+                                       w.start, w.weights, threads_for(work))
     return out.astype(g.dtype, copy=False)
 
 
