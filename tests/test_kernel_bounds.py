@@ -182,6 +182,33 @@ def test_conv_slim_tile(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_column_merge(dtype):
+    # few filters with blocks of output columns as output channels (ops/_conv_column_merge):
+    # 1-pixel images, one input channel, batch 1, windows wider than the input, a tail job
+    # of 1 column, a block wider than the row, strides 2; the merged taps of the last block
+    # reach past the row's end (they must read zeros, never the next row)
+    rng = np.random.default_rng(23)
+    for n, spatial, c, f, ks, block, kw in (
+            (1, (1, 1), 1, 1, (3, 3), 4, dict(padding="same")),
+            (1, (1, 2), 1, 1, (1, 5), 16, dict(padding="same")),
+            (2, (3, 9), 1, 2, (3, 3), 4, dict(padding="same")),       # tail of 1
+            (1, (2, 13), 3, 3, (2, 5), 5, dict(padding="same", strides=2)),
+            (1, (4, 7), 2, 1, (3, 7), 2, dict(padding="valid")),      # one output column
+            (2, (5, 33), 4, 4, (3, 3), 32, dict(padding="valid")),
+    ):
+        x = rng.standard_normal((n, *spatial, c)).astype(dtype)
+        k = rng.standard_normal((*ks, c, f)).astype(dtype)
+        b = rng.standard_normal(f).astype(dtype)
+        packed = PackedConvKernel(k, column_merge=block)
+        want = reference_conv.conv(x, k, bias=b, **kw)
+        for threads in (1, 2):
+            with convkit.num_threads(threads):
+                for view in ending_views(x):
+                    _close(ops.conv(view, packed, bias=b, algorithm="direct", **kw), want,
+                           dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_winograd_conv(dtype):
     # the Winograd kernel: 1x1 and 2x2 images under "same" (every tile mostly outside the
     # image), sizes not divisible by the 4x4 tile, one channel, a channel tail past a vector,

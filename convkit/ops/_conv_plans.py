@@ -22,6 +22,7 @@ import numpy as np
 from .. import config
 from .._threads import get_num_threads, threads_for
 from . import _arrays
+from ._conv_column_merge import column_block, merged_weights
 from ._direct import direct_conv_job, direct_output, job_records, job_table, packed_bias
 from ._geometry import _plain_ints
 
@@ -51,7 +52,8 @@ def plan_key(x, kernel, strides, padding, data_format, dilation_rate, bias, acti
         data_format = config.image_data_format()
     elif type(data_format) is not str:
         return None
-    return (x.shape, kernel.shape, kernel.dtype, kernel.tile, strides, padding, data_format,
+    return (x.shape, kernel.shape, kernel.dtype, kernel.tile, kernel.column_merge, strides,
+            padding, data_format,
             dilation_rate, activation, algorithm or config.conv_algorithm(), bias is None,
             get_num_threads())
 
@@ -79,30 +81,46 @@ class DirectPlan:
     """
 
     __slots__ = ("groups", "filters", "dtype", "data_format", "out_shape", "out_size",
-                 "records", "n_threads", "_zero_bias", "_bias_as_is")
+                 "records", "n_threads", "_zero_bias", "_bias_as_is", "block", "_s_w",
+                 "_plain_job")
 
     def __init__(self, x5_shape, packed_kernel, groups: int, geometry, relu: int, rank: int,
                  data_format: str):
-        p = packed_kernel.packed(groups)
         self.groups, self.filters = groups, packed_kernel.shape[-1]
         self.dtype, self.data_format = packed_kernel.dtype, data_format
         out, out_strides, out_channel_stride = direct_output(
             x5_shape[0], geometry.out_spatial, self.filters, rank, data_format, self.dtype)
         self.out_shape, self.out_size = out.shape, out.size
-        macs = out.size * math.prod(geometry.kernel_spatial) * p.cg
+        macs = out.size * math.prod(geometry.kernel_spatial) * (x5_shape[-1] // groups)
         self.n_threads = threads_for(macs)
-        job = direct_conv_job(
-            x5_shape[0], x5_shape[-1], p, in_spatial=geometry.in_spatial,
-            out_spatial=geometry.out_spatial, kernel_spatial=geometry.kernel_spatial,
-            strides=geometry.strides, dilation=geometry.dilation, pad=geometry.pad_before,
-            out_origin=0, out_strides=out_strides, out_channel_stride=out_channel_stride,
-            relu=relu, n_threads=self.n_threads)
-        self.records = job_table(job_records([job]))
-        self.records.flags.writeable = False  # shared by every call of the plan
-        self._zero_bias = packed_bias(None, self.filters, p, self.dtype)
+        # few filters: blocks of output columns as output channels (_conv_column_merge)
+        self.block = column_block(packed_kernel, groups, geometry, data_format)
+        self._s_w = geometry.strides[2]
+
+        def plain_job(p):
+            return direct_conv_job(
+                x5_shape[0], x5_shape[-1], p, in_spatial=geometry.in_spatial,
+                out_spatial=geometry.out_spatial, kernel_spatial=geometry.kernel_spatial,
+                strides=geometry.strides, dilation=geometry.dilation, pad=geometry.pad_before,
+                out_origin=0, out_strides=out_strides, out_channel_stride=out_channel_stride,
+                relu=relu, n_threads=self.n_threads)
+
+        # the plain job, for plain plans and for a merged result holding an inf or NaN
+        self._plain_job = plain_job
+        if self.block:
+            merge = merged_weights(packed_kernel, self.block, self._s_w)
+            jobs = merge.jobs(x5_shape[0], x5_shape[-1], geometry, out_strides, relu,
+                              self.n_threads)
+            self._zero_bias = merge.bias(None, self.dtype)
+            self._bias_as_is = False
+        else:
+            p = packed_kernel.packed(groups)
+            jobs = [plain_job(p)]
+            self._zero_bias = packed_bias(None, self.filters, p, self.dtype)
+            # the packed bias is the bias itself when no block has padding lanes
+            self._bias_as_is = self._zero_bias.size == self.filters
+        self.records = _frozen_table(jobs)
         self._zero_bias.flags.writeable = False
-        # the packed bias is the bias itself when no block has padding lanes
-        self._bias_as_is = self._zero_bias.size == self.filters
 
     def accepts_bias(self, bias) -> bool:
         """Whether a remembered call may pass ``bias`` (already known to be a contiguous
@@ -114,17 +132,23 @@ class DirectPlan:
         with ``packed_kernel``'s weights and ``bias`` (``None`` or ``(filters,)``), as a new
         array in the user's layout."""
         out = np.empty(self.out_shape, dtype=self.dtype)
-        if self.out_size:
-            p = packed_kernel.packed(self.groups)
-            if bias is None:
-                b = self._zero_bias
-            elif self._bias_as_is:
-                b = bias
-            else:
-                b = packed_bias(bias, self.filters, p, self.dtype)
-            fn = p.module.conv_d if self.dtype == np.float64 else p.module.conv_f
-            fn(x5.reshape(-1), p.weights, b, out.reshape(-1), self.records, p.tile,
-               self.n_threads)
+        if not self.out_size:
+            return out
+        if self.block:
+            merge = merged_weights(packed_kernel, self.block, self._s_w)
+            b = self._zero_bias if bias is None else merge.bias(bias, self.dtype)
+            _run(merge.merged, x5, merge.weights, b, out, self.records, self.n_threads)
+            if merge.all_finite(out):
+                return out
+        p = packed_kernel.packed(self.groups)
+        if bias is None and not self.block:
+            b = self._zero_bias
+        elif self._bias_as_is:
+            b = bias
+        else:
+            b = packed_bias(bias, self.filters, p, self.dtype)
+        records = _frozen_table([self._plain_job(p)]) if self.block else self.records
+        _run(p, x5, p.weights, b, out, records, self.n_threads)
         return out
 
     def run_user(self, x, packed_kernel, bias) -> np.ndarray:
@@ -132,3 +156,16 @@ class DirectPlan:
         if self.data_format == "channels_first":
             x = _arrays.to_kernel_layout(x, "channels_first")
         return self.run(x, packed_kernel, bias)
+
+
+def _frozen_table(jobs: list) -> np.ndarray:
+    """The kernel's job table of ``jobs``, read-only (shared by every call of a plan)."""
+    table = job_table(job_records(jobs))
+    table.flags.writeable = False
+    return table
+
+
+def _run(p, x5, weights, bias, out, records, n_threads) -> None:
+    """One kernel call: ``records``' jobs on weights and bias packed for ``p``'s tile."""
+    fn = p.module.conv_d if out.dtype == np.float64 else p.module.conv_f
+    fn(x5.reshape(-1), weights, bias, out.reshape(-1), records, p.tile, n_threads)

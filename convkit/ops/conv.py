@@ -44,11 +44,15 @@ class PackedConvKernel(CastKernel):
 
     layout = "kernel_size + (in_channels // groups, filters)"
 
-    def __init__(self, kernel, dtype=None, *, tile=None):
+    def __init__(self, kernel, dtype=None, *, tile=None, column_merge=True):
         super().__init__(kernel, dtype)
         # the direct kernel's register tile; None: chosen by shape (``_direct._choose_tile``).
         # Tests and A/B runs force one to compare tiles on the same convolution.
         self.tile = tile
+        # whether few-filter convolutions may merge output columns into output channels
+        # (``ops/_conv_column_merge.py``): True by the cost rule, False never, an int forces
+        # that many columns per block (tests and A/B runs compare them)
+        self.column_merge = column_merge
 
     def packed(self, groups: int, module=None) -> PackedWeights:
         """The blocked weights for ``groups`` (packed on first use, then cached)."""
