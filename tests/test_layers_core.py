@@ -322,6 +322,34 @@ def test_dropout_rate_one_config_and_errors():
         layers.Dropout(0.5)(x, training="yes")
 
 
+def test_unseeded_dropout_is_repeatable_after_set_random_seed():
+    # Without a seed the masks come from convkit's global generator (as Keras's come from its
+    # global seed), so set_random_seed makes a whole fit with dropout repeatable.
+    from convkit import utils
+
+    x = np.random.default_rng(2).standard_normal((64, 6, 6, 1)).astype(np.float32)
+    y = np.arange(64) % 3
+
+    def train():
+        utils.set_random_seed(4)
+        model = models.Sequential([layers.Conv2D(4, 3, activation="relu"), layers.Flatten(),
+                                   layers.Dropout(0.5), layers.Dense(3, activation="softmax")])
+        model.build((None, 6, 6, 1))
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        return history.history["loss"], model.get_weights()
+
+    (loss_a, weights_a), (loss_b, weights_b) = train(), train()
+    assert loss_a == loss_b
+    for a, b in zip(weights_a, weights_b):
+        np.testing.assert_array_equal(a, b)
+    utils.set_random_seed(4)
+    first = layers.Dropout(0.5)(x, training=True)
+    utils.set_random_seed(4)
+    np.testing.assert_array_equal(layers.Dropout(0.5)(x, training=True), first)
+    assert not np.array_equal(layers.Dropout(0.5)(x, training=True), first)
+
+
 def test_dropout_float64_and_sequential_passes_training():
     x = np.ones((4, 100))
     model = models.Sequential([layers.Dropout(0.5, seed=1, dtype="float64")])

@@ -2,14 +2,18 @@
 
 In training each input is kept with probability ``1 - rate`` and scaled by ``1 / (1 - rate)``
 (dropped ones become 0); otherwise the layer is the identity. The random draws come from
-convkit's own generator (NumPy's PCG64, seeded by ``seed``), so the masks differ from Keras's
-by design: same rate, same statistics, other coin flips. A training step keeps its mask in
+convkit's own generator (NumPy's PCG64), so the masks differ from Keras's by design: same rate,
+same statistics, other coin flips. It is seeded by ``seed``, or without one by a seed drawn from
+convkit's global generator, so ``convkit.utils.set_random_seed`` makes a training run
+repeatable as ``keras.utils.set_random_seed`` does in Keras. A training step keeps its mask in
 the backward context, so the gradient goes through exactly the mask the forward used.
 """
 
 import numbers
 
 import numpy as np
+
+from convkit.utils import _next_seed
 
 from . import backprop
 from .base import Layer
@@ -70,6 +74,8 @@ class Dropout(Layer):
         input's size): ``(batch, 1, features)`` drops the same features at every step.
     seed : int, optional
         Seeds convkit's generator (masks are repeatable for a seed, not equal to Keras's).
+        Without one the layer draws its seed from convkit's global generator when it is
+        created, so :func:`convkit.utils.set_random_seed` before building makes it repeatable.
 
     Raises
     ------
@@ -97,7 +103,9 @@ class Dropout(Layer):
         self.rate = _check_rate(rate)
         self.noise_shape = _check_noise_shape(noise_shape)
         self.seed = _check_seed(seed)
-        self._rng = np.random.default_rng(self.seed)
+        # Without a seed, draw one from the global generator rather than the OS's entropy:
+        # otherwise set_random_seed would leave a whole training run unrepeatable.
+        self._rng = np.random.default_rng(_next_seed() if self.seed is None else self.seed)
 
     def compute_output_shape(self, input_shape) -> tuple:
         return tuple(input_shape)
