@@ -146,7 +146,8 @@ def test_slim_tile_matches_keras():
 def test_auto_leaves_mostly_padded_winograd_blocks_to_the_direct_kernel(dtype):
     # a 3x3 stride-1 conv Winograd is eligible for: "auto" runs the direct kernel (slim tile)
     # when the filters per group would leave half or more of the lanes of Winograd's channel
-    # block (the tile its GEMMs choose for them) empty, and Winograd otherwise
+    # block (the tile its GEMMs choose for them) empty, or are too few for Winograd at all
+    # (prefers_winograd), and Winograd otherwise; the lane counts differ per ISA copy
     from convkit.ops import _winograd
     from convkit.ops._direct import choose_one_group_tile
 
@@ -160,7 +161,8 @@ def test_auto_leaves_mostly_padded_winograd_blocks_to_the_direct_kernel(dtype):
         direct = ops.conv(x, k, padding="same", algorithm="direct")
         winograd = ops.conv(x, k, padding="same", algorithm="winograd")
         assert not np.array_equal(direct, winograd)  # the two are told apart
-        use_direct = 2 * fg <= -(-fg // kb) * kb
+        use_direct = (not _winograd.prefers_winograd((16, 16), 16, fg)
+                      or 2 * fg <= -(-fg // kb) * kb)
         chosen.add(use_direct)
         assert np.array_equal(auto, direct if use_direct else winograd), (fg, kb)
     assert chosen == {True, False}  # both answers occur on these counts
