@@ -2,8 +2,8 @@
 
 Run ``python -m convkit.widgets.app`` (``--lab`` for JupyterLab instead, ``--port N``,
 ``--notebook PATH``, ``--cull-after SECONDS``). It prints the URL and keeps running until
-Ctrl-C. Voila shows only the widgets and the lesson text, no code, which is what a projector
-needs.
+Ctrl-C, SIGTERM or SIGHUP, and the server stops with it. Voila shows only the widgets and the
+lesson text, no code, which is what a projector needs.
 
 Every page Voila serves starts its own kernel. The page's own shutdown request on closing
 (Voila's ``beforeunload`` POST) is refused by the server's XSRF check, so without culling a
@@ -22,9 +22,11 @@ Examples
 import argparse
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from importlib import resources
@@ -158,6 +160,21 @@ def wait_until_answers(url: str, timeout: float = 90.0, proc=None) -> bool:
     return False
 
 
+def _stop_on_signal(signum, frame):
+    # Python's default SIGTERM/SIGHUP handling ends the process without running `finally`,
+    # which left the Voila child serving (and its kernels running) after a service manager,
+    # a closed terminal or a test stopped the launcher.
+    raise SystemExit(128 + signum)
+
+
+def _stop_server_on_termination() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop_on_signal)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convkit.widgets.app",
                                      description="Serve the classroom notebook on 127.0.0.1.")
@@ -180,6 +197,7 @@ def main(argv=None) -> int:
         notebook, port, cull_idle_timeout=args.cull_after, cull_interval=interval)
     url = (f"http://127.0.0.1:{port}/lab/tree/{notebook.name}" if args.lab
            else f"http://127.0.0.1:{port}/")
+    _stop_server_on_termination()
     proc = subprocess.Popen(cmd, env=voila_env())
     try:
         if wait_until_answers(f"http://127.0.0.1:{port}/", proc=proc):

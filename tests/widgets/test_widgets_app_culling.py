@@ -42,3 +42,45 @@ def test_cli_refuses_a_negative_cull_time(capsys, tmp_path):
     with pytest.raises(SystemExit):
         app.main(["--notebook", str(notebook), "--cull-after", "-5"])
     assert "--cull-after must be >= 0" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_stopping_the_launcher_stops_the_server(signame):
+    # A service manager, a closed terminal or a test stops the launcher with SIGTERM/SIGHUP,
+    # not Ctrl-C; the Voila child (and its kernels) must not outlive it.
+    import re
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    port = app.free_port()
+    notebook = Path(__file__).resolve().parents[2] / "notebooks" / app.NOTEBOOK
+    launcher = subprocess.Popen([sys.executable, "-m", "convkit.widgets.app", "--port",
+                                 str(port), "--notebook", str(notebook)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines, end = [], time.monotonic() + 180
+        while time.monotonic() < end and not re.search(r"running at http", "".join(lines)):
+            line = launcher.stdout.readline()
+            if not line and launcher.poll() is not None:
+                break
+            lines.append(line)
+        assert re.search(r"running at http", "".join(lines)), "".join(lines[-40:])
+        launcher.send_signal(getattr(signal, signame))
+        assert launcher.wait(timeout=60) == 128 + getattr(signal, signame)
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    time.sleep(0.5)  # still answering: give the server its shutdown time
+            except OSError:
+                break
+        else:
+            pytest.fail(f"the server on port {port} still answers after the launcher stopped")
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
