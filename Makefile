@@ -70,10 +70,10 @@ bench: $(STAMP)
 ## make bench-sweep: the shape sweep (benchmarks/sweep.py: 74 layers of ResNet, ResNeXt,
 ## MobileNetV2, EfficientNet, VGG, U-Net, DCGAN, WaveNet-style and C3D / 3-D U-Net at batch 1
 ## and a training batch, both data formats, a float64 subset) against PyTorch CPU, same
-## protocol, 3 rounds (about 10-15 min on 2 cores); its table: benchmarks/report.py
+## protocol, 5 rounds of 9 calls (about 13 min on 2 cores); its table: benchmarks/report.py
 bench-sweep: $(STAMP)
 	$(PY) -m pip install --quiet "torch==2.13.0" || echo "torch unavailable: benchmarking without it"
-	$(PY) benchmarks/run.py --group sweep --rounds 3 --no-keras --no-numpy \
+	$(PY) benchmarks/run.py --group sweep --rounds 5 --calls 9 --no-keras --no-numpy \
 		--json benchmarks/results/sweep.json $(BENCH_ARGS)
 
 ## make docs: the documentation site (Sphinx, furo theme) into build/docs/html, warnings as
