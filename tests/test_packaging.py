@@ -8,15 +8,15 @@ is about what the wheel ships, not how fast its kernels are.
 """
 
 import os
-import re
 import subprocess
 import sys
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.support.app_process import serve_until_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,22 +37,6 @@ def _tracked_copy(dest: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
     return dest
-
-
-def _serve_until_url(cmd, cwd, env, timeout=180):
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    lines, end = [], time.monotonic() + timeout
-    while time.monotonic() < end:
-        line = proc.stdout.readline()
-        if not line and proc.poll() is not None:
-            break
-        lines.append(line)
-        found = re.search(r"running at (http://\S+)", line)
-        if found:
-            return proc, found.group(1), lines
-    proc.kill()
-    pytest.fail("the app printed no URL:\n" + "".join(lines[-60:]))
 
 
 @pytest.mark.slow
@@ -80,7 +64,7 @@ def test_wheel_in_a_fresh_venv_serves_the_classroom_from_any_folder(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["HOME"] = str(tmp_path / "home")  # no Jupyter settings of this machine's user
-    proc, url, lines = _serve_until_url([str(python), "-m", "convkit.widgets.app"],
+    proc, url, lines = serve_until_url([str(python), "-m", "convkit.widgets.app"],
                                         elsewhere, env)
     try:
         with urllib.request.urlopen(url, timeout=120) as page:

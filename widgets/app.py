@@ -167,12 +167,13 @@ def _stop_on_signal(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _stop_server_on_termination() -> None:
+def _stop_server_on_termination() -> dict:
+    """Make SIGTERM and SIGHUP exit through ``finally``; returns the handlers they replace
+    (empty off the main thread, where handlers cannot be set)."""
     if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _stop_on_signal)
+        return {}
+    signals = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    return {sig: signal.signal(sig, _stop_on_signal) for sig in signals}
 
 
 def main(argv=None) -> int:
@@ -197,7 +198,7 @@ def main(argv=None) -> int:
         notebook, port, cull_idle_timeout=args.cull_after, cull_interval=interval)
     url = (f"http://127.0.0.1:{port}/lab/tree/{notebook.name}" if args.lab
            else f"http://127.0.0.1:{port}/")
-    _stop_server_on_termination()
+    previous_handlers = _stop_server_on_termination()
     proc = subprocess.Popen(cmd, env=voila_env())
     try:
         if wait_until_answers(f"http://127.0.0.1:{port}/", proc=proc):
@@ -214,6 +215,8 @@ def main(argv=None) -> int:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        for sig, handler in previous_handlers.items():  # main() called from other code
+            signal.signal(sig, handler)
 
 
 if __name__ == "__main__":

@@ -49,38 +49,48 @@ def test_cli_refuses_a_negative_cull_time(capsys, tmp_path):
 def test_stopping_the_launcher_stops_the_server(signame):
     # A service manager, a closed terminal or a test stops the launcher with SIGTERM/SIGHUP,
     # not Ctrl-C; the Voila child (and its kernels) must not outlive it.
-    import re
     import signal
-    import subprocess
     import sys
     import time
     import urllib.request
     from pathlib import Path
 
-    port = app.free_port()
+    from tests.support.app_process import serve_until_url
+
     notebook = Path(__file__).resolve().parents[2] / "notebooks" / app.NOTEBOOK
-    launcher = subprocess.Popen([sys.executable, "-m", "convkit.widgets.app", "--port",
-                                 str(port), "--notebook", str(notebook)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    launcher, url, _ = serve_until_url([sys.executable, "-m", "convkit.widgets.app",
+                                        "--notebook", str(notebook)])
     try:
-        lines, end = [], time.monotonic() + 180
-        while time.monotonic() < end and not re.search(r"running at http", "".join(lines)):
-            line = launcher.stdout.readline()
-            if not line and launcher.poll() is not None:
-                break
-            lines.append(line)
-        assert re.search(r"running at http", "".join(lines)), "".join(lines[-40:])
         launcher.send_signal(getattr(signal, signame))
         assert launcher.wait(timeout=60) == 128 + getattr(signal, signame)
         end = time.monotonic() + 30
         while time.monotonic() < end:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                with urllib.request.urlopen(url, timeout=2):
                     time.sleep(0.5)  # still answering: give the server its shutdown time
             except OSError:
                 break
         else:
-            pytest.fail(f"the server on port {port} still answers after the launcher stopped")
+            pytest.fail(f"the server at {url} still answers after the launcher stopped")
     finally:
         if launcher.poll() is None:
             launcher.kill()
+
+
+def test_main_called_from_other_code_restores_the_signal_handlers(monkeypatch, tmp_path):
+    import signal
+
+    class FinishedServer:  # stands in for the Voila process: it has already exited
+        def poll(self):
+            return 0
+
+        def wait(self, timeout=None):
+            return 0
+
+    notebook = tmp_path / "lesson.ipynb"
+    notebook.write_text("{}")
+    monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: FinishedServer())
+    monkeypatch.setattr(app, "wait_until_answers", lambda *a, **k: True)
+    before = signal.getsignal(signal.SIGTERM)
+    assert app.main(["--notebook", str(notebook), "--port", "8999"]) == 0
+    assert signal.getsignal(signal.SIGTERM) is before
