@@ -25,37 +25,30 @@ from typing import Any
 import numpy as np
 
 from convkit.activations.along_axis import glu, log_softmax, softmax, sparsemax
-from convkit.activations.elementwise import (
-    celu,
-    elu,
-    exponential,
-    gelu,
-    hard_shrink,
+from convkit.activations.gradients import gradient, has_gradient
+from convkit.activations.linear_exponential import exponential, linear
+from convkit.activations.rectifiers import celu, elu, leaky_relu, relu, relu6, selu
+from convkit.activations.shrinkage import hard_shrink, soft_shrink, tanh_shrink, threshold
+from convkit.activations.sigmoids import (
     hard_sigmoid,
+    hard_tanh,
+    log_sigmoid,
+    sigmoid,
+    softsign,
+    sparse_sigmoid,
+    tanh,
+)
+from convkit.activations.smooth_rectifiers import (
+    gelu,
     hard_silu,
     hard_swish,
-    hard_tanh,
-    leaky_relu,
-    linear,
-    log_sigmoid,
     mish,
-    relu,
-    relu6,
-    selu,
-    sigmoid,
     silu,
-    soft_shrink,
     softplus,
-    softsign,
     sparse_plus,
-    sparse_sigmoid,
     squareplus,
     swish,
-    tanh,
-    tanh_shrink,
-    threshold,
 )
-from convkit.activations.gradients import gradient, has_gradient
 
 __all__ = [
     "celu", "deserialize", "elu", "exponential", "gelu", "get", "glu", "gradient",

@@ -3,8 +3,11 @@ loss with respect to the activation's input ``x``, given ``dy``, the gradient wi
 its output (a vector-Jacobian product: element-wise activations multiply ``dy`` by their
 derivative; ``softmax``, ``log_softmax``, ``sparsemax`` and ``glu`` combine along their axis).
 
-The derivatives are those of the formulas in :mod:`~convkit.activations.elementwise` and
-:mod:`~convkit.activations.along_axis`, which follow Keras 3 on JAX; at the kinks of the
+The derivatives are those of the formulas in the family modules of the element-wise
+activations (:mod:`~convkit.activations.rectifiers`,
+:mod:`~convkit.activations.smooth_rectifiers`, :mod:`~convkit.activations.sigmoids`,
+:mod:`~convkit.activations.shrinkage`, :mod:`~convkit.activations.linear_exponential`) and
+of :mod:`~convkit.activations.along_axis`, which follow Keras 3 on JAX; at the kinks of the
 piecewise functions they take the side ``jax.grad`` takes for Keras's formulas (``relu``: 0
 at 0; ``leaky_relu``: 1 at 0; ``relu6``/``hard_sigmoid``/``hard_tanh``/``sparse_sigmoid``:
 the inner slope only strictly inside, as ``jax.nn``'s custom derivatives and ``clip``).
@@ -20,9 +23,13 @@ from numpy.typing import ArrayLike
 
 from convkit._special import erfc
 from convkit.activations import along_axis as _axis
-from convkit.activations import elementwise as _ew
+from convkit.activations import linear_exponential as _linexp
+from convkit.activations import rectifiers as _rect
+from convkit.activations import shrinkage as _shrink
+from convkit.activations import sigmoids as _sig
+from convkit.activations import smooth_rectifiers as _smooth
 from convkit.activations._common import _sigmoid, _softplus
-from convkit.activations.elementwise import _SELU_ALPHA, _SELU_SCALE
+from convkit.activations.rectifiers import _SELU_ALPHA, _SELU_SCALE
 
 __all__ = ["gradient", "has_gradient"]
 
@@ -119,33 +126,33 @@ def _glu(x, dy, axis=-1):
 
 
 _GRADIENTS: dict[Callable, Callable] = {
-    _ew.relu: _relu,
-    _ew.leaky_relu: _leaky_relu,
-    _ew.relu6: lambda x, dy: dy * _inside(x, 0, 6, 1),
-    _ew.elu: _elu,
-    _ew.selu: lambda x, dy: _SELU_SCALE * _elu(x, dy, _SELU_ALPHA),
-    _ew.celu: _celu,
-    _ew.softplus: lambda x, dy: dy * _sigmoid(x),
-    _ew.softsign: lambda x, dy: dy / np.square(np.abs(x) + 1),
-    _ew.soft_shrink: lambda x, dy, threshold=0.5: dy * (np.abs(x) > threshold),
-    _ew.sparse_plus: lambda x, dy: dy * np.where(
+    _rect.relu: _relu,
+    _rect.leaky_relu: _leaky_relu,
+    _rect.relu6: lambda x, dy: dy * _inside(x, 0, 6, 1),
+    _rect.elu: _elu,
+    _rect.selu: lambda x, dy: _SELU_SCALE * _elu(x, dy, _SELU_ALPHA),
+    _rect.celu: _celu,
+    _smooth.softplus: lambda x, dy: dy * _sigmoid(x),
+    _sig.softsign: lambda x, dy: dy / np.square(np.abs(x) + 1),
+    _shrink.soft_shrink: lambda x, dy, threshold=0.5: dy * (np.abs(x) > threshold),
+    _smooth.sparse_plus: lambda x, dy: dy * np.where(
         x <= -1, 0, np.where(x >= 1, 1, (np.clip(x, -1, 1) + 1) / 2)).astype(x.dtype),
-    _ew.sigmoid: _sigmoid_grad,
-    _ew.silu: _silu,
-    _ew.squareplus: _squareplus,
-    _ew.gelu: _gelu,
-    _ew.tanh: _tanh,
-    _ew.tanh_shrink: lambda x, dy: dy * np.square(np.tanh(x)),
-    _ew.hard_tanh: lambda x, dy: dy * ((x >= -1) & (x <= 1)),
-    _ew.hard_shrink: lambda x, dy, threshold=0.5: dy * (np.abs(x) > threshold),
-    _ew.threshold: lambda x, dy, threshold, default_value: dy * (x > threshold),
-    _ew.exponential: lambda x, dy: dy * np.exp(x),
-    _ew.hard_sigmoid: lambda x, dy: dy * _inside(x, -3, 3, 1 / 6),
-    _ew.hard_silu: _hard_silu,
-    _ew.log_sigmoid: lambda x, dy: dy * _sigmoid(-x),
-    _ew.sparse_sigmoid: lambda x, dy: dy * _inside(x, -1, 1, 0.5),
-    _ew.linear: lambda x, dy: dy,
-    _ew.mish: _mish,
+    _sig.sigmoid: _sigmoid_grad,
+    _smooth.silu: _silu,
+    _smooth.squareplus: _squareplus,
+    _smooth.gelu: _gelu,
+    _sig.tanh: _tanh,
+    _shrink.tanh_shrink: lambda x, dy: dy * np.square(np.tanh(x)),
+    _sig.hard_tanh: lambda x, dy: dy * ((x >= -1) & (x <= 1)),
+    _shrink.hard_shrink: lambda x, dy, threshold=0.5: dy * (np.abs(x) > threshold),
+    _shrink.threshold: lambda x, dy, threshold, default_value: dy * (x > threshold),
+    _linexp.exponential: lambda x, dy: dy * np.exp(x),
+    _sig.hard_sigmoid: lambda x, dy: dy * _inside(x, -3, 3, 1 / 6),
+    _smooth.hard_silu: _hard_silu,
+    _sig.log_sigmoid: lambda x, dy: dy * _sigmoid(-x),
+    _sig.sparse_sigmoid: lambda x, dy: dy * _inside(x, -1, 1, 0.5),
+    _linexp.linear: lambda x, dy: dy,
+    _smooth.mish: _mish,
     _axis.softmax: _softmax,
     _axis.log_softmax: _log_softmax,
     _axis.sparsemax: _sparsemax,
