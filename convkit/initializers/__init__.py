@@ -26,17 +26,15 @@ from numpy.typing import DTypeLike
 from convkit._serialization import deserialize_object, get_object, serialize_object
 from convkit.initializers.base import Initializer, _dtype, _shape
 from convkit.initializers.constant_initializers import Constant, Identity, Ones, Zeros
-from convkit.initializers.random_initializers import (
+from convkit.initializers.orthogonal import Orthogonal
+from convkit.initializers.random_distributions import RandomNormal, RandomUniform, TruncatedNormal
+from convkit.initializers.variance_scaling import (
     GlorotNormal,
     GlorotUniform,
     HeNormal,
     HeUniform,
     LecunNormal,
     LecunUniform,
-    Orthogonal,
-    RandomNormal,
-    RandomUniform,
-    TruncatedNormal,
     VarianceScaling,
     compute_fans,
 )
