@@ -81,6 +81,27 @@ def test_few_channel_gradients_match_oracle_wide(case, dtype):
     _check_against_oracle(case, dtype)
 
 
+@settings(max_examples=60, deadline=None)
+@given(case=few_channel_cases(), dtype=st.sampled_from([np.float32, np.float64]),
+       width=st.integers(1, 21))
+def test_gathered_input_gradient_is_exact_on_small_integers(case, dtype, width):
+    # Small integers make every sum exact in any order, so the gathered dx must equal the
+    # oracle bit for bit: a wrong tap, output shift or pixel-tile boundary (tiles of 4
+    # columns a stride apart, then single columns) cannot hide inside a tolerance.
+    spatial = (*case["spatial"][:-1], width)
+    kw = case["kw"]
+    if kw["padding"] == "valid":
+        assume(width >= (case["ks"][-1] - 1) * kw["dilation_rate"][-1] + 1)
+    rng = np.random.default_rng(width)
+    x = np.zeros((case["batch"], *spatial, min(case["c"], 8)), dtype)
+    k = rng.integers(-3, 4, (*case["ks"], x.shape[-1], case["f"])).astype(dtype)
+    dy = rng.integers(-3, 4, ref.conv(x, k, **kw).shape).astype(dtype)
+    want = ref_grad.conv_gradients(x.astype(np.float64), k.astype(np.float64),
+                                   dy.astype(np.float64), **kw)[0]
+    got = ops.conv_input_gradient(dy, k, x.shape, **kw)
+    assert got.dtype == dtype and np.array_equal(got, want.astype(dtype))
+
+
 @pytest.mark.parametrize("case", [
     # the stem: 3 channels, 7x7 stride 2 (gather dx, folded dK over several chunks)
     dict(x=(1, 60, 58, 3), ks=(7, 7), f=64, kw=dict(strides=2, padding="same")),
