@@ -7,6 +7,11 @@ the channel axis; later calls may change batch and spatial sizes, not the channe
 
 A layer may own sub-layers (a model is a layer whose sub-layers are its layers): the weight
 API, ``losses`` and ``trainable`` reach them through one hook, :meth:`Layer._sublayers`.
+
+``Layer`` itself holds construction, the sub-layer hook, building, calling and the backward
+pass; it inherits the weight API from :class:`~convkit.layers.layer_weights.LayerWeightsMixin`
+and config and pickling from :class:`~convkit.layers.layer_config.LayerConfigMixin`, each in
+a module of its own.
 """
 
 import inspect
@@ -15,16 +20,13 @@ import numpy as np
 
 from .. import regularizers
 from ..ops import _arrays, shapes
-from . import backprop, pickling
-from .naming import name_scope, scope_path, to_snake_case, unique_name
-from .variable import Variable
+from . import backprop
+from .layer_config import LayerConfigMixin
+from .layer_weights import LayerWeightsMixin
+from .naming import name_scope, to_snake_case, unique_name
 
 _BASE_KWARGS = ("name", "dtype", "trainable", "autocast", "input_shape", "batch_input_shape",
                 "input_dim")
-def dtype_policy_config(dtype_name: str) -> dict:
-    """Keras's serialised dtype policy, as ``get_config()['dtype']`` shows it."""
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype_name},
-            "registered_name": None}
 
 
 def _resolve_dtype(dtype) -> np.dtype:
@@ -51,23 +53,12 @@ def _shape_tuple(shape, name: str) -> tuple:
     return tuple(None if d is None else int(d) for d in items)
 
 
-def _unique(variables) -> list:
-    """``variables`` without repeats (a layer shared by two models holds its weights once)."""
-    seen: set = set()
-    kept = []
-    for v in variables:
-        if id(v) not in seen:
-            seen.add(id(v))
-            kept.append(v)
-    return kept
-
-
 def _check_training(training) -> None:
     if training is not None and not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"`training` must be True, False or None. Received: training={training!r}")
 
 
-class Layer:
+class Layer(LayerWeightsMixin, LayerConfigMixin):
     """Base class: weights, lazy build, input checks, config, losses and constraints.
 
     Parameters
@@ -201,151 +192,6 @@ class Layer:
 
         visit(self)
         return order
-
-    # ----------------------------------------------------------------- weights
-    @property
-    def weights(self) -> list:
-        """Every weight: this layer's own (trainable ones first, each group in creation
-        order, as Keras lists them), then each sub-layer's. The order of :meth:`get_weights`."""
-        return _unique(w for layer in self._flatten_layers()
-                       for group in (True, False)
-                       for w in layer._weights if bool(w.trainable) is group)
-
-    @property
-    def trainable_weights(self) -> list:
-        """The weights an optimizer updates: none when the layer is frozen."""
-        if not self._trainable:
-            return []
-        own = [w for w in self._weights if w.trainable]
-        return _unique(own + [w for layer in self._sublayers() for w in layer.trainable_weights])
-
-    @property
-    def non_trainable_weights(self) -> list:
-        if not self._trainable:
-            return self.weights
-        own = [w for w in self._weights if not w.trainable]
-        return _unique(own + [w for layer in self._sublayers()
-                              for w in layer.non_trainable_weights])
-
-    @property
-    def losses(self) -> list:
-        """Activity losses of the last call (this layer's, then its sub-layers'), then weight
-        penalties of the trainable weights, recomputed now. Activity penalties are divided by
-        the batch size, as in Keras 3."""
-        activity = [loss for layer in self._flatten_layers() for loss in layer._activity_losses]
-        penalties = [float(w.regularizer(w.value)) for w in self.trainable_weights
-                     if w.regularizer is not None]
-        return activity + penalties
-
-    def add_weight(self, name, shape, initializer, regularizer=None, constraint=None,
-                   trainable=True) -> Variable:
-        """Create a weight. ``initializer=None`` means Glorot uniform, as in Keras."""
-        from .. import initializers
-
-        init = initializers.get(initializer) if initializer is not None else \
-            initializers.get("glorot_uniform")
-        value = np.asarray(init(tuple(shape), dtype=self.dtype), dtype=self._dtype)
-        with name_scope(self):
-            path = scope_path(name)
-        var = Variable(value, name=name, path=path, trainable=trainable,
-                       regularizer=regularizer, constraint=constraint)
-        self._weights.append(var)
-        return var
-
-    def get_weights(self) -> list:
-        """Copies of the weights' values, in Keras's order.
-
-        Returns
-        -------
-        list of numpy.ndarray
-            One copy per weight (trainable first, in creation order, then non-trainable), the
-            list ``keras_layer.set_weights`` accepts.
-
-        Examples
-        --------
-        >>> from convkit import layers
-        >>> dense = layers.Dense(2, kernel_initializer="ones", name="d")
-        >>> dense.get_weights()
-        []
-        >>> dense.build((None, 3))
-        >>> [w.tolist() for w in dense.get_weights()]
-        [[[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]], [0.0, 0.0]]
-        """
-        return [w.numpy() for w in self.weights]
-
-    def set_weights(self, weights) -> None:
-        """Set every weight from a list of arrays (shapes checked, values cast).
-
-        Parameters
-        ----------
-        weights : list of array_like
-            One array per weight, in the order of :meth:`get_weights` (for example a Keras
-            layer's ``get_weights()``).
-
-        Raises
-        ------
-        ValueError
-            If the list has another length than the layer's weights, or an array another shape
-            than its weight; no weight changes then.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from convkit import layers
-        >>> dense = layers.Dense(1, name="d")
-        >>> dense.build((None, 2))
-        >>> dense.set_weights([np.array([[1.0], [2.0]]), np.array([0.5])])
-        >>> dense(np.array([[1.0, 1.0]]))
-        array([[3.5]], dtype=float32)
-        """
-        variables = self.weights
-        weights = list(weights)
-        if len(weights) != len(variables):
-            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a "
-                             f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(variables)} weights.")
-        arrays = [np.asarray(v) for v in weights]
-        for i, (var, arr) in enumerate(zip(variables, arrays)):
-            if tuple(var.shape) != tuple(arr.shape):
-                raise ValueError(f"Layer {self.name} weight shape {var.shape} is not "
-                                 f"compatible with provided weight shape {arr.shape} "
-                                 f"(weight {i}, '{var.path}').")
-        for var, arr in zip(variables, arrays):
-            var.assign(arr)
-
-    def count_params(self) -> int:
-        """The number of weight values (trainable and not), as ``summary()`` counts them.
-
-        Returns
-        -------
-        int
-            The sum of the sizes of :attr:`weights`.
-
-        Raises
-        ------
-        ValueError
-            If the layer is not built yet (its weights do not exist).
-
-        Examples
-        --------
-        >>> from convkit import layers
-        >>> conv = layers.Conv2D(8, 3)
-        >>> conv.build((None, 28, 28, 1))
-        >>> conv.count_params()  # 3 * 3 * 1 * 8 kernel values + 8 biases
-        80
-        """
-        if not self.built:
-            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but "
-                             "the layer isn't built. You can build it manually via: "
-                             "`layer.build(input_shape)`.")
-        return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
-
-    def apply_constraints(self) -> None:
-        """Apply each weight's constraint in place (what an optimizer does after each step;
-        nothing else applies them)."""
-        for w in self.weights:
-            if w.constraint is not None:
-                w.assign(w.constraint(w.value))
 
     # ----------------------------------------------------------------- building and calling
     def build(self, input_shape) -> None:
@@ -564,88 +410,6 @@ class Layer:
         """Subclass hook: ``(input_gradient, gradients of self._weights in creation order)``,
         ``None`` for a weight that takes no gradient."""
         raise NotImplementedError(f"{type(self).__name__} has no backward pass yet.")
-
-    # ----------------------------------------------------------------- config
-    def get_config(self) -> dict:
-        """``name``, ``trainable``, ``dtype`` (a policy dict), then the layer's own arguments.
-
-        Returns
-        -------
-        dict
-            Keras's keys, in Keras's order: what ``from_config`` (here or in Keras) needs to make
-            the same layer, without the weights.
-
-        Examples
-        --------
-        >>> from convkit import layers
-        >>> config = layers.ZeroPadding1D(2, name="pad").get_config()
-        >>> config["name"], config["padding"]
-        ('pad', (2, 2))
-        """
-        config = {"name": self.name, "trainable": self._trainable,
-                  "dtype": dtype_policy_config(self.dtype)}
-        if self.activity_regularizer is not None:
-            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        return config
-
-    @classmethod
-    def from_config(cls, config: dict):
-        """Rebuild a layer from :meth:`get_config`'s output (serialised sub-objects included).
-
-        Parameters
-        ----------
-        config : dict
-            A :meth:`get_config` result, from convkit or from the same Keras layer.
-
-        Returns
-        -------
-        Layer
-            A new, unbuilt layer of this class.
-
-        Raises
-        ------
-        TypeError
-            For a key the layer does not know.
-        ValueError
-            For a value the constructor rejects.
-
-        Examples
-        --------
-        >>> from convkit import layers
-        >>> conv = layers.Conv1D(4, 3, padding="causal")
-        >>> twin = layers.Conv1D.from_config(conv.get_config())
-        >>> twin.get_config() == conv.get_config()
-        True
-        """
-        return cls(**config)
-
-    def get_build_config(self):
-        """``{"input_shape": ...}`` once built with a known input shape, else None (Keras's
-        ``build_config`` entry)."""
-        if self.built and self._build_input_shape is not None:
-            return {"input_shape": self._build_input_shape}
-        return None
-
-    def build_from_config(self, config) -> None:
-        """Build from :meth:`get_build_config`'s dict; an already built layer stays as it is."""
-        if config and config.get("input_shape") is not None and not self.built:
-            self.build(config["input_shape"])
-
-    # ----------------------------------------------------------------- pickling and copies
-    def __reduce__(self):
-        # config + weights + state, never the caches (convkit.layers.pickling)
-        return type(self)._from_pickle_payload, (pickling.payload(self),)
-
-    @classmethod
-    def _from_pickle_payload(cls, data: dict):
-        return pickling.rebuild(cls, data)
-
-    def _pickle_state(self) -> dict:
-        """What a pickle carries beyond config and weights (subclasses may add to it)."""
-        return {"batch_input_shape": self._batch_input_shape}
-
-    def _restore_pickle_state(self, state: dict) -> None:
-        self._batch_input_shape = state.get("batch_input_shape")
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
