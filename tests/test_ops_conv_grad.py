@@ -248,7 +248,44 @@ def test_kernel_module_checks_sizes():
         module.kernel_grad_d(np.zeros(4), np.zeros(2 * kb), np.zeros(3), dims, "big", 1)
     with pytest.raises(ValueError, match="geometry integers"):
         module.kernel_grad_d(np.zeros(4), np.zeros(2 * kb), np.zeros(3), dims[:5], "narrow", 1)
+    # an output gradient read as given: whole blocks of channels, P * F items
+    with pytest.raises(ValueError, match="whole blocks"):
+        module.kernel_grad_d(np.zeros(4), np.zeros(2), np.zeros(3), dims, "narrow", 1,
+                             packed=False)
+    wide = dims.copy()
+    wide[-1] = kb  # Fg = KB filters: one whole block
+    with pytest.raises(ValueError, match="output gradient size"):
+        module.kernel_grad_d(np.zeros(4), np.zeros(3 * kb), np.zeros(3 * kb), wide, "narrow",
+                             1, packed=False)
 
+
+@pytest.mark.parametrize("groups, filters", [(1, 128), (1, 32), (4, 64), (2, 20)])
+def test_weight_gradient_reads_whole_blocks_unpacked(groups, filters):
+    # Filters per group in whole blocks of the tile: the kernel reads dy as given, at a
+    # position stride; otherwise (10 filters a group) ops pack it first. The sums are the
+    # packed kernel's, bit for bit.
+    rng = np.random.default_rng(3)
+    c = 24  # more than the folded path takes
+    x = rng.standard_normal((2, 9, 10, c))
+    dy = rng.standard_normal((2, 9, 10, filters))
+    got = ops.conv_kernel_gradient(x, dy, 3, padding="same", groups=groups)
+    fg, cg = filters // groups, c // groups
+    tile, kb = conv_grad._choose_tile(fg, np.float64, cg)
+    flat, packed = conv_grad._pack_output_gradient(dy.reshape(2, 1, 9, 10, filters), groups, kb)
+    assert packed == (fg % kb != 0)
+    nblk = -(-fg // kb)
+    padded = np.zeros((2 * 9 * 10, groups, nblk * kb))
+    padded[..., :fg] = dy.reshape(-1, groups, fg)
+    blocks = np.ascontiguousarray(
+        padded.reshape(-1, groups, nblk, kb).transpose(1, 2, 0, 3)).reshape(-1)
+    dims = np.array([2, 1, 9, 10, c, 1, 9, 10, 1, 3, 3, 1, 1, 1, 1, 1, 1, 0, 1, 1, groups, cg,
+                     fg], dtype=np.intp)
+    out = np.empty((1, 3, 3, cg, filters))
+    _kernels.load("_conv_grad").kernel_grad_d(x.reshape(-1), blocks, out.reshape(-1), dims,
+                                              tile, 1)
+    assert np.array_equal(got, out[0])
+    want = ref_grad.conv_gradients(x, np.zeros((3, 3, cg, filters)), dy, padding="same")[1]
+    assert_close(got, want, reduction_size=2 * 9 * 10, dtype=np.float64)
 
 
 @pytest.mark.parametrize("rows, fg, expected", [(8, 4, "short"), (16, 4, None), (9, 4, None),

@@ -119,18 +119,20 @@ def _choose_tile(fg: int, dtype, rows: int | None = None) -> tuple:
     return tile, kb
 
 
-def _pack_output_gradient(dy5: np.ndarray, groups: int, kb: int) -> np.ndarray:
-    """``(N, Do, Ho, Wo, F)`` as the kernel's ``(G, nblk, P, KB)``, zero-padded blocks."""
+def _pack_output_gradient(dy5: np.ndarray, groups: int, kb: int) -> tuple:
+    """``(dy, packed)``: ``(N, Do, Ho, Wo, F)`` flat as it is when every group's channels are
+    whole blocks of ``kb`` (the kernel reads it at a position stride), else as the kernel's
+    packed ``(G, nblk, P, KB)`` with zero-padded blocks."""
     f = dy5.shape[-1]
     fg = f // groups
     nblk = -(-fg // kb)
-    if groups == 1 and nblk == 1 and kb == fg:
-        return dy5.reshape(-1)  # already (1, 1, P, KB)
+    if fg % kb == 0:
+        return dy5.reshape(-1), False
     flat = dy5.reshape(-1, groups, fg)
     padded = np.zeros((flat.shape[0], groups, nblk * kb), dtype=dy5.dtype)
     padded[..., :fg] = flat
     blocks = padded.reshape(flat.shape[0], groups, nblk, kb).transpose(1, 2, 0, 3)
-    return np.ascontiguousarray(blocks).reshape(-1)
+    return np.ascontiguousarray(blocks).reshape(-1), True
 
 
 def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, groups,
@@ -152,7 +154,7 @@ def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, g
     folded = groups == 1 and min(pad_before) >= 0 and (c <= FOLD_MAX_CHANNELS or (
         c <= FOLD_MAX_CHANNELS_MANY_TAPS and taps >= FOLD_MANY_TAPS))
     tile, kb = _choose_tile(fg, x5.dtype, taps * c if folded else cg)
-    packed = _pack_output_gradient(np.ascontiguousarray(dy5), groups, kb)
+    dy_flat, packed = _pack_output_gradient(np.ascontiguousarray(dy5), groups, kb)
     macs = positions * taps * cg * f
     n_threads = threads_for(macs, n_threads if n_threads is not None else get_num_threads())
     if folded:
@@ -162,12 +164,13 @@ def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, g
                          *dilation, 0, 0, 0, 1, c, f], dtype=np.intp)
         fn = _grad.kernel_grad_folded_d if x5.dtype == np.float64 \
             else _grad.kernel_grad_folded_f
-        fn(xp.reshape(-1), packed, out.reshape(-1), dims, tile, n_threads)
+        fn(xp.reshape(-1), dy_flat, out.reshape(-1), dims, tile, n_threads, packed)
         return out
     dims = np.array([n, *x5.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
                      *dilation, *pad_before, groups, cg, fg], dtype=np.intp)
     fn = _grad.kernel_grad_d if x5.dtype == np.float64 else _grad.kernel_grad_f
-    fn(np.ascontiguousarray(x5).reshape(-1), packed, out.reshape(-1), dims, tile, n_threads)
+    fn(np.ascontiguousarray(x5).reshape(-1), dy_flat, out.reshape(-1), dims, tile, n_threads,
+       packed)
     return out
 
 
