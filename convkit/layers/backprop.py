@@ -78,7 +78,7 @@ def check_output_gradient(layer, output_gradient, outputs: np.ndarray) -> np.nda
                          f"for these inputs, {tuple(outputs.shape)}. Received shape "
                          f"{tuple(g.shape)}.")
     g = np.ascontiguousarray(g, dtype=outputs.dtype)
-    if not np.isfinite(g).all():
+    if not _arrays.all_finite(g):
         raise ValueError(f"{who}: `output_gradient` holds NaN or infinite values; a gradient "
                          "must be finite.")
     return g

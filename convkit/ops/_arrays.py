@@ -14,6 +14,7 @@ from .. import _kernels
 from .._threads import threads_for
 
 _layout = _kernels.load("_layout")
+_finite = _kernels.load("_finite")
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _LINE = 64  # bytes in a cache line, and in the widest vector the kernels use
@@ -144,3 +145,12 @@ def _move_channels(x: np.ndarray, to_last: bool) -> np.ndarray:
     _layout.transpose_last_two(x.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
                                n, rows, cols, x.dtype.itemsize, threads_for(x.nbytes))
     return out
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """Whether a float32/float64 array holds no NaN or infinity: one parallel read, no
+    boolean temporary (``np.isfinite(a).all()`` writes and rereads one). Non-contiguous
+    arrays are checked through a contiguous copy."""
+    flat = np.ascontiguousarray(a).reshape(-1)
+    fn = _finite.all_finite_d if flat.dtype == np.float64 else _finite.all_finite_f
+    return bool(fn(flat, threads_for(flat.nbytes)))

@@ -19,7 +19,7 @@ Keras has no product, so a result holding an inf or NaN is computed again withou
 
 import numpy as np
 
-from . import _direct
+from . import _arrays, _direct
 from ._direct import direct_conv_job, pack_weights, packed_bias
 
 # Column blocks tried: up to 32 columns (a 16-lane block of 1 filter, or 2x that for float32
@@ -91,8 +91,7 @@ class ColumnMerge:
     def all_finite(out: np.ndarray) -> bool:
         """Whether a merged result holds no inf or NaN (else it is computed again without
         the merge: see the module docstring)."""
-        flat = out.reshape(-1)
-        return bool(np.isfinite(flat.min()) and np.isfinite(flat.max()))
+        return _arrays.all_finite(out)
 
 
 def column_block(packed_kernel, groups: int, geometry, data_format: str) -> int:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _kernels
 from .._threads import threads_for
+from . import _arrays
 from ._direct import choose_one_group_tile
 
 _winograd = _kernels.load("_winograd")
@@ -231,6 +232,4 @@ def all_finite(out: np.ndarray) -> bool:
     """Whether a Winograd result holds no inf or NaN (else the direct kernel recomputes it:
     the transforms spread a non-finite input over whole tiles, and an overflow of the
     transformed values may have no counterpart in the direct sums)."""
-    flat = out.reshape(-1)
-    # min and max propagate NaN and reach inf in one pass each, without a boolean temporary
-    return bool(np.isfinite(flat.min()) and np.isfinite(flat.max()))
+    return _arrays.all_finite(out)
