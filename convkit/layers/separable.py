@@ -82,10 +82,14 @@ class BaseSeparableConv(ConvBackward, ConvolutionLayer):
         # keeps it for the backward pass, which then does not run the depthwise convolution
         # a second time.
         _, after = self._fused_activation()
+        # the packs the inference forward caches (repacking the depthwise kernel every
+        # training step cost 0.1-0.4 ms on b8 64x64 C64)
+        depthwise = self._packed(self.depthwise_kernel,
+                                 lambda k: ops.pack_depthwise_kernel(k, self.dtype))
         pointwise = self._packed(self.pointwise_kernel,
                                  lambda k: ops.pack_pointwise_kernel(k, self.dtype))
         z, u5 = depthwise_grad.separable_forward_keeping_intermediate(
-            x, self.depthwise_kernel.value, pointwise, strides=self.strides,
+            x, depthwise, pointwise, strides=self.strides,
             padding=self.padding, data_format=self.data_format,
             dilation_rate=self.dilation_rate, **self._op_kwargs())
         y = self._record_activity(self._finish(z))
