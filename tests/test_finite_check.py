@@ -44,6 +44,14 @@ def test_empty_and_non_contiguous_arrays():
     assert _arrays.all_finite(a[::2, ::2]) and not _arrays.all_finite(a[1:, 1:])
 
 
+def test_integer_bool_and_half_arrays():
+    assert _arrays.all_finite(np.arange(5)) and _arrays.all_finite(np.ones(3, bool))
+    h = np.ones(4, np.float16)
+    assert _arrays.all_finite(h)
+    h[2] = np.inf
+    assert not _arrays.all_finite(h)
+
+
 def test_kernel_refuses_other_dtypes():
     finite = _kernels.load("_finite")
     with pytest.raises(ValueError):

@@ -150,7 +150,14 @@ def _move_channels(x: np.ndarray, to_last: bool) -> np.ndarray:
 def all_finite(a: np.ndarray) -> bool:
     """Whether a float32/float64 array holds no NaN or infinity: one parallel read, no
     boolean temporary (``np.isfinite(a).all()`` writes and rereads one). Non-contiguous
-    arrays are checked through a contiguous copy."""
+    arrays are checked through a contiguous copy; integer and bool arrays are finite (layers
+    that pass integers through, such as Reshape, check their gradients too), and other float
+    types go to NumPy."""
     flat = np.ascontiguousarray(a).reshape(-1)
-    fn = _finite.all_finite_d if flat.dtype == np.float64 else _finite.all_finite_f
-    return bool(fn(flat, threads_for(flat.nbytes)))
+    if flat.dtype == np.float32:
+        return bool(_finite.all_finite_f(flat, threads_for(flat.nbytes)))
+    if flat.dtype == np.float64:
+        return bool(_finite.all_finite_d(flat, threads_for(flat.nbytes)))
+    if flat.dtype.kind in "biu":
+        return True
+    return bool(np.isfinite(flat).all())
