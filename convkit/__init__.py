@@ -12,7 +12,11 @@ Examples
 
 from importlib import metadata as _metadata
 
-from . import (
+from . import _memory
+
+_memory.tune_malloc()  # before the first large arrays: see convkit/_memory.py
+
+from . import (  # noqa: E402
     activations,
     callbacks,
     config,
@@ -27,8 +31,8 @@ from . import (
     regularizers,
     utils,
 )
-from ._threads import get_num_threads, num_threads, set_num_threads
-from .models import Sequential
+from ._threads import get_num_threads, num_threads, set_num_threads  # noqa: E402
+from .models import Sequential  # noqa: E402
 
 try:
     __version__ = _metadata.version("convkit-layers")
@@ -60,8 +64,17 @@ def show_config() -> None:
         f"  threads:         {get_num_threads()}",
         f"  kernel ISA:      {_kernels.ISA} (built: {', '.join(_kernels.built_variants())})",
         f"  data format:     {config.image_data_format()}",
+        f"  malloc tuning:   {_malloc_line()}",
     ]
     print("\n".join(lines))
+
+
+def _malloc_line() -> str:
+    tuning = _memory.malloc_tuning()
+    if tuning is None:
+        return "none (CONVKIT_MALLOC_TUNING=0, or not glibc)"
+    return (f"heap blocks up to {tuning['mmap_threshold'] >> 20} MiB, up to "
+            f"{tuning['trim_threshold'] >> 20} MiB of freed memory kept")
 
 
 __all__ = ["activations", "callbacks", "config", "constraints", "initializers", "layers",
