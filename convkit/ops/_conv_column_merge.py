@@ -14,12 +14,12 @@ The merged kernel's zero taps multiply real inputs. The nonzero products are sum
 same order as without the merge and adding an exact zero changes no sum, so a finite result
 is bit-identical to the plain job's; an inf or NaN input would make ``0 * inf`` a NaN where
 Keras has no product, so a result holding an inf or NaN is computed again without the merge
-(:meth:`ColumnMerge.all_finite`), as the Winograd path does.
+(``ops._arrays.all_finite`` decides, in ``_conv_plans``), as the Winograd path does.
 """
 
 import numpy as np
 
-from . import _arrays, _direct
+from . import _direct
 from ._direct import direct_conv_job, pack_weights, packed_bias
 
 # Column blocks tried: up to 32 columns (a 16-lane block of 1 filter, or 2x that for float32
@@ -86,12 +86,6 @@ class ColumnMerge:
                 out_strides=out_strides, w_off=self.merged.weights.size,
                 b_off=self.merged.groups * self.merged.nblk * self.merged.kb, **common))
         return jobs
-
-    @staticmethod
-    def all_finite(out: np.ndarray) -> bool:
-        """Whether a merged result holds no inf or NaN (else it is computed again without
-        the merge: see the module docstring)."""
-        return _arrays.all_finite(out)
 
 
 def column_block(packed_kernel, groups: int, geometry, data_format: str) -> int:

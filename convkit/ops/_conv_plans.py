@@ -138,7 +138,9 @@ class DirectPlan:
             merge = merged_weights(packed_kernel, self.block, self._s_w)
             b = self._zero_bias if bias is None else merge.bias(bias, self.dtype)
             _run(merge.merged, x5, merge.weights, b, out, self.records, self.n_threads)
-            if merge.all_finite(out):
+            # an inf or NaN: the merge's zero taps may have made 0 * inf (module docstring of
+            # _conv_column_merge), so the plain job computes it again
+            if _arrays.all_finite(out):
                 return out
         p = packed_kernel.packed(self.groups)
         if bias is None and not self.block:

@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import _kernels
 from .._threads import threads_for
-from . import _arrays
 from ._direct import choose_one_group_tile
 
 _winograd = _kernels.load("_winograd")
@@ -226,10 +225,3 @@ def scratch_bytes(wk: WinogradKernel, block: int, itemsize: int) -> int:
     """Bytes of scratch each thread holds for blocks of ``block`` tiles."""
     return wk.module.scratch_bytes(block, wk.cg, wk.nblk * wk.kb, wk.kd,
                                    "d" if itemsize == 8 else "f")
-
-
-def all_finite(out: np.ndarray) -> bool:
-    """Whether a Winograd result holds no inf or NaN (else the direct kernel recomputes it:
-    the transforms spread a non-finite input over whole tiles, and an overflow of the
-    transformed values may have no counterpart in the direct sums)."""
-    return _arrays.all_finite(out)

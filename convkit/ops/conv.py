@@ -272,7 +272,10 @@ def winograd_5d(x5, wk: _winograd.WinogradKernel, geometry, bias, relu: int, ran
                                out_spatial=geometry.out_spatial, pad=geometry.pad_before,
                                out_strides=out_strides,
                                out_channel_stride=out_channel_stride, relu=relu)
-        if not _winograd.all_finite(out):
+        # an inf or NaN: the transforms spread a non-finite input over whole tiles, and an
+        # overflow of the transformed values may have no counterpart in the direct sums, so
+        # the direct kernel recomputes it
+        if not _arrays.all_finite(out):
             return None
     return out
 
