@@ -27,14 +27,16 @@ from .depthwise_grad import (
 )
 from .pooling import (
     average_pool,
-    average_pool_gradient,
     global_average_pool,
-    global_average_pool_gradient,
     global_max_pool,
-    global_max_pool_gradient,
     max_pool,
-    max_pool_gradient,
     max_pool_with_argmax,
+)
+from .pooling_grad import (
+    average_pool_gradient,
+    global_average_pool_gradient,
+    global_max_pool_gradient,
+    max_pool_gradient,
 )
 from .resample import crop, crop_gradient, upsample, upsample_gradient, zero_pad, zero_pad_gradient
 
