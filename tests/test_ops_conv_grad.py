@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import convkit
 from convkit import _kernels, ops
-from convkit.ops import conv_grad
+from convkit.ops import _conv_weight_grad, conv_grad
 from tests.support import reference_conv as ref
 from tests.support import reference_conv_grad as ref_grad
 from tests.support.keras_oracle import assert_close, reduction_rtol
@@ -213,12 +213,13 @@ def test_every_built_copy_agrees():
             module = _kernels.load_variant("_conv_grad", variant)
         except ImportError:
             continue
-        saved = conv_grad._grad
-        conv_grad._grad = module
+        # patched where kernel_gradient_5d looks it up (conv_grad only re-exports it)
+        saved = _conv_weight_grad._grad
+        _conv_weight_grad._grad = module
         try:
             got = ops.conv_kernel_gradient(x, dy, 3, padding="same", groups=2)
         finally:
-            conv_grad._grad = saved
+            _conv_weight_grad._grad = saved
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 

@@ -1,6 +1,7 @@
-"""The gradient paths for convolutions with few channels (ops/conv_grad.py): the gathering
-input-gradient kernel, the folded and the role-swapped weight gradient, the fused
-relu/bias-gradient pass, and a training step skipping the first layer's input gradient.
+"""The gradient paths for convolutions with few channels (ops/conv_grad.py and
+ops/_conv_weight_grad.py): the gathering input-gradient kernel, the folded and the
+role-swapped weight gradient, the fused relu/bias-gradient pass, and a training step skipping
+the first layer's input gradient.
 
 Each against the NumPy oracle (tests/support/reference_conv_grad.py) and bit-identical for
 1, 2 and 3 threads; the kernels' own argument checks."""
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 import convkit
 from convkit import _kernels, layers, models, ops, optimizers
-from convkit.ops import conv_grad
+from convkit.ops import _conv_weight_grad, conv_grad
 from tests.support import reference_conv as ref
 from tests.support import reference_conv_grad as ref_grad
 from tests.support.keras_oracle import reduction_rtol
@@ -130,7 +131,7 @@ def test_folded_weight_gradient_equals_the_per_tap_kernel(monkeypatch):
     x = rng.standard_normal((2, 30, 20, 3)).astype(np.float32)
     dy = rng.standard_normal((2, 15, 10, 24)).astype(np.float32)
     folded = ops.conv_kernel_gradient(x, dy, 5, strides=2, padding="same")
-    monkeypatch.setattr(conv_grad, "FOLD_MAX_CHANNELS", 0)
+    monkeypatch.setattr(_conv_weight_grad, "FOLD_MAX_CHANNELS", 0)
     per_tap = ops.conv_kernel_gradient(x, dy, 5, strides=2, padding="same")
     np.testing.assert_array_equal(folded, per_tap)
 

@@ -6,14 +6,9 @@ All argument checking lives here, once; the compiled kernels below assume valid 
 from . import shapes
 from .arguments import standardize_data_format, standardize_padding, standardize_tuple
 from .conv import conv, pack_conv_kernel
-from .conv_grad import (
-    bias_gradient,
-    conv_input_gradient,
-    conv_kernel_gradient,
-    conv_transpose_input_gradient,
-    conv_transpose_kernel_gradient,
-)
+from .conv_grad import bias_gradient, conv_input_gradient, conv_kernel_gradient
 from .conv_transpose import conv_transpose, pack_conv_transpose_kernel
+from .conv_transpose_grad import conv_transpose_input_gradient, conv_transpose_kernel_gradient
 from .depthwise import (
     depthwise_conv,
     pack_depthwise_kernel,

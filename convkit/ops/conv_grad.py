@@ -1,4 +1,4 @@
-"""Gradients of the plain and transposed convolutions (KERNELS.md §5, DESIGN.md §6).
+"""Gradients of the plain convolution, and the bias gradient (KERNELS.md §5, DESIGN.md §6).
 
 For ``y = conv(x, K)`` (any strides, dilation, groups, padding) and a loss gradient ``dy``:
 
@@ -14,36 +14,53 @@ For ``y = conv(x, K)`` (any strides, dilation, groups, padding) and a loss gradi
   the compiled correlation kernel ``_conv_grad`` (deterministic for any thread count).
 * ``db`` is ``dy`` summed over batch and spatial axes.
 
-For ``y = conv_transpose(x, K)`` the roles swap: it is the adjoint of a conv from ``y``'s
-space to ``x``'s with the same kernel array and padding ``crop``, so ``dx`` is that conv of
-``dy`` and ``dK`` the same correlation with ``dy`` as its input and ``x`` as its output
-gradient.
+The transposed convolution's gradients, where the roles swap, are in
+:mod:`convkit.ops.conv_transpose_grad`; the weight-gradient kernel's driver both use (tile
+choice, ``dy`` packing, the folded and swapped routes) is :mod:`convkit.ops._conv_weight_grad`,
+and the argument checks both use are in :mod:`convkit.ops._grad_arguments`. Their names are
+still importable from here, where callers and tests have always found them; a test that
+patches one must patch the module that defines it, where it is looked up.
 """
 
 import numpy as np
 
 from .. import _kernels
-from .._threads import get_num_threads, threads_for
+from .._threads import threads_for
 from . import _arrays, _winograd, shapes
-from ._geometry import ConvGeometry, _pad3, conv_geometry
-from .arguments import (
-    standardize_data_format,
-    standardize_output_padding,
-    standardize_padding,
-    standardize_tuple,
+from ._conv_weight_grad import (  # noqa: F401  (re-exported, see the module docstring)
+    FOLD_MANY_TAPS,
+    FOLD_MAX_CHANNELS,
+    FOLD_MAX_CHANNELS_MANY_TAPS,
+    _choose_tile,
+    _grad,
+    _pack_output_gradient,
+    _swapped_kernel_gradient,
+    _window_padded,
+    kernel_gradient_5d,
 )
-from .conv import PackedConvKernel, conv_5d, winograd_5d, winograd_wanted
+from ._geometry import ConvGeometry, _pad3, conv_geometry
+from ._grad_arguments import (  # noqa: F401  (re-exported, see the module docstring)
+    _check_spatial,
+    _float_pair,
+    _kernel_gradient_operands,
+    _shape_of,
+)
+from .arguments import standardize_data_format
+from .conv import winograd_5d, winograd_wanted
 from .conv_transpose import (
     PackedConvTransposeKernel,
     as_conv_layout,
-    check_groups,
     conv_transpose_5d,
+)
+from .conv_transpose_grad import (  # noqa: F401  (re-exported, see the module docstring)
+    _transpose_geometry,
+    conv_transpose_input_gradient,
+    conv_transpose_kernel_gradient,
 )
 
 __all__ = ["bias_gradient", "conv_input_gradient", "conv_kernel_gradient",
            "conv_transpose_input_gradient", "conv_transpose_kernel_gradient"]
 
-_grad = _kernels.load("_conv_grad")
 _input_grad = _kernels.load("_conv_input_grad")
 _bias_grad = _kernels.load("_bias_grad")
 
@@ -51,157 +68,6 @@ _bias_grad = _kernels.load("_bias_grad")
 # (``_conv_input_grad``, vectorised over the filters) instead of running the transposed conv,
 # whose register tiles vectorise over the few input channels and run mostly empty.
 GATHER_MAX_CHANNELS = 8
-# At most this many input channels (one group), the weight gradient runs every tap and channel
-# as a row of one register-tile GEMM (``kernel_grad_folded``) instead of one tap at a time,
-# whose tiles would hold only these few channels. It reads a zero-padded copy of x: with more
-# channels (up to FOLD_MAX_CHANNELS_MANY_TAPS) that copy pays only over many taps (3-D).
-FOLD_MAX_CHANNELS = 8
-FOLD_MAX_CHANNELS_MANY_TAPS = 16
-FOLD_MANY_TAPS = 27
-
-
-# ----------------------------------------------------------------------------- helpers
-def _float_pair(a, b, names) -> tuple:
-    """Two operands as arrays of their common compute dtype."""
-    a = _arrays.as_array(a, names[0])
-    b = _arrays.as_array(b, names[1])
-    dtype = _arrays.compute_dtype(a, b)
-    return np.asarray(a, dtype=dtype), np.asarray(b, dtype=dtype), dtype
-
-
-def _kernel_gradient_operands(who, inputs, output_gradient, data_format, groups,
-                              kernel_size) -> tuple:
-    """The checked arguments of a kernel-gradient op: ``(data_format, x, dy, dtype, rank,
-    groups, kernel_size)``."""
-    data_format = standardize_data_format(data_format)
-    x, dy, dtype = _float_pair(inputs, output_gradient, ("inputs", "output_gradient"))
-    rank = x.ndim - 2
-    if rank not in (1, 2, 3) or dy.ndim != x.ndim:
-        raise ValueError(f"{who}: `inputs` and `output_gradient` must both have rank 3, 4 or 5. "
-                         f"Received {tuple(x.shape)} and {tuple(dy.shape)}.")
-    kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
-    return data_format, x, dy, dtype, rank, check_groups(groups), kernel_size
-
-
-def _check_spatial(got, want, who) -> None:
-    if tuple(got) != tuple(want):
-        raise ValueError(f"{who}: `output_gradient` must have the spatial shape of the op's "
-                         f"output, {tuple(want)}. Received {tuple(got)}.")
-
-
-def _shape_of(input_shape, rank, data_format, who) -> tuple:
-    shape = tuple(int(v) for v in input_shape)
-    if len(shape) != rank + 2:
-        raise ValueError(f"{who}: `input_shape` must have rank {rank + 2} for a rank-"
-                         f"{rank + 2} kernel. Received {shape}.")
-    return shape
-
-
-def _choose_tile(fg: int, dtype, rows: int | None = None) -> tuple:
-    """``(tile, KB)`` of the weight-gradient tile wasting the fewest padded channels; given
-    the kernel's ``rows`` (input channels, or taps x channels folded), the one-vector tiles
-    ("narrow", "short": the same ``KB``) are told apart by the rows their last tile wastes
-    (ties: the taller tile)."""
-    info = _grad.tile_info()
-    char = "d" if dtype == np.float64 else "f"
-    best = None
-    for tile in ("wide", "narrow"):
-        kb = info[(char, tile)][1]
-        waste = -(-fg // kb) * kb - fg
-        if best is None or waste < best[0]:
-            best = (waste, tile, kb)
-    tile, kb = best[1:]
-    # builds from before the short tile (compared by benchmarks/kernel_ab.py) lack it
-    if tile == "narrow" and rows is not None and (char, "short") in info:
-        cb_narrow, cb_short = info[(char, "narrow")][0], info[(char, "short")][0]
-        if -(-rows // cb_short) * cb_short < -(-rows // cb_narrow) * cb_narrow:
-            tile = "short"
-    return tile, kb
-
-
-def _pack_output_gradient(dy5: np.ndarray, groups: int, kb: int) -> tuple:
-    """``(dy, packed)``: ``(N, Do, Ho, Wo, F)`` flat as it is when every group's channels are
-    whole blocks of ``kb`` (the kernel reads it at a position stride), else as the kernel's
-    packed ``(G, nblk, P, KB)`` with zero-padded blocks."""
-    f = dy5.shape[-1]
-    fg = f // groups
-    nblk = -(-fg // kb)
-    if fg % kb == 0:
-        return dy5.reshape(-1), False
-    flat = dy5.reshape(-1, groups, fg)
-    padded = np.zeros((flat.shape[0], groups, nblk * kb), dtype=dy5.dtype)
-    padded[..., :fg] = flat
-    blocks = padded.reshape(flat.shape[0], groups, nblk, kb).transpose(1, 2, 0, 3)
-    return np.ascontiguousarray(blocks).reshape(-1), True
-
-
-def kernel_gradient_5d(x5, dy5, kernel_spatial, strides, dilation, pad_before, groups,
-                       n_threads=None) -> np.ndarray:
-    """The correlation ``dK`` (``(KD, KH, KW, Cg, F)``) of ``(N, D, H, W, C)`` inputs with
-    ``(N, Do, Ho, Wo, F)`` output gradients (same dtype); spatial arguments are 3-tuples.
-    Input positions outside ``x5`` (any padding, before or after) contribute nothing."""
-    n, c, f = x5.shape[0], x5.shape[-1], dy5.shape[-1]
-    cg, fg = c // groups, f // groups
-    out = np.empty((*kernel_spatial, cg, f), dtype=x5.dtype)
-    positions = n * int(np.prod(dy5.shape[1:4]))
-    if positions == 0 or x5.size == 0:
-        out[...] = 0
-        return out
-    if groups == 1 and f < c and f < _choose_tile(f, x5.dtype)[1] and tuple(strides) == (1, 1, 1):
-        return _swapped_kernel_gradient(x5, dy5, kernel_spatial, dilation, pad_before,
-                                        n_threads)
-    taps = int(np.prod(kernel_spatial))
-    folded = groups == 1 and min(pad_before) >= 0 and (c <= FOLD_MAX_CHANNELS or (
-        c <= FOLD_MAX_CHANNELS_MANY_TAPS and taps >= FOLD_MANY_TAPS))
-    tile, kb = _choose_tile(fg, x5.dtype, taps * c if folded else cg)
-    dy_flat, packed = _pack_output_gradient(np.ascontiguousarray(dy5), groups, kb)
-    macs = positions * taps * cg * f
-    n_threads = threads_for(macs, n_threads if n_threads is not None else get_num_threads())
-    if folded:
-        # few channels: every tap and channel a row of one GEMM over a padded copy of x
-        xp = _window_padded(x5, dy5.shape[1:4], kernel_spatial, strides, dilation, pad_before)
-        dims = np.array([n, *xp.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
-                         *dilation, 0, 0, 0, 1, c, f], dtype=np.intp)
-        fn = _grad.kernel_grad_folded_d if x5.dtype == np.float64 \
-            else _grad.kernel_grad_folded_f
-        fn(xp.reshape(-1), dy_flat, out.reshape(-1), dims, tile, n_threads, packed)
-        return out
-    dims = np.array([n, *x5.shape[1:4], c, *dy5.shape[1:4], *kernel_spatial, *strides,
-                     *dilation, *pad_before, groups, cg, fg], dtype=np.intp)
-    fn = _grad.kernel_grad_d if x5.dtype == np.float64 else _grad.kernel_grad_f
-    fn(np.ascontiguousarray(x5).reshape(-1), dy_flat, out.reshape(-1), dims, tile, n_threads,
-       packed)
-    return out
-
-
-def _swapped_kernel_gradient(x5, dy5, kernel_spatial, dilation, pad_before, n_threads):
-    """``dK`` of a stride-1 one-group correlation with fewer filters than input channels,
-    with the operands' roles swapped so the kernel's vector lanes run over the channels.
-
-    ``sum_o x[o - p + t*d] dy[o]`` is ``sum_i dy[i - p' + t'*d] x[i]`` with ``t' = k-1-t`` and
-    ``p' = (k-1)*d - p``: the same correlation of ``dy`` (as input) with ``x`` (as output
-    gradient), its taps reversed and its channel axes exchanged. ``dy`` outside its range
-    contributes nothing, as ``x`` outside its range did."""
-    pads = tuple((k - 1) * d - p for k, d, p in zip(kernel_spatial, dilation, pad_before,
-                                                   strict=True))
-    r = kernel_gradient_5d(dy5, x5, kernel_spatial, (1, 1, 1), dilation, pads, 1, n_threads)
-    return np.ascontiguousarray(r[::-1, ::-1, ::-1].swapaxes(-1, -2))
-
-
-def _window_padded(x5, out_spatial, kernel_spatial, strides, dilation, pad_before):
-    """``x5`` zero-padded (``pad_before`` >= 0 before, as much as the last window needs
-    after) so that every window of the correlation lies inside it; rows past the last window
-    are cut (a stride that skips them). Small when the channels are few."""
-    extent = [(o - 1) * s + (k - 1) * d + 1 for o, k, s, d in
-              zip(out_spatial, kernel_spatial, strides, dilation, strict=True)]
-    xp = np.zeros((x5.shape[0], *extent, x5.shape[-1]), dtype=x5.dtype)
-    src, dst = [], []
-    for n_in, e, p in zip(x5.shape[1:4], extent, pad_before, strict=True):
-        stop = min(n_in, e - p)
-        src.append(slice(0, max(stop, 0)))
-        dst.append(slice(p, p + max(stop, 0)))
-    xp[(slice(None), *dst)] = x5[(slice(None), *src)]
-    return xp
 
 
 # ----------------------------------------------------------------------------- conv
@@ -394,158 +260,7 @@ def conv_kernel_gradient(inputs, output_gradient, kernel_size, strides=1, paddin
     return dk.reshape(kernel_size + dk.shape[-2:])
 
 
-# ----------------------------------------------------------------------------- transposed
-def _transpose_geometry(spatial, kernel_size, strides, padding, output_padding,
-                        dilation_rate) -> tuple:
-    """``(strides, dilation, crops, output lengths)`` of a transposed conv, per axis."""
-    rank = len(spatial)
-    strides = standardize_tuple(strides, rank, "strides")
-    dilation = standardize_tuple(dilation_rate, rank, "dilation_rate")
-    padding = standardize_padding(padding)
-    op = standardize_output_padding(output_padding, strides) or (None,) * rank
-    crops = tuple(shapes.transpose_crop(k, s, d, padding, o)
-                  for k, s, d, o in zip(kernel_size, strides, dilation, op, strict=True))
-    lengths = tuple(max(0, shapes.transpose_output_length(n, k, s, d, padding, o))
-                    for n, k, s, d, o in zip(spatial, kernel_size, strides, dilation, op,
-                                             strict=True))
-    return strides, dilation, crops, lengths
-
-
-def conv_transpose_input_gradient(output_gradient, kernel, input_shape, strides,
-                                  padding="valid", output_padding=None, data_format=None,
-                                  dilation_rate=1, groups=1) -> np.ndarray:
-    """Gradient of ``conv_transpose(x, kernel, ...)`` with respect to ``x``: a forward conv of
-    ``output_gradient`` with the same kernel array read in the conv layout, padded before by
-    the transposed conv's crop and cut to ``x``'s length.
-
-    Parameters
-    ----------
-    output_gradient : array_like
-        Shaped like ``conv_transpose``'s output.
-    kernel : array_like or PackedConvKernel
-        ``kernel_size + (filters // groups, in_channels)``, the transposed layout (a
-        :func:`~convkit.ops.pack_conv_kernel` of that array is accepted: layers cache it).
-    input_shape : tuple of int
-    strides, padding, output_padding, data_format, dilation_rate, groups
-        As given to :func:`convkit.ops.conv_transpose`.
-
-    Returns
-    -------
-    numpy.ndarray
-        The gradient with respect to the forward input: shape ``input_shape``, in the compute
-        dtype.
-
-    Raises
-    ------
-    ValueError
-        If the shapes do not fit together (``output_gradient`` must have the forward output's
-        shape for these arguments), if ``output_gradient`` is not floating point, or if an
-        argument is out of range.
-    TypeError
-        If an array is complex, object or string.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convkit import ops
-    >>> dy = np.arange(6.0).reshape(1, 6, 1)
-    >>> ops.conv_transpose_input_gradient(dy, np.ones((3, 1, 1)), (1, 3, 1), 2,
-    ...                                   padding="same")[0, :, 0]
-    array([3., 9., 9.])
-    """
-    data_format = standardize_data_format(data_format)
-    dy = _arrays.as_array(output_gradient, "output_gradient")
-    packed, k, dtype = PackedConvKernel.from_argument(kernel, dy)
-    rank = k.ndim - 2
-    groups = check_groups(groups)
-    shape = _shape_of(input_shape, rank, data_format, "conv_transpose_input_gradient")
-    spatial = shapes.spatial_shape(shape, data_format)
-    c, f = shapes.channels(shape, data_format), k.shape[-2] * groups
-    if c != k.shape[-1] or c % groups or dy.ndim != rank + 2 \
-            or shapes.channels(dy, data_format) != f:
-        raise ValueError(f"conv_transpose_input_gradient: a kernel of shape {tuple(k.shape)} "
-                         f"with groups={groups} does not fit inputs of shape {shape} and an "
-                         f"output gradient of shape {tuple(dy.shape)}.")
-    strides, dilation, crops, lengths = _transpose_geometry(
-        spatial, k.shape[:-2], strides, padding, output_padding, dilation_rate)
-    _check_spatial(shapes.spatial_shape(dy, data_format), lengths,
-                   "conv_transpose_input_gradient")
-    if packed is None:
-        packed = PackedConvKernel(k, dtype)
-    dy5 = _arrays.to_kernel_layout(np.asarray(dy, dtype=dtype), data_format)
-    geometry = ConvGeometry(in_spatial=_pad3(lengths, 1), out_spatial=_pad3(spatial, 1),
-                            kernel_spatial=_pad3(k.shape[:-2], 1), strides=_pad3(strides, 1),
-                            dilation=_pad3(dilation, 1), pad_before=_pad3(crops, 0),
-                            _rank=rank)
-    if min(spatial) == 0 or min(lengths) == 0:
-        return np.zeros(shape, dtype=dtype)
-    return conv_5d(dy5, packed, groups, geometry, None, 0, rank, data_format)
-
-
-def conv_transpose_kernel_gradient(inputs, output_gradient, kernel_size, strides,
-                                   padding="valid", output_padding=None, data_format=None,
-                                   dilation_rate=1, groups=1) -> np.ndarray:
-    """Gradient of ``conv_transpose(inputs, kernel, ...)`` with respect to ``kernel``, in the
-    transposed layout ``kernel_size + (filters // groups, in_channels)``.
-
-    The correlation of :func:`conv_kernel_gradient` with the roles swapped: ``output_gradient``
-    is the correlation's input (padded before by the transposed conv's crop) and ``inputs``
-    its output gradient. Bit-identical for any thread count.
-
-    Parameters
-    ----------
-    inputs : array_like
-        The forward input of ``conv_transpose``.
-    output_gradient : array_like
-        The gradient of the loss with respect to ``conv_transpose``'s output (its shape).
-    kernel_size : int or tuple of int
-        The kernel's spatial size.
-    strides, padding, output_padding, data_format, dilation_rate, groups
-        The forward call's arguments, as for :func:`conv_transpose`.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``kernel_size + (filters // groups, in_channels)``, in the compute dtype.
-
-    Raises
-    ------
-    ValueError
-        If the shapes do not fit together (``output_gradient`` must have the forward output's
-        shape for these arguments), if ``output_gradient`` is not floating point, or if an
-        argument is out of range.
-    TypeError
-        If an array is complex, object or string.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from convkit import ops
-    >>> x = np.ones((1, 2, 1))
-    >>> dy = np.arange(4.0).reshape(1, 4, 1)
-    >>> ops.conv_transpose_kernel_gradient(x, dy, 2, 2)[:, 0, 0]
-    array([2., 4.])
-    """
-    data_format, x, dy, dtype, rank, groups, kernel_size = _kernel_gradient_operands(
-        "conv_transpose_kernel_gradient", inputs, output_gradient, data_format, groups,
-        kernel_size)
-    c, f = shapes.channels(x, data_format), shapes.channels(dy, data_format)
-    if c == 0 or f == 0 or c % groups or f % groups:
-        raise ValueError("conv_transpose_kernel_gradient: input channels and filters must be "
-                         f"positive multiples of groups. Received {c}, {f} and "
-                         f"groups={groups}.")
-    spatial = shapes.spatial_shape(x, data_format)
-    strides, dilation, crops, lengths = _transpose_geometry(
-        spatial, kernel_size, strides, padding, output_padding, dilation_rate)
-    _check_spatial(shapes.spatial_shape(dy, data_format), lengths,
-                   "conv_transpose_kernel_gradient")
-    x5 = _arrays.to_kernel_layout(x, data_format)
-    dy5 = _arrays.to_kernel_layout(dy, data_format)
-    dk = kernel_gradient_5d(dy5, x5, _pad3(kernel_size, 1), _pad3(strides, 1),
-                            _pad3(dilation, 1), _pad3(crops, 0), groups)
-    return dk.reshape(kernel_size + dk.shape[-2:])
-
-
+# ----------------------------------------------------------------------------- bias
 def fused_activation_bias_gradient(outputs: np.ndarray, output_gradient: np.ndarray,
                                    relu: bool) -> tuple:
     """``(dz, db)`` of a layer whose relu or linear activation is fused into its op, for
