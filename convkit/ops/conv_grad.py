@@ -27,6 +27,7 @@ import numpy as np
 from .. import _kernels
 from .._threads import threads_for
 from . import _arrays, _winograd, shapes
+from ._conv_transpose_phases import PackedConvTransposeKernel, as_conv_layout
 from ._conv_weight_grad import (  # noqa: F401  (re-exported, see the module docstring)
     FOLD_MANY_TAPS,
     FOLD_MAX_CHANNELS,
@@ -47,11 +48,7 @@ from ._grad_arguments import (  # noqa: F401  (re-exported, see the module docst
 )
 from .arguments import standardize_data_format
 from .conv import winograd_5d, winograd_wanted
-from .conv_transpose import (
-    PackedConvTransposeKernel,
-    as_conv_layout,
-    conv_transpose_5d,
-)
+from .conv_transpose import conv_transpose_5d
 from .conv_transpose_grad import (  # noqa: F401  (re-exported, see the module docstring)
     _transpose_geometry,
     conv_transpose_input_gradient,
