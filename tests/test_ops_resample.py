@@ -614,7 +614,8 @@ def test_bit_identical_for_1_and_2_threads(shape, data_format):
 def test_thread_count_comes_from_threads_for(monkeypatch):
     # the op decides whether a call is worth a team (convkit._threads.threads_for, from the
     # bytes it reads and writes); the kernel keeps no threshold of its own
-    import convkit.ops.resample as resample_module
+    from convkit.ops import _resample_layout, interpolation
+    from convkit.ops import resample as resample_module
 
     seen = []
 
@@ -622,7 +623,10 @@ def test_thread_count_comes_from_threads_for(monkeypatch):
         seen.append(work)
         return 3
 
-    monkeypatch.setattr(resample_module, "threads_for", spy)
+    # each module that calls a kernel asks threads_for itself: nearest upsample here, the
+    # window copy of zero_pad/crop in _resample_layout, the interpolating modes in interpolation
+    for module in (resample_module, _resample_layout, interpolation):
+        monkeypatch.setattr(module, "threads_for", spy)
     x = np.arange(2 * 5 * 6 * 3, dtype=np.float32).reshape(2, 5, 6, 3)
     up = ops.upsample(x, 2)
     pad = ops.zero_pad(x, [(1, 0), (2, 1)])

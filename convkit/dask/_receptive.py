@@ -40,7 +40,7 @@ from ..layers._conv_common import ConvolutionLayer
 from ..layers.conv_transpose import BaseConvTranspose
 from ..models.sequential import Sequential
 from ..ops import shapes
-from ..ops.resample import TAP_RADIUS
+from ..ops.interpolation import TAP_RADIUS
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -111,7 +111,7 @@ class Nearest:
 
 @dataclass(frozen=True)
 class Interpolated:
-    """UpSampling2D bilinear/bicubic/lanczos (``ops.resample.tap_table``): output ``o`` samples
+    """UpSampling2D bilinear/bicubic/lanczos (``ops.interpolation.tap_table``): output ``o`` samples
     ``u = (2o + 1 - f) / 2f`` from the ``T = min(n, 2r)`` inputs starting at
     ``clip(floor(u) - r + 1, 0, n - T)``. The tile is clipped to ``[0, n)`` and at least
     ``T`` long, so its window shifts equal the whole array's."""

@@ -33,7 +33,8 @@ from .pooling_grad import (
     global_max_pool_gradient,
     max_pool_gradient,
 )
-from .resample import crop, crop_gradient, upsample, upsample_gradient, zero_pad, zero_pad_gradient
+from .resample import crop, upsample, zero_pad
+from .resample_grad import crop_gradient, upsample_gradient, zero_pad_gradient
 
 __all__ = ["bias_gradient", "conv", "conv_input_gradient", "conv_kernel_gradient",
            "conv_transpose", "conv_transpose_input_gradient", "conv_transpose_kernel_gradient",
