@@ -5,20 +5,22 @@ the scene adds only the per-tap products whose sum (+ bias) the caption checks a
 Beside the window (``extras_view``): the kernel as typed and flipped, every channel's partial
 sum, every filter's output and the groups picture, with badges checking them against
 convkit's ops and its Conv layer. The kernel is editable (a weight cell and its value).
+
+This module builds the control panel and keeps the controls consistent (presets, locked axes,
+the controls a user's ``x`` or ``kernel`` fixes); what is computed and drawn from them is
+:mod:`.conv_view`, the editable kernel :mod:`.conv_kernel`.
 """
 
-import html
-
 import ipywidgets as W
-import numpy as np
 
 from .. import samples
 from ..quiz import conv_quiz
-from ..render.conv_more import conv3d_rgb, conv3d_svg, extras_svg
-from ..scene.conv import PADDINGS, ConvComputation, ConvConfig, check_kernel, default_kernel
-from ..scene.conv_more import check_groups, conv_extras, dense_output, layer_output
+from ..render.conv_more import conv3d_rgb
+from ..scene.conv import PADDINGS, check_kernel
 from .arguments import check_choice, check_int
 from .base import Explorer, dropdown_row
+from .conv_kernel import ConvKernelEditing, _weight_problem
+from .conv_view import INSPECT_MODES, ConvView
 
 #: Samples that exist as volumes (Conv3D).
 SOURCES_3D = ("ramp", "random ints")
@@ -38,20 +40,8 @@ PRESETS = {
     "i7 k3 d2 (dilation)": (7, 3, "valid", 0, 1, 2),
 }
 
-INSPECT_MODES = ("output → inputs", "input → outputs", "weight → inputs")
 
-
-def _weight_problem(value) -> str | None:
-    """Why a typed weight cannot go into the float32 kernel, or None when it can."""
-    value = float(value)
-    if not np.isfinite(value):
-        return f"value must be a finite number, received {value!r}"
-    if abs(value) > float(np.finfo(np.float32).max):
-        return f"value must fit float32 (|w| < 3.4e38), received {value!r}"
-    return None
-
-
-class ConvExplorer(Explorer):
+class ConvExplorer(ConvKernelEditing, ConvView, Explorer):
     """Step a Conv1D/Conv2D/Conv3D window over an input and see every product, sum and shape.
 
     Parameters
@@ -348,113 +338,8 @@ class ConvExplorer(Explorer):
         self.filter_index.max = self.filters.value - 1
         self.bias.disabled = not self.use_bias.value
 
-    def _axes(self, h, w, d=None):
-        """Per-axis values of a (rows, cols) slider pair; Conv3D's depth comes from ``d``
-        (the rows slider when the setting has no depth slider of its own)."""
-        rank = self.rank.value
-        if rank == 1:
-            return (w.value,)
-        return (h.value, w.value) if rank == 2 else ((d or h).value, h.value, w.value)
-
-    def _kernel(self, kernel_size: tuple, channels: int, filters: int) -> np.ndarray:
-        """The kernel as typed: the learner's ``kernel=`` (or the default small integers for
-        this shape) with every edited weight that still fits the shape written in."""
-        if self._user_kernel is not None:
-            kernel = self._user_kernel.copy()
-        else:
-            kernel = default_kernel(kernel_size, channels // self.groups.value, filters,
-                                    seed=self.seed.value)
-        for index, value in self._edits.items():
-            if len(index) == kernel.ndim and all(i < n for i, n in zip(index, kernel.shape,
-                                                                       strict=True)):
-                kernel[index] = value
-        return kernel
-
-    def _compute(self):
-        rank = self.rank.value
-        shape = self._axes(self.height, self.width, self.depth)
-        C, F = self.channels.value, self.filters.value
-        if self._user_x is not None:
-            x = self._user_x
-        else:
-            base = samples.make_input(self.source.value, shape, self.seed.value)
-            x = np.stack([base + c if self.source.value == "ramp" else
-                          (samples.random_ints(shape, self.seed.value + c)
-                           if c and self.source.value == "random ints" else base)
-                          for c in range(C)], axis=-1)
-        kernel_size = self._axes(self.kernel_h, self.kernel_w, self.kernel_d)
-        if self._user_kernel is not None:  # the learner's kernel fixes its size and filters
-            kernel_size, F = self._user_kernel.shape[:rank], self._user_kernel.shape[-1]
-        config = ConvConfig(rank=rank, kernel_size=kernel_size,
-                            strides=self._axes(self.stride_h, self.stride_w),
-                            dilation_rate=self._axes(self.dilation_h, self.dilation_w),
-                            padding=self.padding.value, use_bias=self.use_bias.value,
-                            explicit_pad=self.pad_amount.value)
-        x = np.asarray(x, dtype=np.float32)
-        channels = x.shape[-1] if x.ndim == rank + 1 else 1
-        if self.groups.value > 1:  # one group always fits (and building a layer costs ms)
-            check_groups(rank, channels, F, self.groups.value, config.kernel_size)
-        self.kernel_array = self._kernel(config.kernel_size, channels, F)
-        bias = np.full(F, float(self.bias.value)) + np.arange(F)
-        computation = ConvComputation(config, x, kernel=self.kernel_array, bias=bias,
-                                      flip=self.operation.value == "convolution")
-        # the live badges' references, once per setting (stepping only slices)
-        self._layer_out = layer_output(computation)
-        self._dense_out = dense_output(computation) if computation.groups > 1 else None
-        padded = computation.padded.shape[:-1]
-        self.inspect_depth.max = max(padded[0] - 1, 0) if rank == 3 else 0
-        self.inspect_row.max = max(padded[-2] - 1, 0) if rank > 1 else 0
-        self.inspect_col.max = max(padded[-1] - 1, 0)
-        self._update_weight_cells()
-        return computation
-
-    # ---- rendering ----
-    def _render_kwargs(self) -> dict:
-        return {**super()._render_kwargs(), "inspect": self._inspect()}
-
-    def _inspect_index(self, limit_shape):
-        rank = self.rank.value
-        idx = {1: (self.inspect_col.value,),
-               2: (self.inspect_row.value, self.inspect_col.value),
-               3: (self.inspect_depth.value, self.inspect_row.value, self.inspect_col.value)}[
-            rank]
-        return tuple(min(i, m - 1) for i, m in zip(idx, limit_shape, strict=False))
-
-    def _inspect(self):
-        computation = self.computation
-        mode = self.inspect.value
-        if computation is None or mode == INSPECT_MODES[0]:
-            return None
-        if mode == INSPECT_MODES[1]:
-            cell = self._inspect_index(computation.padded.shape[:-1])
-            fed = computation.outputs_fed_by(cell)
-            return {"inputs": [cell], "outputs": [o for o, _ in fed],
-                    "text": f"INPUT {cell} (padded coordinates) feeds {len(fed)} output(s): "
-                            + ", ".join(str(o) for o, _ in fed[:12])}
-        tap = self._inspect_index(computation.kernel.shape[:-2])
-        cells = computation.inputs_of_tap(tap)
-        return {"taps": [tap], "inputs": cells,
-                "text": f"KERNEL weight {tap} multiplies {len(cells)} input cells — the same "
-                        "weight at every window position (weight sharing)."}
-
-    def _scene(self, step: int):
-        return self.computation.scene(step, self.filter_index.value)
-
-    # ---- the editable kernel ----
-    def _update_weight_cells(self):
-        """The weight dropdown lists every weight of one filter: ``[i, j] chc``."""
-        kernel = self.kernel_array
-        spatial, cg = kernel.shape[:-2], kernel.shape[-2]
-        options = []
-        for index in np.ndindex(*spatial, cg):
-            where = ", ".join(map(str, index[:-1]))
-            options.append((f"[{where}] ch{index[-1]}" if cg > 1 else f"[{where}]", index))
-        if [v for _, v in options] != [v for _, v in self.weight_cell.options]:
-            keep = self.weight_cell.value
-            self.weight_cell.options = options
-            values = [v for _, v in options]
-            self.weight_cell.value = keep if keep in values else values[0]
-
+    # ---- public methods: defined here, not in the mixins, so the API reference (autodoc
+    # lists a class's own members) keeps showing them ----
     def edit_weight(self, index: tuple, value: float):
         """Set kernel weight ``index`` (``spatial + (c, f)``, the kernel as typed) to
         ``value`` and recompute through convkit, as typing in the widget does."""
@@ -470,69 +355,12 @@ class ConvExplorer(Explorer):
         self._edits[index] = float(value)
         self._on_param(None)
 
-    def _edit_index(self):
-        f = min(self.filter_index.value, self.kernel_array.shape[-1] - 1)
-        return tuple(self.weight_cell.value) + (f,)
-
-    def _on_weight(self, change):
-        if self._busy or self.kernel_array is None:
-            return
-        problem = _weight_problem(change["new"])
-        if problem:  # the typed value stays visible; the banner says why it is not used
-            self.toolbar.show_error(problem, "A weight must be a float32 number: NaN or "
-                                    "infinity would turn every output it touches into NaN.")
-            return
-        self.edit_weight(self._edit_index(), change["new"])
-
-    def _on_reset_kernel(self, _button=None):
-        self._edits.clear()
-        self._on_param(None)
-
-    # ---- rendering ----
-    def _show(self, scene):
-        kwargs = self._render_kwargs()
-        if self.kernel_array is not None:
-            self.weight.value = float(self.kernel_array[self._edit_index()])
-        if scene.config.rank == 3:
-            self.view.value = conv3d_svg(scene, caption=False, contrast=self.contrast,
-                                         **kwargs)
-            self.toolbar.show_text(scene.caption, scene.formula, scene.sentences, scene.code)
-        else:
-            super()._show(scene)
-        extras = conv_extras(self.computation, scene, self._layer_out, self._dense_out,
-                             edit_cell=self._edit_index())
-        self.extras_view.value = extras_svg(extras, contrast=self.contrast,
-                                            cell=kwargs.get("cell", 30))
-        self.badges.value = "".join(
-            f'<p role="status" style="margin:2px 0;font-weight:bold;color:'
-            f'{"#00704F" if b.ok else "#B34700"}">{html.escape(b.text)}</p>'
-            for b in extras.badges)
-        self.extras = extras
-        extra = kwargs["inspect"]
-        if extra:
-            sentences = [extra["text"], *scene.sentences, *self._user_array_sentence()]
-            self.toolbar.show_text(scene.caption, scene.formula, sentences, scene.code)
-        elif self._user_x is not None:
-            self.toolbar.show_text(scene.caption, scene.formula,
-                                   [*scene.sentences, *self._user_array_sentence()], scene.code)
-        self._add_formula_lines([*scene.shape_formula, html.escape(extras.sigma_line)])
-
-    def _render(self):
-        if self.computation is None:
-            self.extras_view.value = self.badges.value = ""  # no picture, nothing checked
-        super()._render()
-
     def frame(self, step: int):
         """RGB frame (uint8) of ``step``; Conv3D as depth slices."""
         scene = self._scene(step)
         if scene.config.rank == 3:
             return conv3d_rgb(scene, contrast=self.contrast, **self._render_kwargs())
         return super().frame(step)
-
-    def _svg(self, scene) -> str:
-        if scene.config.rank == 3:
-            return conv3d_svg(scene, contrast=self.contrast, **self._render_kwargs())
-        return super()._svg(scene)
 
 
 __all__ = ["ConvExplorer", "PRESETS", "INSPECT_MODES", "OPERATIONS", "SOURCES_3D"]
