@@ -73,6 +73,37 @@ def test_depthwise_channels_first(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_planes(dtype):
+    # the plane kernel (channels_first rows of 10 pixels or more): its padded band buffer, the
+    # partial last vector of a row, flat vectors running past the band (10-12 pixels), stride
+    # phases, a depth multiplier, one channel; then the kernel itself on 1-pixel images
+    rng = np.random.default_rng(11)
+    for c, hw, ks, stride, m in itertools.product(
+            (1, 3), ((1, 10), (2, 11), (5, 17), (3, 33)), ((3, 3), (5, 5), (1, 3)), (1, 2),
+            (1, 2)):
+        x = rng.standard_normal((2, *hw, c)).astype(dtype)
+        dk = rng.standard_normal((*ks, c, m)).astype(dtype)
+        kw = dict(strides=stride, padding="same")
+        want = np.moveaxis(reference_depthwise.depthwise_conv(x, dk, **kw), -1, 1)
+        for view in ending_views(np.moveaxis(x, -1, 1)):
+            _close(ops.depthwise_conv(view, dk, data_format="channels_first", **kw), want,
+                   dtype)
+    dw = _kernels.load("_depthwise")
+    fn = dw.depthwise_planes_f32 if dtype == np.float32 else dw.depthwise_planes_f64
+    for hw, ks, pad in (((1, 1), (3, 3), (1, 1)), ((1, 1), (1, 1), (0, 0)),
+                        ((2, 1), (5, 5), (2, 2)), ((1, 3), (3, 3), (1, 1))):
+        x = rng.standard_normal((1, 2, *hw)).astype(dtype)
+        dk = rng.standard_normal((*ks, 2, 1)).astype(dtype)
+        want = np.moveaxis(reference_depthwise.depthwise_conv(
+            np.moveaxis(x, 1, -1), dk, padding="same"), -1, 1)
+        w = ops.depthwise.pack_depthwise_kernel(dk).weights
+        for view in ending_views(x):
+            y = np.empty(want.shape, dtype)
+            fn(view, w, np.empty(0, dtype), y, ks, (1, 1), (1, 1), pad, 0, 2)
+            _close(y, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depth_multiplier(dtype):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((1, 3, 7, 8)).astype(dtype)

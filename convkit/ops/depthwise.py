@@ -231,11 +231,27 @@ def _to_row_layout(x, packed, geometry, rank, data_format):
 # 1.4x / 1.03x), and strided windows of 5 or more (56x56 C144 5x5 s2: 1.4x / 1.1x); on longer
 # rows the row kernels (weights in registers, each input column feeding several outputs) do
 # better than its padded copy and per-tap loads (56x56 C144 3x3 b8: 0.8x). In channels_first
-# always: its padded copy is the transpose, in cache, where the row kernels need the whole
-# tensor transposed twice (b8: 1.15x at 56x56 C144 3x3 to 2x at 112x112 C96 3x3 s2; small
-# planes are transposed whole after all, see _depthwise_blocks). One thread, CPU time,
-# in-process alternating calls (benchmarks/depthwise_paths_ab.py), loaded machine.
+# whenever the plane kernel does not (_use_planes: narrow planes): its padded copy is the
+# transpose, in cache, where the row kernels need the whole tensor transposed twice (b8: 1.15x
+# at 56x56 C144 3x3 to 2x at 112x112 C96 3x3 s2; small planes are transposed whole after all,
+# see _depthwise_blocks). One thread, CPU time, in-process alternating calls
+# (benchmarks/depthwise_paths_ab.py), loaded machine.
 BLOCK_MAX_WO = 14
+
+
+# When the plane kernel runs (docs/design/kernels.md §6): channels_first, rank 1 or 2, output
+# rows of at least this many pixels. Against the channel-block path (one thread, alternating
+# in-process calls on a loaded machine, /tmp scratch script): 10x10 C512 3x3 b8 1.4-1.5x,
+# 14x14 C384 1.1-1.6x, 28x28 C192 1.6-1.8x, 112x112 C32 2.0-2.4x, stride 2 1.1-1.7x; on 7x7
+# planes 0.6-0.84x, where the whole-tensor transposes and channel vectors win (with a depth
+# multiplier, the row path: 7x7 C256 M2 0.92x; 28x28 C64 M4 3.1x).
+PLANE_MIN_WO = 10
+
+
+def _use_planes(rank: int, m: int, data_format: str, geometry) -> bool:
+    """Whether a depthwise call runs the plane kernel (``depthwise_planes_*``)."""
+    return (data_format == "channels_first" and rank <= 2
+            and geometry.out_spatial[-1] >= PLANE_MIN_WO)
 
 
 def _use_channel_blocks(rank: int, m: int, data_format: str, geometry) -> bool:
@@ -274,6 +290,22 @@ def _depthwise_blocks(x, packed, bias_arr, geometry, rank, data_format, relu, dt
        geometry.dilation[1:], geometry.pad_before[1:], cf, relu, threads_for(macs))
     spatial = tuple(geometry.rank_out_spatial)
     return y4.reshape((n, c) + spatial if cf else (n,) + spatial + (c,))
+
+
+def _depthwise_planes(x, packed, bias_arr, geometry, rank, relu, dtype):
+    """The plane kernel on channels_first ``x`` (rank 1 viewed as H = 1): every channel's plane
+    convolved along its rows, with no transpose (docs/design/kernels.md §6)."""
+    n, c = x.shape[:2]
+    h, w = ((1,) + tuple(x.shape[2:]))[-2:]
+    ho, wo = ((1,) + tuple(geometry.rank_out_spatial))[-2:]
+    m = packed.kernel_shape[-1]
+    y4 = np.empty((n, c * m, ho, wo), dtype=dtype)
+    fn = _dw.depthwise_planes_f64 if dtype == np.float64 else _dw.depthwise_planes_f32
+    macs = y4.size * math.prod(geometry.kernel_spatial)
+    fn(x.reshape(n, c, h, w), packed.weights, bias_arr, y4, geometry.kernel_spatial[1:],
+       geometry.strides[1:], geometry.dilation[1:], geometry.pad_before[1:], relu,
+       threads_for(macs))
+    return y4.reshape((n, c * m) + tuple(geometry.rank_out_spatial))
 
 
 def _unpack(packed: PackedDepthwise) -> np.ndarray:
@@ -342,6 +374,9 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     # the kernel reads the bias m-major (m*C + c), like its repacked weights
     bias_arr = (np.ascontiguousarray(b.astype(dtype, copy=False).reshape(c, m).T).reshape(-1)
                 if b is not None else np.empty(0, dtype=dtype))
+    if _use_planes(rank, m, data_format, geometry):
+        # padding taps multiply zeros here too
+        return _depthwise_planes(x, packed, bias_arr, geometry, rank, relu, dtype)
     if _use_channel_blocks(rank, m, data_format, geometry):
         # padding taps multiply zeros here: a non-finite weight needs no padded copy
         return _depthwise_blocks(x, packed, bias_arr, geometry, rank, data_format, relu, dtype)
