@@ -339,6 +339,54 @@ def test_row_kernels_long_rows(ksize, channels, strides):
                math.prod(ksize), 1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_pairs_give_the_single_rows_bits(dtype, monkeypatch):
+    # 3x3 stride-1 rows run in pairs (_depthwise_pairs.pxi): every accumulator still sums bias
+    # then its taps in (kh, kw) order, so pairs and single rows must agree bit for bit, on
+    # every ISA copy: odd and even row counts (a last row alone), border rows, a 1-row image,
+    # rows of 1 to 70 pixels cut into chunks (few rows), channel tails, every start offset
+    # (the channel phase), 'valid' and 'same', bias and relu, 3-D with a 1x3x3 kernel
+    rng = np.random.default_rng(8)
+    monkeypatch.setattr(depthwise_module, "_use_channel_blocks", lambda *args: False)
+    shapes = [(2, 7, 70, 16), (1, 6, 9, 19), (1, 1, 5, 32), (3, 5, 2, 48), (1, 9, 30, 8)]
+    for variant in _kernels.built_variants():
+        try:
+            mod = _kernels.load_variant("_depthwise", variant)
+        except ImportError:
+            continue
+        monkeypatch.setattr(depthwise_module, "_dw", mod)
+        for shape in shapes:
+            x = rng.standard_normal(shape).astype(dtype)
+            dk = rng.standard_normal((3, 3, shape[-1], 1)).astype(dtype)
+            b = rng.standard_normal(shape[-1]).astype(dtype)
+            for pad, act in (("same", "relu"), ("valid", None)):
+                if pad == "valid" and min(shape[1:3]) < 3:
+                    continue
+                for view in ending_views(x):
+                    outs = []
+                    for on in (True, False):
+                        mod._set_row_pairs(on)
+                        try:
+                            outs.append(depthwise_conv(view, dk, padding=pad, bias=b,
+                                                       activation=act))
+                        finally:
+                            mod._set_row_pairs(True)
+                    where = (variant, shape, pad, view.ctypes.data % 64)
+                    assert np.array_equal(outs[0], outs[1]), where
+        x3 = rng.standard_normal((1, 3, 6, 20, 16)).astype(dtype)
+        dk3 = rng.standard_normal((1, 3, 3, 16, 1)).astype(dtype)
+        outs = []
+        for on in (True, False):
+            mod._set_row_pairs(on)
+            try:
+                outs.append(depthwise_conv(x3, dk3, padding="same"))
+            finally:
+                mod._set_row_pairs(True)
+        assert np.array_equal(outs[0], outs[1]), (variant, "3-D")
+        np.testing.assert_allclose(outs[0], ref.depthwise_conv(x3, dk3, padding="same"),
+                                   rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4)
+
+
 @pytest.mark.parametrize("ksize", [(3, 3), (1, 3), (5, 5), (1, 5), (3, 5)])
 @pytest.mark.parametrize("strides", [1, (1, 2)])
 def test_row_kernel_switch_bypasses_every_row_kernel(ksize, strides, monkeypatch):
