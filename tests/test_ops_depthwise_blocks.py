@@ -55,6 +55,12 @@ def test_routing():
     assert not use(2, 2, "channels_first", g_large)    # one filter per channel only
     g3 = conv_geometry((4, 4, 4), (3, 3, 3), 1, "same", 1)
     assert not use(3, 1, "channels_first", g3)         # 3-D keeps the row path
+    # short 3x3 stride-1 rows go to the row pairs, down to 5 pixels; 4 keep the blocks
+    assert not use(2, 1, "channels_last", conv_geometry((7, 7), (3, 3), 1, "same", 1))
+    assert not use(2, 1, "channels_last", conv_geometry((14, 14), (3, 3), 1, "same", 1))
+    assert use(2, 1, "channels_last", conv_geometry((4, 4), (3, 3), 1, "same", 1))
+    assert use(2, 1, "channels_last", conv_geometry((14, 14), (3, 3), 2, "same", 1))
+    assert use(2, 1, "channels_last", conv_geometry((14, 14), (3, 3), 1, "same", 2))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
