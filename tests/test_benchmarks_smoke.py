@@ -150,6 +150,28 @@ def test_kernel_ab_compares_two_copies_of_the_loaded_builds(tmp_path):
             assert float(r[1]) > 0 and float(r[2]) > 0 and r[-1] == "identical"
 
 
+def test_depthwise_paths_ab_forces_each_path_and_restores_the_routing(capsys):
+    # every path of the depthwise A/B tool on a short and a channels_first row (the plane
+    # kernel only where it applies), then the routing as shipped again, row pairs on
+    import convkit.ops.depthwise as depthwise_module
+    from benchmarks import depthwise_paths_ab
+
+    routed = (depthwise_module._use_channel_blocks, depthwise_module._use_planes)
+    assert depthwise_paths_ab.main(["--rows", "f17", "f11", "--variants", "b1", "b8cf",
+                                    "--paths", *depthwise_paths_ab.PATHS,
+                                    "--repeats", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["f17.b1", "f17.b8cf", "f11.b1", "f11.b8cf"]
+    for line in lines:
+        shown = line.split()[1::4]
+        assert shown == [p for p in depthwise_paths_ab.PATHS
+                         if p != "planes" or line.startswith(("f17.b8cf", "f11.b8cf"))]
+    assert (depthwise_module._use_channel_blocks, depthwise_module._use_planes) == routed
+    x = np.ones((1, 6, 6, 16), np.float32)
+    depthwise_module.depthwise_conv(x, np.ones((3, 3, 16, 1), np.float32), padding="same")
+    assert depthwise_module._dw._last_call_row_kernels()
+
+
 def test_quick_shape_sweep_covers_real_networks_in_both_formats(tmp_path):
     from benchmarks import sweep
 
