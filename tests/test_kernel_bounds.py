@@ -56,6 +56,22 @@ def test_depthwise_and_separable(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_row_pairs(dtype):
+    # 3x3 stride-1 rows of 10 pixels or more run in pairs (_depthwise_pairs.pxi): odd and
+    # even row counts, edge rows, one vector of channels and a tail, every start offset
+    rng = np.random.default_rng(12)
+    for c, h, w, pad in itertools.product((16, 19), (2, 3, 5), (10, 13), ("same", "valid")):
+        x = rng.standard_normal((2, h, w, c)).astype(dtype)
+        dk = rng.standard_normal((3, 3, c, 1)).astype(dtype)
+        b = rng.standard_normal(c).astype(dtype)
+        if pad == "valid" and h < 3:
+            continue
+        want = reference_depthwise.depthwise_conv(x, dk, padding=pad, bias=b)
+        for view in ending_views(x):
+            _close(ops.depthwise_conv(view, dk, padding=pad, bias=b), want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depthwise_channels_first(dtype):
     # the channel-block kernel reads and writes NCHW planes itself: 1-pixel images, windows
     # larger than the input, one channel and channel tails, strides 1 and 2

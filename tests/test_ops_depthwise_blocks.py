@@ -51,15 +51,16 @@ def test_routing():
     assert use(2, 1, "channels_last", g_small)
     assert not use(2, 1, "channels_last", g_large)
     assert use(2, 1, "channels_last", g_s2_5)
-    assert use(2, 1, "channels_first", g_s2_5)         # channels_first: all but 3x3 s1
-    assert not use(2, 1, "channels_first", conv_geometry((7, 7), (3, 3), 1, "same", 1))
+    assert use(2, 1, "channels_first", g_s2_5)         # channels_first: planes aside, always
+    assert use(2, 1, "channels_first", conv_geometry((9, 9), (3, 3), 1, "same", 1))
     assert not use(2, 2, "channels_first", g_s2_5)     # one filter per channel only
     g3 = conv_geometry((4, 4, 4), (3, 3, 3), 1, "same", 1)
     assert not use(3, 1, "channels_first", g3)         # 3-D keeps the row path
-    # short 3x3 stride-1 rows go to the row pairs, down to 5 pixels; 4 keep the blocks
-    assert not use(2, 1, "channels_last", conv_geometry((7, 7), (3, 3), 1, "same", 1))
+    # short 3x3 stride-1 rows go to the row pairs, down to 10 pixels; 9 keep the blocks
+    assert not use(2, 1, "channels_last", conv_geometry((10, 10), (3, 3), 1, "same", 1))
     assert not use(2, 1, "channels_last", conv_geometry((14, 14), (3, 3), 1, "same", 1))
-    assert use(2, 1, "channels_last", conv_geometry((4, 4), (3, 3), 1, "same", 1))
+    assert use(2, 1, "channels_last", conv_geometry((9, 9), (3, 3), 1, "same", 1))
+    assert use(2, 1, "channels_last", conv_geometry((7, 7), (3, 3), 1, "same", 1))
     assert use(2, 1, "channels_last", conv_geometry((14, 14), (3, 3), 2, "same", 1))
     assert use(2, 1, "channels_last", conv_geometry((14, 14), (3, 3), 1, "same", 2))
 

@@ -180,11 +180,13 @@ def _use_planes(rank: int, m: int, data_format: str, geometry) -> bool:
 
 
 # Since 3x3 stride-1 rows run in pairs (_depthwise_pairs.pxi), the row path beats the channel
-# blocks on short channels_last rows too, down to rows of this many pixels (two threads,
-# in-process, against the blocks: 14x14 C384 b8 0.27 vs 0.41 ms, 7x7 C960 0.22 vs 0.26 ms,
-# 5x5 C512 even, 4x4 C512 0.069 vs 0.061 ms); 5x5 windows keep the blocks (14x14 C384: 1.06
-# vs 0.50 ms on the rows).
-PAIRS_MIN_WO = 5
+# blocks on short channels_last rows too, down to rows of this many pixels. Two threads,
+# in-process, alternating calls with a packed kernel and a bias as the layers make them
+# (rows / blocks time): 14x14 C384 b8 0.66, 10x10 C512 b8 0.83-0.90; 9x9 C512 1.04-1.10,
+# 8x8 1.06-1.15, 7x7 C960 1.12-1.14, where the blocks stay. 5x5 windows keep the blocks
+# (14x14 C384: 1.06 vs 0.50 ms on the rows). In channels_first the plane kernel takes every
+# row this long, so the narrow planes keep the blocks.
+PAIRS_MIN_WO = 10
 
 
 def _rows_in_pairs(rank: int, geometry) -> bool:
@@ -200,8 +202,6 @@ def _use_channel_blocks(rank: int, m: int, data_format: str, geometry) -> bool:
     """Whether a depthwise call runs the channel-block kernel (``depthwise_blocks_*``): one
     filter per channel, rank 1 or 2, and the shapes above."""
     if m != 1 or rank > 2 or _rows_in_pairs(rank, geometry):
-        # in channels_first too: narrow planes transposed around the row pairs (7x7 C960 b8
-        # 0.37 vs 0.43 ms, 8x8 C512 0.25 vs 0.29 ms, two threads, in-process)
         return False
     return (data_format == "channels_first" or geometry.out_spatial[-1] <= BLOCK_MAX_WO
             or (geometry.strides[-1] > 1 and geometry.kernel_spatial[-1] >= 5))
