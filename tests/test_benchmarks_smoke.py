@@ -167,7 +167,8 @@ def test_depthwise_paths_ab_forces_each_path_and_restores_the_routing(capsys):
         assert shown == [p for p in depthwise_paths_ab.PATHS
                          if p != "planes" or line.startswith(("f17.b8cf", "f11.b8cf"))]
     assert (depthwise_module._use_channel_blocks, depthwise_module._use_planes) == routed
-    x = np.ones((1, 6, 6, 16), np.float32)
+    # rows of 12 pixels take the row kernels (in pairs) unless a forced route was left behind
+    x = np.ones((1, 12, 12, 16), np.float32)
     depthwise_module.depthwise_conv(x, np.ones((3, 3, 16, 1), np.float32), padding="same")
     assert depthwise_module._dw._last_call_row_kernels()
 
