@@ -264,16 +264,6 @@ def test_input_layouts_and_dtypes_are_converted():
                  reduction_size=72, dtype=np.float32)
 
 
-def test_scratch_per_thread_is_small():
-    # conv2d_large's layer (128 -> 128 channels): well under a 1 MiB L2
-    wk = _winograd.transform_kernel(np.zeros((3, 3, 128, 128), np.float32), 1)
-    wb = wk.wb
-    block = _winograd.tiles_per_task(wk, 14 * 14, 4)
-    assert block >= wb and block % wb == 0   # whole register tiles
-    assert _winograd.scratch_bytes(wk, block, 4) <= 512 * 1024
-    assert _winograd.tiles_per_task(wk, 3, 4) == 3   # never more than the image has
-
-
 def test_float64_error_is_tiny():
     rng = np.random.default_rng(10)
     x = rng.uniform(-1, 1, (2, 11, 10, 40))

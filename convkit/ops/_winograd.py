@@ -4,9 +4,11 @@
 Which convolutions it can run (:func:`ineligibility`), which ones it should run under
 ``algorithm="auto"`` (:func:`prefers_winograd`, a cost model of the shape, never a timing),
 the kernel transform ``U = G g G^T`` (per depth slice) packed for the kernel's register tile
-(:func:`transform_kernel`, computed in float64 once per kernel and cached by the packed
-kernel object), the tile-block size that keeps a thread's scratch in its L2
-(:func:`tiles_per_task`) and the call itself (:func:`run_winograd`).
+(:func:`transform_kernel`, computed in float64 once per kernel value and cached by the
+packed kernel object: a training step pays it after every update, so it is cheap), the
+tile-block size that keeps a thread's scratch in its L2, or for kernels too large to stay
+there reuses each streamed kernel over more tiles (:func:`tiles_per_task`), and the call
+itself (:func:`run_winograd`).
 """
 
 from fractions import Fraction
@@ -32,9 +34,28 @@ _SCRATCH_TARGET_BYTES = 384 * 1024
 # Tiles per task at most: with a few blocks per image, 2-3 threads share the work evenly.
 _MAX_TILES_PER_TASK = 48
 
+# A transformed kernel (per group) larger than this does not stay in L2 between tasks: each
+# task streams it from L3 or memory once, and with blocks of a few tiles that stream, not the
+# multiply-adds, sets the speed (512 -> 1024 channels: 75 MB per 6 tiles). Such kernels take
+# larger blocks: scratch up to the wide target (only one point's slice of it, a few tiles'
+# rows beside a KB-column block of U, has to stay in L2), as long as every thread still
+# gets a few tasks. Measured on conv2d_large (128 -> 128, 2.4 MB): 1.25-1.3x faster.
+_WIDE_KERNEL_BYTES = 1024 * 1024
+_WIDE_SCRATCH_TARGET_BYTES = 4 * 1024 * 1024
+_WIDE_MAX_TILES_PER_TASK = 96
+_WIDE_MIN_TASKS_PER_THREAD = 3
+# "auto" leaves a convolution to the direct kernel when its call has too few tiles to
+# amortise streaming the transformed kernel: more than this many bytes of it per tile (a
+# batch-1 16x16 image's 16 tiles against 75 MB for 512 -> 1024 channels: direct 9.4-11.4 ms,
+# Winograd 12-20 ms; at batch 8, 128 tiles, Winograd is 1.4x faster).
+_MAX_KERNEL_BYTES_PER_TILE = 1024 * 1024
+
 # The cost model of ``algorithm="auto"`` (see prefers_winograd).
 _MIN_CHANNELS = 16         # input and output channels per group, both
 _MIN_OUT_SIDE = 8          # output height and width, both (else tiles are mostly padding)
+
+# float64 values per input-channel chunk of transform_kernel's products (4 MiB each)
+_TRANSFORM_CHUNK_VALUES = 1 << 19
 
 # 3-D work split (see slices_per_task): tasks per thread aimed for, and the fewest output
 # slices per task (each task transforms KD - 1 input slices beyond its outputs' count).
@@ -117,7 +138,8 @@ def ineligibility(rank: int, kernel_spatial, strides, dilation, padding: str):
     return None
 
 
-def prefers_winograd(out_spatial, cg: int, fg: int) -> bool:
+def prefers_winograd(out_spatial, cg: int, fg: int, *, images: int | None = None,
+                     itemsize: int = 4, kernel_depth: int = 1) -> bool:
     """The ``"auto"`` choice for an eligible convolution, from its shape alone.
 
     ``out_spatial``: the output's spatial sizes (``(H, W)`` or ``(D, H, W)``; only the last
@@ -126,11 +148,25 @@ def prefers_winograd(out_spatial, cg: int, fg: int) -> bool:
     through memory, so they pay only when both channel counts per group are large enough to
     amortise them, and tiles are mostly real outputs (an output side under 8 wastes a quarter
     or more of each tile on padding). In 3-D each transformed input slice feeds three depth
-    taps, so the same thresholds hold with more to spare.
+    taps, so the same thresholds hold with more to spare. With ``images`` (the batch; in 3-D
+    times the output depth) the call's tiles must also amortise the transformed kernel
+    (``kernel_depth`` taps deep, ``itemsize`` bytes per value), which every task streams:
+    at most ``_MAX_KERNEL_BYTES_PER_TILE`` of it per tile.
     """
     ho, wo = tuple(out_spatial)[-2:]
-    return (cg >= _MIN_CHANNELS and fg >= _MIN_CHANNELS
-            and ho >= _MIN_OUT_SIDE and wo >= _MIN_OUT_SIDE)
+    if not (cg >= _MIN_CHANNELS and fg >= _MIN_CHANNELS
+            and ho >= _MIN_OUT_SIDE and wo >= _MIN_OUT_SIDE):
+        return False
+    if images is None:
+        return True
+    tiles = images * -(-ho // OUT_TILE) * -(-wo // OUT_TILE)
+    return 36 * kernel_depth * cg * fg * itemsize <= _MAX_KERNEL_BYTES_PER_TILE * tiles
+
+
+def is_wide(kernel_bytes: int) -> bool:
+    """Whether a transformed kernel of ``kernel_bytes`` per group is too large to stay in L2
+    from one task to the next (see ``_WIDE_KERNEL_BYTES``)."""
+    return kernel_bytes > _WIDE_KERNEL_BYTES
 
 
 class WinogradKernel:
@@ -157,22 +193,40 @@ def transform_kernel(kernel: np.ndarray, groups: int, module=None) -> WinogradKe
     fg = f // groups
     tile, wb, kb = choose_one_group_tile(fg, dtype, module)
     nblk = -(-fg // kb)
-    g64 = kernel.astype(np.float64).reshape(kd, 3, 3, cg, groups, fg)
-    u = np.einsum("ak,zklcgf,bl->gabzcf", G64, g64, G64)        # (G, 6, 6, KD, Cg, Fg)
-    padded = np.zeros((groups, 36, kd, cg, nblk * kb), dtype=dtype)
-    padded[..., :fg] = u.reshape(groups, 36, kd, cg, fg)
-    blocked = padded.reshape(groups, 36, kd, cg, nblk, kb).transpose(0, 1, 4, 2, 3, 5)
-    return WinogradKernel(np.ascontiguousarray(blocked).reshape(-1), groups, cg, fg, nblk,
+    k6 = kernel.reshape(kd, 3, 3, cg, groups, fg)
+    blocked = np.empty((groups, 36, nblk, kd, cg, kb), dtype=dtype)
+    # Input channels in chunks, written straight into the blocked layout, so the float64
+    # intermediates stay within a few MiB: a training step re-transforms its kernels after
+    # every update, and whole-kernel temporaries (150 MB for 512 x 1024) and an extra
+    # transposing pass cost more than the convolution itself on wide layers.
+    step = max(1, _TRANSFORM_CHUNK_VALUES // (kd * 36 * groups * nblk * kb))
+    for c0 in range(0, cg, step):
+        c1 = min(cg, c0 + step)
+        g = np.zeros((kd, 3, 3, c1 - c0, groups, nblk * kb))
+        g[..., :fg] = k6[:, :, :, c0:c1]
+        rows = np.matmul(G64, g.reshape(kd, 3, 3, -1))         # G along kw: (KD, 3, 6, M)
+        u = np.matmul(G64, rows.reshape(kd, 3, -1))            # G along kh: (KD, 6, 6 * M)
+        u = u.reshape(kd, 36, c1 - c0, groups, nblk, kb)
+        blocked[:, :, :, :, c0:c1] = u.transpose(3, 1, 4, 0, 2, 5)
+    return WinogradKernel(blocked.reshape(-1), groups, cg, fg, nblk,
                           kb, module, wb=wb, tile=tile, kd=kd)
 
 
-def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int) -> int:
+def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int, *,
+                   other_tasks: int = 1, n_threads: int = 1) -> int:
     """Tiles per task: as many as fit the scratch target, a multiple of the register tile's
     ``WB`` rows (at least one ``WB``: fewer leave GEMM rows idle, which costs more than
     overflowing the target for very wide layers), at most ``_MAX_TILES_PER_TASK`` and never
-    more than the image has."""
+    more than the image has. A wide kernel (:func:`is_wide`) takes the wide target and cap
+    instead, but leaves ``_WIDE_MIN_TASKS_PER_THREAD`` tasks for each of ``n_threads``
+    when the ``other_tasks`` (images x groups, 3-D: x output slices) times the blocks of
+    ``n_tiles`` allow."""
     per_tile = 36 * itemsize * (wk.kd * wk.cg + wk.nblk * wk.kb)
-    block = min(_SCRATCH_TARGET_BYTES // per_tile, _MAX_TILES_PER_TASK)
+    if is_wide(36 * itemsize * wk.kd * wk.cg * wk.nblk * wk.kb):
+        block = min(_WIDE_SCRATCH_TARGET_BYTES // per_tile, _WIDE_MAX_TILES_PER_TASK,
+                    -(-other_tasks * n_tiles // (_WIDE_MIN_TASKS_PER_THREAD * n_threads)))
+    else:
+        block = min(_SCRATCH_TARGET_BYTES // per_tile, _MAX_TILES_PER_TASK)
     block = max(wk.wb, block - block % wk.wb)
     return max(1, min(block, n_tiles))
 
@@ -200,11 +254,13 @@ def run_winograd(x5, wk: WinogradKernel, bias_packed, out, *, out_spatial, pad, 
     do, ho, wo = out_spatial
     pd = pad[0] if wk.kd == 3 else 0
     tiles = -(-ho // OUT_TILE) * -(-wo // OUT_TILE)
-    block = tiles_per_task(wk, tiles, x5.dtype.itemsize)
     # multiply-adds actually done: 36 per tile, channel pair and depth tap, the thread
     # policy's measure
     work = n * do * tiles * 36 * wk.kd * wk.cg * wk.fg * wk.groups
     n_threads = threads_for(work, n_threads)
+    depth_tasks = -(-do // _MIN_SLICES_PER_TASK) if wk.kd == 3 else 1
+    block = tiles_per_task(wk, tiles, x5.dtype.itemsize,
+                           other_tasks=n * depth_tasks * wk.groups, n_threads=n_threads)
     dchunk = slices_per_task(wk, n, do, -(-tiles // block), n_threads)
     fn = wk.module.winograd_d if x5.dtype == np.float64 else wk.module.winograd_f
     fn(x5.reshape(-1), wk.u, bias_packed, out.reshape(-1),

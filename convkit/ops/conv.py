@@ -136,8 +136,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         dilation 1, "valid" or "same"; ``ValueError`` for any other convolution, saying
         why): a quarter of the multiply-adds, a float32 error a few times the direct
         kernel's (well inside Keras's tolerances). ``"auto"`` chooses by shape alone
-        (Winograd when it is eligible and both channel counts per group and the output's
-        sides are large enough for its transforms to pay), ``"direct"`` always runs the
+        (Winograd when it is eligible, both channel counts per group and the output's
+        sides are large enough for its transforms to pay, and the batch has enough tiles
+        to amortise streaming a large transformed kernel), ``"direct"`` always runs the
         direct kernel.
 
     Returns
@@ -206,7 +207,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     geometry = conv_geometry(spatial, k.shape[:-2], strides, padding, dilation_rate, who="conv")
     b = _arrays.check_bias(bias, filters, dtype)
     use_winograd = winograd_wanted(algorithm, geometry, padding, rank,
-                                   geometry.out_spatial, cg, filters // groups, dtype)
+                                   geometry.out_spatial, cg, filters // groups, dtype,
+                                   images=x.shape[0])
 
     x5 = _arrays.to_kernel_layout(np.asarray(x, dtype=dtype), data_format)
     if packed_kernel is None:
@@ -221,14 +223,17 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
 
 def winograd_wanted(algorithm, geometry, padding, rank: int, out_spatial, cg: int, fg: int,
-                    dtype=None) -> bool:
+                    dtype=None, *, images: int | None = None,
+                    itemsize: int | None = None) -> bool:
     """Whether a convolution of ``geometry`` (its ``kernel_spatial``, ``strides``,
     ``dilation``) and ``padding`` runs the Winograd kernel, producing ``out_spatial`` (its
     last two sizes decide) from ``cg`` to ``fg`` channels per group; ``ValueError`` when
     ``"winograd"`` is asked of a convolution it cannot run. ``algorithm`` ``None`` reads the
     setting. With the compute ``dtype``, ``"auto"`` also leaves to the direct kernel the
     filter counts that would fill Winograd's channel blocks mostly with zeros
-    (:func:`_winograd_blocks_mostly_padding`)."""
+    (:func:`_winograd_blocks_mostly_padding`), and with ``images`` (the batch) wide kernels
+    on too few tiles (:func:`_winograd.prefers_winograd`; ``itemsize`` defaults to the
+    ``dtype``'s, else 4)."""
     algorithm = config.conv_algorithm() if algorithm is None else \
         config.check_conv_algorithm(algorithm)
     if algorithm == "direct":
@@ -241,7 +246,13 @@ def winograd_wanted(algorithm, geometry, padding, rank: int, out_spatial, cg: in
             raise ValueError(f"algorithm='winograd' cannot run this convolution: {why_not}. "
                              "Use algorithm='auto' or 'direct'.")
         return True
-    return (why_not is None and _winograd.prefers_winograd(out_spatial, cg, fg)
+    if images is not None and rank == 3:
+        images *= out_spatial[0]
+    if itemsize is None:
+        itemsize = 4 if dtype is None else np.dtype(dtype).itemsize
+    return (why_not is None
+            and _winograd.prefers_winograd(out_spatial, cg, fg, images=images,
+                                           itemsize=itemsize, kernel_depth=3 if rank == 3 else 1)
             and not (dtype is not None and _winograd_blocks_mostly_padding(fg, dtype)))
 
 

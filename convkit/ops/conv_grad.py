@@ -144,7 +144,8 @@ def conv_input_gradient(output_gradient, kernel, input_shape, strides=1, padding
     # asked first: algorithm="winograd" on a convolution it cannot run is an error whatever
     # path the shape would otherwise take ("auto" never picks it for the gather's few channels)
     use_winograd = packed.finite and min(spatial) > 0 and winograd_wanted(
-        algorithm, geometry, padding, rank, spatial, f // groups, cg)
+        algorithm, geometry, padding, rank, spatial, f // groups, cg, images=dy5.shape[0],
+        itemsize=dtype.itemsize)
     if use_winograd:
         dx = _winograd_input_gradient(dy5, packed, groups, geometry, spatial, rank,
                                       data_format)
