@@ -203,6 +203,29 @@ def test_kernel_gradient_bit_identical_across_thread_counts(case, dtype):
     assert_close(results[0], want, reduction_size=dy.size // f, dtype=dtype)
 
 
+@pytest.mark.parametrize("xshape, ks, f, strides", [
+    ((1, 3, 150, 16), (3, 3), 64, 1),    # rows longer than a run of dy (one segment each)
+    ((4, 40, 3, 16), (3, 3), 64, 1),     # 3-pixel rows: many segments per run
+    ((2, 1, 1, 6), (3, 3), 5, 1),        # every tap but the centre sees only padding
+    ((2, 37, 41, 7), (4, 4), 20, 2),     # strided, narrow tile, channel tail
+    ((1, 5, 9, 12, 3), (3, 3, 3), 64, 1),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_gradient_counts_every_position_once(xshape, ks, f, strides, dtype):
+    # a task sums its chunk in runs of segments, every channel block over one run before
+    # the next: small integers make every sum exact, so a position skipped or added twice
+    # anywhere shows as an inequality
+    rng = np.random.default_rng(5)
+    x = rng.integers(-2, 3, xshape).astype(dtype)
+    kernel = np.zeros((*ks, xshape[-1], f), dtype)
+    dy = rng.integers(-2, 3, ops.conv(x, kernel, strides=strides, padding="same").shape)
+    dy = dy.astype(dtype)
+    got = ops.conv_kernel_gradient(x, dy, ks, strides=strides, padding="same")
+    _, want = ref_grad.conv_gradients(x.astype(np.float64), kernel.astype(np.float64),
+                                      dy.astype(np.float64), strides=strides, padding="same")
+    assert np.array_equal(got, want.astype(dtype))
+
+
 def test_every_built_copy_agrees():
     rng = np.random.default_rng(4)
     x = rng.standard_normal((2, 9, 11, 6))
