@@ -381,8 +381,9 @@ def test_conv_gradients(dtype):
     # filters fill the wide block exactly) or packed; sizes 1, kernels larger than the input
     # under "same", strides larger than the input, groups, causal, channel tails
     rng = np.random.default_rng(6)
-    kb = _kernels.load("_conv_grad").tile_info()[("d" if dtype == np.float64 else "f",
-                                                  "wide")][1]
+    info = _kernels.load("_conv_grad").tile_info()
+    kb = info[("d" if dtype == np.float64 else "f", "wide")][1]
+    mid = info[("d" if dtype == np.float64 else "f", "mid")][1]
     cases = [
         ((1, 1, 1), (1, 1, 1), dict(padding="valid")),
         ((1, 1, 1, 1), (3, 3, 1, kb), dict(padding="same")),
@@ -393,6 +394,8 @@ def test_conv_gradients(dtype):
         ((1, 2, 3, 2, 3), (3, 3, 3, 3, kb + 1), dict(padding="same", strides=2)),
         ((1, 3, 2, 16), (2, 2, 8, 4), dict(padding="same")),  # 8 rows: the short tile
         ((1, 1, 1, 1), (3, 3, 1, 5), dict(padding="same")),   # 9 folded rows, one pixel
+        ((1, 2, 3, 13), (3, 3, 13, mid), dict(padding="same")),    # the mid tile (avx512),
+        ((1, 1, 1, 2, 2), (3, 3, 3, 2, mid), dict(padding="same")),  # tails, folded 3-D
     ]
     for xshape, kshape, kw in cases:
         x = rng.standard_normal(xshape).astype(dtype)

@@ -181,6 +181,8 @@ def test_input_rows_no_output_reads_get_zero(padding, n):
     dict(x=(2, 30, 40, 3), k=(3, 1), f="2kb", groups=1, strides=1, padding="same"),
     # Conv1D: one long row split into chunks
     dict(x=(1, 9000, 5), k=(5,), f=20, groups=1, strides=1, padding="causal"),
+    # 32 filters: the mid tile on avx512 (float32), several chunks
+    dict(x=(3, 40, 30, 24), k=(3, 3), f=32, groups=1, strides=1, padding="same"),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernel_gradient_bit_identical_across_thread_counts(case, dtype):
@@ -209,6 +211,9 @@ def test_kernel_gradient_bit_identical_across_thread_counts(case, dtype):
     ((2, 1, 1, 6), (3, 3), 5, 1),        # every tap but the centre sees only padding
     ((2, 37, 41, 7), (4, 4), 20, 2),     # strided, narrow tile, channel tail
     ((1, 5, 9, 12, 3), (3, 3, 3), 64, 1),
+    ((2, 9, 70, 32), (3, 3), 32, 1),     # the mid tile (avx512; float64: 16 filters below)
+    ((2, 6, 7, 9, 16), (3, 3, 3), 32, 1),  # folded 3-D rows, mid tile
+    ((2, 9, 70, 12), (3, 3), 16, 1),
 ])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_kernel_gradient_counts_every_position_once(xshape, ks, f, strides, dtype):
@@ -310,6 +315,23 @@ def test_weight_gradient_reads_whole_blocks_unpacked(groups, filters):
     assert np.array_equal(got, out[0])
     want = ref_grad.conv_gradients(x, np.zeros((3, 3, cg, filters)), dy, padding="same")[1]
     assert_close(got, want, reduction_size=2 * 9 * 10, dtype=np.float64)
+
+
+def test_weight_gradient_mid_tile_gives_way_to_one_vector_tiles_on_short_rows():
+    """Where the two-vector "mid" tile pads the filters no more than "narrow" (32 float32
+    filters on avx512), it runs on tall row counts; on rows its taller blocks waste (16),
+    the one-vector tile's exact fit is cheaper despite its broadcast per multiply-add."""
+    info = _kernels.load("_conv_grad").tile_info()
+    for dtype in (np.float32, np.float64):
+        char = np.dtype(dtype).char
+        (cb_mid, kb_mid), (cb_one, kb_one) = info[(char, "mid")], info[(char, "narrow")]
+        if kb_mid == info[(char, "wide")][1]:
+            assert conv_grad._choose_tile(kb_mid, dtype, 64)[0] == "wide"   # ties: wide
+            continue
+        assert conv_grad._choose_tile(kb_mid, dtype, 36 * cb_mid)[0] == "mid"
+        assert conv_grad._choose_tile(kb_mid, dtype)[0] == "mid"
+        assert conv_grad._choose_tile(kb_mid, dtype, cb_one)[0] == "narrow"
+        assert conv_grad._choose_tile(kb_one, dtype, 36 * cb_mid)[0] == "narrow"   # filters
 
 
 @pytest.mark.parametrize("rows, fg, expected", [(8, 4, "short"), (16, 4, None), (9, 4, None),

@@ -25,27 +25,44 @@ FOLD_MAX_CHANNELS = 8
 FOLD_MAX_CHANNELS_MANY_TAPS = 16
 FOLD_MANY_TAPS = 27
 
+# Multiply-adds per cycle of the one-vector tiles ("narrow", "short": a broadcast per
+# multiply-add) relative to the two-vector "mid" tile: measured 0.71-0.73 on 16 and 32 rows
+# of 32 filters (avx512). "mid" runs unless its taller row blocks waste more than that.
+ONE_VECTOR_EFFICIENCY = 0.72
+
 
 def _choose_tile(fg: int, dtype, rows: int | None = None) -> tuple:
-    """``(tile, KB)`` of the weight-gradient tile wasting the fewest padded channels; given
-    the kernel's ``rows`` (input channels, or taps x channels folded), the one-vector tiles
-    ("narrow", "short": the same ``KB``) are told apart by the rows their last tile wastes
-    (ties: the taller tile)."""
+    """``(tile, KB)`` of the weight-gradient tile wasting the fewest padded channels (ties:
+    the one with more vectors, "wide", then "mid", then "narrow"); given the kernel's
+    ``rows`` (input channels, or taps x channels folded), the one-vector tiles ("narrow",
+    "short": the same ``KB``) are told apart by the rows their last tile wastes (ties: the
+    taller tile), and "mid" gives way to them where its padded rows cost more than their
+    one broadcast per multiply-add (``ONE_VECTOR_EFFICIENCY``)."""
     info = _grad.tile_info()
     char = "d" if dtype == np.float64 else "f"
     best = None
-    for tile in ("wide", "narrow"):
+    # builds from before the mid or short tile (compared by benchmarks/kernel_ab.py) lack it
+    for tile in ("wide", "mid", "narrow"):
+        if (char, tile) not in info:
+            continue
         kb = info[(char, tile)][1]
         waste = -(-fg // kb) * kb - fg
         if best is None or waste < best[0]:
             best = (waste, tile, kb)
     tile, kb = best[1:]
-    # builds from before the short tile (compared by benchmarks/kernel_ab.py) lack it
-    if tile == "narrow" and rows is not None and (char, "short") in info:
+    if rows is None or tile == "wide":
+        return tile, kb
+    one_vector = "narrow"
+    if (char, "short") in info:
         cb_narrow, cb_short = info[(char, "narrow")][0], info[(char, "short")][0]
         if -(-rows // cb_short) * cb_short < -(-rows // cb_narrow) * cb_narrow:
-            tile = "short"
-    return tile, kb
+            one_vector = "short"
+    if tile == "mid":
+        cb_mid, cb_one = info[(char, "mid")][0], info[(char, one_vector)][0]
+        # (mid won a tie on the filters: the one-vector tile pads them alike)
+        if -(-rows // cb_one) * cb_one / ONE_VECTOR_EFFICIENCY >= -(-rows // cb_mid) * cb_mid:
+            return tile, kb
+    return one_vector, info[(char, one_vector)][1]
 
 
 def _pack_output_gradient(dy5: np.ndarray, groups: int, kb: int) -> tuple:
