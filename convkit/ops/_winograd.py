@@ -222,7 +222,7 @@ def tiles_per_task(wk: WinogradKernel, n_tiles: int, itemsize: int, *,
     when the ``other_tasks`` (images x groups, 3-D: x output slices) times the blocks of
     ``n_tiles`` allow."""
     per_tile = 36 * itemsize * (wk.kd * wk.cg + wk.nblk * wk.kb)
-    if is_wide(36 * itemsize * wk.kd * wk.cg * wk.nblk * wk.kb):
+    if is_wide(wk.u.nbytes // wk.groups):
         block = min(_WIDE_SCRATCH_TARGET_BYTES // per_tile, _WIDE_MAX_TILES_PER_TASK,
                     -(-other_tasks * n_tiles // (_WIDE_MIN_TASKS_PER_THREAD * n_threads)))
     else:
